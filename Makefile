@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# pinmm build. Layers (DESIGN.md) compile into one libpinmm.a; a test for layer L
+# links the objects of L and of every layer before it, so a layer can be tested
+# before the layers above it exist.
+
+CC      ?= gcc
+SAN     ?=
+comma   := ,
+ifeq ($(origin CC),default)
+CC      := gcc
+endif
+
+VARIANT := $(notdir $(firstword $(CC)))$(if $(SAN),-san-$(subst $(comma),-,$(SAN)))
+BUILD   := build/$(VARIANT)
+
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror \
+	-Wno-unused-parameter -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Iinclude -pthread -fno-strict-aliasing
+OPT     ?= -O2
+CFLAGS  ?=
+CFLAGS  := $(CFLAGS_BASE) $(OPT) $(CFLAGS)
+LDLIBS  := -lurcu-bp -lurcu-cds -lz -lpthread -lm
+ifneq ($(SAN),)
+CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS += -fsanitize=$(SAN)
+endif
+
+LAYERS := mem pin vm fs devmap gup dev scenario
+# What a test of layer L may link: L and the layers before it.
+upto_mem      := mem
+upto_pin      := mem pin
+upto_vm       := mem pin vm
+upto_fs       := mem pin vm fs
+upto_devmap   := mem pin vm fs devmap
+upto_gup      := mem pin vm fs devmap gup
+upto_dev      := mem pin vm fs devmap gup dev
+upto_scenario := $(LAYERS)
+upto_stress   := $(LAYERS)
+upto = $(upto_$(1))
+
+layer_srcs = $(wildcard src/$(1)/*.c)
+layer_objs = $(patsubst %.c,$(BUILD)/%.o,$(call layer_srcs,$(1)))
+ALL_OBJS   := $(foreach l,$(LAYERS),$(call layer_objs,$(l)))
+TOOL_SRCS  := $(wildcard tools/*.c)
+TOOL_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_SRCS))
+LIB        := $(BUILD)/libpinmm.a
+PINMM      := $(BUILD)/pinmm
+TEST_SRCS  := $(wildcard tests/*/test_*.c)
+TEST_BINS  := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
+TEST_COMMON:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/common/*.c))
+DEPS_STAMP := build/.deps-ok
+
+.PHONY: all run check test-bins deps clean bench fuzz layers help
+
+all: $(PINMM) $(LIB)
+
+help:
+	@echo "make            build libpinmm.a and pinmm ($(BUILD))"
+	@echo "make run        run the built-in scenario suite under every preset"
+	@echo "make check      build and run every test (SAN=address,undefined or SAN=thread)"
+	@echo "make bench      run the standard benchmark set"
+	@echo "make fuzz       run the fuzz targets for a bounded time (clang)"
+
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): mk/deps.sh
+	@CC="$(CC)" SAN="$(SAN)" sh mk/deps.sh base
+	@mkdir -p $(dir $@) && touch $@
+
+# Rebuild everything when the flags change.
+$(BUILD)/.cflags: FORCE
+	@mkdir -p $(BUILD) && echo '$(CC) $(CFLAGS)' | cmp -s - $@ || echo '$(CC) $(CFLAGS)' > $@
+.PHONY: FORCE
+
+$(BUILD)/%.o: %.c $(BUILD)/.cflags | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(ALL_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(PINMM): $(TOOL_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(LDLIBS) -luring
+
+# One link rule per layer: tests/L/test_x.c links layers up to L.
+define test_rule
+$(BUILD)/tests/$(1)/%: $(BUILD)/tests/$(1)/%.o $(TEST_COMMON) $(foreach l,$(call upto,$(1)),$(call layer_objs,$(l)))
+	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) -lcmocka
+endef
+$(foreach l,$(LAYERS) stress,$(eval $(call test_rule,$(l))))
+
+test-bins: $(TEST_BINS) $(PINMM)
+
+check: test-bins
+	@BUILD=$(BUILD) SAN="$(SAN)" sh tests/run.sh $(TEST_BINS)
+
+run: $(PINMM)
+	$(PINMM) run
+
+layers:
+	@sh mk/check-layers.sh
+
+bench: $(PINMM)
+	@sh mk/deps.sh bench
+	@mkdir -p bench
+	$(PINMM) bench --json bench/results.json --plot bench/results.svg
+
+clean:
+	rm -rf build
+
+-include $(ALL_OBJS:.o=.d) $(TOOL_OBJS:.o=.d) $(TEST_BINS:=.d)

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The buddy allocator: folio_alloc() and friends, with gfp flags that choose the
+ * zone the way mainline's gfp_zone() and ALLOC_CMA do.
+ */
+#ifndef PINMM_MEM_GFP_H
+#define PINMM_MEM_GFP_H
+
+#include <pinmm/mem/mmzone.h>
+
+#define __GFP_MOVABLE	0x01u	/* may come from ZONE_MOVABLE or CMA pageblocks */
+#define __GFP_ZERO	0x02u
+#define __GFP_COMP	0x04u
+#define __GFP_NOWARN	0x08u
+#define __GFP_RECLAIM	0x10u	/* may wait: unused, the model never reclaims from here */
+
+#define GFP_KERNEL		(__GFP_RECLAIM)
+#define GFP_NOWAIT		0u
+#define GFP_HIGHUSER		(__GFP_RECLAIM)
+#define GFP_HIGHUSER_MOVABLE	(__GFP_RECLAIM | __GFP_MOVABLE)
+#define GFP_TRANSHUGE		(GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOWARN)
+
+/*
+ * Allocation order, for __GFP_MOVABLE: ZONE_MOVABLE, then CMA pageblocks, then the
+ * rest of NORMAL; otherwise NORMAL without CMA. The result has refcount 1, is not
+ * mapped (_mapcount -1), has no mapping, and every flag but the zone clear.
+ * NULL when no block of that order is free.
+ */
+struct page *alloc_pages(gfp_t gfp, unsigned int order);
+struct folio *folio_alloc(gfp_t gfp, unsigned int order);
+/* Give a page whose refcount already reached zero back to the buddy allocator. */
+void free_frozen_pages(struct page *page, unsigned int order);
+void __free_pages(struct page *page, unsigned int order);
+
+unsigned long zone_free_pages(enum zone_type zone);
+unsigned long zone_free_cma_pages(void);
+unsigned long nr_free_pages(void);
+/* Free blocks of exactly this order in a zone (all migratetypes). */
+unsigned long zone_nr_free_blocks(enum zone_type zone, unsigned int order);
+/* Recount every free list and compare with the counters; 0 or -EUCLEAN. */
+int buddy_check_integrity(void);
+
+/*
+ * Device pages never go back to the buddy allocator: when their refcount drops
+ * to the pagemap's idle value devmap/ gets them back through this hook.
+ */
+extern void (*zone_device_page_free_hook)(struct folio *folio);
+
+#endif

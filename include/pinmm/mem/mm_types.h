@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * struct page and struct folio, laid out as mainline lays them out on x86-64
+ * (the 6.1 folio: order, entire mapcount and pincount in the first tail page).
+ */
+#ifndef PINMM_MEM_MM_TYPES_H
+#define PINMM_MEM_MM_TYPES_H
+
+#include <stdatomic.h>
+#include <urcu/list.h>
+#include <pinmm/mem/compiler.h>
+
+struct address_space;		/* vm/ */
+struct dev_pagemap;		/* devmap/ */
+
+/*
+ * Model: memcg_data is kept so the layout (and so every offset a kernel developer
+ * knows) matches mainline; pinmm has no memory cgroups and never sets it.
+ */
+struct page {
+	unsigned long flags;		/* page-flags.h; zone in the top bits */
+	union {
+		struct {	/* page cache, anonymous and free pages */
+			struct cds_list_head lru;	/* LRU list or buddy free list */
+			struct address_space *mapping;	/* file mapping, or anon_vma | PAGE_MAPPING_ANON */
+			pgoff_t index;
+			unsigned long private;		/* buffers (PG_private) or buddy order */
+		};
+		struct {	/* tail pages of a large folio */
+			unsigned long compound_head;	/* head | 1 */
+		};
+		struct {	/* ZONE_DEVICE pages */
+			struct dev_pagemap *pgmap;
+			void *zone_device_data;
+		};
+	};
+	union {
+		atomic_int _mapcount;		/* -1: not mapped by any PTE */
+		unsigned int page_type;		/* PGTY_* when not mappable (buddy) */
+	};
+	atomic_int _refcount;
+	unsigned long memcg_data;
+};
+
+#ifndef PINMM_FIELD_TRACKER_PAGE
+_Static_assert(sizeof(struct page) == 64, "struct page must be 64 bytes");
+#endif
+
+struct folio {
+	union {
+		struct {
+			unsigned long flags;
+			union {
+				struct cds_list_head lru;
+			};
+			struct address_space *mapping;
+			pgoff_t index;
+			void *private;
+			atomic_int _mapcount;
+			atomic_int _refcount;
+			unsigned long memcg_data;
+		};
+		struct page page;
+	};
+	union {		/* first tail page: only valid for large folios */
+		struct {
+			unsigned long _flags_1;
+			unsigned long _head_1;
+			unsigned char _folio_dtor;
+			unsigned char _folio_order;
+			atomic_int _entire_mapcount;	/* PMD mappings; -1: none */
+			atomic_int _nr_pages_mapped;
+			atomic_int _pincount;		/* exact FOLL_PIN count of a large folio */
+			unsigned int _folio_nr_pages;
+		};
+		struct page __page_1;
+	};
+};
+
+#define FOLIO_MATCH(pg, fl) \
+	_Static_assert(offsetof(struct page, pg) == offsetof(struct folio, fl), #pg " vs " #fl)
+FOLIO_MATCH(flags, flags);
+FOLIO_MATCH(lru, lru);
+FOLIO_MATCH(mapping, mapping);
+FOLIO_MATCH(index, index);
+FOLIO_MATCH(private, private);
+FOLIO_MATCH(_mapcount, _mapcount);
+FOLIO_MATCH(_refcount, _refcount);
+FOLIO_MATCH(memcg_data, memcg_data);
+#undef FOLIO_MATCH
+_Static_assert(offsetof(struct folio, _flags_1) == sizeof(struct page), "_flags_1 in page 1");
+_Static_assert(offsetof(struct folio, _head_1) ==
+	       sizeof(struct page) + offsetof(struct page, compound_head), "_head_1 aliases compound_head");
+_Static_assert(offsetof(struct folio, _folio_nr_pages) + sizeof(unsigned int) <=
+	       sizeof(struct page) + offsetof(struct page, _mapcount),
+	       "first-tail folio fields must not overlap its _mapcount");
+_Static_assert(sizeof(struct folio) == 2 * sizeof(struct page), "folio spans two pages");
+
+/* Anonymous folios carry their anon_vma in ->mapping with the low bit set. */
+#define PAGE_MAPPING_ANON	0x1UL
+#define PAGE_MAPPING_FLAGS	0x3UL
+
+/* page_type values for pages that are never mapped (kept in the _mapcount word). */
+#define PGTY_buddy	0xf0000080u
+
+#endif

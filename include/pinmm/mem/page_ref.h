@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Reference counts. folio_try_get() and folio_ref_try_add() refuse a freed folio
+ * (count 0) and refuse to go past INT_MAX, as the kernel has since the 2019
+ * refcount-overflow fixes (CVE-2019-11487): a pin or get that would wrap fails.
+ */
+#ifndef PINMM_MEM_PAGE_REF_H
+#define PINMM_MEM_PAGE_REF_H
+
+#include <limits.h>
+#include <pinmm/mem/mmzone.h>
+#include <pinmm/mem/event.h>
+
+static inline int page_ref_count(const struct page *page)
+{
+	return atomic_load_explicit(&((struct page *)page)->_refcount, memory_order_relaxed);
+}
+static inline int folio_ref_count(const struct folio *folio)
+{
+	return page_ref_count(&folio->page);
+}
+static inline void set_page_count(struct page *page, int v)
+{
+	atomic_store_explicit(&page->_refcount, v, memory_order_relaxed);
+}
+static inline void folio_set_count(struct folio *folio, int v)
+{
+	set_page_count(&folio->page, v);
+}
+
+/* The refcount is close enough to wrapping that another get must be refused. */
+static inline bool folio_ref_zero_or_close_to_overflow(const struct folio *folio)
+{
+	unsigned int c = (unsigned int)folio_ref_count(folio);
+
+	return c + 127u <= 127u;
+}
+
+void folio_get(struct folio *folio);
+static inline void get_page(struct page *page)
+{
+	folio_get(page_folio(page));
+}
+
+/*
+ * Add @refs unless the folio is free (0), already overflowed (<0) or would pass
+ * INT_MAX. Fully ordered on success, like atomic_add_unless().
+ */
+static inline bool folio_ref_try_add(struct folio *folio, int refs)
+{
+	int old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
+
+	do {
+		if (unlikely(old <= 0 || old > INT_MAX - refs))
+			return false;
+	} while (!atomic_compare_exchange_weak_explicit(&folio->_refcount, &old, old + refs,
+							memory_order_seq_cst,
+							memory_order_relaxed));
+	return true;
+}
+static inline bool folio_try_get(struct folio *folio)
+{
+	return folio_ref_try_add(folio, 1);
+}
+
+static inline void folio_ref_add(struct folio *folio, int refs)
+{
+	atomic_fetch_add_explicit(&folio->_refcount, refs, memory_order_relaxed);
+}
+static inline void folio_ref_inc(struct folio *folio)
+{
+	folio_ref_add(folio, 1);
+}
+/* Drop references the caller knows are not the last. */
+static inline void folio_ref_sub(struct folio *folio, int refs)
+{
+	atomic_fetch_sub_explicit(&folio->_refcount, refs, memory_order_release);
+}
+static inline int folio_ref_sub_return(struct folio *folio, int refs)
+{
+	return atomic_fetch_sub_explicit(&folio->_refcount, refs, memory_order_acq_rel) - refs;
+}
+static inline bool folio_ref_sub_and_test(struct folio *folio, int refs)
+{
+	return folio_ref_sub_return(folio, refs) == 0;
+}
+
+/* Freeze at exactly @count: nobody can take a new reference until unfrozen. */
+static inline bool folio_ref_freeze(struct folio *folio, int count)
+{
+	int expected = count;
+
+	return atomic_compare_exchange_strong_explicit(&folio->_refcount, &expected, 0,
+						       memory_order_seq_cst, memory_order_relaxed);
+}
+static inline void folio_ref_unfreeze(struct folio *folio, int count)
+{
+	atomic_store_explicit(&folio->_refcount, count, memory_order_release);
+}
+
+/* Drop @refs; the last one frees the folio (or returns a device page to its pagemap). */
+void folio_put_refs(struct folio *folio, int refs);
+static inline void folio_put(struct folio *folio)
+{
+	folio_put_refs(folio, 1);
+}
+static inline void put_page(struct page *page)
+{
+	folio_put(page_folio(page));
+}
+/*
+ * Debug aid (pin_config.debug): called on every folio_put_refs() before the
+ * count drops, so a pin tracker can catch put_page() of a pinned page.
+ */
+extern void (*folio_put_check_hook)(struct folio *folio, int refs);
+
+/* The release path once a folio's count reached zero; exposed for pin trackers. */
+void __folio_put(struct folio *folio);
+
+#endif

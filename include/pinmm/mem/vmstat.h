@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Node vmstat counters (/proc/vmstat names). Updates go to one of several
+ * cache-line-sized shards chosen per thread, the way the kernel's per-cpu
+ * differentials keep two CPUs pinning disjoint ranges from sharing a line.
+ */
+#ifndef PINMM_MEM_VMSTAT_H
+#define PINMM_MEM_VMSTAT_H
+
+#include <stdatomic.h>
+#include <pinmm/mem/compiler.h>
+
+enum node_stat_item {
+	NR_FILE_PAGES,
+	NR_ANON_MAPPED,
+	NR_FILE_MAPPED,
+	NR_FILE_DIRTY,
+	NR_WRITEBACK,
+	NR_SHMEM,
+	NR_ANON_THPS,
+	NR_FOLL_PIN_ACQUIRED,
+	NR_FOLL_PIN_RELEASED,
+	NR_BOUNCE,		/* pinned folios written through a bounce copy */
+	PGFAULT,
+	PGMAJFAULT,
+	PGMIGRATE_SUCCESS,
+	PGMIGRATE_FAIL,
+	THP_SPLIT_PAGE,
+	THP_SPLIT_PMD,
+	PGSTEAL,
+	PGSCAN,
+	NR_VM_NODE_STAT_ITEMS,
+};
+
+#define VMSTAT_SHARDS 16
+
+struct vmstat_shard {
+	atomic_long v[NR_VM_NODE_STAT_ITEMS];
+} __attribute__((aligned(64)));
+
+extern struct vmstat_shard vmstat_shards[VMSTAT_SHARDS];
+extern const char *const vmstat_text[NR_VM_NODE_STAT_ITEMS];
+
+unsigned int vmstat_shard_id(void);
+
+static inline void mod_node_page_state(enum node_stat_item item, long delta)
+{
+	atomic_fetch_add_explicit(&vmstat_shards[vmstat_shard_id()].v[item], delta,
+				  memory_order_relaxed);
+}
+static inline void count_vm_event(enum node_stat_item item)
+{
+	mod_node_page_state(item, 1);
+}
+long node_page_state(enum node_stat_item item);
+/* -EINVAL when there is no counter of that name. */
+int vmstat_lookup(const char *name, enum node_stat_item *item);
+void vmstat_reset(void);
+
+#endif

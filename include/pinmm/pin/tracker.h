@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Pin trackers: where a FOLL_PIN lives. One ops table, one file per design from
+ * the 2018-2020 debate; the gup, vm and fs layers call only this table.
+ */
+#ifndef PINMM_PIN_TRACKER_H
+#define PINMM_PIN_TRACKER_H
+
+#include <pinmm/mem/memory.h>
+
+struct pin_tracker {
+	const char *name;
+	const char *summary;		/* one line for `pinmm list` */
+	/*
+	 * Take @refs pins on @folio (one per page of the folio this call pins) and
+	 * the references that keep it alive. 0, or -ENOMEM when a count would
+	 * overflow, -EAGAIN when the folio is being freed (GUP-fast retries slow).
+	 */
+	int  (*try_pin)(struct folio *folio, int refs, unsigned int gup_flags);
+	/* Drop @refs pins and their references; may free the folio. */
+	void (*unpin)(struct folio *folio, int refs);
+	/* May a device be accessing this folio's data? False positives allowed. */
+	bool (*maybe_dma_pinned)(struct folio *folio);
+	/* The exact pin count, or -1 when the design cannot know it. */
+	long (*pincount)(struct folio *folio);
+
+	/*
+	 * Optional: trackers that synchronise with page_mkclean() (seed 004).
+	 * mkclean_begin runs with the folio locked before the rmap walk,
+	 * mkclean_end after it; mkclean_end returns whether a pin raced in.
+	 */
+	void (*mkclean_begin)(struct folio *folio);
+	bool (*mkclean_end)(struct folio *folio);
+	/* Optional: called once when the tracker becomes current / stops being. */
+	int  (*enable)(void);
+	void (*disable)(void);
+	/*
+	 * Optional: how many _refcount references @pins pins of @folio hold. The
+	 * debug mode uses it to tell a put_page() that consumed a pin's reference
+	 * from an ordinary one. NULL: one reference per pin.
+	 */
+	long (*pin_refs)(struct folio *folio, long pins);
+};
+
+enum longterm_policy {
+	LONGTERM_ALLOW,		/* anything may be pinned long term */
+	LONGTERM_MAINLINE,	/* refuse fsdax and writable pins of non-shmem shared files */
+	LONGTERM_LEASE,		/* allowed under a file layout lease (vaddr_pin_pages) */
+	NR_LONGTERM_POLICIES,
+};
+
+enum writeback_policy {
+	WB_IGNORE,		/* write what is there and mark the folio clean */
+	WB_BOUNCE,		/* write a stable copy, keep the pinned folio dirty */
+	WB_SKIP,		/* leave pinned folios dirty; data-integrity sync bounces */
+	NR_WRITEBACK_POLICIES,
+};
+
+extern const char *const longterm_policy_names[NR_LONGTERM_POLICIES];
+extern const char *const writeback_policy_names[NR_WRITEBACK_POLICIES];
+
+/* What mm and filesystems do with pinned folios right now. */
+struct pin_config {
+	const struct pin_tracker *tracker;
+	enum longterm_policy longterm;
+	enum writeback_policy writeback;
+	bool debug;	/* record an event for put_page() of a pinned page and unpin of an unpinned one */
+};
+extern struct pin_config pin_config;
+
+/* Every tracker built in; NULL-terminated. */
+extern const struct pin_tracker *const pin_trackers[];
+const struct pin_tracker *pin_tracker_find(const char *name);
+/* Switch tracker: only while nothing is pinned. -EBUSY otherwise, -EINVAL for NULL. */
+int pin_tracker_set(const struct pin_tracker *t);
+
+static inline bool folio_maybe_dma_pinned(struct folio *folio)
+{
+	return pin_config.tracker->maybe_dma_pinned(folio);
+}
+static inline bool page_maybe_dma_pinned(struct page *page)
+{
+	return folio_maybe_dma_pinned(page_folio(page));
+}
+
+/* The value mainline adds to _refcount for each pin of a small folio. */
+#define GUP_PIN_COUNTING_BIAS (1U << 10)
+
+#endif
