@@ -151,14 +151,16 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
 		struct page *p = page + i;
 
 		WRITE_ONCE(p->flags, zone_bits);
-		p->lru.next = p->lru.prev = NULL;
+		/* GUP-fast may read a reused page's compound_head speculatively. */
+		WRITE_ONCE(p->compound_head, 0);
+		p->lru.prev = NULL;
 		p->mapping = NULL;
 		p->index = 0;
 		p->private = 0;
 		p->memcg_data = 0;
 	}
 	if (gfp & __GFP_ZERO)
-		memset(page_address(page), 0, PAGE_SIZE << order);
+		phys_memset(page_address(page), 0, PAGE_SIZE << order);
 	set_page_count(page, 1);
 	if (order && (gfp & __GFP_COMP))
 		prep_compound_page(page, order);
@@ -218,7 +220,7 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 		struct page *p = page + i;
 
 		WRITE_ONCE(p->flags, p->flags & (ZONES_MASK << ZONES_PGSHIFT));
-		p->compound_head = 0;
+		WRITE_ONCE(p->compound_head, 0);
 		p->mapping = NULL;
 		p->index = 0;
 		p->private = 0;

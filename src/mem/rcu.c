@@ -3,6 +3,8 @@
 
 #ifdef PINMM_TSAN
 char mm_rcu_tsan_token;
+unsigned long mm_tsan_fence_word;
+static char mm_rcu_cb_token;
 #endif
 
 static void mm_rcu_trampoline(struct rcu_head *head)
@@ -15,6 +17,10 @@ static void mm_rcu_trampoline(struct rcu_head *head)
 	__tsan_acquire(h);
 #endif
 	h->func(h);
+#ifdef PINMM_TSAN
+	/* ... and what the callback did happens before rcu_barrier() returns. */
+	__tsan_release(&mm_rcu_cb_token);
+#endif
 }
 
 void mm_call_rcu(struct mm_rcu_head *head, void (*func)(struct mm_rcu_head *))
@@ -30,4 +36,7 @@ void mm_call_rcu(struct mm_rcu_head *head, void (*func)(struct mm_rcu_head *))
 void mm_rcu_barrier(void)
 {
 	urcu_bp_barrier();
+#ifdef PINMM_TSAN
+	__tsan_acquire(&mm_rcu_cb_token);
+#endif
 }

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+#include <pthread.h>
 #include <string.h>
 #include <pinmm/mem/memory.h>
 
@@ -25,14 +26,48 @@ const char *const vmstat_text[NR_VM_NODE_STAT_ITEMS] = {
 	[PGSCAN] = "pgscan",
 };
 
-static atomic_uint next_shard;
-static _Thread_local unsigned int my_shard = ~0u;
+_Thread_local struct vmstat_shard *vmstat_mine;
+_Thread_local bool vmstat_mine_exclusive;
 
-unsigned int vmstat_shard_id(void)
+/* Shards owned by a live thread; the last one is the shared overflow shard. */
+static atomic_bool shard_owned[VMSTAT_SHARDS - 1];
+static pthread_key_t shard_key;
+static pthread_once_t shard_key_once = PTHREAD_ONCE_INIT;
+
+/*
+ * A thread's updates stay in its shard after it exits (the sums are what
+ * count); only the ownership is handed on, with release/acquire ordering.
+ */
+static void shard_release(void *arg)
 {
-	if (unlikely(my_shard == ~0u))
-		my_shard = atomic_fetch_add(&next_shard, 1) % VMSTAT_SHARDS;
-	return my_shard;
+	struct vmstat_shard *s = arg;
+
+	atomic_store_explicit(&shard_owned[s - vmstat_shards], false, memory_order_release);
+}
+
+static void shard_key_init(void)
+{
+	pthread_key_create(&shard_key, shard_release);
+}
+
+struct vmstat_shard *vmstat_claim_shard(void)
+{
+	pthread_once(&shard_key_once, shard_key_init);
+	for (int i = 0; i < VMSTAT_SHARDS - 1; i++) {
+		bool want = false;
+
+		if (atomic_compare_exchange_strong_explicit(&shard_owned[i], &want, true,
+							    memory_order_acquire,
+							    memory_order_relaxed)) {
+			vmstat_mine = &vmstat_shards[i];
+			vmstat_mine_exclusive = true;
+			pthread_setspecific(shard_key, vmstat_mine);
+			return vmstat_mine;
+		}
+	}
+	vmstat_mine = &vmstat_shards[VMSTAT_SHARDS - 1];
+	vmstat_mine_exclusive = false;
+	return vmstat_mine;
 }
 
 long node_page_state(enum node_stat_item item)

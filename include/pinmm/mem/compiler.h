@@ -13,6 +13,14 @@
 #include <errno.h>
 #include <sys/types.h>
 
+#if defined(__SANITIZE_THREAD__)
+#define PINMM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PINMM_TSAN 1
+#endif
+#endif
+
 #define likely(x)	__builtin_expect(!!(x), 1)
 #define unlikely(x)	__builtin_expect(!!(x), 0)
 
@@ -20,9 +28,20 @@
 #define WRITE_ONCE(x, v)	__atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
 #define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
 #define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#ifdef PINMM_TSAN
+/*
+ * TSan does not model fences (gcc refuses them under -fsanitize=thread): a
+ * fully ordered RMW on one shared word orders as much and is visible to it.
+ */
+extern unsigned long mm_tsan_fence_word;
+#define smp_mb()	((void)__atomic_fetch_add(&mm_tsan_fence_word, 0, __ATOMIC_SEQ_CST))
+#define smp_rmb()	smp_mb()
+#define smp_wmb()	smp_mb()
+#else
 #define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define smp_rmb()		__atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define smp_wmb()		__atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
 
 #ifndef container_of
 #define container_of(ptr, type, member) \
@@ -55,12 +74,5 @@
 typedef unsigned long pgoff_t;
 typedef unsigned int gfp_t;
 
-#if defined(__SANITIZE_THREAD__)
-#define PINMM_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define PINMM_TSAN 1
-#endif
-#endif
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Node vmstat counters (/proc/vmstat names). Updates go to one of several
- * cache-line-sized shards chosen per thread, the way the kernel's per-cpu
- * differentials keep two CPUs pinning disjoint ranges from sharing a line.
+ * Node vmstat counters (/proc/vmstat names). Like the kernel's per-cpu
+ * differentials, each thread updates a shard of its own with a plain load and
+ * store (no locked instruction, no shared cache line); readers sum the shards.
+ * Past VMSTAT_SHARDS live threads, the rest share the last shard atomically.
  */
 #ifndef PINMM_MEM_VMSTAT_H
 #define PINMM_MEM_VMSTAT_H
@@ -32,7 +33,7 @@ enum node_stat_item {
 	NR_VM_NODE_STAT_ITEMS,
 };
 
-#define VMSTAT_SHARDS 16
+#define VMSTAT_SHARDS 64
 
 struct vmstat_shard {
 	atomic_long v[NR_VM_NODE_STAT_ITEMS];
@@ -41,12 +42,23 @@ struct vmstat_shard {
 extern struct vmstat_shard vmstat_shards[VMSTAT_SHARDS];
 extern const char *const vmstat_text[NR_VM_NODE_STAT_ITEMS];
 
-unsigned int vmstat_shard_id(void);
+extern _Thread_local struct vmstat_shard *vmstat_mine;
+extern _Thread_local bool vmstat_mine_exclusive;
+struct vmstat_shard *vmstat_claim_shard(void);
 
 static inline void mod_node_page_state(enum node_stat_item item, long delta)
 {
-	atomic_fetch_add_explicit(&vmstat_shards[vmstat_shard_id()].v[item], delta,
-				  memory_order_relaxed);
+	struct vmstat_shard *s = vmstat_mine;
+	atomic_long *v;
+
+	if (unlikely(!s))
+		s = vmstat_claim_shard();
+	v = &s->v[item];
+	if (likely(vmstat_mine_exclusive))
+		atomic_store_explicit(v, atomic_load_explicit(v, memory_order_relaxed) + delta,
+				      memory_order_relaxed);
+	else
+		atomic_fetch_add_explicit(v, delta, memory_order_relaxed);
 }
 static inline void count_vm_event(enum node_stat_item item)
 {

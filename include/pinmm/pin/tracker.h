@@ -12,6 +12,13 @@ struct pin_tracker {
 	const char *name;
 	const char *summary;		/* one line for `pinmm list` */
 	/*
+	 * The design cannot tell a pin from a reference (maybe_dma_pinned is
+	 * never true): the kernel it models predates FOLL_PIN, so GUP gives
+	 * pins FOLL_GET's COW semantics (no unshare for R/O pins, no anon-
+	 * exclusive guarantee to check at unpin).
+	 */
+	bool untracked;
+	/*
 	 * Take @refs pins on @folio (one per page of the folio this call pins) and
 	 * the references that keep it alive. 0, or -ENOMEM when a count would
 	 * overflow, -EAGAIN when the folio is being freed (GUP-fast retries slow).

@@ -75,6 +75,11 @@ void address_space_init_once(struct address_space *mapping);
 struct file_operations {
 	/* Set vma->vm_ops (and flags) for a new mapping of this file. */
 	int (*mmap)(struct file *file, struct vm_area_struct *vma);
+	/*
+	 * Optional: the last fput() of a file with this op calls it instead of
+	 * fput_release_hook (files vm/ creates itself, e.g. shared anonymous).
+	 */
+	void (*release)(struct file *file);
 };
 
 struct file {
@@ -114,6 +119,11 @@ static inline struct address_space *folio_mapping(struct folio *folio)
  * writable. Runs the tracker's mkclean hooks.
  */
 int folio_mkclean(struct folio *folio);
+/*
+ * folio_mkclean(), and report through @pin_raced (may be NULL) what the
+ * tracker's mkclean_end hook said: a pin raced with the walk.
+ */
+int folio_mkclean_pinned(struct folio *folio, bool *pin_raced);
 /* Unmap [holebegin, holebegin+holelen) of @mapping from every mm (even_cows: private COW copies too). */
 void unmap_mapping_range(struct address_space *mapping, loff_t holebegin, loff_t holelen,
 			 int even_cows);

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A block device of 4 KiB blocks with a checksum stored beside every block, the
+ * way a T10-PI / DIF-capable disk stores a guard tag: the writer computes the
+ * checksum, the device keeps it with the data, a reader verifies both agree.
+ * The device's storage is host memory, not simulated RAM: a block is never a page.
+ */
+#ifndef PINMM_FS_BLOCKDEV_H
+#define PINMM_FS_BLOCKDEV_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <pinmm/mem/memory.h>
+
+#define BDEV_BLOCK_SIZE		PAGE_SIZE
+#define BDEV_BLOCK_SHIFT	PAGE_SHIFT
+#define BDEV_LOCK_STRIPES	64
+
+typedef uint64_t sector_t;	/* here: a block number */
+
+struct block_device {
+	char bd_name[32];
+	sector_t nr_blocks;
+	unsigned char *data;		/* nr_blocks * BDEV_BLOCK_SIZE */
+	uint32_t *csum;			/* guard tag stored with each block */
+	unsigned char *written;		/* has the block ever been written? */
+	pthread_mutex_t stripe[BDEV_LOCK_STRIPES];
+	atomic_ulong nr_reads;
+	atomic_ulong nr_writes;
+	atomic_ulong nr_csum_errors;
+	bool verify;			/* verify the guard tag on every read */
+};
+
+/* crc32 (zlib) of @len bytes: the checksum writers compute and fsck verifies. */
+uint32_t bdev_csum(const void *buf, size_t len);
+
+/* A zeroed device of @size bytes (a multiple of 4 KiB). NULL on bad size or no memory. */
+struct block_device *bdev_create(const char *name, uint64_t size, bool verify);
+void bdev_destroy(struct block_device *bdev);
+
+/*
+ * Store one block and the checksum its writer computed over those bytes. The
+ * data and the tag are stored together under the block's lock, so a reader
+ * never sees half a write. -EINVAL for a bad block number.
+ */
+int bdev_write_block(struct block_device *bdev, sector_t block, const void *buf,
+		     uint32_t csum);
+/*
+ * The device end of a DMA transfer from simulated memory: the data comes from
+ * @page (read with the atomic page copy, as the device's DMA engine would),
+ * the tag is the one the writer computed earlier, possibly over other bytes.
+ */
+int bdev_write_block_from_page(struct block_device *bdev, sector_t block,
+			       struct page *page, uint32_t csum);
+/*
+ * Read one block. With @bdev->verify, a block whose data does not match its tag
+ * records MM_EV_CSUM ("checksum error d0 block 17") and returns -EIO (the data
+ * is still copied out). Blocks never written read as zeroes.
+ */
+int bdev_read_block(struct block_device *bdev, sector_t block, void *buf);
+/* Verify one block's tag without counting a read: 0, -EIO, -ENODATA if never written. */
+int bdev_verify_block(struct block_device *bdev, sector_t block);
+/* Raw access for tests and `check disk`: no count, no verification. */
+int bdev_peek(struct block_device *bdev, sector_t block, size_t off, void *buf, size_t len);
+/* Flip bytes behind the device's back (media corruption), keeping the old tag. */
+int bdev_corrupt(struct block_device *bdev, sector_t block, size_t off, unsigned char xor);
+
+#endif

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * get_user_pages() and pin_user_pages(), and the unpin family.
+ *
+ * Signatures are mainline 6.x's with the mm passed explicitly where the kernel
+ * uses current->mm. Locking is the kernel's: get_user_pages(), pin_user_pages()
+ * and the *_remote() variants are called with mmap_read_lock(mm) held; the
+ * *_unlocked() and *_fast() variants take it themselves when they need it.
+ *
+ * Pages from FOLL_GET calls (get_user_pages*) are released with put_page();
+ * pages from FOLL_PIN calls (pin_user_pages*) only with unpin_user_page*()
+ * (Documentation/core-api/pin_user_pages.rst). Every pin and unpin goes through
+ * pin_config.tracker.
+ */
+#ifndef PINMM_GUP_GUP_H
+#define PINMM_GUP_GUP_H
+
+#include <pinmm/pin/pin.h>
+
+struct mm_struct;
+
+/* gup_flags: mainline's values. Callers may pass these ... */
+#define FOLL_WRITE		(1U << 0)	/* check the PTE is writable */
+#define FOLL_GET		(1U << 1)	/* take a reference on each page */
+#define FOLL_DUMP		(1U << 2)	/* fail on pages a core dump skips (zero page) */
+#define FOLL_FORCE		(1U << 3)	/* ptrace: read/write despite the VMA's permissions */
+#define FOLL_NOWAIT		(1U << 4)	/* do not wait for I/O or the page lock in a fault */
+#define FOLL_NOFAULT		(1U << 5)	/* do not fault anything in */
+#define FOLL_HWPOISON		(1U << 6)	/* report hwpoison (none in the model) */
+#define FOLL_ANON		(1U << 7)	/* only anonymous memory */
+#define FOLL_LONGTERM		(1U << 8)	/* the pin may be held indefinitely */
+#define FOLL_SPLIT_PMD		(1U << 9)	/* split a huge PMD before returning its pages */
+#define FOLL_PCI_P2PDMA		(1U << 10)	/* allow PCI P2PDMA pages */
+#define FOLL_INTERRUPTIBLE	(1U << 11)	/* signals may interrupt (no signals in the model) */
+#define FOLL_HONOR_NUMA_FAULT	(1U << 12)	/* take NUMA hinting faults (no NUMA in the model) */
+#define FOLL_PUBLIC_FLAGS	((1U << 13) - 1)
+
+/* ... these are internal (mm/internal.h) and refused from callers. */
+#define FOLL_TOUCH		(1U << 16)	/* mark the page accessed */
+#define FOLL_TRIED		(1U << 17)	/* a retry: a previous pass started I/O */
+#define FOLL_REMOTE		(1U << 18)	/* working on another task's mm */
+#define FOLL_PIN		(1U << 19)	/* pages are released with unpin_user_page() */
+#define FOLL_FAST_ONLY		(1U << 20)	/* GUP-fast: never fall back to the slow path */
+#define FOLL_UNLOCKABLE		(1U << 21)	/* the slow path may drop mmap_lock */
+#define FOLL_MADV_POPULATE	(1U << 22)
+#define INTERNAL_GUP_FLAGS	(FOLL_TOUCH | FOLL_TRIED | FOLL_REMOTE | FOLL_PIN | \
+				 FOLL_FAST_ONLY | FOLL_UNLOCKABLE | FOLL_MADV_POPULATE)
+
+/*
+ * All return the number of pages taken (which may be fewer than asked for: the
+ * caller must check), or -errno when none was: -EINVAL for bad arguments,
+ * -EFAULT for an address that is not mapped suitably, -ENOMEM when a count
+ * would overflow or memory ran out, -EOPNOTSUPP for FOLL_LONGTERM on fsdax.
+ */
+long get_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+		    unsigned int gup_flags, struct page **pages);
+long get_user_pages_remote(struct mm_struct *mm, unsigned long start,
+			   unsigned long nr_pages, unsigned int gup_flags,
+			   struct page **pages, int *locked);
+long get_user_pages_unlocked(struct mm_struct *mm, unsigned long start,
+			     unsigned long nr_pages, struct page **pages,
+			     unsigned int gup_flags);
+int get_user_pages_fast(struct mm_struct *mm, unsigned long start, int nr_pages,
+			unsigned int gup_flags, struct page **pages);
+/* GUP-fast without the slow-path fallback; 0..nr_pages, never an error. */
+int get_user_pages_fast_only(struct mm_struct *mm, unsigned long start, int nr_pages,
+			     unsigned int gup_flags, struct page **pages);
+
+long pin_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+		    unsigned int gup_flags, struct page **pages);
+long pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
+			   unsigned long nr_pages, unsigned int gup_flags,
+			   struct page **pages, int *locked);
+long pin_user_pages_unlocked(struct mm_struct *mm, unsigned long start,
+			     unsigned long nr_pages, struct page **pages,
+			     unsigned int gup_flags);
+int pin_user_pages_fast(struct mm_struct *mm, unsigned long start, int nr_pages,
+			unsigned int gup_flags, struct page **pages);
+
+/* Release FOLL_PIN pages. The zero page is never really pinned: a no-op. */
+void unpin_user_page(struct page *page);
+void unpin_user_pages(struct page **pages, unsigned long npages);
+/* make_dirty: folio_mark_dirty() under the folio lock first, unless already dirty. */
+void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages, bool make_dirty);
+/* @npages physically contiguous pages starting at @page. */
+void unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,
+				      bool make_dirty);
+void unpin_folio(struct folio *folio);
+void unpin_folios(struct folio **folios, unsigned long nfolios);
+
+/* The 2018-2019 names (put_user_page() series) for the same calls. */
+void put_user_page(struct page *page);
+void put_user_pages(struct page **pages, unsigned long npages);
+void put_user_pages_dirty_lock(struct page **pages, unsigned long npages, bool make_dirty);
+
+/*
+ * Take @refs references (FOLL_GET) or pins (FOLL_PIN) on @folio, with the
+ * vmstat accounting. 0, -ENOMEM on overflow, -EAGAIN for a folio being freed,
+ * -EINVAL with neither flag. Exposed for callers that hand out pins of pages
+ * they already hold (mainline's try_grab_folio()).
+ */
+int try_grab_folio(struct folio *folio, int refs, unsigned int flags);
+/* Undo try_grab_folio(). */
+void gup_put_folio(struct folio *folio, int refs, unsigned int flags);
+
+#endif

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * A parsed .pin scenario: every command typed and validated, names resolved to
+ * small integer ids, so the interpreter never looks at text again.
+ *
+ * Grammar (one command a line, '#' to end of line is a comment, SIZE is a
+ * number with an optional K/M/G suffix or 'p' for 4 KiB pages, BYTE is 0..255,
+ * LOC is NAME or NAME+SIZE, RES is "ok" or an errno name such as EFAULT):
+ *
+ *   scenario "TITLE"
+ *   presets all | PRESET...
+ *   verdict PRESET pass|refused|corrupt|bug
+ *   memory SIZE [movable=SIZE] [cma=SIZE]
+ *   disk FS size=SIZE [checksum] [dax]
+ *   tmpfs FS [size=SIZE]
+ *   file FILE on FS [size=SIZE] [fill=BYTE]
+ *   process PROC
+ *   device DEV [odp]
+ *   mmap PROC MAP len=SIZE (file=FILE [offset=SIZE] | anon) shared|private
+ *        [rw|ro] [thp] [populate] [-> RES]
+ *   write PROC LOC len=SIZE byte=BYTE [-> RES]
+ *   read PROC LOC len=SIZE [expect=BYTE] [-> RES]
+ *   pin PROC LOC len=SIZE as=HANDLE [write] [longterm] [fast] [get] [remote]
+ *       [dev=DEV] [times=N] [-> RES]
+ *   unpin HANDLE [dirty]
+ *   writeback [FS]      sync [FS]
+ *   dma HANDLE write byte=BYTE [offset=SIZE] [len=SIZE] [during=writeback]
+ *   dma HANDLE read expect=BYTE [offset=SIZE] [len=SIZE]
+ *   check disk FILE+OFF len=SIZE byte=BYTE | check fsck FS
+ *   check pinned HANDLE yes|no | check vmstat NAME=VALUE...
+ *   check events none | check events BUG=N [WARN=N] [CSUM=N]
+ *   fork PROC NEWPROC      munmap PROC MAP      mprotect PROC MAP ro|rw
+ *   madvise PROC MAP dontneed      migrate PROC MAP      reclaim
+ *   truncate FILE size=SIZE      punch FILE offset=SIZE len=SIZE
+ *   drop-caches      lease FILE      unlease FILE
+ *   expect event BUG|WARN|CSUM "TEXT"
+ *
+ * What the interpreter is to make of the less obvious parts:
+ * - a mapping belongs to the process that mmap()ed it; fork gives the child
+ *   every mapping of the parent under the same names;
+ * - pin ... times=N pins the range N times into one handle; "-> ERR" then
+ *   means some repetition failed with ERR, and the handle keeps the pins that
+ *   succeeded, which unpin releases;
+ * - pin ... dev=DEV attaches the handle to a declared device; for an odp
+ *   device it is a mirror that holds no pin and obeys mmu notifiers;
+ * - writeback/sync with no FS act on every filesystem;
+ * - expect event marks matching BUG/WARN/CSUM events from there on as
+ *   expected; one that never fires by the end fails the scenario.
+ */
+#ifndef PINMM_SCENARIO_AST_H
+#define PINMM_SCENARIO_AST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdatomic.h>	/* event.h uses atomic_uint without including it */
+#include <pinmm/mem/event.h>
+
+/* A scenario's outcome under one preset (DESIGN.md, "Scenario language"). */
+enum scn_cell {
+	SCN_PASS,	/* every expectation met, no unexpected BUG/WARN */
+	SCN_REFUSED,	/* an operation expected to succeed returned an errno */
+	SCN_CORRUPT,	/* a data or state check failed */
+	SCN_BUG,	/* a BUG or WARN event the scenario did not expect */
+	SCN_NR_CELLS,
+};
+extern const char *const scn_cell_names[SCN_NR_CELLS];
+/* -EINVAL when @name is not a cell name. */
+int scn_cell_parse(const char *name, enum scn_cell *out);
+
+/* Name spaces: a disk and a file may share a name, two files may not. */
+enum scn_ns {
+	SCN_NS_FS,	/* disks and tmpfs mounts: both can hold files */
+	SCN_NS_FILE,
+	SCN_NS_PROC,
+	SCN_NS_MAP,	/* global, but each mapping is visible only in its processes */
+	SCN_NS_HANDLE,
+	SCN_NS_DEV,
+	SCN_NR_NS,
+};
+extern const char *const scn_ns_names[SCN_NR_NS];
+
+enum scn_fs_kind { SCN_FS_DISK, SCN_FS_TMPFS };
+
+struct scn_name {
+	char *name;
+	unsigned int line;	/* where it was declared */
+	/*
+	 * FS: enum scn_fs_kind; DEV: 1 for odp; MAP: the process that mmap()ed
+	 * it; HANDLE: index in scenario->cmds of the pin that made it;
+	 * FILE: the filesystem id. 0 otherwise.
+	 */
+	int info;
+};
+
+struct scn_names {
+	struct scn_name *v;
+	size_t nr, cap;
+};
+
+enum scn_cmd_kind {
+	SCN_MEMORY,
+	SCN_DISK,
+	SCN_TMPFS,
+	SCN_FILE,
+	SCN_PROCESS,
+	SCN_DEVICE,
+	SCN_MMAP,
+	SCN_WRITE,
+	SCN_READ,
+	SCN_PIN,
+	SCN_UNPIN,
+	SCN_WRITEBACK,
+	SCN_SYNC,
+	SCN_DMA,
+	SCN_CHECK_DISK,
+	SCN_CHECK_FSCK,
+	SCN_CHECK_PINNED,
+	SCN_CHECK_VMSTAT,
+	SCN_CHECK_EVENTS,
+	SCN_FORK,
+	SCN_MUNMAP,
+	SCN_MPROTECT,
+	SCN_MADVISE,
+	SCN_TRUNCATE,
+	SCN_PUNCH,
+	SCN_RECLAIM,
+	SCN_MIGRATE,
+	SCN_DROP_CACHES,
+	SCN_LEASE,
+	SCN_UNLEASE,
+	SCN_EXPECT_EVENT,
+	SCN_NR_CMDS,
+};
+/* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
+extern const char *const scn_cmd_names[SCN_NR_CMDS];
+
+/* pin flags; the interpreter maps them to FOLL_* and to the gup entry point. */
+#define SCN_PIN_WRITE		(1u << 0)	/* FOLL_WRITE */
+#define SCN_PIN_LONGTERM	(1u << 1)	/* FOLL_LONGTERM */
+#define SCN_PIN_FAST		(1u << 2)	/* pin_user_pages_fast() */
+#define SCN_PIN_GET		(1u << 3)	/* FOLL_GET: get_user_pages*(), not a pin */
+#define SCN_PIN_REMOTE		(1u << 4)	/* *_remote(): another mm's pages */
+
+enum scn_advice { SCN_MADV_DONTNEED };
+
+/* A place in a mapping or a file: the name's id and a byte offset into it. */
+struct scn_loc {
+	int id;
+	uint64_t off;
+};
+
+struct scn_stat {
+	char *name;		/* a /proc/vmstat name, checked by scenario_check() */
+	long value;
+};
+
+struct scn_cmd {
+	enum scn_cmd_kind kind;
+	unsigned int line;
+	/* "-> RES": has_result, and result = 0 for ok or a positive errno. */
+	bool has_result;
+	int result;
+	char *comment;		/* the line's trailing comment, '#' stripped, or NULL */
+	union {
+		struct { uint64_t size, movable, cma; } memory;
+		struct { int fs; uint64_t size; bool checksum, dax; } disk;
+		struct { int fs; uint64_t size; } tmpfs;		/* size 0: unlimited */
+		struct { int file, fs; uint64_t size; int fill; } file; /* fill -1: none */
+		struct { int proc; } process;
+		struct { int dev; bool odp; } device;
+		struct {
+			int proc, map, file;	/* file -1 for anon */
+			uint64_t len, offset;
+			bool shared, writable, thp, populate;
+		} mmap;
+		/* write and read; has_byte false for a read with no expect= */
+		struct { int proc; struct scn_loc at; uint64_t len; bool has_byte; uint8_t byte; } access;
+		struct {
+			int proc;
+			struct scn_loc at;
+			uint64_t len;
+			int handle, dev;	/* dev -1: the default device */
+			unsigned int flags;	/* SCN_PIN_* */
+			uint64_t times;		/* pin the range this many times into the handle */
+		} pin;
+		struct { int handle; bool dirty; } unpin;
+		struct { int fs; } sync;			/* writeback and sync; fs -1: all */
+		/*
+		 * len 0: to the end of the handle. during_writeback: armed, not done
+		 * now; it fires in the I/O window (writeback_io_window_hook) of the
+		 * next folio of the handle that writeback writes in place, or at the
+		 * end of the next writeback/sync if no such folio was written.
+		 */
+		struct {
+			int handle;
+			bool write, during_writeback;
+			uint8_t byte;
+			uint64_t offset, len;
+		} dma;
+		struct { struct scn_loc at; uint64_t len; uint8_t byte; } check_disk;
+		struct { int fs; } check_fsck;
+		struct { int handle; bool pinned; } check_pinned;
+		struct { struct scn_stat *v; size_t nr; } check_vmstat;
+		/* count[k] < 0: kind k not checked; none sets every count to 0 */
+		struct { long count[MM_EV_NR]; } check_events;
+		struct { int parent, child; } fork;
+		struct { int proc, map; } vma;			/* munmap, migrate */
+		struct { int proc, map; bool writable; } mprotect;
+		struct { int proc, map; enum scn_advice advice; } madvise;
+		struct { int file; uint64_t size; } truncate;
+		struct { int file; uint64_t offset, len; } punch;
+		struct { int file; } lease;			/* lease and unlease */
+		struct { enum mm_event_kind kind; char *text; } expect_event;
+	};
+};
+
+struct scn_verdict {
+	char *preset;
+	enum scn_cell cell;
+	unsigned int line;
+};
+
+struct scenario {
+	char *path;		/* display name given to the parser: "scenarios/02-x.pin" */
+	char *name;		/* basename without ".pin": "02-x" */
+	char *title;		/* the scenario "..." line */
+	char *description;	/* the leading comment block, '#' stripped; may be "" */
+	unsigned int title_line;
+
+	bool all_presets;	/* "presets all", or no presets line */
+	char **presets;
+	size_t nr_presets;
+	unsigned int presets_line;
+
+	struct scn_verdict *verdicts;
+	size_t nr_verdicts;
+
+	struct scn_cmd *cmds;
+	size_t nr_cmds;
+
+	struct scn_names names[SCN_NR_NS];
+};
+
+static inline const char *scn_name(const struct scenario *s, enum scn_ns ns, int id)
+{
+	if (id < 0 || (size_t)id >= s->names[ns].nr)
+		return "?";
+	return s->names[ns].v[id].name;
+}
+
+/* The cell @preset must produce: its verdict line, or pass. */
+enum scn_cell scenario_expected(const struct scenario *s, const char *preset);
+/* Does the scenario run under @preset (its presets line)? */
+bool scenario_wants_preset(const struct scenario *s, const char *preset);
+
+/* errno names used by "-> RES": 0 for "ok", -EINVAL for an unknown name. */
+int scn_errno_parse(const char *name);
+/* "ok", "EFAULT", ... or NULL for an errno the language has no name for. */
+const char *scn_errno_name(int err);
+
+#endif

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The interpreter's interface: run one parsed scenario under one preset on a
+ * fresh machine and say which cell it lands in. The suite driver (suite.h)
+ * calls it for every preset x scenario; the interpreter implements it.
+ */
+#ifndef PINMM_SCENARIO_RUN_H
+#define PINMM_SCENARIO_RUN_H
+
+#include <stdio.h>
+#include <pinmm/scenario/ast.h>
+
+#define SCN_REASON_MAX 256
+
+struct scenario_result {
+	enum scn_cell cell;
+	/* The line of the first failure that decided the cell; 0 for pass. */
+	unsigned int line;
+	/* "dma read found 0x11 at +0, expected 0x33"; "" for pass. */
+	char reason[SCN_REASON_MAX];
+};
+
+/*
+ * Bring up a machine (the scenario's `memory`, or the default), apply the
+ * preset named @preset, run @s's commands in order and bring the machine down.
+ * @trace: NULL, or where the mm_trace lines and one line per command go.
+ *
+ * The cell is decided by the first of, in line order:
+ *   - an operation expected to succeed (no "->", or "-> ok") returning an
+ *     errno: SCN_REFUSED; later commands using its handle are skipped;
+ *   - a BUG or WARN event that no earlier `expect event` matched: SCN_BUG;
+ *   - a failed check (read/dma expect=, check disk/fsck/pinned/vmstat/events,
+ *     "-> ERR" answered differently, an `expect event` that never fired by the
+ *     end): SCN_CORRUPT.
+ * A later failure never overrides an earlier one; the scenario stops at the
+ * first failure except for refusals.
+ *
+ * Returns 0 when the scenario ran (whatever the cell), -EINVAL for an unknown
+ * preset, -ENOMEM when the machine could not be brought up, -ENOSYS while no
+ * interpreter is linked in (src/scenario/run_stub.c).
+ */
+int scenario_run(const struct scenario *s, const char *preset, struct scenario_result *out,
+		 FILE *trace);
+
+#endif

@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The block device: host memory plus a guard tag per block. Device accesses
+ * take the block's stripe lock so a writeback thread and a reader never see a
+ * block whose data and tag come from different writes.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+#include <zlib.h>
+#include <pinmm/mem/highmem.h>
+#include <pinmm/fs/blockdev.h>
+
+uint32_t bdev_csum(const void *buf, size_t len)
+{
+	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)len);
+}
+
+struct block_device *bdev_create(const char *name, uint64_t size, bool verify)
+{
+	struct block_device *bdev;
+	sector_t n;
+
+	if (!name || size == 0 || size % BDEV_BLOCK_SIZE)
+		return NULL;
+	n = size / BDEV_BLOCK_SIZE;
+	bdev = calloc(1, sizeof(*bdev));
+	if (!bdev)
+		return NULL;
+	bdev->data = calloc(n, BDEV_BLOCK_SIZE);
+	bdev->csum = calloc(n, sizeof(uint32_t));
+	bdev->written = calloc(n, 1);
+	if (!bdev->data || !bdev->csum || !bdev->written) {
+		free(bdev->data);
+		free(bdev->csum);
+		free(bdev->written);
+		free(bdev);
+		return NULL;
+	}
+	snprintf(bdev->bd_name, sizeof(bdev->bd_name), "%s", name);
+	bdev->nr_blocks = n;
+	bdev->verify = verify;
+	for (int i = 0; i < BDEV_LOCK_STRIPES; i++)
+		pthread_mutex_init(&bdev->stripe[i], NULL);
+	return bdev;
+}
+
+void bdev_destroy(struct block_device *bdev)
+{
+	if (!bdev)
+		return;
+	for (int i = 0; i < BDEV_LOCK_STRIPES; i++)
+		pthread_mutex_destroy(&bdev->stripe[i]);
+	free(bdev->data);
+	free(bdev->csum);
+	free(bdev->written);
+	free(bdev);
+}
+
+static pthread_mutex_t *bdev_lock(struct block_device *bdev, sector_t block)
+{
+	return &bdev->stripe[block % BDEV_LOCK_STRIPES];
+}
+
+static unsigned char *bdev_block(struct block_device *bdev, sector_t block)
+{
+	return bdev->data + block * BDEV_BLOCK_SIZE;
+}
+
+int bdev_write_block(struct block_device *bdev, sector_t block, const void *buf,
+		     uint32_t csum)
+{
+	if (!bdev || !buf || block >= bdev->nr_blocks)
+		return -EINVAL;
+	pthread_mutex_lock(bdev_lock(bdev, block));
+	memcpy(bdev_block(bdev, block), buf, BDEV_BLOCK_SIZE);
+	bdev->csum[block] = csum;
+	bdev->written[block] = 1;
+	pthread_mutex_unlock(bdev_lock(bdev, block));
+	atomic_fetch_add(&bdev->nr_writes, 1);
+	return 0;
+}
+
+int bdev_write_block_from_page(struct block_device *bdev, sector_t block,
+			       struct page *page, uint32_t csum)
+{
+	if (!bdev || !page || block >= bdev->nr_blocks)
+		return -EINVAL;
+	pthread_mutex_lock(bdev_lock(bdev, block));
+	memcpy_from_page(bdev_block(bdev, block), page, 0, BDEV_BLOCK_SIZE);
+	bdev->csum[block] = csum;
+	bdev->written[block] = 1;
+	pthread_mutex_unlock(bdev_lock(bdev, block));
+	atomic_fetch_add(&bdev->nr_writes, 1);
+	return 0;
+}
+
+/* Caller holds the stripe lock. */
+static bool bdev_block_ok(struct block_device *bdev, sector_t block)
+{
+	return bdev_csum(bdev_block(bdev, block), BDEV_BLOCK_SIZE) == bdev->csum[block];
+}
+
+int bdev_read_block(struct block_device *bdev, sector_t block, void *buf)
+{
+	bool bad = false;
+
+	if (!bdev || !buf || block >= bdev->nr_blocks)
+		return -EINVAL;
+	pthread_mutex_lock(bdev_lock(bdev, block));
+	memcpy(buf, bdev_block(bdev, block), BDEV_BLOCK_SIZE);
+	if (bdev->verify && bdev->written[block])
+		bad = !bdev_block_ok(bdev, block);
+	pthread_mutex_unlock(bdev_lock(bdev, block));
+	atomic_fetch_add(&bdev->nr_reads, 1);
+	if (bad) {
+		atomic_fetch_add(&bdev->nr_csum_errors, 1);
+		mm_event(MM_EV_CSUM, NULL, "checksum error %s block %llu", bdev->bd_name,
+			 (unsigned long long)block);
+		return -EIO;
+	}
+	return 0;
+}
+
+int bdev_verify_block(struct block_device *bdev, sector_t block)
+{
+	int ret = 0;
+
+	if (!bdev || block >= bdev->nr_blocks)
+		return -EINVAL;
+	pthread_mutex_lock(bdev_lock(bdev, block));
+	if (!bdev->written[block])
+		ret = -ENODATA;
+	else if (!bdev_block_ok(bdev, block))
+		ret = -EIO;
+	pthread_mutex_unlock(bdev_lock(bdev, block));
+	return ret;
+}
+
+int bdev_peek(struct block_device *bdev, sector_t block, size_t off, void *buf, size_t len)
+{
+	if (!bdev || !buf || block >= bdev->nr_blocks || off > BDEV_BLOCK_SIZE ||
+	    len > BDEV_BLOCK_SIZE - off)
+		return -EINVAL;
+	pthread_mutex_lock(bdev_lock(bdev, block));
+	memcpy(buf, bdev_block(bdev, block) + off, len);
+	pthread_mutex_unlock(bdev_lock(bdev, block));
+	return 0;
+}
+
+int bdev_corrupt(struct block_device *bdev, sector_t block, size_t off, unsigned char xor)
+{
+	if (!bdev || block >= bdev->nr_blocks || off >= BDEV_BLOCK_SIZE || !xor)
+		return -EINVAL;
+	pthread_mutex_lock(bdev_lock(bdev, block));
+	bdev_block(bdev, block)[off] ^= xor;
+	pthread_mutex_unlock(bdev_lock(bdev, block));
+	return 0;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The questions GUP asks before handing out a page: are these flags valid, must
+ * a read-only pin unshare the page first, may this folio be pinned long term
+ * where it is, may GUP-fast decide without the VMA.
+ */
+#include <pinmm/gup/unshare.h>
+#include "internal.h"
+
+bool is_valid_gup_args(struct page **pages, int *locked, unsigned int *gup_flags_p,
+		       unsigned int to_set)
+{
+	unsigned int gup_flags = *gup_flags_p;
+
+	/*
+	 * FOLL_PIN, FOLL_TOUCH, FOLL_REMOTE, FOLL_FAST_ONLY... belong to the
+	 * entry points, not their callers; unknown bits are somebody's bug too.
+	 */
+	if (WARN_ON_ONCE(gup_flags & INTERNAL_GUP_FLAGS))
+		return false;
+	if (WARN_ON_ONCE(gup_flags & ~FOLL_PUBLIC_FLAGS))
+		return false;
+
+	gup_flags |= to_set;
+	if (locked) {
+		/* The caller holds mmap_lock and says so. */
+		if (WARN_ON_ONCE(*locked != 1))
+			return false;
+		gup_flags |= FOLL_UNLOCKABLE;
+	}
+
+	if (WARN_ON_ONCE((gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET)))
+		return false;
+	/*
+	 * Model: mainline (6.2+) accepts FOLL_LONGTERM only with FOLL_PIN. pinmm
+	 * also takes it with FOLL_GET, which is what get_user_pages_longterm()
+	 * (4.15-5.5) did, so the legacy presets can ask for long-term references.
+	 */
+	if (WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && !(gup_flags & FOLL_PIN) && !pages))
+		return false;
+	if (WARN_ON_ONCE((gup_flags & FOLL_PIN) && !pages))
+		return false;
+	if (WARN_ON_ONCE((gup_flags & FOLL_GET) && !pages))
+		return false;
+	/* A long-term pin must not keep a PCI pagemap from being unplugged. */
+	if (WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA)))
+		return false;
+
+	*gup_flags_p = gup_flags;
+	return true;
+}
+
+bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	/* Only read-only pins care: a write fault already gave us our own page. */
+	if ((flags & (FOLL_WRITE | FOLL_PIN)) != FOLL_PIN)
+		return false;
+	/* Before FOLL_PIN existed a R/O pin was a FOLL_GET: nothing unshared it. */
+	if (READ_ONCE(pin_config.tracker)->untracked)
+		return false;
+
+	if (!folio_test_anon(folio)) {
+		/*
+		 * A page-cache page (or the zero page) in a private mapping may be
+		 * replaced by an anonymous copy at the next write fault; a short
+		 * pin does not care, a long-term one would then pin a page the
+		 * process no longer sees. GUP-fast has no VMA: let the slow path
+		 * decide.
+		 */
+		if (!(flags & FOLL_LONGTERM))
+			return false;
+		if (!vma)
+			return true;
+		return is_cow_mapping(vma->vm_flags);
+	}
+
+	/*
+	 * Pairs with the barrier fork and KSM issue between clearing
+	 * PageAnonExclusive and re-checking for pins: our pin is already taken
+	 * (a fully ordered RMW), and this load may not be hoisted above it.
+	 * Per page; for a PMD mapping the caller passes the head, which carries it.
+	 */
+	return !((__atomic_load_n(&page->flags, __ATOMIC_SEQ_CST) >> PG_anon_exclusive) & 1);
+}
+
+bool page_needs_cow_for_dma(struct vm_area_struct *vma, struct page *page)
+{
+	return folio_needs_cow_for_dma(vma, page_folio(page));
+}
+
+bool folio_is_longterm_pinnable(struct folio *folio)
+{
+	/* Never freed, never moved: nothing to migrate. */
+	if (is_zero_folio(folio))
+		return true;
+	if (folio_is_cma(folio))
+		return false;
+	/* Device memory stays where its driver put it. */
+	if (folio_is_zone_device(folio))
+		return true;
+	return !folio_is_zone_movable(folio);
+}
+
+bool gup_longterm_must_migrate(struct folio *folio)
+{
+	/*
+	 * Model: before CMA/ZONE_MOVABLE migration (5.x) a long-term pin simply
+	 * pinned the page where it was, blocking memory hot-remove and CMA
+	 * allocations; LONGTERM_ALLOW reproduces that.
+	 */
+	if (READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW)
+		return false;
+	return !folio_is_longterm_pinnable(folio);
+}
+
+/* Writes through this mapping must be seen by the filesystem (page_mkwrite, writeback). */
+static bool vma_needs_dirty_tracking(struct vm_area_struct *vma)
+{
+	const unsigned long shared_writable = VM_SHARED | VM_WRITE;
+
+	if ((vma->vm_flags & shared_writable) != shared_writable)
+		return false;
+	if (vma->vm_ops && (vma->vm_ops->page_mkwrite || vma->vm_ops->pfn_mkwrite))
+		return true;
+	/* shmem has no writeback: nothing there can be cleaned behind a pin. */
+	return vma->vm_file && !shmem_mapping(vma->vm_file->f_mapping);
+}
+
+bool gup_writable_file_mapping_allowed(struct vm_area_struct *vma, unsigned int gup_flags)
+{
+	if (!(gup_flags & FOLL_LONGTERM))
+		return true;
+	switch (READ_ONCE(pin_config.longterm)) {
+	case LONGTERM_ALLOW:
+		return true;
+	case LONGTERM_MAINLINE:
+	case LONGTERM_LEASE:
+	default:
+		/*
+		 * Model: LONGTERM_LEASE refuses like mainline until file layout
+		 * leases (vaddr_pin_pages) exist to grant exceptions.
+		 */
+		return !vma_needs_dirty_tracking(vma);
+	}
+}
+
+bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags)
+{
+	const unsigned int lt_write = FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE;
+	struct address_space *mapping;
+	unsigned long mapping_flags;
+
+	if ((flags & lt_write) != lt_write ||
+	    READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW)
+		return true;
+
+	/*
+	 * We hold a reference, so the folio is stable; its mapping is not
+	 * (truncation may clear it), so read it exactly once. The address_space
+	 * itself cannot be freed while we are in the RCU read-side section.
+	 */
+	mapping = READ_ONCE(folio->mapping);
+	if (!mapping)
+		return false;	/* truncated, or unknown: let the slow path decide */
+	mapping_flags = (unsigned long)mapping & PAGE_MAPPING_FLAGS;
+	if (mapping_flags)
+		return mapping_flags & PAGE_MAPPING_ANON;
+	/*
+	 * Model: mainline lets every shmem folio through here, even one in a
+	 * MAP_PRIVATE mapping, because the slow path is not needed to tell; the
+	 * same holds here. Anything else may need dirty tracking.
+	 */
+	return shmem_mapping(mapping);
+}

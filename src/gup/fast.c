@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * GUP-fast: no mmap_lock, no page-table lock. The walk runs inside an RCU
+ * read-side section, which keeps page-table pages from being freed under it
+ * (vm/ frees them after a grace period; the kernel gets the same from IRQs
+ * being off against the TLB-shootdown IPI or from RCU table freeing). Each
+ * page is taken speculatively, then the entry is read again: if it changed,
+ * the page may already belong to someone else, so the reference or pin is
+ * dropped and the rest is left to the slow path.
+ */
+#include <pinmm/gup/unshare.h>
+#include "internal.h"
+
+/*
+ * Take @refs on the folio of @page from a lockless walk: the page may be freed
+ * and reused as part of another folio at any moment until we hold a reference,
+ * so check it still belongs to the folio we counted on.
+ */
+static struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
+{
+	struct folio *folio;
+
+	for (;;) {
+		folio = page_folio(page);
+		/* Cheap early refusal; re-checked once the folio is stable. */
+		if ((flags & FOLL_LONGTERM) && (flags & (FOLL_PIN | FOLL_GET)) &&
+		    gup_longterm_must_migrate(folio))
+			return NULL;
+		if (try_grab_folio(folio, refs, flags))
+			return NULL;
+		if (likely(page_folio(page) == folio))
+			break;
+		gup_put_folio(folio, refs, flags);
+	}
+	if ((flags & FOLL_LONGTERM) && gup_longterm_must_migrate(folio)) {
+		gup_put_folio(folio, refs, flags);
+		return NULL;
+	}
+	return folio;
+}
+
+static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsigned long end,
+			       unsigned int flags, struct page **pages, unsigned long *nr)
+{
+	pte_t *ptep = pmd_pgtable(pmd) + pte_index(addr);
+
+	do {
+		/*
+		 * Acquire: the page behind the entry was initialised before the
+		 * entry was published (set_pte_at releases). The kernel gets this
+		 * from the address dependency; TSan needs it spelt out.
+		 */
+		pte_t pte = __pte(__atomic_load_n(&ptep->pte, __ATOMIC_ACQUIRE));
+		struct page *page;
+		struct folio *folio;
+
+		/* Not present, PROT_NONE, or not writable for a write: slow path. */
+		if (!pte_hw_present(pte) || pte_protnone(pte))
+			return false;
+		if ((flags & FOLL_WRITE) && !pte_write(pte))
+			return false;
+		if (pte_devmap(pte)) {
+			/* Model: no dev_pagemap reference, see follow_page_pte(). */
+			if (flags & FOLL_LONGTERM)
+				return false;
+		} else if (pte_special(pte)) {
+			/* The zero page and raw pfns: the slow path knows what to do. */
+			return false;
+		}
+		if (!pfn_valid(pte_pfn(pte)))
+			return false;
+		page = pfn_to_page(pte_pfn(pte));
+
+		folio = try_grab_folio_fast(page, 1, flags);
+		if (!folio)
+			return false;
+
+		/*
+		 * The pin is visible (fully ordered RMW) before these loads: a
+		 * concurrent unmap or page_mkclean either changed the entry
+		 * already, and we see it here, or will see our pin afterwards.
+		 */
+		if (unlikely(pmd_val(pmd) != pmd_val(pmdp_get_lockless(pmdp))) ||
+		    unlikely(pte_val(pte) != pte_val(ptep_get(ptep)))) {
+			gup_put_folio(folio, 1, flags);
+			return false;
+		}
+		if (!gup_fast_folio_allowed(folio, flags)) {
+			gup_put_folio(folio, 1, flags);
+			return false;
+		}
+		if (!pte_write(pte) && gup_must_unshare(NULL, flags, page)) {
+			gup_put_folio(folio, 1, flags);
+			return false;
+		}
+		folio_set_referenced(folio);
+		pages[(*nr)++] = page;
+	} while (ptep++, addr += PAGE_SIZE, addr != end);
+	return true;
+}
+
+/* A PMD-mapped folio: one grab for every page of it the range covers. */
+static bool gup_fast_pmd_leaf(pmd_t orig, pmd_t *pmdp, unsigned long addr, unsigned long end,
+			      unsigned int flags, struct page **pages, unsigned long *nr)
+{
+	struct page *page;
+	struct folio *folio;
+	int refs;
+
+	if (!(pmd_val(orig) & _PAGE_PRESENT) || pmd_protnone(orig))
+		return false;
+	if ((flags & FOLL_WRITE) && !pmd_write(orig))
+		return false;
+	if (pmd_devmap(orig) && (flags & FOLL_LONGTERM))
+		return false;
+
+	page = pmd_page(orig) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+	refs = (int)((end - addr) >> PAGE_SHIFT);
+
+	folio = try_grab_folio_fast(page, refs, flags);
+	if (!folio)
+		return false;
+	if (unlikely(pmd_val(orig) != pmd_val(pmdp_get_lockless(pmdp)))) {
+		gup_put_folio(folio, refs, flags);
+		return false;
+	}
+	if (!gup_fast_folio_allowed(folio, flags)) {
+		gup_put_folio(folio, refs, flags);
+		return false;
+	}
+	if (!pmd_write(orig) && gup_must_unshare(NULL, flags, &folio->page)) {
+		gup_put_folio(folio, refs, flags);
+		return false;
+	}
+	for (int i = 0; i < refs; i++)
+		pages[(*nr)++] = page + i;
+	folio_set_referenced(folio);
+	return true;
+}
+
+static void gup_fast_pgd_range(struct mm_struct *mm, unsigned long addr, unsigned long end,
+			       unsigned int flags, struct page **pages, unsigned long *nr)
+{
+	while (addr != end) {
+		unsigned long next = pmd_addr_end(addr, end);
+		pgd_t *pgdp = pgd_offset(mm, addr);
+		pud_t *pudp;
+		pmd_t *pmdp, pmd;
+
+		if (!pgd_present(pgdp_get(pgdp)))
+			return;
+		pudp = pgd_pgtable(pgdp_get(pgdp)) + pud_index(addr);
+		if (!pud_present(pudp_get(pudp)))
+			return;
+		pmdp = pud_pgtable(pudp_get(pudp)) + pmd_index(addr);
+		pmd = pmdp_get_lockless(pmdp);
+		if (pmd_none(pmd))
+			return;
+		if (pmd_leaf(pmd)) {
+			if (!gup_fast_pmd_leaf(pmd, pmdp, addr, next, flags, pages, nr))
+				return;
+		} else if (!(pmd_val(pmd) & _PAGE_PRESENT)) {
+			return;
+		} else if (!gup_fast_pte_range(pmd, pmdp, addr, next, flags, pages, nr)) {
+			return;
+		}
+		addr = next;
+	}
+}
+
+static unsigned long gup_fast(struct mm_struct *mm, unsigned long start, unsigned long end,
+			      unsigned int gup_flags, struct page **pages)
+{
+	unsigned long nr_pinned = 0;
+	unsigned int seq = 0;
+
+	/*
+	 * fork() write-protects anon PTEs inside write_protect_seq and shares the
+	 * pages it finds unpinned. A pin taken while it runs could land on a page
+	 * fork has just decided to share: give up while fork is inside, and if
+	 * it entered while we walked.
+	 */
+	if (gup_flags & FOLL_PIN) {
+		seq = raw_read_seqcount(&mm->write_protect_seq);
+		if (seq & 1)
+			return 0;
+	}
+
+	mm_rcu_read_lock();
+	gup_fast_pgd_range(mm, start, end, gup_flags, pages, &nr_pinned);
+	mm_rcu_read_unlock();
+
+	/*
+	 * read_seqcount_retry() with its smp_rmb() spelt as a seq_cst load: the
+	 * pins above are seq_cst RMWs, so this read cannot pass them, and fork's
+	 * side (odd count, full barrier, then the pin checks) sees them or we see
+	 * the count move. (TSan builds cannot use fences.)
+	 */
+	if ((gup_flags & FOLL_PIN) &&
+	    __atomic_load_n(&mm->write_protect_seq.sequence, __ATOMIC_SEQ_CST) != seq) {
+		for (unsigned long i = 0; i < nr_pinned; i++)
+			gup_put_folio(page_folio(pages[i]), 1, gup_flags);
+		return 0;
+	}
+	return nr_pinned;
+}
+
+long internal_get_user_pages_fast(struct mm_struct *mm, unsigned long start,
+				  unsigned long nr_pages, unsigned int gup_flags,
+				  struct page **pages)
+{
+	unsigned long len, end, nr_pinned;
+	int locked = 0;
+	long ret;
+
+	if (WARN_ON_ONCE(gup_flags & ~(FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN |
+				       FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT |
+				       FOLL_PCI_P2PDMA | FOLL_HONOR_NUMA_FAULT)))
+		return -EINVAL;
+
+	if (gup_flags & FOLL_PIN)
+		mm_set_has_pinned_flag(mm);
+
+	start &= PAGE_MASK;
+	if (nr_pages > (ULONG_MAX >> PAGE_SHIFT))
+		return -EOVERFLOW;
+	len = nr_pages << PAGE_SHIFT;
+	if (__builtin_add_overflow(start, len, &end))
+		return -EOVERFLOW;
+	if (end > TASK_SIZE)
+		return -EFAULT;
+
+	nr_pinned = gup_fast(mm, start, end, gup_flags, pages);
+	if (nr_pinned == nr_pages || (gup_flags & FOLL_FAST_ONLY))
+		return (long)nr_pinned;
+
+	/* The rest through the slow path, which takes mmap_lock itself. */
+	start += nr_pinned << PAGE_SHIFT;
+	pages += nr_pinned;
+	ret = __gup_longterm_locked(mm, start, nr_pages - nr_pinned, pages, &locked,
+				    gup_flags | FOLL_TOUCH | FOLL_UNLOCKABLE);
+	if (ret < 0) {
+		/* The caller must release what we did take: report that, not the error. */
+		return nr_pinned ? (long)nr_pinned : ret;
+	}
+	return ret + (long)nr_pinned;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Between the files of gup/ (mainline keeps these in mm/internal.h and mm/gup.c). */
+#ifndef PINMM_SRC_GUP_INTERNAL_H
+#define PINMM_SRC_GUP_INTERNAL_H
+
+#include <pinmm/gup/gup.h>
+#include <pinmm/vm/mm.h>
+
+/* Check and complete the flags of a public entry point; false (with a WARN) if bad. */
+bool is_valid_gup_args(struct page **pages, int *locked, unsigned int *gup_flags_p,
+		       unsigned int to_set);
+
+/* FOLL_PIN was used on @mm: from now on fork must copy pinned anon pages. */
+static inline void mm_set_has_pinned_flag(struct mm_struct *mm)
+{
+	if (!test_bit(MMF_HAS_PINNED, &mm->flags))
+		set_bit(MMF_HAS_PINNED, &mm->flags);
+}
+
+/* The slow path, mmap_lock held (or taken when *locked == 0). */
+long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
+			     unsigned long nr_pages, struct page **pages, int *locked,
+			     unsigned int flags);
+/* The slow path plus FOLL_LONGTERM's migration of unpinnable folios. */
+long __gup_longterm_locked(struct mm_struct *mm, unsigned long start,
+			   unsigned long nr_pages, struct page **pages, int *locked,
+			   unsigned int gup_flags);
+/* GUP-fast with the slow-path fallback. */
+long internal_get_user_pages_fast(struct mm_struct *mm, unsigned long start,
+				  unsigned long nr_pages, unsigned int gup_flags,
+				  struct page **pages);
+
+/*
+ * Does the current longterm policy make FOLL_LONGTERM move this folio first?
+ * (ZONE_MOVABLE and CMA under the mainline and lease policies.)
+ */
+bool gup_longterm_must_migrate(struct folio *folio);
+/*
+ * May a writable FOLL_LONGTERM pin be taken in a mapping that @vma is (slow
+ * path) - mainline's writable_file_mapping_allowed() under the policy.
+ */
+bool gup_writable_file_mapping_allowed(struct vm_area_struct *vma, unsigned int gup_flags);
+/* GUP-fast's version of the same, from the folio alone (gup_fast_folio_allowed()). */
+bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags);
+
+#endif

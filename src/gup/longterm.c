@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * FOLL_LONGTERM: a pin that may last forever must not sit in ZONE_MOVABLE or a
+ * CMA pageblock, where it would make memory hot-remove or a CMA allocation fail
+ * for good. Pin, look, and if any folio is in the wrong place: drop every pin,
+ * migrate the offenders to memory allocated without __GFP_MOVABLE, and pin the
+ * whole range again (mainline's check_and_migrate_movable_pages()).
+ */
+#include <stdlib.h>
+#include <sched.h>
+#include <pinmm/gup/unshare.h>
+#include "internal.h"
+
+/* Give up after this many rounds of migrate-and-repin; a racing fault could refill MOVABLE. */
+#define GUP_LONGTERM_MAX_ROUNDS		16
+#define GUP_MIGRATE_RETRIES		10
+
+static bool folio_in(struct folio **list, unsigned long n, struct folio *folio)
+{
+	for (unsigned long i = 0; i < n; i++)
+		if (list[i] == folio)
+			return true;
+	return false;
+}
+
+/* Release what __get_user_pages_locked() took for @nr_pages entries. */
+static void gup_release_pages(struct page **pages, unsigned long nr_pages,
+			      unsigned int gup_flags)
+{
+	for (unsigned long i = 0; i < nr_pages; i++)
+		gup_put_folio(page_folio(pages[i]), 1, gup_flags);
+}
+
+static int migrate_longterm_unpinnable_folio(struct folio *folio)
+{
+	/*
+	 * Model: memalloc_pin_save() makes every allocation in this section drop
+	 * __GFP_MOVABLE; here the target's gfp simply has none.
+	 */
+	gfp_t gfp = GFP_HIGHUSER | (folio_test_large(folio) ? __GFP_COMP : 0);
+	int ret = -EAGAIN;
+
+	for (int tries = 0; tries < GUP_MIGRATE_RETRIES && ret == -EAGAIN; tries++) {
+		ret = migrate_folio_to(folio, gfp, NULL);
+		if (ret == -EAGAIN)
+			sched_yield();
+	}
+	mm_trace("gup_migrate_longterm", "pfn=%#lx order=%u -> %d", folio_pfn(folio),
+		 folio_order(folio), ret);
+	return ret;
+}
+
+/*
+ * 0 when every pinned page may stay where it is; -EAGAIN after unpinning
+ * everything and migrating the offenders (pin again); -ENOMEM when one could
+ * not be moved (everything unpinned too).
+ */
+static long check_and_migrate_movable_pages(unsigned long nr_pages, struct page **pages,
+					    unsigned int gup_flags)
+{
+	struct folio **movable = NULL;
+	unsigned long nr_movable = 0;
+	long ret = -EAGAIN;
+
+	for (unsigned long i = 0; i < nr_pages; i++) {
+		struct folio *folio = page_folio(pages[i]);
+
+		if (!gup_longterm_must_migrate(folio) || folio_in(movable, nr_movable, folio))
+			continue;
+		if (!movable) {
+			movable = calloc(nr_pages, sizeof(*movable));
+			if (!movable) {
+				gup_release_pages(pages, nr_pages, gup_flags);
+				return -ENOMEM;
+			}
+		}
+		/* Our own reference, so dropping the pins below cannot free it. */
+		folio_get(folio);
+		movable[nr_movable++] = folio;
+	}
+	if (!nr_movable)
+		return 0;
+
+	gup_release_pages(pages, nr_pages, gup_flags);
+	for (unsigned long i = 0; i < nr_movable; i++) {
+		if (ret == -EAGAIN && migrate_longterm_unpinnable_folio(movable[i]))
+			ret = -ENOMEM;
+		folio_put(movable[i]);
+	}
+	free(movable);
+	return ret;
+}
+
+long __gup_longterm_locked(struct mm_struct *mm, unsigned long start,
+			   unsigned long nr_pages, struct page **pages, int *locked,
+			   unsigned int gup_flags)
+{
+	long rc, nr_pinned;
+	int rounds = 0;
+
+	if (!(gup_flags & FOLL_LONGTERM) || !pages)
+		return __get_user_pages_locked(mm, start, nr_pages, pages, locked, gup_flags);
+
+	do {
+		nr_pinned = __get_user_pages_locked(mm, start, nr_pages, pages, locked, gup_flags);
+		if (nr_pinned <= 0)
+			return nr_pinned;
+		rc = check_and_migrate_movable_pages((unsigned long)nr_pinned, pages,
+						     gup_flags | (pages && !(gup_flags & FOLL_PIN) ?
+								  FOLL_GET : 0));
+		if (rc == -EAGAIN && ++rounds >= GUP_LONGTERM_MAX_ROUNDS) {
+			WARN_ON_ONCE(1);
+			return -ENOMEM;
+		}
+	} while (rc == -EAGAIN);
+
+	return rc ? rc : nr_pinned;
+}

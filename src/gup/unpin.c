@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The unpin family. Consecutive entries that belong to one folio are dropped
+ * with a single tracker call, as mainline batches them (gup_folio_next()).
+ */
+#include <pinmm/gup/gup.h>
+#include <pinmm/pin/debug.h>
+#include <pinmm/vm/fs.h>
+
+/*
+ * Model: mainline's sanity_check_pinned_pages() is CONFIG_DEBUG_VM; here it
+ * runs in the pin debug mode. A pinned anonymous page must still be exclusive
+ * to its mm, or a COW happened behind the pin's back.
+ */
+static void sanity_check_pinned_folio(struct folio *folio, struct page *page)
+{
+	if (!READ_ONCE(pin_config.debug) || is_zero_folio(folio) || !folio_test_anon(folio) ||
+	    READ_ONCE(pin_config.tracker)->untracked)
+		return;
+	if (!folio_test_large(folio))
+		VM_BUG_ON_PAGE(!PageAnonExclusive(&folio->page), page);
+	else
+		VM_BUG_ON_PAGE(!PageAnonExclusive(&folio->page) && !PageAnonExclusive(page), page);
+}
+
+/* The folio of pages[i] and how many of the next entries belong to it. */
+static struct folio *gup_folio_next(struct page **pages, unsigned long npages,
+				    unsigned long i, unsigned int *ntails)
+{
+	struct folio *folio = page_folio(pages[i]);
+	unsigned int nr = 1;
+
+	for (i++; i < npages && nr < (unsigned int)INT_MAX; i++, nr++)
+		if (!pages[i] || page_folio(pages[i]) != folio)
+			break;
+	*ntails = nr;
+	return folio;
+}
+
+/* Within a physically contiguous range: the rest of this folio, capped. */
+static struct folio *gup_folio_range_next(struct page *start, unsigned long npages,
+					  unsigned long i, unsigned int *ntails)
+{
+	struct page *next = start + i;
+	struct folio *folio = page_folio(next);
+	unsigned long nr = 1;
+
+	if (folio_test_large(folio))
+		nr = min_t(unsigned long, npages - i,
+			   folio_nr_pages(folio) - folio_page_idx(folio, next));
+	*ntails = (unsigned int)nr;
+	return folio;
+}
+
+static void unpin_dirty_folio(struct folio *folio)
+{
+	/*
+	 * Model: mainline would set PG_dirty on the shared zero page here, to no
+	 * effect; pinmm leaves it (and its lock, which every pinner shares) alone.
+	 */
+	if (is_zero_folio(folio))
+		return;
+	/*
+	 * The unlocked test is an optimisation mainline makes too: a folio that
+	 * is already dirty needs no lock; one cleaned concurrently by writeback
+	 * is the known race the pin_user_pages.rst TODO is about.
+	 */
+	if (!folio_test_dirty(folio)) {
+		folio_lock(folio);
+		folio_mark_dirty(folio);
+		folio_unlock(folio);
+	}
+}
+
+void unpin_user_page(struct page *page)
+{
+	struct folio *folio;
+
+	if (WARN_ON_ONCE(!page))
+		return;
+	folio = page_folio(page);
+	mm_trace("unpin_user_page", "pfn=%#lx", page_to_pfn(page));
+	sanity_check_pinned_folio(folio, page);
+	gup_put_folio(folio, 1, FOLL_PIN);
+}
+
+void unpin_folio(struct folio *folio)
+{
+	if (WARN_ON_ONCE(!folio))
+		return;
+	mm_trace("unpin_folio", "pfn=%#lx", folio_pfn(folio));
+	gup_put_folio(folio, 1, FOLL_PIN);
+}
+
+static void unpin_pages(struct page **pages, unsigned long npages, bool make_dirty,
+			const char *what)
+{
+	unsigned long i;
+	unsigned int nr;
+
+	/* A negative count passed through an unsigned parameter. */
+	if (WARN_ON_ONCE((long)npages < 0) || (npages && WARN_ON_ONCE(!pages)))
+		return;
+	mm_trace(what, "pfn=%#lx npages=%lu dirty=%d",
+		 npages && pages[0] ? page_to_pfn(pages[0]) : 0UL, npages, make_dirty);
+	for (i = 0; i < npages; i += nr) {
+		struct folio *folio;
+
+		if (WARN_ON_ONCE(!pages[i])) {
+			nr = 1;
+			continue;
+		}
+		folio = gup_folio_next(pages, npages, i, &nr);
+		for (unsigned int j = 0; j < nr; j++)
+			sanity_check_pinned_folio(folio, pages[i + j]);
+		if (make_dirty)
+			unpin_dirty_folio(folio);
+		gup_put_folio(folio, (int)nr, FOLL_PIN);
+	}
+}
+
+void unpin_user_pages(struct page **pages, unsigned long npages)
+{
+	unpin_pages(pages, npages, false, "unpin_user_pages");
+}
+
+void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages, bool make_dirty)
+{
+	unpin_pages(pages, npages, make_dirty, "unpin_user_pages_dirty_lock");
+}
+
+void unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,
+				      bool make_dirty)
+{
+	unsigned long i;
+	unsigned int nr;
+
+	if (WARN_ON_ONCE(!page && npages) || WARN_ON_ONCE((long)npages < 0))
+		return;
+	mm_trace("unpin_user_page_range_dirty_lock", "pfn=%#lx npages=%lu dirty=%d",
+		 page ? page_to_pfn(page) : 0UL, npages, make_dirty);
+	for (i = 0; i < npages; i += nr) {
+		struct folio *folio = gup_folio_range_next(page, npages, i, &nr);
+
+		sanity_check_pinned_folio(folio, page + i);
+		if (make_dirty)
+			unpin_dirty_folio(folio);
+		gup_put_folio(folio, (int)nr, FOLL_PIN);
+	}
+}
+
+void unpin_folios(struct folio **folios, unsigned long nfolios)
+{
+	unsigned long i, j;
+
+	if (WARN_ON_ONCE((long)nfolios < 0) || (nfolios && WARN_ON_ONCE(!folios)))
+		return;
+	mm_trace("unpin_folios", "nfolios=%lu", nfolios);
+	for (i = 0; i < nfolios; i = j) {
+		if (WARN_ON_ONCE(!folios[i])) {
+			j = i + 1;
+			continue;
+		}
+		for (j = i + 1; j < nfolios && folios[j] == folios[i] && j - i < INT_MAX; j++)
+			;
+		gup_put_folio(folios[i], (int)(j - i), FOLL_PIN);
+	}
+}
+
+void put_user_page(struct page *page)
+{
+	unpin_user_page(page);
+}
+
+void put_user_pages(struct page **pages, unsigned long npages)
+{
+	unpin_user_pages(pages, npages);
+}
+
+void put_user_pages_dirty_lock(struct page **pages, unsigned long npages, bool make_dirty)
+{
+	unpin_user_pages_dirty_lock(pages, npages, make_dirty);
+}

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The `bias` tracker: mainline since 5.7, in its folio form since 5.19/6.x.
+ *
+ * A small folio records a pin by adding GUP_PIN_COUNTING_BIAS to _refcount, so
+ * folio_maybe_dma_pinned() is "_refcount >= 1024": a folio with a thousand plain
+ * references reads as pinned, which is the false positive mainline accepts to
+ * keep struct page at 64 bytes. A large folio has room in its first tail page:
+ * _pincount counts pins exactly and _refcount gets one reference per pin.
+ *
+ * Ordering. GUP-fast takes the pin, then re-reads the PTE and backs out if it
+ * changed; page_mkclean()/try_to_unmap() change the PTE (and flush) first and
+ * read folio_maybe_dma_pinned() after. Both sides are "write one location, then
+ * read the other", so the pin must be globally visible before the re-read and
+ * the check must not be satisfied from before the PTE change: every update here
+ * is a fully ordered RMW and the checks are seq_cst loads, so at least one side
+ * sees the other (GUP-fast backs out, or the writer sees the pin).
+ */
+#include <limits.h>
+#include <pinmm/pin/trackers.h>
+
+static int bias_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
+{
+	if (refs <= 0)
+		return -EINVAL;
+
+	/*
+	 * One plain reference per pin first, as mainline's try_grab_folio() does:
+	 * only once the folio cannot be freed or split under us is it safe to
+	 * ask whether it is large (GUP-fast may be racing with a free and a
+	 * reallocation of this very page).
+	 */
+	if (!folio_ref_try_add(folio, refs))
+		return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
+
+	if (folio_test_large(folio)) {
+		/*
+		 * _pincount is bounded by _refcount (each pin holds a reference), so
+		 * the overflow refusal above covers it too.
+		 */
+		atomic_fetch_add_explicit(&folio->_pincount, refs, memory_order_seq_cst);
+		return 0;
+	}
+
+	/* The rest of the bias; refs * 1023 must itself fit in an int. */
+	if ((long)refs > INT_MAX / (long)(GUP_PIN_COUNTING_BIAS - 1) ||
+	    !folio_ref_try_add(folio, refs * (int)(GUP_PIN_COUNTING_BIAS - 1))) {
+		/* We may now hold the last references: a racing free completes here. */
+		folio_put_refs(folio, refs);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void bias_unpin(struct folio *folio, int refs)
+{
+	if (folio_test_large(folio)) {
+		int old = atomic_fetch_sub_explicit(&folio->_pincount, refs,
+						    memory_order_seq_cst);
+
+		VM_BUG_ON_FOLIO(old < refs, folio);
+		folio_put_refs(folio, refs);
+		return;
+	}
+	folio_put_refs(folio, refs * (int)GUP_PIN_COUNTING_BIAS);
+}
+
+static bool bias_maybe_dma_pinned(struct folio *folio)
+{
+	if (folio_test_large(folio))
+		return atomic_load_explicit(&folio->_pincount, memory_order_seq_cst) > 0;
+	/*
+	 * Unsigned, as mainline: a refcount gone negative must not read as
+	 * "not pinned".
+	 */
+	return (unsigned int)atomic_load_explicit(&folio->_refcount, memory_order_seq_cst) >=
+	       GUP_PIN_COUNTING_BIAS;
+}
+
+static long bias_pincount(struct folio *folio)
+{
+	if (folio_test_large(folio))
+		return atomic_load_explicit(&folio->_pincount, memory_order_seq_cst);
+	/* refcount / 1024 would count heavily referenced folios as pinned. */
+	return -1;
+}
+
+static long bias_pin_refs(struct folio *folio, long pins)
+{
+	return folio_test_large(folio) ? pins : pins * (long)GUP_PIN_COUNTING_BIAS;
+}
+
+const struct pin_tracker bias_tracker = {
+	.name = "bias",
+	.summary = "mainline: +1024 on _refcount for small folios, exact _pincount for large",
+	.try_pin = bias_try_pin,
+	.unpin = bias_unpin,
+	.maybe_dma_pinned = bias_maybe_dma_pinned,
+	.pincount = bias_pincount,
+	.pin_refs = bias_pin_refs,
+};

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Names, lookups and freeing for the scenario AST. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pinmm/scenario/ast.h>
+#include <pinmm/scenario/parse.h>
+
+const char *const scn_cell_names[SCN_NR_CELLS] = {
+	[SCN_PASS] = "pass",
+	[SCN_REFUSED] = "refused",
+	[SCN_CORRUPT] = "corrupt",
+	[SCN_BUG] = "bug",
+};
+
+const char *const scn_ns_names[SCN_NR_NS] = {
+	[SCN_NS_FS] = "filesystem",
+	[SCN_NS_FILE] = "file",
+	[SCN_NS_PROC] = "process",
+	[SCN_NS_MAP] = "mapping",
+	[SCN_NS_HANDLE] = "handle",
+	[SCN_NS_DEV] = "device",
+};
+
+const char *const scn_cmd_names[SCN_NR_CMDS] = {
+	[SCN_MEMORY] = "memory",
+	[SCN_DISK] = "disk",
+	[SCN_TMPFS] = "tmpfs",
+	[SCN_FILE] = "file",
+	[SCN_PROCESS] = "process",
+	[SCN_DEVICE] = "device",
+	[SCN_MMAP] = "mmap",
+	[SCN_WRITE] = "write",
+	[SCN_READ] = "read",
+	[SCN_PIN] = "pin",
+	[SCN_UNPIN] = "unpin",
+	[SCN_WRITEBACK] = "writeback",
+	[SCN_SYNC] = "sync",
+	[SCN_DMA] = "dma",
+	[SCN_CHECK_DISK] = "check disk",
+	[SCN_CHECK_FSCK] = "check fsck",
+	[SCN_CHECK_PINNED] = "check pinned",
+	[SCN_CHECK_VMSTAT] = "check vmstat",
+	[SCN_CHECK_EVENTS] = "check events",
+	[SCN_FORK] = "fork",
+	[SCN_MUNMAP] = "munmap",
+	[SCN_MPROTECT] = "mprotect",
+	[SCN_MADVISE] = "madvise",
+	[SCN_TRUNCATE] = "truncate",
+	[SCN_PUNCH] = "punch",
+	[SCN_RECLAIM] = "reclaim",
+	[SCN_MIGRATE] = "migrate",
+	[SCN_DROP_CACHES] = "drop-caches",
+	[SCN_LEASE] = "lease",
+	[SCN_UNLEASE] = "unlease",
+	[SCN_EXPECT_EVENT] = "expect event",
+};
+
+int scn_cell_parse(const char *name, enum scn_cell *out)
+{
+	for (int i = 0; i < SCN_NR_CELLS; i++) {
+		if (!strcmp(name, scn_cell_names[i])) {
+			*out = (enum scn_cell)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* The errnos a pinning scenario can meet; the numbers are the host's (Linux). */
+static const struct {
+	const char *name;
+	int err;
+} scn_errnos[] = {
+	{ "ok", 0 },
+	{ "EPERM", EPERM },
+	{ "ENOENT", ENOENT },
+	{ "EINTR", EINTR },
+	{ "EIO", EIO },
+	{ "ENXIO", ENXIO },
+	{ "E2BIG", E2BIG },
+	{ "EAGAIN", EAGAIN },
+	{ "ENOMEM", ENOMEM },
+	{ "EACCES", EACCES },
+	{ "EFAULT", EFAULT },
+	{ "EBUSY", EBUSY },
+	{ "EEXIST", EEXIST },
+	{ "ENODEV", ENODEV },
+	{ "EINVAL", EINVAL },
+	{ "ETXTBSY", ETXTBSY },
+	{ "EFBIG", EFBIG },
+	{ "ENOSPC", ENOSPC },
+	{ "ERANGE", ERANGE },
+	{ "ENOSYS", ENOSYS },
+	{ "EOPNOTSUPP", EOPNOTSUPP },
+	{ "EHWPOISON", EHWPOISON },
+};
+
+int scn_errno_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(scn_errnos) / sizeof(scn_errnos[0]); i++)
+		if (!strcmp(name, scn_errnos[i].name))
+			return scn_errnos[i].err;
+	return -EINVAL;
+}
+
+const char *scn_errno_name(int err)
+{
+	if (err < 0)
+		err = -err;
+	for (size_t i = 0; i < sizeof(scn_errnos) / sizeof(scn_errnos[0]); i++)
+		if (scn_errnos[i].err == err)
+			return scn_errnos[i].name;
+	return NULL;
+}
+
+enum scn_cell scenario_expected(const struct scenario *s, const char *preset)
+{
+	for (size_t i = 0; i < s->nr_verdicts; i++)
+		if (!strcmp(s->verdicts[i].preset, preset))
+			return s->verdicts[i].cell;
+	return SCN_PASS;
+}
+
+bool scenario_wants_preset(const struct scenario *s, const char *preset)
+{
+	if (s->all_presets)
+		return true;
+	for (size_t i = 0; i < s->nr_presets; i++)
+		if (!strcmp(s->presets[i], preset))
+			return true;
+	return false;
+}
+
+static void cmd_release(struct scn_cmd *c)
+{
+	free(c->comment);
+	switch (c->kind) {
+	case SCN_CHECK_VMSTAT:
+		for (size_t i = 0; i < c->check_vmstat.nr; i++)
+			free(c->check_vmstat.v[i].name);
+		free(c->check_vmstat.v);
+		break;
+	case SCN_EXPECT_EVENT:
+		free(c->expect_event.text);
+		break;
+	default:
+		break;
+	}
+}
+
+void scenario_free(struct scenario *s)
+{
+	if (!s)
+		return;
+	free(s->path);
+	free(s->name);
+	free(s->title);
+	free(s->description);
+	for (size_t i = 0; i < s->nr_presets; i++)
+		free(s->presets[i]);
+	free(s->presets);
+	for (size_t i = 0; i < s->nr_verdicts; i++)
+		free(s->verdicts[i].preset);
+	free(s->verdicts);
+	for (size_t i = 0; i < s->nr_cmds; i++)
+		cmd_release(&s->cmds[i]);
+	free(s->cmds);
+	for (int ns = 0; ns < SCN_NR_NS; ns++) {
+		for (size_t i = 0; i < s->names[ns].nr; i++)
+			free(s->names[ns].v[i].name);
+		free(s->names[ns].v);
+	}
+	free(s);
+}

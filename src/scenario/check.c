@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Checks against tables the parser does not link (so the fuzz target stays a
+ * parser alone): preset names against the pin layer's presets, vmstat names
+ * against the mem layer's counters.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <pinmm/mem/vmstat.h>
+#include <pinmm/scenario/parse.h>
+
+static bool known(const char *name, const char *const *presets, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(presets[i], name))
+			return true;
+	return false;
+}
+
+int scenario_check(const struct scenario *s, const char *const *presets, size_t nr_presets,
+		   char *err, size_t errlen)
+{
+	if (presets) {
+		for (size_t i = 0; i < s->nr_presets; i++) {
+			if (!known(s->presets[i], presets, nr_presets)) {
+				snprintf(err, errlen, "%s:%u: unknown preset '%s'", s->path,
+					 s->presets_line, s->presets[i]);
+				return -EINVAL;
+			}
+		}
+		for (size_t i = 0; i < s->nr_verdicts; i++) {
+			if (!known(s->verdicts[i].preset, presets, nr_presets)) {
+				snprintf(err, errlen, "%s:%u: unknown preset '%s'", s->path,
+					 s->verdicts[i].line, s->verdicts[i].preset);
+				return -EINVAL;
+			}
+		}
+	}
+	for (size_t i = 0; i < s->nr_cmds; i++) {
+		const struct scn_cmd *c = &s->cmds[i];
+
+		if (c->kind != SCN_CHECK_VMSTAT)
+			continue;
+		for (size_t j = 0; j < c->check_vmstat.nr; j++) {
+			enum node_stat_item item;
+
+			if (vmstat_lookup(c->check_vmstat.v[j].name, &item)) {
+				snprintf(err, errlen, "%s:%u: unknown vmstat counter '%s'", s->path,
+					 c->line, c->check_vmstat.v[j].name);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}

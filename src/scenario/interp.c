@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The scenario interpreter: one fresh machine per (scenario, preset), the
+ * commands in order, and the cell they land in (run.h says how it is decided).
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pinmm/gup/gup.h>
+#include <pinmm/pin/debug.h>
+#include <pinmm/pin/preset.h>
+#include <pinmm/fs/vmscan.h>
+#include <pinmm/fs/writeback.h>
+#include <pinmm/scenario/format.h>
+#include "interp.h"
+
+void interp_fail(struct interp *in, enum scn_cell cell, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (in->res->cell != SCN_PASS)
+		return;
+	in->res->cell = cell;
+	in->res->line = in->cur ? in->cur->line : 0;
+	va_start(ap, fmt);
+	vsnprintf(in->res->reason, sizeof(in->res->reason), fmt, ap);
+	va_end(ap);
+	if (cell != SCN_REFUSED)
+		in->stop = true;
+	if (in->trace)
+		fprintf(in->trace, "scenario: line %u: %s: %s\n", in->res->line,
+			scn_cell_names[cell], in->res->reason);
+}
+
+static const char *errname(int err)
+{
+	const char *n = scn_errno_name(err < 0 ? -err : err);
+
+	return n ? n : "an errno";
+}
+
+bool interp_result(struct interp *in, int err, const char *what)
+{
+	const struct scn_cmd *c = in->cur;
+
+	if (c->has_result) {
+		if (-err == c->result)
+			return err == 0;
+		interp_fail(in, SCN_CORRUPT, "%s returned %s, expected %s", what,
+			    err ? errname(err) : "ok",
+			    c->result ? errname(c->result) : "ok");
+		return false;
+	}
+	if (err) {
+		interp_fail(in, SCN_REFUSED, "%s: %s", what, errname(err));
+		return false;
+	}
+	return true;
+}
+
+/* BUG/WARN/CSUM events since the last look: expected ones are ticked off. */
+static void interp_scan_events(struct interp *in)
+{
+	struct mm_event ev;
+
+	while (mm_event_get(in->events_seen, &ev) == 0) {
+		bool matched = false;
+
+		in->events_seen++;
+		for (size_t i = 0; i < in->nr_expects; i++) {
+			struct interp_expect *x = &in->expects[i];
+
+			if (x->kind == ev.kind && strstr(ev.text, x->text)) {
+				x->fired = true;
+				matched = true;
+				break;
+			}
+		}
+		if (matched)
+			continue;
+		if (ev.kind == MM_EV_CSUM)
+			interp_fail(in, SCN_CORRUPT, "%s", ev.text);
+		else
+			interp_fail(in, SCN_BUG, "%s %s", mm_event_kind_names[ev.kind], ev.text);
+	}
+}
+
+static struct interp *hook_interp;
+
+/* The window between writeback's checksum and the transfer (fs/writeback.c). */
+static void interp_writeback_window(struct folio *folio)
+{
+	if (hook_interp)
+		interp_fire_armed(hook_interp, folio);
+}
+
+static int interp_machine_up(struct interp *in, const char *preset_name)
+{
+	const struct pin_preset *preset = pin_preset_find(preset_name);
+	struct mem_config cfg = { 0 };
+	int err;
+
+	if (!preset)
+		return -EINVAL;
+	for (size_t i = 0; i < in->s->nr_cmds; i++) {
+		const struct scn_cmd *c = &in->s->cmds[i];
+
+		if (c->kind == SCN_MEMORY) {
+			cfg.ram_bytes = c->memory.size;
+			cfg.movable_bytes = c->memory.movable;
+			cfg.cma_bytes = c->memory.cma;
+			break;
+		}
+	}
+	err = mem_init(&cfg);
+	if (err)
+		return err;
+	err = pin_preset_apply(preset);
+	if (!err)
+		err = pin_debug_set(true);
+	if (err) {
+		mem_exit();
+		return err;
+	}
+	fs_install_hooks();
+	hook_interp = in;
+	writeback_io_window_hook = interp_writeback_window;
+	return 0;
+}
+
+static void interp_release_handle(struct interp_handle *h)
+{
+	if (h->mr)
+		dma_mr_deregister(h->mr);
+	h->mr = NULL;
+	if (h->live && h->nr) {
+		if (h->get) {
+			for (unsigned long i = 0; i < h->nr; i++)
+				put_page(h->pages[i]);
+		} else {
+			unpin_user_pages(h->pages, h->nr);
+		}
+	}
+	h->live = false;
+	h->nr = 0;
+}
+
+/* Undo everything the scenario left behind, then bring the machine down. */
+static void interp_machine_down(struct interp *in)
+{
+	const struct scenario *s = in->s;
+
+	writeback_io_window_hook = NULL;
+	hook_interp = NULL;
+	for (size_t i = 0; i < s->names[SCN_NS_HANDLE].nr; i++) {
+		interp_release_handle(&in->handles[i]);
+		free(in->handles[i].pages);
+	}
+	for (size_t i = 0; i < s->names[SCN_NS_DEV].nr; i++)
+		dma_device_destroy(in->devs[i].dev);
+	dma_device_destroy(in->default_dev);
+	for (size_t i = s->names[SCN_NS_PROC].nr; i-- > 0;)
+		if (in->procs[i])
+			process_destroy(in->procs[i]);
+	for (size_t i = 0; i < s->names[SCN_NS_FILE].nr; i++)
+		if (in->files[i].file)
+			fput(in->files[i].file);
+	for (size_t i = 0; i < s->names[SCN_NS_FS].nr; i++) {
+		struct interp_fs *f = &in->fs[i];
+
+		if (f->blk)
+			blkfs_umount(f->blk);
+		if (f->shm)
+			shmem_umount(f->shm);
+		if (f->bdev)
+			bdev_destroy(f->bdev);
+	}
+	pin_debug_set(false);
+	mem_exit();
+}
+
+static int interp_alloc(struct interp *in)
+{
+	const struct scenario *s = in->s;
+
+	in->fs = calloc(s->names[SCN_NS_FS].nr + 1, sizeof(*in->fs));
+	in->files = calloc(s->names[SCN_NS_FILE].nr + 1, sizeof(*in->files));
+	in->procs = calloc(s->names[SCN_NS_PROC].nr + 1, sizeof(*in->procs));
+	in->maps = calloc(s->names[SCN_NS_MAP].nr + 1, sizeof(*in->maps));
+	in->handles = calloc(s->names[SCN_NS_HANDLE].nr + 1, sizeof(*in->handles));
+	in->devs = calloc(s->names[SCN_NS_DEV].nr + 1, sizeof(*in->devs));
+	in->expects = calloc(s->nr_cmds + 1, sizeof(*in->expects));
+	in->armed = calloc(s->nr_cmds + 1, sizeof(*in->armed));
+	if (!in->fs || !in->files || !in->procs || !in->maps || !in->handles || !in->devs ||
+	    !in->expects || !in->armed)
+		return -ENOMEM;
+	return 0;
+}
+
+static void interp_free(struct interp *in)
+{
+	free(in->fs);
+	free(in->files);
+	free(in->procs);
+	free(in->maps);
+	free(in->handles);
+	free(in->devs);
+	free(in->expects);
+	free(in->armed);
+}
+
+int scenario_run(const struct scenario *s, const char *preset, struct scenario_result *out,
+		 FILE *trace)
+{
+	struct interp in = { .s = s, .res = out, .trace = trace };
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->cell = SCN_PASS;
+	if (!pin_preset_find(preset))
+		return -EINVAL;
+	err = interp_alloc(&in);
+	if (!err)
+		err = interp_machine_up(&in, preset);
+	if (err) {
+		interp_free(&in);
+		return err;
+	}
+	mm_trace_set(trace);
+	for (size_t i = 0; i < s->nr_cmds && !in.stop; i++) {
+		const struct scn_cmd *c = &s->cmds[i];
+
+		in.cur = c;
+		if (trace) {
+			char buf[256];
+
+			scn_cmd_format(s, c, buf, sizeof(buf));
+			fprintf(trace, "scenario: line %u: %s\n", c->line, buf);
+		}
+		interp_exec(&in, c);
+		interp_scan_events(&in);
+	}
+	if (!in.stop) {
+		in.cur = NULL;
+		for (size_t i = 0; i < in.nr_expects; i++) {
+			if (!in.expects[i].fired) {
+				out->line = in.expects[i].line;
+				interp_fail(&in, SCN_CORRUPT, "expected %s \"%s\" never happened",
+					    mm_event_kind_names[in.expects[i].kind],
+					    in.expects[i].text);
+				out->line = in.expects[i].line;
+				break;
+			}
+		}
+	}
+	mm_trace_set(NULL);
+	interp_machine_down(&in);
+	interp_free(&in);
+	return 0;
+}

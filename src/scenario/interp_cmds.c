@@ -1,0 +1,627 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What each scenario command does to the machine, in kernel calls.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <pinmm/gup/gup.h>
+#include <pinmm/fs/fs.h>
+#include <pinmm/fs/vmscan.h>
+#include <pinmm/fs/writeback.h>
+#include <pinmm/vm/mm.h>
+#include "interp.h"
+
+#define CHUNK (64UL << 10)
+
+static struct mm_struct *proc_mm(struct interp *in, int proc)
+{
+	return in->procs[proc] ? in->procs[proc]->mm : NULL;
+}
+
+static unsigned long map_addr(struct interp *in, const struct scn_loc *at)
+{
+	return in->maps[at->id].addr + at->off;
+}
+
+/* Compare @len bytes against @byte; report the first difference. */
+static bool expect_bytes(struct interp *in, const unsigned char *buf, size_t len, int byte,
+			 const char *what)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (buf[i] != byte) {
+			interp_fail(in, SCN_CORRUPT, "%s found %#04x at +%zu, expected %#04x",
+				    what, buf[i], i, byte);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void do_disk(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_fs *f = &in->fs[c->disk.fs];
+	const char *name = scn_name(in->s, SCN_NS_FS, c->disk.fs);
+	unsigned int flags = (c->disk.checksum ? BLKFS_CHECKSUM : 0) | (c->disk.dax ? BLKFS_DAX : 0);
+
+	f->kind = SCN_FS_DISK;
+	f->bdev = bdev_create(name, c->disk.size, c->disk.checksum);
+	f->blk = f->bdev ? blkfs_mount(f->bdev, name, flags) : NULL;
+	if (!interp_result(in, f->blk ? 0 : -ENOMEM, "disk"))
+		return;
+	f->sb = &f->blk->sb;
+}
+
+static void do_tmpfs(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_fs *f = &in->fs[c->tmpfs.fs];
+
+	f->kind = SCN_FS_TMPFS;
+	f->shm = shmem_mount(scn_name(in->s, SCN_NS_FS, c->tmpfs.fs));
+	if (interp_result(in, f->shm ? 0 : -ENOMEM, "tmpfs"))
+		f->sb = &f->shm->sb;
+}
+
+static void do_file(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_file *fl = &in->files[c->file.file];
+	struct super_block *sb = in->fs[c->file.fs].sb;
+	int err = 0;
+
+	fl->fs = c->file.fs;
+	if (!sb)
+		return;
+	fl->file = fs_open(sb, scn_name(in->s, SCN_NS_FILE, c->file.file),
+			   FS_O_CREAT | FS_O_TRUNC, &err);
+	if (!fl->file) {
+		interp_result(in, err, "open");
+		return;
+	}
+	if (c->file.fill >= 0) {
+		unsigned char *buf = malloc(CHUNK);
+
+		if (!buf) {
+			interp_result(in, -ENOMEM, "file");
+			return;
+		}
+		memset(buf, c->file.fill, CHUNK);
+		for (uint64_t off = 0; off < c->file.size && !err; off += CHUNK) {
+			size_t n = (size_t)min_t(uint64_t, CHUNK, c->file.size - off);
+			ssize_t w = fs_write(fl->file, (loff_t)off, buf, n);
+
+			err = w < 0 ? (int)w : (size_t)w != n ? -EIO : 0;
+		}
+		free(buf);
+	} else {
+		err = fs_truncate(fl->file, (loff_t)c->file.size);
+	}
+	interp_result(in, err, "file");
+}
+
+static void do_device(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_dev *d = &in->devs[c->device.dev];
+
+	d->dev = dma_device_create(scn_name(in->s, SCN_NS_DEV, c->device.dev));
+	d->odp = c->device.odp;
+	interp_result(in, d->dev ? 0 : -ENOMEM, "device");
+}
+
+static void do_mmap(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_map *m = &in->maps[c->mmap.map];
+	struct file *file = c->mmap.file >= 0 ? in->files[c->mmap.file].file : NULL;
+	unsigned long prot = PROT_READ | (c->mmap.writable ? PROT_WRITE : 0);
+	unsigned long flags = (c->mmap.shared ? MAP_SHARED : MAP_PRIVATE) |
+			      (file ? 0 : MAP_ANONYMOUS) | (c->mmap.populate ? MAP_POPULATE : 0);
+	struct mm_struct *mm = proc_mm(in, c->mmap.proc);
+	long addr;
+
+	if (c->mmap.file >= 0 && !file)
+		return;		/* the file was refused */
+	addr = vm_mmap(mm, 0, c->mmap.len, prot, flags, file, c->mmap.offset >> PAGE_SHIFT);
+	if (!interp_result(in, addr < 0 ? (int)addr : 0, "mmap"))
+		return;
+	m->addr = (unsigned long)addr;
+	m->len = c->mmap.len;
+	m->mapped = true;
+	if (c->mmap.thp)
+		interp_result(in, do_madvise(mm, m->addr, m->len, MADV_HUGEPAGE), "madvise(MADV_HUGEPAGE)");
+}
+
+static void do_access(struct interp *in, const struct scn_cmd *c, bool write)
+{
+	struct mm_struct *mm = proc_mm(in, c->access.proc);
+	unsigned long addr = map_addr(in, &c->access.at);
+	unsigned char *buf;
+	int err;
+
+	if (!in->maps[c->access.at.id].mapped)
+		return;
+	buf = malloc(c->access.len ? c->access.len : 1);
+	if (!buf) {
+		interp_result(in, -ENOMEM, "access");
+		return;
+	}
+	if (write) {
+		err = uaccess_memset(mm, addr, c->access.byte, c->access.len);
+		interp_result(in, err, "write");
+	} else {
+		err = uaccess_read(mm, addr, buf, c->access.len);
+		if (interp_result(in, err, "read") && c->access.has_byte)
+			expect_bytes(in, buf, c->access.len, c->access.byte, "read");
+	}
+	free(buf);
+}
+
+static int handle_add(struct interp_handle *h, struct page **pages, unsigned long n)
+{
+	if (h->nr + n > h->cap) {
+		unsigned long cap = max_t(unsigned long, h->cap * 2, h->nr + n);
+		struct page **p = realloc(h->pages, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		h->pages = p;
+		h->cap = cap;
+	}
+	memcpy(h->pages + h->nr, pages, n * sizeof(*pages));
+	h->nr += n;
+	return 0;
+}
+
+/* One pass over the range through the entry point the flags name. */
+static long pin_once(struct mm_struct *mm, unsigned long addr, unsigned long nr,
+		     unsigned int flags, struct page **pages)
+{
+	unsigned int gup = (flags & SCN_PIN_WRITE ? FOLL_WRITE : 0) |
+			   (flags & SCN_PIN_LONGTERM ? FOLL_LONGTERM : 0);
+	bool get = flags & SCN_PIN_GET;
+	long ret;
+
+	if (flags & SCN_PIN_FAST)
+		return get ? get_user_pages_fast(mm, addr, (int)nr, gup, pages)
+			   : pin_user_pages_fast(mm, addr, (int)nr, gup, pages);
+	mmap_read_lock(mm);
+	if (flags & SCN_PIN_REMOTE)
+		ret = get ? get_user_pages_remote(mm, addr, nr, gup, pages, NULL)
+			  : pin_user_pages_remote(mm, addr, nr, gup, pages, NULL);
+	else
+		ret = get ? get_user_pages(mm, addr, nr, gup, pages)
+			  : pin_user_pages(mm, addr, nr, gup, pages);
+	mmap_read_unlock(mm);
+	return ret;
+}
+
+static void release_pages(struct page **pages, long n, bool get)
+{
+	for (long i = 0; i < n; i++) {
+		if (get)
+			put_page(pages[i]);
+		else
+			unpin_user_page(pages[i]);
+	}
+}
+
+static void do_pin(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_handle *h = &in->handles[c->pin.handle];
+	struct mm_struct *mm = proc_mm(in, c->pin.proc);
+	unsigned long addr = map_addr(in, &c->pin.at);
+	unsigned long nr = (c->pin.len + (addr & ~PAGE_MASK) + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	struct interp_dev *d = c->pin.dev >= 0 ? &in->devs[c->pin.dev] : NULL;
+	struct dma_device *dev = d ? d->dev : in->default_dev;
+	struct page **pages;
+	int err = 0;
+
+	h->get = c->pin.flags & SCN_PIN_GET;
+	h->range_pages = nr;
+	h->dead = true;
+	if (!in->maps[c->pin.at.id].mapped || !dev)
+		return;
+	addr &= PAGE_MASK;
+	if (d && d->odp) {
+		/* An ODP device registers the range and pins nothing. */
+		h->mr = dma_mr_register_odp(dev, mm, addr, nr * PAGE_SIZE,
+					    c->pin.flags & SCN_PIN_WRITE, &err);
+		h->dead = !interp_result(in, err, "ODP registration");
+		return;
+	}
+	pages = calloc(nr, sizeof(*pages));
+	if (!pages) {
+		interp_result(in, -ENOMEM, "pin");
+		return;
+	}
+	for (uint64_t t = 0; t < c->pin.times && !err; t++) {
+		long got = pin_once(mm, addr, nr, c->pin.flags, pages);
+
+		if (got >= 0 && (unsigned long)got < nr) {
+			/* Like every real caller: a short pin is released and fails. */
+			release_pages(pages, got, h->get);
+			got = -EFAULT;
+		}
+		if (got < 0)
+			err = (int)got;
+		else if (handle_add(h, pages, nr))
+			err = -ENOMEM, release_pages(pages, got, h->get);
+	}
+	free(pages);
+	h->live = h->nr > 0;
+	if (!interp_result(in, err, h->get ? "get_user_pages" : "pin_user_pages") && !h->nr)
+		return;
+	h->dead = false;
+	if (h->nr) {
+		h->mr = dma_mr_register_pages(dev, h->pages, nr, &err);
+		if (!h->mr)
+			interp_result(in, err, "DMA registration");
+	}
+}
+
+static bool handle_usable(struct interp *in, int id)
+{
+	struct interp_handle *h = &in->handles[id];
+
+	if (h->dead && in->trace)
+		fprintf(in->trace, "scenario: skipped: handle %s was refused\n",
+			scn_name(in->s, SCN_NS_HANDLE, id));
+	return !h->dead;
+}
+
+static void do_unpin(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_handle *h = &in->handles[c->unpin.handle];
+
+	if (!handle_usable(in, c->unpin.handle))
+		return;
+	if (h->mr) {
+		dma_mr_deregister(h->mr);
+		h->mr = NULL;
+	}
+	if (!h->nr)
+		return;
+	/* A second unpin of the same handle is the bug it exercises: do it. */
+	if (h->get) {
+		for (unsigned long i = 0; i < h->nr; i++) {
+			if (c->unpin.dirty)
+				set_page_dirty_lock(h->pages[i]);
+			put_page(h->pages[i]);
+		}
+	} else {
+		unpin_user_pages_dirty_lock(h->pages, h->nr, c->unpin.dirty);
+	}
+	h->live = false;
+}
+
+static void do_dma(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_handle *h = &in->handles[c->dma.handle];
+	unsigned long len;
+	unsigned char *buf;
+	int err;
+
+	if (!handle_usable(in, c->dma.handle))
+		return;
+	if (!h->mr) {
+		interp_fail(in, SCN_CORRUPT, "dma through a handle the device no longer holds");
+		return;
+	}
+	if (c->dma.during_writeback) {
+		in->armed[in->nr_armed++] = c;
+		return;
+	}
+	len = c->dma.len ? c->dma.len : h->mr->nr_pages * PAGE_SIZE - c->dma.offset;
+	if (c->dma.write) {
+		interp_result(in, dma_mr_fill(h->mr, c->dma.offset, c->dma.byte, len), "dma write");
+		return;
+	}
+	buf = malloc(len ? len : 1);
+	if (!buf)
+		return;
+	err = dma_mr_read(h->mr, c->dma.offset, buf, len);
+	if (interp_result(in, err, "dma read"))
+		expect_bytes(in, buf, len, c->dma.byte, "dma read");
+	free(buf);
+}
+
+void interp_fire_armed(struct interp *in, struct folio *folio)
+{
+	for (size_t i = 0; i < in->nr_armed; i++) {
+		const struct scn_cmd *c = in->armed[i];
+		struct interp_handle *h;
+		bool hit = !folio;
+
+		if (!c)
+			continue;
+		h = &in->handles[c->dma.handle];
+		if (!h->mr)
+			continue;
+		for (unsigned long p = 0; !hit && p < h->nr; p++)
+			hit = page_folio(h->pages[p]) == folio;
+		if (!hit)
+			continue;
+		in->armed[i] = NULL;
+		mm_trace("scenario", "armed dma (line %u) fires inside writeback", c->line);
+		dma_mr_fill(h->mr, c->dma.offset, c->dma.byte,
+			    c->dma.len ? c->dma.len : h->mr->nr_pages * PAGE_SIZE - c->dma.offset);
+	}
+}
+
+static void writeback_one(struct super_block *sb, void *arg)
+{
+	writeback_inodes(sb, *(enum writeback_sync_modes *)arg);
+}
+
+static void do_writeback(struct interp *in, const struct scn_cmd *c, enum writeback_sync_modes mode)
+{
+	if (c->sync.fs >= 0) {
+		if (in->fs[c->sync.fs].sb)
+			writeback_inodes(in->fs[c->sync.fs].sb, mode);
+	} else {
+		fs_for_each_super(writeback_one, &mode);
+	}
+	/* The device's write happens during this call whether or not a window opened. */
+	interp_fire_armed(in, NULL);
+}
+
+static void do_check_disk(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_file *fl = &in->files[c->check_disk.at.id];
+	struct interp_fs *f = &in->fs[fl->fs];
+	uint64_t off = c->check_disk.at.off, end = off + c->check_disk.len;
+	unsigned char buf[PAGE_SIZE];
+
+	if (!fl->file || !f->blk)
+		return;
+	for (; off < end; off = (off & PAGE_MASK) + PAGE_SIZE) {
+		size_t in_blk = off & ~PAGE_MASK;
+		size_t n = (size_t)min_t(uint64_t, PAGE_SIZE - in_blk, end - off);
+		sector_t blk = blkfs_bmap(file_inode(fl->file), (pgoff_t)(off >> PAGE_SHIFT));
+		char what[64];
+
+		if (!blk) {
+			interp_fail(in, SCN_CORRUPT, "file offset %#llx has no block on disk",
+				    (unsigned long long)off);
+			return;
+		}
+		bdev_peek(f->bdev, blk, in_blk, buf, n);
+		snprintf(what, sizeof(what), "disk block %llu", (unsigned long long)blk);
+		if (!expect_bytes(in, buf, n, c->check_disk.byte, what))
+			return;
+	}
+}
+
+static void fsck_report(const char *msg, void *arg)
+{
+	char *first = arg;
+
+	if (!first[0])
+		snprintf(first, SCN_REASON_MAX / 2, "%s", msg);
+}
+
+static void do_check_fsck(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_fs *f = &in->fs[c->check_fsck.fs];
+	char first[SCN_REASON_MAX / 2] = "";
+	int n;
+
+	if (!f->blk)
+		return;
+	n = blkfs_fsck(f->blk, fsck_report, first);
+	if (n)
+		interp_fail(in, SCN_CORRUPT, "fsck: %d problem(s): %s", n, first);
+}
+
+static void do_check_pinned(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_handle *h = &in->handles[c->check_pinned.handle];
+
+	if (!handle_usable(in, c->check_pinned.handle))
+		return;
+	for (unsigned long i = 0; i < h->nr; i++) {
+		bool pinned = page_maybe_dma_pinned(h->pages[i]);
+
+		if (pinned != c->check_pinned.pinned) {
+			interp_fail(in, SCN_CORRUPT, "page %lu of the handle %s pinned",
+				    i, pinned ? "is" : "is not");
+			return;
+		}
+	}
+}
+
+static void do_check_vmstat(struct interp *in, const struct scn_cmd *c)
+{
+	for (size_t i = 0; i < c->check_vmstat.nr; i++) {
+		const struct scn_stat *st = &c->check_vmstat.v[i];
+		enum node_stat_item item;
+		long v;
+
+		if (vmstat_lookup(st->name, &item)) {
+			interp_fail(in, SCN_CORRUPT, "no vmstat counter %s", st->name);
+			return;
+		}
+		v = node_page_state(item);
+		if (v != st->value) {
+			interp_fail(in, SCN_CORRUPT, "%s is %ld, expected %ld", st->name, v, st->value);
+			return;
+		}
+	}
+}
+
+static void do_check_events(struct interp *in, const struct scn_cmd *c)
+{
+	for (int k = 0; k < MM_EV_NR; k++) {
+		long want = c->check_events.count[k];
+		long have = (long)mm_event_count_kind((enum mm_event_kind)k);
+
+		if (want >= 0 && have != want) {
+			interp_fail(in, have && k != MM_EV_CSUM ? SCN_BUG : SCN_CORRUPT,
+				    "%ld %s event(s), expected %ld", have, mm_event_kind_names[k], want);
+			return;
+		}
+	}
+}
+
+static void do_fork(struct interp *in, const struct scn_cmd *c)
+{
+	struct process *child = process_fork(in->procs[c->fork.parent],
+					     scn_name(in->s, SCN_NS_PROC, c->fork.child));
+
+	in->procs[c->fork.child] = child;
+	interp_result(in, child ? 0 : -ENOMEM, "fork");
+}
+
+static void do_vma_op(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_map *m;
+	struct mm_struct *mm;
+	long ret;
+
+	switch (c->kind) {
+	case SCN_MUNMAP:
+	case SCN_MIGRATE:
+		m = &in->maps[c->vma.map];
+		mm = proc_mm(in, c->vma.proc);
+		break;
+	case SCN_MPROTECT:
+		m = &in->maps[c->mprotect.map];
+		mm = proc_mm(in, c->mprotect.proc);
+		break;
+	default:
+		m = &in->maps[c->madvise.map];
+		mm = proc_mm(in, c->madvise.proc);
+		break;
+	}
+	if (!m->mapped)
+		return;
+	switch (c->kind) {
+	case SCN_MUNMAP:
+		interp_result(in, vm_munmap(mm, m->addr, m->len), "munmap");
+		break;
+	case SCN_MPROTECT:
+		interp_result(in, do_mprotect(mm, m->addr, m->len, PROT_READ |
+					      (c->mprotect.writable ? PROT_WRITE : 0)), "mprotect");
+		break;
+	case SCN_MADVISE:
+		interp_result(in, do_madvise(mm, m->addr, m->len, MADV_DONTNEED), "madvise");
+		break;
+	default:
+		/*
+		 * move_pages()-style: a page that stays where it was (pinned or
+		 * otherwise referenced) makes the call fail with -EBUSY.
+		 */
+		ret = migrate_range(mm, m->addr, m->len);
+		if (ret >= 0 && (unsigned long)ret < m->len >> PAGE_SHIFT &&
+		    node_page_state(PGMIGRATE_FAIL) > 0)
+			ret = -EBUSY;
+		interp_result(in, ret < 0 ? (int)ret : 0, "migrate");
+		break;
+	}
+}
+
+void interp_exec(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_file *fl;
+
+	switch (c->kind) {
+	case SCN_MEMORY:
+		break;		/* applied when the machine came up */
+	case SCN_DISK:
+		do_disk(in, c);
+		break;
+	case SCN_TMPFS:
+		do_tmpfs(in, c);
+		break;
+	case SCN_FILE:
+		do_file(in, c);
+		break;
+	case SCN_PROCESS:
+		in->procs[c->process.proc] = process_create(scn_name(in->s, SCN_NS_PROC,
+								     c->process.proc));
+		interp_result(in, in->procs[c->process.proc] ? 0 : -ENOMEM, "process");
+		break;
+	case SCN_DEVICE:
+		do_device(in, c);
+		break;
+	case SCN_MMAP:
+		do_mmap(in, c);
+		break;
+	case SCN_WRITE:
+		do_access(in, c, true);
+		break;
+	case SCN_READ:
+		do_access(in, c, false);
+		break;
+	case SCN_PIN:
+		if (!in->default_dev)
+			in->default_dev = dma_device_create("dev0");
+		do_pin(in, c);
+		break;
+	case SCN_UNPIN:
+		do_unpin(in, c);
+		break;
+	case SCN_WRITEBACK:
+		do_writeback(in, c, WB_SYNC_NONE);
+		break;
+	case SCN_SYNC:
+		do_writeback(in, c, WB_SYNC_ALL);
+		break;
+	case SCN_DMA:
+		do_dma(in, c);
+		break;
+	case SCN_CHECK_DISK:
+		do_check_disk(in, c);
+		break;
+	case SCN_CHECK_FSCK:
+		do_check_fsck(in, c);
+		break;
+	case SCN_CHECK_PINNED:
+		do_check_pinned(in, c);
+		break;
+	case SCN_CHECK_VMSTAT:
+		do_check_vmstat(in, c);
+		break;
+	case SCN_CHECK_EVENTS:
+		do_check_events(in, c);
+		break;
+	case SCN_FORK:
+		do_fork(in, c);
+		break;
+	case SCN_MUNMAP:
+	case SCN_MPROTECT:
+	case SCN_MADVISE:
+	case SCN_MIGRATE:
+		do_vma_op(in, c);
+		break;
+	case SCN_TRUNCATE:
+		fl = &in->files[c->truncate.file];
+		if (fl->file)
+			interp_result(in, fs_truncate(fl->file, (loff_t)c->truncate.size), "truncate");
+		break;
+	case SCN_PUNCH:
+		fl = &in->files[c->punch.file];
+		if (fl->file)
+			interp_result(in, fs_fallocate_punch_hole(fl->file, (loff_t)c->punch.offset,
+								  (loff_t)c->punch.len), "punch hole");
+		break;
+	case SCN_RECLAIM:
+		reclaim(~0UL >> 1);
+		break;
+	case SCN_DROP_CACHES:
+		drop_caches();
+		break;
+	case SCN_LEASE:
+	case SCN_UNLEASE:
+		fl = &in->files[c->lease.file];
+		if (fl->file)
+			interp_result(in, c->kind == SCN_LEASE ? fs_lease_get(fl->file)
+							       : fs_lease_put(fl->file), "lease");
+		break;
+	case SCN_EXPECT_EVENT:
+		in->expects[in->nr_expects++] = (struct interp_expect){
+			.kind = c->expect_event.kind, .text = c->expect_event.text,
+			.line = c->line,
+		};
+		break;
+	case SCN_NR_CMDS:
+		break;
+	}
+}

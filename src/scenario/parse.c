@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The .pin parser: lines from the lexer, the header commands (scenario,
+ * presets, verdict) here, everything else through the command handlers. The
+ * first error ends the parse; the partial AST is freed, never returned.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <pinmm/scenario/parse.h>
+
+#include "parse_int.h"
+
+/* Scenario files are a dozen lines; anything this big is not one. */
+#define SCN_FILE_MAX (1u << 20)
+
+static char *name_from_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strlen(base);
+	if (n > 4 && !strcmp(base + n - 4, ".pin"))
+		n -= 4;
+	return strndup(base, n);
+}
+
+struct strbuf {
+	char *s;
+	size_t len, cap;
+};
+
+static int sb_add(struct strbuf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *p = realloc(b->s, cap);
+
+		if (!p)
+			return -ENOMEM;
+		b->s = p;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+	return 0;
+}
+
+static int p_scenario(struct scn_parser *P)
+{
+	const struct scn_line *l = P->l;
+	struct scenario *s = P->s;
+
+	if (s->title)
+		return scn_perr(P, "duplicate 'scenario' (first at line %u)", s->title_line);
+	if (l->nr < 2 || !l->toks[1].quoted)
+		return scn_perr(P, "missing argument '\"TITLE\"' for scenario");
+	if (l->nr > 2)
+		return scn_perr(P, "unknown argument '%s' for scenario", l->toks[2].s);
+	if (!l->toks[1].s[0])
+		return scn_perr(P, "empty scenario title");
+	s->title = strdup(l->toks[1].s);
+	if (!s->title)
+		return -ENOMEM;
+	s->title_line = l->line;
+	return 0;
+}
+
+static int p_presets(struct scn_parser *P)
+{
+	const struct scn_line *l = P->l;
+	struct scenario *s = P->s;
+
+	if (s->presets_line)
+		return scn_perr(P, "duplicate 'presets' (first at line %u)", s->presets_line);
+	s->presets_line = l->line;
+	if (l->nr < 2)
+		return scn_perr(P, "missing argument 'all' or preset names for presets");
+	if (!l->toks[1].quoted && !strcmp(l->toks[1].s, "all")) {
+		if (l->nr > 2)
+			return scn_perr(P, "'presets all' takes no preset names");
+		return 0;
+	}
+	s->presets = calloc(l->nr - 1, sizeof(*s->presets));
+	if (!s->presets)
+		return -ENOMEM;
+	s->all_presets = false;
+	for (size_t i = 1; i < l->nr; i++) {
+		const char *n = l->toks[i].s;
+
+		if (l->toks[i].quoted || !scn_valid_name(n))
+			return scn_perr(P, "bad preset name '%s'", n);
+		if (!strcmp(n, "all"))
+			return scn_perr(P, "'all' cannot be mixed with preset names");
+		for (size_t j = 0; j < s->nr_presets; j++)
+			if (!strcmp(s->presets[j], n))
+				return scn_perr(P, "preset '%s' listed twice", n);
+		s->presets[s->nr_presets] = strdup(n);
+		if (!s->presets[s->nr_presets])
+			return -ENOMEM;
+		s->nr_presets++;
+	}
+	return 0;
+}
+
+static int p_verdict(struct scn_parser *P)
+{
+	const struct scn_line *l = P->l;
+	struct scenario *s = P->s;
+	struct scn_verdict *v;
+	enum scn_cell cell;
+
+	if (l->nr < 2)
+		return scn_perr(P, "missing argument 'preset' for verdict");
+	if (l->nr < 3)
+		return scn_perr(P, "missing argument 'cell' for verdict");
+	if (l->nr > 3)
+		return scn_perr(P, "unknown argument '%s' for verdict", l->toks[3].s);
+	if (l->toks[1].quoted || !scn_valid_name(l->toks[1].s))
+		return scn_perr(P, "bad preset name '%s'", l->toks[1].s);
+	if (l->toks[2].quoted || scn_cell_parse(l->toks[2].s, &cell))
+		return scn_perr(P, "bad verdict cell '%s' (pass, refused, corrupt, bug)",
+				l->toks[2].s);
+	for (size_t i = 0; i < s->nr_verdicts; i++)
+		if (!strcmp(s->verdicts[i].preset, l->toks[1].s))
+			return scn_perr(P, "duplicate verdict for preset '%s' (first at line %u)",
+					l->toks[1].s, s->verdicts[i].line);
+	v = realloc(s->verdicts, (s->nr_verdicts + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->verdicts = v;
+	v = &s->verdicts[s->nr_verdicts];
+	v->preset = strdup(l->toks[1].s);
+	if (!v->preset)
+		return -ENOMEM;
+	v->cell = cell;
+	v->line = l->line;
+	s->nr_verdicts++;
+	return 0;
+}
+
+static int p_op(struct scn_parser *P, size_t *cap)
+{
+	struct scenario *s = P->s;
+	struct scn_cmd *c;
+
+	if (s->nr_cmds == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+
+		c = realloc(s->cmds, ncap * sizeof(*c));
+		if (!c)
+			return -ENOMEM;
+		s->cmds = c;
+		*cap = ncap;
+	}
+	c = &s->cmds[s->nr_cmds++];
+	memset(c, 0, sizeof(*c));
+	c->line = P->l->line;
+	/* kind stays SCN_MEMORY (nothing to free) until the handler sets it. */
+	if (P->l->comment) {
+		const char *t = P->l->comment + (P->l->comment[0] == ' ');
+
+		c->comment = strdup(t);
+		if (!c->comment)
+			return -ENOMEM;
+	}
+	return scn_parse_command(P, c);
+}
+
+/* A verdict for a preset the presets line does not run could never be checked. */
+static int check_verdicts(struct scn_parser *P)
+{
+	struct scenario *s = P->s;
+
+	for (size_t i = 0; i < s->nr_verdicts; i++) {
+		struct scn_line at = { .line = s->verdicts[i].line };
+
+		if (scenario_wants_preset(s, s->verdicts[i].preset))
+			continue;
+		P->l = &at;
+		return scn_perr(P, "verdict for preset '%s', which the presets line (line %u) does not run",
+				s->verdicts[i].preset, s->presets_line);
+	}
+	return 0;
+}
+
+static int parse_lines(struct scn_parser *P, struct scn_lexer *lx, struct scn_line *line,
+		       struct strbuf *desc)
+{
+	struct scenario *s = P->s;
+	bool header = true;
+	size_t cap = 0;
+	int ret;
+
+	for (;;) {
+		char msg[SCN_ERR_MAX];
+		const char *w;
+
+		P->l = NULL;
+		ret = scn_lex_line(lx, line, msg, sizeof(msg));
+		if (ret == 0)
+			break;
+		P->l = line;
+		if (ret == -EINVAL)
+			return scn_perr(P, "%s", msg);
+		if (ret < 0)
+			return ret;
+		if (!line->nr) {
+			/* The comment block at the top is what `pinmm explain` prints. */
+			if (header && (line->comment || desc->len)) {
+				const char *t = line->comment ? line->comment : "";
+
+				if (t[0] == ' ')
+					t++;
+				if (sb_add(desc, t, strlen(t)) || sb_add(desc, "\n", 1))
+					return -ENOMEM;
+			}
+			continue;
+		}
+		header = false;
+		w = line->toks[0].quoted ? "" : line->toks[0].s;
+		if (!strcmp(w, "scenario")) {
+			if (s->nr_cmds || s->nr_verdicts || s->presets_line)
+				return scn_perr(P, "'scenario' must be the first command");
+			ret = p_scenario(P);
+		} else if (!s->title) {
+			return scn_perr(P, "the first command must be 'scenario \"TITLE\"'");
+		} else if (!strcmp(w, "presets")) {
+			ret = p_presets(P);
+		} else if (!strcmp(w, "verdict")) {
+			ret = p_verdict(P);
+		} else {
+			ret = p_op(P, &cap);
+			if (!ret && !P->first_op_line && s->cmds[s->nr_cmds - 1].kind != SCN_MEMORY)
+				P->first_op_line = line->line;
+		}
+		if (ret)
+			return ret;
+	}
+	if (!s->title) {
+		P->l = NULL;
+		return scn_perr(P, "missing 'scenario \"TITLE\"' line");
+	}
+	return check_verdicts(P);
+}
+
+int scenario_parse_buffer(const char *display, const char *buf, size_t len,
+			  struct scenario **out, char *err, size_t errlen)
+{
+	struct scn_parser P = { .err = err, .errlen = errlen };
+	struct strbuf desc = { 0 };
+	struct scn_line line = { 0 };
+	struct scn_lexer lx;
+	struct scenario *s;
+	int ret;
+
+	*out = NULL;
+	if (errlen)
+		err[0] = '\0';
+	if (!display || (!buf && len))
+		return -EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		goto nomem;
+	s->all_presets = true;
+	s->path = strdup(display);
+	s->name = name_from_path(display);
+	if (!s->path || !s->name)
+		goto nomem;
+	P.s = s;
+	scn_lex_init(&lx, buf, len);
+	ret = parse_lines(&P, &lx, &line, &desc);
+	scn_line_release(&line);
+	free(P.used);
+	free(P.vis);
+	if (ret) {
+		if (ret == -ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", display);
+		free(desc.s);
+		scenario_free(s);
+		return ret;
+	}
+	while (desc.len && desc.s[desc.len - 1] == '\n')
+		desc.s[--desc.len] = '\0';
+	s->description = desc.s ? desc.s : strdup("");
+	if (!s->description)
+		goto nomem;
+	*out = s;
+	return 0;
+nomem:
+	snprintf(err, errlen, "%s: out of memory", display);
+	free(desc.s);
+	scenario_free(s);
+	return -ENOMEM;
+}
+
+int scenario_parse_file(const char *path, struct scenario **out, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, ret;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > SCN_FILE_MAX) {
+		snprintf(err, errlen, "%s: %s", path,
+			 S_ISREG(st.st_mode) ? "too large for a scenario" : "not a regular file");
+		close(fd);
+		return -EINVAL;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		snprintf(err, errlen, "%s: out of memory", path);
+		return -ENOMEM;
+	}
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return ret;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	ret = scenario_parse_buffer(path, buf, len, out, err, errlen);
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,580 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * One handler per .pin command: pull the arguments, check them against what
+ * was declared before, fill the typed command. Semantic checks that need the
+ * model (does the pin succeed, is the data right) are the interpreter's.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse_int.h"
+
+#define TRY(expr)				\
+	do {					\
+		int __r = (expr);		\
+		if (__r)			\
+			return __r;		\
+	} while (0)
+
+static int need_len(struct scn_parser *P, const char *key, uint64_t *out)
+{
+	TRY(scn_arg_size(P, key, true, out));
+	if (!*out)
+		return scn_perr(P, "%s= must not be 0 for %s", key, P->cmd);
+	return 0;
+}
+
+/* An optional size: absent leaves *out alone. */
+static int opt_size(struct scn_parser *P, const char *key, uint64_t *out)
+{
+	int ret = scn_arg_size(P, key, false, out);
+
+	return ret < 0 ? ret : 0;
+}
+
+static int arg_byte(struct scn_parser *P, const char *key, bool required, bool *has, uint8_t *out)
+{
+	const char *v;
+	int ret = scn_arg_kv(P, key, required, &v);
+
+	if (ret < 0)
+		return ret;
+	if (has)
+		*has = ret == 0;
+	if (ret)
+		return 0;
+	if (scn_parse_byte(v, out))
+		return scn_perr(P, "bad byte '%s'", v);
+	return 0;
+}
+
+static int word_lookup(struct scn_parser *P, const char *what, enum scn_ns ns, int *id)
+{
+	const char *w;
+
+	TRY(scn_arg_word(P, what, &w));
+	return scn_lookup(P, ns, w, id);
+}
+
+static int word_declare(struct scn_parser *P, const char *what, enum scn_ns ns, int info, int *id)
+{
+	const char *w;
+
+	TRY(scn_arg_word(P, what, &w));
+	return scn_declare(P, ns, w, info, id);
+}
+
+/* PROC MAP: the process, then a mapping visible in it. */
+static int proc_map(struct scn_parser *P, int *proc, int *map)
+{
+	const char *w;
+	struct scn_loc loc;
+
+	TRY(word_lookup(P, "process", SCN_NS_PROC, proc));
+	TRY(scn_arg_word(P, "mapping", &w));
+	if (strchr(w, '+'))
+		return scn_perr(P, "%s takes a whole mapping, not '%s'", P->cmd, w);
+	TRY(scn_lookup_map(P, *proc, w, &loc));
+	*map = loc.id;
+	return 0;
+}
+
+static int p_memory(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+
+	if (P->have_memory)
+		return scn_perr(P, "duplicate 'memory'");
+	if (P->first_op_line)
+		return scn_perr(P, "'memory' must come before other commands (line %u)",
+				P->first_op_line);
+	P->have_memory = true;
+	TRY(scn_arg_word(P, "size", &w));
+	if (scn_parse_size(w, &c->memory.size))
+		return scn_perr(P, "bad size '%s'", w);
+	if (!c->memory.size)
+		return scn_perr(P, "memory size must not be 0");
+	TRY(opt_size(P, "movable", &c->memory.movable));
+	TRY(opt_size(P, "cma", &c->memory.cma));
+	if ((c->memory.movable || c->memory.cma) &&
+	    (c->memory.movable >= c->memory.size ||
+	     c->memory.cma >= c->memory.size - c->memory.movable))
+		return scn_perr(P, "movable= plus cma= must leave part of memory %s as ZONE_NORMAL", w);
+	return 0;
+}
+
+static int p_disk(struct scn_parser *P, struct scn_cmd *c)
+{
+	TRY(word_declare(P, "disk name", SCN_NS_FS, SCN_FS_DISK, &c->disk.fs));
+	TRY(need_len(P, "size", &c->disk.size));
+	if (c->disk.size % 4096)
+		return scn_perr(P, "disk size= must be a multiple of 4K (the block size)");
+	c->disk.checksum = scn_arg_flag(P, "checksum");
+	c->disk.dax = scn_arg_flag(P, "dax");
+	return 0;
+}
+
+static int p_tmpfs(struct scn_parser *P, struct scn_cmd *c)
+{
+	TRY(word_declare(P, "tmpfs name", SCN_NS_FS, SCN_FS_TMPFS, &c->tmpfs.fs));
+	return opt_size(P, "size", &c->tmpfs.size);
+}
+
+static int p_file(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *name, *w;
+	bool has_fill;
+	uint8_t fill;
+
+	TRY(scn_arg_word(P, "file name", &name));
+	TRY(scn_arg_word(P, "on", &w));
+	if (strcmp(w, "on"))
+		return scn_perr(P, "expected 'on FS' after the file name, not '%s'", w);
+	TRY(word_lookup(P, "filesystem", SCN_NS_FS, &c->file.fs));
+	TRY(scn_declare(P, SCN_NS_FILE, name, c->file.fs, &c->file.file));
+	TRY(opt_size(P, "size", &c->file.size));
+	TRY(arg_byte(P, "fill", false, &has_fill, &fill));
+	c->file.fill = has_fill ? fill : -1;
+	if (has_fill && !c->file.size)
+		return scn_perr(P, "fill= needs size=");
+	return 0;
+}
+
+static int p_process(struct scn_parser *P, struct scn_cmd *c)
+{
+	return word_declare(P, "process name", SCN_NS_PROC, 0, &c->process.proc);
+}
+
+static int p_device(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *name;
+
+	TRY(scn_arg_word(P, "device name", &name));
+	c->device.odp = scn_arg_flag(P, "odp");
+	return scn_declare(P, SCN_NS_DEV, name, c->device.odp, &c->device.dev);
+}
+
+static int p_mmap(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *name, *f;
+	bool shared, private, ro, rw, anon;
+	int ret;
+
+	TRY(word_lookup(P, "process", SCN_NS_PROC, &c->mmap.proc));
+	TRY(scn_arg_word(P, "mapping name", &name));
+	shared = scn_arg_flag(P, "shared");
+	private = scn_arg_flag(P, "private");
+	ro = scn_arg_flag(P, "ro");
+	rw = scn_arg_flag(P, "rw");
+	anon = scn_arg_flag(P, "anon");
+	TRY(need_len(P, "len", &c->mmap.len));
+	ret = scn_arg_kv(P, "file", false, &f);
+	if (ret < 0)
+		return ret;
+	if (ret == 0 && anon)
+		return scn_perr(P, "mmap takes file= or anon, not both");
+	if (ret && !anon)
+		return scn_perr(P, "missing argument 'file=' or 'anon' for mmap");
+	c->mmap.file = -1;
+	if (!anon)
+		TRY(scn_lookup(P, SCN_NS_FILE, f, &c->mmap.file));
+	ret = scn_arg_size(P, "offset", false, &c->mmap.offset);
+	if (ret < 0)
+		return ret;
+	if (ret == 0 && anon)
+		return scn_perr(P, "offset= needs file=");
+	if (c->mmap.offset % 4096)
+		return scn_perr(P, "mmap offset= must be page aligned");
+	if (shared == private)
+		return scn_perr(P, "mmap needs exactly one of 'shared' or 'private'");
+	if (ro && rw)
+		return scn_perr(P, "mmap takes 'ro' or 'rw', not both");
+	c->mmap.shared = shared;
+	c->mmap.writable = !ro;
+	c->mmap.thp = scn_arg_flag(P, "thp");
+	c->mmap.populate = scn_arg_flag(P, "populate");
+	TRY(scn_declare(P, SCN_NS_MAP, name, c->mmap.proc, &c->mmap.map));
+	return scn_vis_add(P, c->mmap.proc, c->mmap.map);
+}
+
+static int p_access(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+	bool write = c->kind == SCN_WRITE;
+
+	TRY(word_lookup(P, "process", SCN_NS_PROC, &c->access.proc));
+	TRY(scn_arg_word(P, "mapping", &w));
+	TRY(scn_lookup_map(P, c->access.proc, w, &c->access.at));
+	TRY(need_len(P, "len", &c->access.len));
+	return arg_byte(P, write ? "byte" : "expect", write, &c->access.has_byte, &c->access.byte);
+}
+
+static int p_pin(struct scn_parser *P, struct scn_cmd *c)
+{
+	static const struct { const char *flag; unsigned int bit; } flags[] = {
+		{ "write", SCN_PIN_WRITE }, { "longterm", SCN_PIN_LONGTERM },
+		{ "fast", SCN_PIN_FAST }, { "get", SCN_PIN_GET }, { "remote", SCN_PIN_REMOTE },
+	};
+	const char *w, *h;
+	int ret;
+
+	TRY(word_lookup(P, "process", SCN_NS_PROC, &c->pin.proc));
+	TRY(scn_arg_word(P, "mapping", &w));
+	TRY(scn_lookup_map(P, c->pin.proc, w, &c->pin.at));
+	TRY(need_len(P, "len", &c->pin.len));
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (scn_arg_flag(P, flags[i].flag))
+			c->pin.flags |= flags[i].bit;
+	if ((c->pin.flags & SCN_PIN_FAST) && (c->pin.flags & SCN_PIN_REMOTE))
+		return scn_perr(P, "'fast' and 'remote' cannot be combined (there is no remote GUP-fast)");
+	c->pin.dev = -1;
+	ret = scn_arg_kv(P, "dev", false, &w);
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		TRY(scn_lookup(P, SCN_NS_DEV, w, &c->pin.dev));
+	c->pin.times = 1;
+	ret = scn_arg_kv(P, "times", false, &w);
+	if (ret < 0)
+		return ret;
+	if (!ret && (scn_parse_count(w, &c->pin.times) || !c->pin.times ||
+		     c->pin.times > (1ULL << 32)))
+		return scn_perr(P, "bad count '%s' (1 to 4294967296)", w);
+	TRY(scn_arg_kv(P, "as", true, &h));
+	return scn_declare(P, SCN_NS_HANDLE, h, (int)(c - P->s->cmds), &c->pin.handle);
+}
+
+static int p_unpin(struct scn_parser *P, struct scn_cmd *c)
+{
+	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->unpin.handle));
+	c->unpin.dirty = scn_arg_flag(P, "dirty");
+	return 0;
+}
+
+static int p_sync(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+
+	c->sync.fs = -1;
+	if (P->end > P->first) {
+		TRY(scn_arg_word(P, "filesystem", &w));
+		TRY(scn_lookup(P, SCN_NS_FS, w, &c->sync.fs));
+	}
+	return 0;
+}
+
+static int p_dma(struct scn_parser *P, struct scn_cmd *c)
+{
+	const struct scn_cmd *pin;
+	const char *dir, *w;
+	int ret;
+
+	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->dma.handle));
+	TRY(scn_arg_word(P, "write|read", &dir));
+	if (!strcmp(dir, "write"))
+		c->dma.write = true;
+	else if (strcmp(dir, "read"))
+		return scn_perr(P, "dma direction must be 'write' or 'read', not '%s'", dir);
+	TRY(arg_byte(P, c->dma.write ? "byte" : "expect", true, NULL, &c->dma.byte));
+	TRY(opt_size(P, "offset", &c->dma.offset));
+	TRY(opt_size(P, "len", &c->dma.len));
+	/* A device access past its buffer has no errno to expect: refuse it here. */
+	pin = &P->s->cmds[P->s->names[SCN_NS_HANDLE].v[c->dma.handle].info];
+	if (c->dma.offset >= pin->pin.len || c->dma.len > pin->pin.len - c->dma.offset)
+		return scn_perr(P, "dma past the end of handle '%s' (len=%llu at line %u)",
+				scn_name(P->s, SCN_NS_HANDLE, c->dma.handle),
+				(unsigned long long)pin->pin.len, pin->line);
+	ret = scn_arg_kv(P, "during", false, &w);
+	if (ret < 0)
+		return ret;
+	if (!ret) {
+		if (strcmp(w, "writeback"))
+			return scn_perr(P, "dma during= takes 'writeback', not '%s'", w);
+		if (!c->dma.write)
+			return scn_perr(P, "dma during=writeback is for writes");
+		c->dma.during_writeback = true;
+	}
+	return 0;
+}
+
+static int p_check_disk(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+	int fs;
+
+	TRY(scn_arg_word(P, "file", &w));
+	TRY(scn_parse_loc(P, SCN_NS_FILE, w, &c->check_disk.at));
+	fs = P->s->names[SCN_NS_FILE].v[c->check_disk.at.id].info;
+	if (P->s->names[SCN_NS_FS].v[fs].info != SCN_FS_DISK)
+		return scn_perr(P, "check disk: file '%s' is on tmpfs '%s', which has no disk",
+				scn_name(P->s, SCN_NS_FILE, c->check_disk.at.id),
+				scn_name(P->s, SCN_NS_FS, fs));
+	TRY(need_len(P, "len", &c->check_disk.len));
+	return arg_byte(P, "byte", true, NULL, &c->check_disk.byte);
+}
+
+static int p_check_fsck(struct scn_parser *P, struct scn_cmd *c)
+{
+	TRY(word_lookup(P, "disk", SCN_NS_FS, &c->check_fsck.fs));
+	if (P->s->names[SCN_NS_FS].v[c->check_fsck.fs].info != SCN_FS_DISK)
+		return scn_perr(P, "check fsck needs a disk; '%s' is a tmpfs",
+				scn_name(P->s, SCN_NS_FS, c->check_fsck.fs));
+	return 0;
+}
+
+static int p_check_pinned(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+
+	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->check_pinned.handle));
+	TRY(scn_arg_word(P, "yes|no", &w));
+	if (!strcmp(w, "yes"))
+		c->check_pinned.pinned = true;
+	else if (strcmp(w, "no"))
+		return scn_perr(P, "check pinned takes 'yes' or 'no', not '%s'", w);
+	return 0;
+}
+
+static int p_check_vmstat(struct scn_parser *P, struct scn_cmd *c)
+{
+	size_t n = P->end - P->first;
+
+	if (!n)
+		return scn_perr(P, "missing argument 'name=value' for check vmstat");
+	c->check_vmstat.v = calloc(n, sizeof(*c->check_vmstat.v));
+	if (!c->check_vmstat.v)
+		return -ENOMEM;
+	for (size_t i = P->first; i < P->end; i++) {
+		const struct scn_tok *t = &P->l->toks[i];
+		struct scn_stat *st = &c->check_vmstat.v[c->check_vmstat.nr];
+		const char *eq = t->quoted ? NULL : strchr(t->s, '=');
+
+		if (!eq)
+			return scn_perr(P, "check vmstat takes name=value pairs, not '%s'", t->s);
+		st->name = strndup(t->s, (size_t)(eq - t->s));
+		if (!st->name)
+			return -ENOMEM;
+		c->check_vmstat.nr++;
+		if (!scn_valid_name(st->name))
+			return scn_perr(P, "bad vmstat name '%s'", st->name);
+		if (scn_parse_long(eq + 1, &st->value))
+			return scn_perr(P, "bad value '%s' for %s", eq + 1, st->name);
+		P->used[i] = true;
+	}
+	return 0;
+}
+
+static int event_kind(const char *s, enum mm_event_kind *k)
+{
+	static const char *const names[MM_EV_NR] = {
+		[MM_EV_BUG] = "BUG", [MM_EV_WARN] = "WARN", [MM_EV_CSUM] = "CSUM",
+	};
+
+	for (int i = 0; i < MM_EV_NR; i++) {
+		if (names[i] && !strcmp(s, names[i])) {
+			*k = (enum mm_event_kind)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int p_check_events(struct scn_parser *P, struct scn_cmd *c)
+{
+	for (int k = 0; k < MM_EV_NR; k++)
+		c->check_events.count[k] = -1;
+	if (scn_arg_flag(P, "none")) {
+		for (int k = 0; k < MM_EV_NR; k++)
+			c->check_events.count[k] = 0;
+		return 0;
+	}
+	if (P->end == P->first)
+		return scn_perr(P, "missing argument 'none' or 'KIND=N' for check events");
+	for (size_t i = P->first; i < P->end; i++) {
+		const struct scn_tok *t = &P->l->toks[i];
+		const char *eq = t->quoted ? NULL : strchr(t->s, '=');
+		enum mm_event_kind k;
+		char kind[8];
+		uint64_t v;
+
+		if (!eq || (size_t)(eq - t->s) >= sizeof(kind))
+			return scn_perr(P, "check events takes 'none' or BUG=N WARN=N CSUM=N, not '%s'",
+					t->s);
+		memcpy(kind, t->s, (size_t)(eq - t->s));
+		kind[eq - t->s] = '\0';
+		if (event_kind(kind, &k))
+			return scn_perr(P, "unknown event kind '%s' (BUG, WARN, CSUM)", kind);
+		if (scn_parse_count(eq + 1, &v) || v > 1000000)
+			return scn_perr(P, "bad count '%s'", eq + 1);
+		c->check_events.count[k] = (long)v;
+		P->used[i] = true;
+	}
+	return 0;
+}
+
+static int p_fork(struct scn_parser *P, struct scn_cmd *c)
+{
+	size_t nr = P->nr_vis;
+
+	TRY(word_lookup(P, "parent process", SCN_NS_PROC, &c->fork.parent));
+	TRY(word_declare(P, "child process", SCN_NS_PROC, 0, &c->fork.child));
+	for (size_t i = 0; i < nr; i++)
+		if (P->vis[i].proc == c->fork.parent)
+			TRY(scn_vis_add(P, c->fork.child, P->vis[i].map));
+	return 0;
+}
+
+static int p_vma(struct scn_parser *P, struct scn_cmd *c)
+{
+	return proc_map(P, &c->vma.proc, &c->vma.map);
+}
+
+static int p_mprotect(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+
+	TRY(proc_map(P, &c->mprotect.proc, &c->mprotect.map));
+	TRY(scn_arg_word(P, "ro|rw", &w));
+	if (!strcmp(w, "rw"))
+		c->mprotect.writable = true;
+	else if (strcmp(w, "ro"))
+		return scn_perr(P, "mprotect takes 'ro' or 'rw', not '%s'", w);
+	return 0;
+}
+
+static int p_madvise(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+
+	TRY(proc_map(P, &c->madvise.proc, &c->madvise.map));
+	TRY(scn_arg_word(P, "advice", &w));
+	if (strcmp(w, "dontneed"))
+		return scn_perr(P, "unknown advice '%s' (dontneed)", w);
+	c->madvise.advice = SCN_MADV_DONTNEED;
+	return 0;
+}
+
+static int p_truncate(struct scn_parser *P, struct scn_cmd *c)
+{
+	TRY(word_lookup(P, "file", SCN_NS_FILE, &c->truncate.file));
+	return scn_arg_size(P, "size", true, &c->truncate.size);
+}
+
+static int p_punch(struct scn_parser *P, struct scn_cmd *c)
+{
+	TRY(word_lookup(P, "file", SCN_NS_FILE, &c->punch.file));
+	TRY(scn_arg_size(P, "offset", true, &c->punch.offset));
+	return need_len(P, "len", &c->punch.len);
+}
+
+static int p_none(struct scn_parser *P, struct scn_cmd *c)
+{
+	return 0;
+}
+
+static int p_lease(struct scn_parser *P, struct scn_cmd *c)
+{
+	return word_lookup(P, "file", SCN_NS_FILE, &c->lease.file);
+}
+
+static int p_expect_event(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+
+	TRY(scn_arg_word(P, "BUG|WARN|CSUM", &w));
+	if (event_kind(w, &c->expect_event.kind))
+		return scn_perr(P, "unknown event kind '%s' (BUG, WARN, CSUM)", w);
+	for (size_t i = P->first; i < P->end; i++) {
+		const struct scn_tok *t = &P->l->toks[i];
+
+		if (!t->quoted || P->used[i])
+			continue;
+		if (!t->s[0])
+			return scn_perr(P, "empty event text for expect event");
+		c->expect_event.text = strdup(t->s);
+		if (!c->expect_event.text)
+			return -ENOMEM;
+		P->used[i] = true;
+		return 0;
+	}
+	return scn_perr(P, "missing argument '\"TEXT\"' for expect event");
+}
+
+static const struct {
+	int (*parse)(struct scn_parser *P, struct scn_cmd *c);
+	bool result_ok;		/* may end in "-> RES" */
+} handlers[SCN_NR_CMDS] = {
+	[SCN_MEMORY] = { p_memory, false },
+	[SCN_DISK] = { p_disk, false },
+	[SCN_TMPFS] = { p_tmpfs, false },
+	[SCN_FILE] = { p_file, false },
+	[SCN_PROCESS] = { p_process, false },
+	[SCN_DEVICE] = { p_device, false },
+	[SCN_MMAP] = { p_mmap, true },
+	[SCN_WRITE] = { p_access, true },
+	[SCN_READ] = { p_access, true },
+	[SCN_PIN] = { p_pin, true },
+	[SCN_UNPIN] = { p_unpin, false },
+	[SCN_WRITEBACK] = { p_sync, false },
+	[SCN_SYNC] = { p_sync, true },
+	[SCN_DMA] = { p_dma, false },
+	[SCN_CHECK_DISK] = { p_check_disk, false },
+	[SCN_CHECK_FSCK] = { p_check_fsck, false },
+	[SCN_CHECK_PINNED] = { p_check_pinned, false },
+	[SCN_CHECK_VMSTAT] = { p_check_vmstat, false },
+	[SCN_CHECK_EVENTS] = { p_check_events, false },
+	[SCN_FORK] = { p_fork, true },
+	[SCN_MUNMAP] = { p_vma, true },
+	[SCN_MPROTECT] = { p_mprotect, true },
+	[SCN_MADVISE] = { p_madvise, true },
+	[SCN_TRUNCATE] = { p_truncate, true },
+	[SCN_PUNCH] = { p_punch, true },
+	[SCN_RECLAIM] = { p_none, false },
+	[SCN_MIGRATE] = { p_vma, true },
+	[SCN_DROP_CACHES] = { p_none, false },
+	[SCN_LEASE] = { p_lease, true },
+	[SCN_UNLEASE] = { p_lease, true },
+	[SCN_EXPECT_EVENT] = { p_expect_event, false },
+};
+
+/* Tokens [0, @first) named the command; P->cmd is its name. */
+static int scn_parse_command_at(struct scn_parser *P, struct scn_cmd *c, size_t first)
+{
+	TRY(scn_args_begin(P, first, c, handlers[c->kind].result_ok));
+	TRY(handlers[c->kind].parse(P, c));
+	return scn_args_end(P);
+}
+
+int scn_parse_command(struct scn_parser *P, struct scn_cmd *c)
+{
+	const struct scn_line *l = P->l;
+	const char *w0 = l->toks[0].s;
+	size_t first = 1;
+	int kind = -1;
+
+	if (l->toks[0].quoted)
+		return scn_perr(P, "a line must start with a command, not a string");
+	if (!strcmp(w0, "check") || !strcmp(w0, "expect")) {
+		char both[48];
+
+		if (l->nr < 2 || l->toks[1].quoted)
+			return scn_perr(P, "missing argument 'what' for %s", w0);
+		snprintf(both, sizeof(both), "%s %s", w0, l->toks[1].s);
+		for (int k = 0; k < SCN_NR_CMDS; k++)
+			if (!strcmp(both, scn_cmd_names[k]))
+				kind = k;
+		if (kind < 0)
+			return scn_perr(P, "unknown %s '%s'", w0, l->toks[1].s);
+		first = 2;
+	} else {
+		for (int k = 0; k < SCN_NR_CMDS; k++)
+			if (!strcmp(w0, scn_cmd_names[k]))
+				kind = k;
+		if (kind < 0)
+			return scn_perr(P, "unknown command '%s'", w0);
+	}
+	c->kind = (enum scn_cmd_kind)kind;
+	P->cmd = scn_cmd_names[kind];
+	return scn_parse_command_at(P, c, first);
+}

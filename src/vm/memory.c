@@ -1,0 +1,780 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Zapping page ranges and the PTE-level fault handlers: anonymous (zero page on
+ * read), file (read, shared write with page_mkwrite, private COW), and the
+ * write-protect fault (reuse of an exclusive anon page, or copy).
+ *
+ * Model: no swap. Anonymous memory is never reclaimed, so no swap entries,
+ * swap cache or do_swap_page exist; the only non-present entries are migration
+ * entries.
+ */
+#include "internal.h"
+
+struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr, pte_t pte)
+{
+	unsigned long pfn = pte_pfn(pte);
+
+	(void)addr;
+	if (!pte_present(pte) || pte_special(pte))
+		return NULL;
+	if (READ_ONCE(vma->vm_flags) & VM_PFNMAP)
+		return NULL;
+	if (is_zero_pfn(pfn) || !pfn_valid(pfn))
+		return NULL;
+	return pfn_to_page(pfn);
+}
+
+struct folio *vm_normal_folio(struct vm_area_struct *vma, unsigned long addr, pte_t pte)
+{
+	struct page *page = vm_normal_page(vma, addr, pte);
+
+	return page ? page_folio(page) : NULL;
+}
+
+struct page *vm_normal_page_pmd(struct vm_area_struct *vma, unsigned long addr, pmd_t pmd)
+{
+	unsigned long pfn = pmd_pfn(pmd);
+
+	(void)vma;
+	if (!pmd_leaf(pmd) || pmd_devmap(pmd) || !pfn_valid(pfn))
+		return NULL;
+	return pfn_to_page(pfn) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+}
+
+struct folio *vm_normal_folio_pmd(struct vm_area_struct *vma, unsigned long addr, pmd_t pmd)
+{
+	struct page *page = vm_normal_page_pmd(vma, addr, pmd);
+
+	return page ? page_folio(page) : NULL;
+}
+
+/* ---- Zap ---- */
+
+/*
+ * Model: mainline queues a partially unmapped large anon folio for deferred
+ * splitting under memory pressure; pinmm tries the split right after the zap
+ * (it fails harmlessly while a pin or GUP reference exists).
+ */
+#define ZAP_SPLIT_MAX 8
+struct zap_ctx {
+	struct folio *split[ZAP_SPLIT_MAX];
+	int nr_split;
+};
+
+static void zap_note_split(struct zap_ctx *z, struct folio *folio)
+{
+	for (int i = 0; i < z->nr_split; i++)
+		if (z->split[i] == folio)
+			return;
+	if (z->nr_split < ZAP_SPLIT_MAX && folio_try_get(folio))
+		z->split[z->nr_split++] = folio;
+}
+
+static bool should_zap_folio(const struct zap_details *details, struct folio *folio)
+{
+	if (!details || details->even_cows || !folio)
+		return true;
+	return !folio_test_anon(folio);
+}
+
+static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
+			  unsigned long end, const struct zap_details *details, struct zap_ctx *z)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *batch[PTRS_PER_PTE];
+	unsigned long start = addr;
+	int nr = 0;
+	bool flush = false;
+	spinlock_t *ptl;
+	pte_t *pte = pte_offset_map_lock(mm, pmd, addr, &ptl);
+
+	if (!pte)
+		return;
+	for (; addr < end; addr += PAGE_SIZE, pte++) {
+		pte_t ptent = ptep_get(pte);
+		struct page *page;
+		struct folio *folio;
+
+		if (pte_none(ptent))
+			continue;
+		if (!pte_present(ptent)) {
+			if (is_migration_pte(ptent)) {
+				folio = page_folio(pfn_swap_entry_to_page(pte_to_swp_entry(ptent)));
+				if (!should_zap_folio(details, folio))
+					continue;
+				pte_clear(mm, addr, pte);
+				add_mm_counter(mm, mm_counter(folio), -1);
+			} else {
+				WARN_ON_ONCE(1);
+				pte_clear(mm, addr, pte);
+			}
+			continue;
+		}
+		page = vm_normal_page(vma, addr, ptent);
+		folio = page ? page_folio(page) : NULL;
+		if (!should_zap_folio(details, folio))
+			continue;
+		ptent = ptep_get_and_clear(mm, addr, pte);
+		flush = true;
+		if (!page)
+			continue;
+		if (!folio_test_anon(folio)) {
+			/* zap_pte_range: the PTE's dirty bit is the only record of the store. */
+			if (pte_dirty(ptent))
+				folio_mark_dirty(folio);
+			if (pte_young(ptent))
+				folio_set_referenced(folio);
+		}
+		folio_remove_rmap_pte(folio, page, vma);
+		add_mm_counter(mm, mm_counter(folio), -1);
+		if (folio_test_large(folio) && folio_test_anon(folio) && z)
+			zap_note_split(z, folio);
+		batch[nr++] = folio;
+	}
+	pte_unmap_unlock(pte - 1, ptl);
+	/* Pages are freed only after no CPU can still be using the translation. */
+	if (flush)
+		flush_tlb_range(vma, start, end);
+	for (int i = 0; i < nr; i++)
+		folio_put(batch[i]);
+	if (nr)
+		mm_trace("zap", "mm=%s start=%#lx end=%#lx pages=%d", VM_TRACE_MM(vma), start, end, nr);
+}
+
+static void zap_pmd_range(struct vm_area_struct *vma, unsigned long addr, unsigned long end,
+			  const struct zap_details *details, struct zap_ctx *z)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long next;
+
+	for (; addr < end; addr = next) {
+		pmd_t *pmd = mm_find_pmd(mm, addr);
+		pmd_t v;
+
+		next = pmd_addr_end(addr, end);
+		if (!pmd)
+			continue;
+		v = pmdp_get(pmd);
+		if (pmd_none(v))
+			continue;
+		if (pmd_leaf(v)) {
+			if (addr == (addr & PMD_MASK) && next - addr == PMD_SIZE) {
+				struct folio *folio = pmd_page(v) ? page_folio(pmd_page(v)) : NULL;
+				spinlock_t *ptl;
+
+				if (!should_zap_folio(details, folio))
+					continue;
+				ptl = pmd_lock(mm, pmd);
+				if (pmd_leaf(pmdp_get(pmd))) {
+					zap_huge_pmd(vma, pmd, addr, ptl);
+					continue;
+				}
+				spin_unlock(ptl);
+			} else {
+				split_huge_pmd(vma, pmd, addr);
+			}
+		}
+		zap_pte_range(vma, pmd, addr, next, details, z);
+	}
+}
+
+/* unmap_page_range() with the mmu-notifier bracket, for one VMA. */
+void unmap_vma_range(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+		     const struct zap_details *details, enum mmu_notifier_event event)
+{
+	struct mmu_notifier_range range;
+	struct zap_ctx z = { .nr_split = 0 };
+
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
+	if (start >= end)
+		return;
+	mmu_notifier_range_init(&range, event, 0, vma->vm_mm, start, end);
+	range.vma = vma;
+	mmu_notifier_invalidate_range_start(&range);
+	zap_pmd_range(vma, start, end, details, details ? NULL : &z);
+	mmu_notifier_invalidate_range_end(&range);
+	for (int i = 0; i < z.nr_split; i++) {
+		struct folio *folio = z.split[i];
+
+		if (folio_test_large(folio) && folio_mapped(folio) && folio_trylock(folio)) {
+			split_anon_folio(folio);
+			folio_unlock(folio);
+		}
+		folio_put(folio);
+	}
+}
+
+void zap_page_range_single(struct vm_area_struct *vma, unsigned long address,
+			   unsigned long size)
+{
+	unmap_vma_range(vma, address, address + size, NULL, MMU_NOTIFY_CLEAR);
+}
+
+/* ---- Faults ---- */
+
+static const char *fault_kind(unsigned int flags)
+{
+	if (flags & FAULT_FLAG_UNSHARE)
+		return "unshare";
+	return flags & FAULT_FLAG_WRITE ? "write" : "read";
+}
+
+static pte_t maybe_mkwrite(pte_t pte, struct vm_area_struct *vma)
+{
+	if (likely(READ_ONCE(vma->vm_flags) & VM_WRITE))
+		pte = pte_mkwrite(pte);
+	return pte;
+}
+
+static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	struct folio *folio;
+	pte_t entry;
+
+	if (READ_ONCE(vma->vm_flags) & VM_SHARED)
+		return VM_FAULT_SIGBUS;
+	if (pmd_none(pmdp_get(vmf->pmd)) && __pte_alloc(mm, vmf->pmd))
+		return VM_FAULT_OOM;
+
+	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
+		/* Reading untouched memory maps the shared zero page, read-only. */
+		entry = pte_mkspecial(pfn_pte(page_to_pfn(ZERO_PAGE(vmf->address)),
+					      __pgprot(pgprot_val(vma->vm_page_prot) & ~_PAGE_RW)));
+		vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
+		if (!vmf->pte)
+			return 0;
+		if (pte_none(ptep_get(vmf->pte)))
+			set_pte_at(mm, vmf->address, vmf->pte, entry);
+		pte_unmap_unlock(vmf->pte, vmf->ptl);
+		mm_trace("fault", "mm=%s addr=%#lx flags=%s -> zero page", mm->owner,
+			 vmf->address, fault_kind(vmf->flags));
+		return 0;
+	}
+
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	folio = folio_alloc(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+	if (!folio)
+		return VM_FAULT_OOM;
+	folio_mark_uptodate(folio);
+	entry = mk_pte(&folio->page, vma->vm_page_prot);
+	entry = pte_mkyoung(pte_mkdirty(maybe_mkwrite(entry, vma)));
+
+	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
+	if (!vmf->pte || !pte_none(ptep_get(vmf->pte))) {
+		if (vmf->pte)
+			pte_unmap_unlock(vmf->pte, vmf->ptl);
+		folio_put(folio);
+		return 0;
+	}
+	folio_add_new_anon_rmap(folio, vma, vmf->address, false);
+	add_mm_counter(mm, MM_ANONPAGES, 1);
+	set_pte_at(mm, vmf->address, vmf->pte, entry);
+	pte_unmap_unlock(vmf->pte, vmf->ptl);
+	lru_add_new(folio);
+	mm_trace("fault", "mm=%s addr=%#lx flags=%s -> anon pfn=%#lx", mm->owner, vmf->address,
+		 fault_kind(vmf->flags), folio_pfn(folio));
+	return 0;
+}
+
+static vm_fault_t __do_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	vm_fault_t ret;
+
+	vmf->page = NULL;
+	ret = vma->vm_ops->fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY | VM_FAULT_DONE_COW))
+		return ret;
+	if (WARN_ON_ONCE(!vmf->page))
+		return VM_FAULT_SIGBUS;
+	if (!(ret & VM_FAULT_LOCKED))
+		folio_lock(page_folio(vmf->page));
+	else
+		VM_BUG_ON_PAGE(!folio_test_locked(page_folio(vmf->page)), vmf->page);
+	return ret | VM_FAULT_LOCKED;
+}
+
+/* Map vmf->page (or, for a private write, vmf->cow_page) at vmf->address. */
+static vm_fault_t finish_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	bool write = vmf->flags & FAULT_FLAG_WRITE;
+	bool cow = write && !(READ_ONCE(vma->vm_flags) & VM_SHARED);
+	struct page *page = cow ? vmf->cow_page : vmf->page;
+	struct folio *folio = page_folio(page);
+	pte_t entry;
+
+	if (pmd_none(pmdp_get(vmf->pmd)) && __pte_alloc(mm, vmf->pmd))
+		return VM_FAULT_OOM;
+	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
+	if (!vmf->pte)
+		return VM_FAULT_NOPAGE;
+	if (!pte_none(ptep_get(vmf->pte))) {
+		pte_unmap_unlock(vmf->pte, vmf->ptl);
+		return VM_FAULT_NOPAGE;
+	}
+	entry = pte_mkyoung(mk_pte(page, vma->vm_page_prot));
+	if (write)
+		entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+	if (cow) {
+		folio_add_new_anon_rmap(folio, vma, vmf->address, false);
+		add_mm_counter(mm, MM_ANONPAGES, 1);
+	} else {
+		folio_add_file_rmap_pte(folio, page, vma);
+		add_mm_counter(mm, mm_counter(folio), 1);
+	}
+	set_pte_at(mm, vmf->address, vmf->pte, entry);
+	pte_unmap_unlock(vmf->pte, vmf->ptl);
+	lru_add_new(folio);
+	return 0;
+}
+
+static vm_fault_t do_read_fault(struct vm_fault *vmf)
+{
+	vm_fault_t ret = __do_fault(vmf);
+	struct folio *folio;
+
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
+		return ret;
+	folio = page_folio(vmf->page);
+	ret |= finish_fault(vmf);
+	folio_unlock(folio);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
+		folio_put(folio);
+	return ret;
+}
+
+static vm_fault_t do_cow_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct folio *cow, *folio;
+	vm_fault_t ret;
+
+	if (anon_vma_prepare(vma))
+		return VM_FAULT_OOM;
+	cow = folio_alloc(GFP_HIGHUSER_MOVABLE, 0);
+	if (!cow)
+		return VM_FAULT_OOM;
+	vmf->cow_page = &cow->page;
+	ret = __do_fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) {
+		folio_put(cow);
+		return ret;
+	}
+	folio = page_folio(vmf->page);
+	copy_highpage(vmf->cow_page, vmf->page);
+	folio_mark_uptodate(cow);
+	ret |= finish_fault(vmf);
+	folio_unlock(folio);
+	folio_put(folio);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
+		folio_put(cow);
+	else
+		mm_trace("cow", "mm=%s addr=%#lx file pfn=%#lx -> anon pfn=%#lx", VM_TRACE_MM(vma),
+			 vmf->address, page_to_pfn(vmf->page), folio_pfn(cow));
+	return ret;
+}
+
+/* The filesystem gets to see a page become writable; returns with it locked. */
+static vm_fault_t do_page_mkwrite(struct vm_fault *vmf, struct folio *folio)
+{
+	unsigned int old_flags = vmf->flags;
+	vm_fault_t ret;
+
+	vmf->flags = FAULT_FLAG_WRITE | FAULT_FLAG_MKWRITE;
+	ret = vmf->vma->vm_ops->page_mkwrite(vmf);
+	vmf->flags = old_flags;
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
+		return ret;
+	if (!(ret & VM_FAULT_LOCKED)) {
+		folio_lock(folio);
+		if (!folio->mapping) {
+			/* Truncated under us: retry the fault. */
+			folio_unlock(folio);
+			return VM_FAULT_NOPAGE;
+		}
+		ret |= VM_FAULT_LOCKED;
+	}
+	return ret;
+}
+
+static vm_fault_t do_shared_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct folio *folio;
+	vm_fault_t ret, tmp;
+
+	ret = __do_fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY))
+		return ret;
+	folio = page_folio(vmf->page);
+	if (vma->vm_ops->page_mkwrite) {
+		folio_unlock(folio);
+		tmp = do_page_mkwrite(vmf, folio);
+		if (tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) {
+			folio_put(folio);
+			return tmp;
+		}
+	}
+	ret |= finish_fault(vmf);
+	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) {
+		folio_unlock(folio);
+		folio_put(folio);
+		return ret;
+	}
+	/* Dirty while still locked, so writeback cannot clean it in between. */
+	folio_mark_dirty(folio);
+	folio_unlock(folio);
+	return ret;
+}
+
+static vm_fault_t do_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	vm_fault_t ret;
+
+	if (!vma->vm_ops->fault)
+		return VM_FAULT_SIGBUS;
+	if (!(vmf->flags & FAULT_FLAG_WRITE))
+		ret = do_read_fault(vmf);
+	else if (!(READ_ONCE(vma->vm_flags) & VM_SHARED))
+		ret = do_cow_fault(vmf);
+	else
+		ret = do_shared_fault(vmf);
+	mm_trace("fault", "mm=%s addr=%#lx flags=%s -> file pgoff=%lu ret=%#x", VM_TRACE_MM(vma),
+		 vmf->address, fault_kind(vmf->flags), vmf->pgoff, ret);
+	return ret;
+}
+
+/* Make the locked PTE writable and dirty; unlocks it. */
+static void wp_page_reuse(struct vm_fault *vmf)
+{
+	ptep_modify(vmf->pte, 0, _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+	pte_unmap_unlock(vmf->pte, vmf->ptl);
+}
+
+static bool wp_can_reuse_anon_folio(struct folio *folio)
+{
+	/*
+	 * Model: only small folios are reused, and only when this PTE holds the
+	 * sole reference (no swap cache, and fs/'s LRU holds none).
+	 */
+	if (folio_test_large(folio) || folio_ref_count(folio) != 1)
+		return false;
+	if (!folio_trylock(folio))
+		return false;
+	if (folio_ref_count(folio) != 1) {
+		folio_unlock(folio);
+		return false;
+	}
+	folio_unlock(folio);
+	return true;
+}
+
+static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	bool unshare = vmf->flags & FAULT_FLAG_UNSHARE;
+	struct mmu_notifier_range range;
+	struct folio *new;
+	bool copied = false;
+	pte_t entry;
+
+	if (anon_vma_prepare(vma))
+		goto oom;
+	new = folio_alloc(GFP_HIGHUSER_MOVABLE | (old ? 0 : __GFP_ZERO), 0);
+	if (!new)
+		goto oom;
+	if (old)
+		copy_highpage(&new->page, vmf->page);
+	folio_mark_uptodate(new);
+
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, vmf->address,
+				vmf->address + PAGE_SIZE);
+	range.vma = vma;
+	mmu_notifier_invalidate_range_start(&range);
+	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
+	if (vmf->pte && pte_same(ptep_get(vmf->pte), vmf->orig_pte)) {
+		if (old && !folio_test_anon(old)) {
+			add_mm_counter(mm, mm_counter(old), -1);
+			add_mm_counter(mm, MM_ANONPAGES, 1);
+		} else if (!old) {
+			add_mm_counter(mm, MM_ANONPAGES, 1);
+		}
+		entry = pte_mkyoung(mk_pte(&new->page, vma->vm_page_prot));
+		if (!unshare)
+			entry = maybe_mkwrite(pte_mkdirty(entry), vma);
+		else
+			entry = pte_wrprotect(entry);
+		ptep_get_and_clear(mm, vmf->address, vmf->pte);
+		flush_tlb_range(vma, vmf->address, vmf->address + PAGE_SIZE);
+		folio_add_new_anon_rmap(new, vma, vmf->address, false);
+		set_pte_at(mm, vmf->address, vmf->pte, entry);
+		if (old)
+			folio_remove_rmap_pte(old, vmf->page, vma);
+		copied = true;
+	}
+	if (vmf->pte)
+		pte_unmap_unlock(vmf->pte, vmf->ptl);
+	mmu_notifier_invalidate_range_end(&range);
+	if (copied) {
+		lru_add_new(new);
+		mm_trace("cow", "mm=%s addr=%#lx %s pfn=%#lx -> pfn=%#lx%s", mm->owner, vmf->address,
+			 old ? "copy" : "zero", old ? page_to_pfn(vmf->page) : 0UL, folio_pfn(new),
+			 unshare ? " (unshare)" : "");
+		if (old)
+			folio_put(old);		/* the old PTE's reference */
+	} else {
+		folio_put(new);
+	}
+	if (old)
+		folio_put(old);			/* ours */
+	return 0;
+oom:
+	if (old)
+		folio_put(old);
+	return VM_FAULT_OOM;
+}
+
+static vm_fault_t wp_page_shared(struct vm_fault *vmf, struct folio *folio)
+{
+	struct vm_area_struct *vma = vmf->vma;
+
+	folio_get(folio);
+	if (vma->vm_ops && vma->vm_ops->page_mkwrite) {
+		vm_fault_t tmp;
+
+		pte_unmap_unlock(vmf->pte, vmf->ptl);
+		tmp = do_page_mkwrite(vmf, folio);
+		if (tmp & (VM_FAULT_ERROR | VM_FAULT_NOPAGE)) {
+			folio_put(folio);
+			return tmp & VM_FAULT_ERROR;
+		}
+		vmf->pte = pte_offset_map_lock(vma->vm_mm, vmf->pmd, vmf->address, &vmf->ptl);
+		if (!vmf->pte || !pte_same(ptep_get(vmf->pte), vmf->orig_pte)) {
+			if (vmf->pte)
+				pte_unmap_unlock(vmf->pte, vmf->ptl);
+			folio_unlock(folio);
+			folio_put(folio);
+			return 0;
+		}
+		wp_page_reuse(vmf);
+	} else {
+		wp_page_reuse(vmf);
+		folio_lock(folio);
+	}
+	folio_mark_dirty(folio);
+	folio_unlock(folio);
+	folio_put(folio);
+	mm_trace("fault", "mm=%s addr=%#lx flags=write -> shared file page made writable pfn=%#lx",
+		 VM_TRACE_MM(vma), vmf->address, folio_pfn(folio));
+	return 0;
+}
+
+/* do_wp_page(): the PTE is mapped and locked, vmf->orig_pte its value. */
+vm_fault_t do_wp_page_locked(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	bool unshare = vmf->flags & FAULT_FLAG_UNSHARE;
+	struct folio *folio = NULL;
+
+	vmf->page = vm_normal_page(vma, vmf->address, vmf->orig_pte);
+	if (vmf->page)
+		folio = page_folio(vmf->page);
+
+	if (READ_ONCE(vma->vm_flags) & (VM_SHARED | VM_MAYSHARE)) {
+		if (unshare) {
+			pte_unmap_unlock(vmf->pte, vmf->ptl);
+			return 0;
+		}
+		if (!folio) {
+			/* wp_pfn_shared */
+			wp_page_reuse(vmf);
+			return 0;
+		}
+		return wp_page_shared(vmf, folio);
+	}
+	if (!folio && (READ_ONCE(vma->vm_flags) & VM_PFNMAP)) {
+		pte_unmap_unlock(vmf->pte, vmf->ptl);
+		return VM_FAULT_SIGBUS;
+	}
+	if (folio && folio_test_anon(folio) &&
+	    (PageAnonExclusive(vmf->page) || wp_can_reuse_anon_folio(folio))) {
+		if (!PageAnonExclusive(vmf->page))
+			SetPageAnonExclusive(vmf->page);
+		if (unshare) {
+			pte_unmap_unlock(vmf->pte, vmf->ptl);
+			return 0;
+		}
+		wp_page_reuse(vmf);
+		mm_trace("fault", "mm=%s addr=%#lx flags=write -> reuse exclusive anon pfn=%#lx",
+			 VM_TRACE_MM(vma), vmf->address, folio_pfn(folio));
+		return 0;
+	}
+	if (folio)
+		folio_get(folio);
+	pte_unmap_unlock(vmf->pte, vmf->ptl);
+	return wp_page_copy(vmf, folio);
+}
+
+static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	pte_t entry;
+	pte_t *pte;
+
+	pte = pte_offset_map(vmf->pmd, vmf->address);
+	if (!pte) {
+		if (pmd_leaf(pmdp_get(vmf->pmd)))
+			return VM_FAULT_RETRY;	/* a THP appeared: the caller retries */
+		entry = __pte(0);
+	} else {
+		entry = ptep_get(pte);
+		pte_unmap(pte);
+	}
+	if (pte_none(entry)) {
+		if (vma_is_anonymous(vma))
+			return do_anonymous_page(vmf);
+		return do_fault(vmf);
+	}
+	if (!pte_present(entry)) {
+		if (is_migration_pte(entry)) {
+			migration_entry_wait(mm, vmf->pmd, vmf->address);
+			return VM_FAULT_RETRY;
+		}
+		return VM_FAULT_SIGBUS;
+	}
+	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
+	if (!vmf->pte)
+		return VM_FAULT_RETRY;
+	vmf->orig_pte = ptep_get(vmf->pte);
+	if (!pte_same(vmf->orig_pte, entry)) {
+		pte_unmap_unlock(vmf->pte, vmf->ptl);
+		return VM_FAULT_RETRY;
+	}
+	if (vmf->flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) {
+		if (!pte_write(entry))
+			return do_wp_page_locked(vmf);
+	}
+	ptep_modify(vmf->pte, 0, _PAGE_ACCESSED |
+		    ((vmf->flags & FAULT_FLAG_WRITE) ? _PAGE_DIRTY : 0));
+	pte_unmap_unlock(vmf->pte, vmf->ptl);
+	return 0;
+}
+
+static vm_fault_t __handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
+				    unsigned int flags)
+{
+	struct vm_fault vmf = {
+		.vma = vma,
+		.address = address & PAGE_MASK,
+		.real_address = address,
+		.flags = flags,
+		.pgoff = linear_page_index(vma, address & PAGE_MASK),
+		.gfp_mask = GFP_HIGHUSER_MOVABLE,
+	};
+	struct mm_struct *mm = vma->vm_mm;
+	pmd_t pmdv;
+	vm_fault_t ret;
+
+	vmf.pmd = mm_alloc_pmd(mm, address);
+	if (!vmf.pmd)
+		return VM_FAULT_OOM;
+	pmdv = pmdp_get(vmf.pmd);
+	if (pmd_none(pmdv) && thp_vma_suitable(vma, address)) {
+		ret = do_huge_pmd_anonymous_page(&vmf);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret;
+	} else if (pmd_leaf(pmdv)) {
+		vmf.orig_pmd = pmdv;
+		if ((flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) && !pmd_write(pmdv)) {
+			ret = do_huge_pmd_wp_page(&vmf);
+			if (!(ret & VM_FAULT_FALLBACK))
+				return ret;
+		} else {
+			spinlock_t *ptl = pmd_lock(mm, vmf.pmd);
+
+			if (pmd_same(pmdp_get(vmf.pmd), pmdv))
+				pmdp_modify(vmf.pmd, 0, _PAGE_ACCESSED |
+					    ((flags & FAULT_FLAG_WRITE) ? _PAGE_DIRTY : 0));
+			spin_unlock(ptl);
+			return 0;
+		}
+	}
+	return handle_pte_fault(&vmf);
+}
+
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
+			   unsigned int flags)
+{
+	unsigned long vm_flags;
+	vm_fault_t ret;
+	int tries = 0;
+
+	if (!vma || address < vma->vm_start || address >= vma->vm_end)
+		return VM_FAULT_SIGSEGV;
+	vm_flags = READ_ONCE(vma->vm_flags);
+	if (flags & FAULT_FLAG_UNSHARE) {
+		if (WARN_ON_ONCE(flags & FAULT_FLAG_WRITE))
+			return VM_FAULT_SIGSEGV;
+		if (!is_cow_mapping(vm_flags))
+			flags &= ~FAULT_FLAG_UNSHARE;
+	}
+	/* access_error(): the permission check the architecture fault path makes. */
+	if ((flags & FAULT_FLAG_WRITE) && !(vm_flags & VM_WRITE))
+		return VM_FAULT_SIGSEGV;
+	if (!(vm_flags & VM_ACCESS_FLAGS))
+		return VM_FAULT_SIGSEGV;
+	count_vm_event(PGFAULT);
+	/*
+	 * Model: instead of returning to re-execute the instruction, a fault that
+	 * lost a race (or waited for a migration) is retried here, so a caller sees
+	 * VM_FAULT_RETRY only if that keeps happening.
+	 */
+	do {
+		ret = __handle_mm_fault(vma, address, flags);
+	} while (ret == VM_FAULT_RETRY && ++tries < 1000);
+	if (ret & VM_FAULT_ERROR)
+		mm_trace("fault", "mm=%s addr=%#lx flags=%s -> error %#x", VM_TRACE_MM(vma),
+			 address, fault_kind(flags), ret);
+	return ret;
+}
+
+int remap_pfn_range(struct vm_area_struct *vma, unsigned long addr, unsigned long pfn,
+		    unsigned long size, pgprot_t prot)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long end = addr + size;
+
+	if (!IS_ALIGNED(addr, PAGE_SIZE) || !IS_ALIGNED(size, PAGE_SIZE) || addr < vma->vm_start ||
+	    end > vma->vm_end || end <= addr)
+		return -EINVAL;
+	WRITE_ONCE(vma->vm_flags, vma->vm_flags | VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+	for (; addr < end; addr += PAGE_SIZE, pfn++) {
+		pmd_t *pmd = mm_alloc_pmd(mm, addr);
+		spinlock_t *ptl;
+		pte_t *pte;
+
+		if (!pmd)
+			return -ENOMEM;
+		pte = pte_alloc_map_lock(mm, pmd, addr, &ptl);
+		if (!pte)
+			return -ENOMEM;
+		if (!pte_none(ptep_get(pte))) {
+			pte_unmap_unlock(pte, ptl);
+			return -EBUSY;
+		}
+		set_pte_at(mm, addr, pte, pte_mkspecial(pfn_pte(pfn, prot)));
+		pte_unmap_unlock(pte, ptl);
+	}
+	return 0;
+}

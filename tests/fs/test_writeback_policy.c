@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What writeback does with a folio the tracker reports pinned, per
+ * pin_config.writeback, with a test tracker that "pins" chosen pfns.
+ */
+#include <pinmm/vm/mm.h>
+#include "fs_test.h"
+
+static unsigned long pinned_pfn;
+
+static bool fake_maybe_dma_pinned(struct folio *folio)
+{
+	return folio_pfn(folio) == READ_ONCE(pinned_pfn);
+}
+
+static long fake_pincount(struct folio *folio)
+{
+	return fake_maybe_dma_pinned(folio) ? 1 : 0;
+}
+
+static const struct pin_tracker fake_tracker = {
+	.name = "fake",
+	.maybe_dma_pinned = fake_maybe_dma_pinned,
+	.pincount = fake_pincount,
+};
+
+/* Two dirty pages; page 0's folio is "pinned". Returns that folio, referenced. */
+static struct folio *prepare(struct fs_fixture *fx, struct file *f, enum writeback_policy p)
+{
+	struct folio *folio;
+
+	fx_fill(f, 0, 2, 0x10);
+	folio = filemap_get_folio(f->f_mapping, 0);
+	assert_non_null(folio);
+	pinned_pfn = folio_pfn(folio);
+	pin_config.tracker = &fake_tracker;
+	pin_config.writeback = p;
+	(void)fx;
+	return folio;
+}
+
+static void test_ignore_writes_and_cleans(void **state)
+{
+	struct fs_fixture *fx = *state;
+	struct file *f = fx_open(fx, "a");
+	struct folio *folio = prepare(fx, f, WB_IGNORE);
+	long bounce0 = node_page_state(NR_BOUNCE);
+
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_NONE), 2);
+	assert_false(folio_test_dirty(folio));
+	fx_expect_disk(fx, f, 0, 0x10);
+	assert_int_equal(node_page_state(NR_BOUNCE), bounce0);
+	/* DMA after writeback: nobody will ever write it. */
+	memset_page(&folio->page, 0, 0x99, PAGE_SIZE);
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_ALL), 0);
+	fx_expect_disk(fx, f, 0, 0x10);
+	folio_put(folio);
+	fput(f);
+}
+
+static void test_bounce_writes_a_copy_and_stays_dirty(void **state)
+{
+	struct fs_fixture *fx = *state;
+	struct file *f = fx_open(fx, "a");
+	struct folio *folio = prepare(fx, f, WB_BOUNCE);
+	long bounce0 = node_page_state(NR_BOUNCE);
+	struct writeback_control wbc = {
+		.sync_mode = WB_SYNC_NONE, .nr_to_write = 100, .range_end = LLONG_MAX,
+	};
+
+	assert_int_equal(write_cache_pages(f->f_mapping, &wbc), 0);
+	assert_int_equal(wbc.nr_written, 2);
+	assert_int_equal(wbc.nr_bounced, 1);
+	assert_int_equal(node_page_state(NR_BOUNCE), bounce0 + 1);
+	fx_expect_disk(fx, f, 0, 0x10);
+	fx_expect_disk(fx, f, 1, 0x11);
+	/* The pinned folio stays dirty (with dirty buffers), the other is clean. */
+	assert_true(folio_test_dirty(folio));
+	assert_true(buffer_dirty(folio_buffers(folio)));
+	{
+		struct folio *other = filemap_get_folio(f->f_mapping, 1);
+
+		assert_false(folio_test_dirty(other));
+		folio_put(other);
+	}
+	/* Later DMA reaches the disk at the next writeback. */
+	memset_page(&folio->page, 0, 0x99, PAGE_SIZE);
+	pinned_pfn = 0;		/* unpinned */
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_ALL), 1);
+	fx_expect_disk(fx, f, 0, 0x99);
+	assert_false(folio_test_dirty(folio));
+	assert_int_equal(fx_fsck(fx), 0);
+	folio_put(folio);
+	fput(f);
+}
+
+static void test_skip_leaves_pinned_dirty_but_sync_bounces(void **state)
+{
+	struct fs_fixture *fx = *state;
+	struct file *f = fx_open(fx, "a");
+	struct folio *folio = prepare(fx, f, WB_SKIP);
+	long bounce0 = node_page_state(NR_BOUNCE);
+
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_NONE), 1);
+	assert_true(folio_test_dirty(folio));
+	assert_int_equal(blkfs_bmap(file_inode(f), 0), 0);	/* never even allocated */
+	fx_expect_disk(fx, f, 1, 0x11);
+	assert_int_equal(node_page_state(NR_BOUNCE), bounce0);
+	/* Data integrity cannot skip: it bounces. */
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_ALL), 1);
+	fx_expect_disk(fx, f, 0, 0x10);
+	assert_true(folio_test_dirty(folio));
+	assert_int_equal(node_page_state(NR_BOUNCE), bounce0 + 1);
+	pinned_pfn = 0;
+	folio_put(folio);
+	fput(f);
+}
+
+/* A device writing through its pin between checksum and transfer. */
+static void dma_in_window(struct folio *folio)
+{
+	if (folio_pfn(folio) == READ_ONCE(pinned_pfn))
+		memset_page(&folio->page, 0, 0xdd, 64);
+}
+
+static void test_dma_during_writeback_breaks_checksum_unless_bounced(void **state)
+{
+	struct fs_fixture *fx = *state;
+	struct file *f = fx_open(fx, "a");
+	struct folio *folio = prepare(fx, f, WB_IGNORE);
+	int problems;
+
+	writeback_io_window_hook = dma_in_window;
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_ALL), 2);
+	problems = fx_fsck(fx);
+	assert_int_equal(problems, 1);
+
+	/* Under bounce the disk gets the checksummed copy. */
+	pin_config.writeback = WB_BOUNCE;
+	memset_page(&folio->page, 0, 0x10, PAGE_SIZE);
+	folio_mark_dirty(folio);
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_ALL), 1);
+	assert_int_equal(fx_fsck(fx), 0);
+	writeback_io_window_hook = NULL;
+	pinned_pfn = 0;
+	folio_put(folio);
+	fput(f);
+}
+
+static void test_decide(void **state)
+{
+	struct fs_fixture *fx = *state;
+	struct file *f = fx_open(fx, "a");
+	struct folio *folio = prepare(fx, f, WB_SKIP);
+	struct writeback_control bg = { .sync_mode = WB_SYNC_NONE };
+	struct writeback_control all = { .sync_mode = WB_SYNC_ALL };
+
+	assert_int_equal(writeback_decide(folio, &bg), WB_DO_SKIP);
+	assert_int_equal(writeback_decide(folio, &all), WB_DO_BOUNCE);
+	pin_config.writeback = WB_IGNORE;
+	assert_int_equal(writeback_decide(folio, &all), WB_DO_WRITE);
+	pinned_pfn = 0;
+	pin_config.writeback = WB_BOUNCE;
+	assert_int_equal(writeback_decide(folio, &bg), WB_DO_WRITE);
+	folio_put(folio);
+	fput(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ignore_writes_and_cleans, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bounce_writes_a_copy_and_stays_dirty, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_skip_leaves_pinned_dirty_but_sync_bounces, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_dma_during_writeback_breaks_checksum_unless_bounced, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_decide, fx_setup, fx_teardown),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

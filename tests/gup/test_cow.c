@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Pins and COW, end to end: a pinned anonymous page stays the page the
+ * process sees, across read-only pins of shared pages and across fork.
+ */
+#include "gup_test.h"
+
+static void test_pinned_anon_pages_are_exclusive(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 4, PROT_READ | PROT_WRITE, 0x11);
+	struct page *pages[4];
+
+	assert_false(mm_flags_test(MMF_HAS_PINNED, mm));
+	assert_int_equal(pin_user_pages_fast(mm, addr, 2, 0, pages), 2);
+	assert_int_equal(pin_user_pages_unlocked(mm, addr + 2 * PAGE_SIZE, 2, pages + 2,
+						 FOLL_WRITE), 2);
+	for (int i = 0; i < 4; i++) {
+		assert_true(folio_test_anon(page_folio(pages[i])));
+		assert_true(PageAnonExclusive(pages[i]));
+	}
+	assert_true(mm_flags_test(MMF_HAS_PINNED, mm));
+	unpin_user_pages(pages, 4);
+	assert_int_equal(mm_event_count_kind(MM_EV_BUG), 0);
+}
+
+static void test_readonly_pin_unshares_cow_page(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct process *child = process_fork(gt_proc, "child");
+	struct page *shared = gt_mapped_page(mm, addr), *page;
+
+	assert_non_null(child);
+	assert_ptr_equal(shared, gt_mapped_page(child->mm, addr));
+	assert_false(PageAnonExclusive(shared));
+
+	mmap_read_lock(mm);
+	assert_int_equal(pin_user_pages(mm, addr, 1, 0, &page), 1);
+	mmap_read_unlock(mm);
+	/* FAULT_FLAG_UNSHARE gave the parent its own copy, still read-only. */
+	assert_ptr_not_equal(page, shared);
+	assert_ptr_equal(page, gt_mapped_page(mm, addr));
+	assert_true(PageAnonExclusive(page));
+	assert_int_equal(gt_peek(page, 5), 0x11);
+
+	/*
+	 * The point of it: the parent's next write must land in the pinned page
+	 * (it is exclusive, so the write fault reuses it), and the child's
+	 * writes never reach it.
+	 */
+	assert_int_equal(uaccess_memset(mm, addr, 0x22, PAGE_SIZE), 0);
+	assert_ptr_equal(gt_mapped_page(mm, addr), page);
+	assert_int_equal(gt_peek(page, 5), 0x22);
+	assert_int_equal(uaccess_memset(child->mm, addr, 0x33, PAGE_SIZE), 0);
+	assert_int_equal(gt_peek(page, 5), 0x22);
+	assert_int_equal(gt_uread(child->mm, addr), 0x33);
+	unpin_user_page(page);
+	process_destroy(child);
+}
+
+static void test_fork_copies_pinned_page(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 2, PROT_READ | PROT_WRITE, 0x11);
+	struct page *page, *unpinned = gt_mapped_page(mm, addr + PAGE_SIZE);
+	struct process *child;
+
+	assert_int_equal(pin_user_pages_fast(mm, addr, 1, FOLL_WRITE, &page), 1);
+	child = process_fork(gt_proc, "child");
+	assert_non_null(child);
+
+	/* The pinned page stays the parent's, writable, exclusive... */
+	assert_ptr_equal(gt_mapped_page(mm, addr), page);
+	assert_true(PageAnonExclusive(page));
+	/* ... the child got a copy of its contents ... */
+	assert_ptr_not_equal(gt_mapped_page(child->mm, addr), page);
+	assert_int_equal(gt_uread(child->mm, addr), 0x11);
+	/* ... while an unpinned page is shared as usual. */
+	assert_ptr_equal(gt_mapped_page(child->mm, addr + PAGE_SIZE), unpinned);
+
+	/* DMA into the pinned page reaches the parent, never the child. */
+	gt_poke(page, 0x44);
+	assert_int_equal(gt_uread(mm, addr), 0x44);
+	assert_int_equal(gt_uread(child->mm, addr), 0x11);
+	/* And the parent writing does not COW away from the device. */
+	assert_int_equal(uaccess_memset(mm, addr, 0x55, 1), 0);
+	assert_ptr_equal(gt_mapped_page(mm, addr), page);
+	unpin_user_page(page);
+	process_destroy(child);
+}
+
+/*
+ * The 2018 failure: with `get`, fork cannot see the pin, shares the page, and
+ * the parent's next write COWs it away from the device.
+ */
+static void test_legacy_fork_loses_the_pin(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct page *page;
+	struct process *child;
+
+	assert_int_equal(pin_user_pages_fast(mm, addr, 1, FOLL_WRITE, &page), 1);
+	child = process_fork(gt_proc, "child");
+	assert_ptr_equal(gt_mapped_page(child->mm, addr), page);
+	assert_int_equal(uaccess_memset(mm, addr, 0x55, 1), 0);
+	assert_ptr_not_equal(gt_mapped_page(mm, addr), page);
+	/* The device's write goes to a page the parent no longer maps. */
+	gt_poke(page, 0x44);
+	assert_int_equal(gt_uread(mm, addr), 0x55);
+	unpin_user_page(page);
+	process_destroy(child);
+}
+
+static void test_fork_of_pinned_thp(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr;
+	struct page *page;
+	struct process *child;
+
+	transparent_hugepage = THP_MADVISE;
+	addr = gt_thp(mm, 0x11);
+	assert_int_equal(pin_user_pages_fast(mm, addr + 3 * PAGE_SIZE, 1, FOLL_WRITE, &page), 1);
+	child = process_fork(gt_proc, "child");
+	assert_non_null(child);
+	assert_ptr_equal(gt_mapped_page(mm, addr + 3 * PAGE_SIZE), page);
+	assert_ptr_not_equal(gt_mapped_page(child->mm, addr + 3 * PAGE_SIZE), page);
+	gt_poke(page, 0x44);
+	assert_int_equal(gt_uread(child->mm, addr + 3 * PAGE_SIZE), 0x11);
+	assert_int_equal(gt_uread(mm, addr + 3 * PAGE_SIZE), 0x44);
+	unpin_user_page(page);
+	process_destroy(child);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pinned_anon_pages_are_exclusive, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_readonly_pin_unshares_cow_page, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_fork_copies_pinned_page, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_legacy_fork_loses_the_pin, gt_setup_legacy, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_fork_of_pinned_thp, gt_setup_mainline, gt_teardown),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* FOLL flag validation: what every entry point refuses before touching memory. */
+#include "gup_test.h"
+
+/* -EINVAL, nothing taken, and the kernel's WARN_ON_ONCE has fired (once per boot and site). */
+static void assert_refused(long ret)
+{
+	assert_int_equal(ret, -EINVAL);
+	assert_true(mm_event_count_kind(MM_EV_WARN) > 0);
+	assert_int_equal(gt_pins_acquired(), 0);
+	assert_int_equal(pin_outstanding(), 0);
+}
+
+static void test_flag_values_are_mainline(void **state)
+{
+	assert_int_equal(FOLL_WRITE, 0x01);
+	assert_int_equal(FOLL_GET, 0x02);
+	assert_int_equal(FOLL_FORCE, 0x08);
+	assert_int_equal(FOLL_NOWAIT, 0x10);
+	assert_int_equal(FOLL_ANON, 0x80);
+	assert_int_equal(FOLL_LONGTERM, 0x100);
+	assert_int_equal(FOLL_TOUCH, 1 << 16);
+	assert_int_equal(FOLL_REMOTE, 1 << 18);
+	assert_int_equal(FOLL_PIN, 1 << 19);
+}
+
+static void test_pin_flag_from_caller_refused(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct page *page;
+
+	/* The pin wrappers set FOLL_PIN themselves; nobody else may. */
+	assert_refused(pin_user_pages_fast(mm, addr, 1, FOLL_PIN, &page));
+	mmap_read_lock(mm);
+	assert_refused(get_user_pages(mm, addr, 1, FOLL_PIN, &page));
+	mmap_read_unlock(mm);
+}
+
+static void test_pin_and_get_exclusive(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct page *page;
+
+	mmap_read_lock(mm);
+	assert_refused(pin_user_pages(mm, addr, 1, FOLL_GET, &page));
+	mmap_read_unlock(mm);
+	assert_refused(pin_user_pages_fast(mm, addr, 1, FOLL_GET | FOLL_WRITE, &page));
+}
+
+static void test_internal_and_unknown_bits_refused(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	const unsigned int bad[] = { FOLL_TOUCH, FOLL_REMOTE, FOLL_FAST_ONLY, FOLL_TRIED,
+				     FOLL_UNLOCKABLE, 1u << 13, 1u << 15, 1u << 31 };
+	struct page *page;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		size_t w = mm_event_count_kind(MM_EV_WARN);
+
+			w = 0;
+		assert_int_equal(pin_user_pages_unlocked(mm, addr, 1, &page, bad[i]), -EINVAL);
+		assert_int_equal(get_user_pages_fast(mm, addr, 1, bad[i], &page), -EINVAL);
+		assert_true(mm_event_count_kind(MM_EV_WARN) > w);
+	}
+	assert_int_equal(gt_pins_acquired(), 0);
+	assert_int_equal(folio_ref_count(page_folio(gt_mapped_page(mm, addr))), 1);
+}
+
+static void test_null_pages_refused_for_pin(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 2, PROT_READ | PROT_WRITE, -1);
+
+	assert_refused(pin_user_pages_fast(mm, addr, 1, FOLL_WRITE, NULL));
+	assert_refused(pin_user_pages_unlocked(mm, addr, 1, NULL, 0));
+	/* An explicit FOLL_GET needs somewhere to put the pages too. */
+	assert_refused(get_user_pages_unlocked(mm, addr, 1, NULL, FOLL_GET));
+	assert_refused(get_user_pages_unlocked(mm, addr, 1, NULL, FOLL_LONGTERM));
+	/* No pages[] and no FOLL_GET: get_user_pages() only faults the range in. */
+	assert_null(gt_mapped_page(mm, addr));
+	assert_int_equal(get_user_pages_unlocked(mm, addr, 2, NULL, FOLL_WRITE), 2);
+	assert_non_null(gt_mapped_page(mm, addr));
+	assert_non_null(gt_mapped_page(mm, addr + PAGE_SIZE));
+}
+
+static void test_longterm_needs_pin_or_get(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct page *page = NULL;
+
+	/* A long-term pin of a PCI P2P page would block its unplug. */
+	assert_refused(pin_user_pages_fast(mm, addr, 1, FOLL_LONGTERM | FOLL_PCI_P2PDMA, &page));
+	/* Long-term with a reference (get_user_pages_longterm() of 2018) works. */
+	assert_int_equal(get_user_pages_unlocked(mm, addr, 1, &page, FOLL_LONGTERM), 1);
+	put_page(page);
+	assert_int_equal(pin_user_pages_unlocked(mm, addr, 1, &page, FOLL_LONGTERM), 1);
+	unpin_user_page(page);
+}
+
+static void test_locked_must_be_held(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct page *page;
+	int locked = 0;
+
+	assert_refused(pin_user_pages_remote(mm, addr, 1, 0, &page, &locked));
+	locked = 1;
+	mmap_read_lock(mm);
+	assert_int_equal(pin_user_pages_remote(mm, addr, 1, 0, &page, &locked), 1);
+	assert_int_equal(locked, 1);
+	mmap_read_unlock(mm);
+	unpin_user_page(page);
+}
+
+static void test_ranges(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct page *page;
+
+	assert_int_equal(pin_user_pages_fast(mm, addr, 0, 0, &page), 0);
+	assert_int_equal(pin_user_pages_fast(mm, addr, -1, 0, &page), -EOVERFLOW);
+	assert_int_equal(pin_user_pages_fast(mm, TASK_SIZE, 1, 0, &page), -EFAULT);
+	assert_int_equal(pin_user_pages_unlocked(mm, addr, 0, &page, 0), 0);
+	assert_int_equal(pin_user_pages_fast(NULL, addr, 1, 0, &page), -EINVAL);
+	assert_int_equal(gt_pins_acquired(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_flag_values_are_mainline),
+		cmocka_unit_test_setup_teardown(test_pin_flag_from_caller_refused, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_pin_and_get_exclusive, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_internal_and_unknown_bits_refused, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_null_pages_refused_for_pin, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_longterm_needs_pin_or_get, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_locked_must_be_held, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_ranges, gt_setup_mainline, gt_teardown),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

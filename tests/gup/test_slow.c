@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The slow path: fault-in, COW breaking, FOLL_FORCE, refusals and partial results. */
+#include "gup_test.h"
+
+static void test_faults_in_and_pins_the_mapped_pages(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 4, PROT_READ | PROT_WRITE, -1);
+	struct page *pages[4];
+
+	assert_null(gt_mapped_page(mm, addr));
+	mmap_read_lock(mm);
+	assert_int_equal(pin_user_pages(mm, addr, 4, FOLL_WRITE, pages), 4);
+	mmap_read_unlock(mm);
+	for (int i = 0; i < 4; i++) {
+		/* The pinned page is the one the process maps: DMA and CPU agree. */
+		assert_ptr_equal(pages[i], gt_mapped_page(mm, addr + i * PAGE_SIZE));
+		assert_true(page_maybe_dma_pinned(pages[i]));
+		gt_poke(pages[i], 0x40 + i);
+		assert_int_equal(gt_uread(mm, addr + i * PAGE_SIZE + 17), 0x40 + i);
+	}
+	assert_true(mm_flags_test(MMF_HAS_PINNED, mm));
+	unpin_user_pages(pages, 4);
+	for (int i = 0; i < 4; i++)
+		assert_false(page_maybe_dma_pinned(pages[i]));
+	assert_int_equal(mm_event_count(), 0);
+}
+
+static void test_get_does_not_mark_has_pinned(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct page *page;
+	int ref;
+
+	ref = folio_ref_count(page_folio(gt_mapped_page(mm, addr)));
+	assert_int_equal(get_user_pages_unlocked(mm, addr, 1, &page, 0), 1);
+	assert_int_equal(folio_ref_count(page_folio(page)), ref + 1);
+	assert_false(page_maybe_dma_pinned(page));
+	assert_false(mm_flags_test(MMF_HAS_PINNED, mm));
+	put_page(page);
+	assert_int_equal(folio_ref_count(page_folio(page)), ref);
+}
+
+static void test_write_breaks_cow(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct process *child = process_fork(gt_proc, "child");
+	struct page *shared = gt_mapped_page(mm, addr), *page;
+
+	assert_non_null(child);
+	assert_ptr_equal(shared, gt_mapped_page(child->mm, addr));
+	assert_int_equal(pin_user_pages_unlocked(mm, addr, 1, &page, FOLL_WRITE), 1);
+	/* FOLL_WRITE took a write fault: the parent has its own copy now. */
+	assert_ptr_not_equal(page, shared);
+	assert_ptr_equal(page, gt_mapped_page(mm, addr));
+	assert_ptr_equal(shared, gt_mapped_page(child->mm, addr));
+	assert_int_equal(gt_peek(page, 100), 0x11);
+	gt_poke(page, 0x22);
+	assert_int_equal(gt_uread(child->mm, addr), 0x11);
+	assert_int_equal(gt_uread(mm, addr), 0x22);
+	unpin_user_page(page);
+	process_destroy(child);
+}
+
+static void test_force_write_private_readonly(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct process *child = process_fork(gt_proc, "child");
+	struct page *page;
+
+	assert_int_equal(do_mprotect(mm, addr, PAGE_SIZE, PROT_READ), 0);
+	assert_int_equal(get_user_pages_unlocked(mm, addr, 1, &page, FOLL_WRITE), -EFAULT);
+	/* ptrace's poke: COW into a private copy, the PTE stays read-only. */
+	assert_int_equal(get_user_pages_unlocked(mm, addr, 1, &page, FOLL_WRITE | FOLL_FORCE), 1);
+	assert_ptr_equal(page, gt_mapped_page(mm, addr));
+	assert_ptr_not_equal(page, gt_mapped_page(child->mm, addr));
+	gt_poke(page, 0x33);
+	put_page(page);
+	assert_int_equal(gt_uread(mm, addr), 0x33);
+	assert_int_equal(gt_uread(child->mm, addr), 0x11);
+	/* Still read-only for the process itself. */
+	assert_int_equal(uaccess_memset(mm, addr, 0x44, 1), -EFAULT);
+	process_destroy(child);
+}
+
+static void test_force_refused_in_shared_mapping(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	long addr = vm_mmap(mm, 0, PAGE_SIZE, PROT_READ, MAP_SHARED | MAP_ANONYMOUS, NULL, 0);
+	struct page *page;
+
+	assert_true(addr > 0);
+	assert_int_equal(gt_uread(mm, (unsigned long)addr), 0);
+	assert_int_equal(get_user_pages_unlocked(mm, (unsigned long)addr, 1, &page,
+						 FOLL_WRITE | FOLL_FORCE), -EFAULT);
+	assert_int_equal(pin_user_pages_unlocked(mm, (unsigned long)addr, 1, &page,
+						 FOLL_WRITE | FOLL_FORCE), -EFAULT);
+	/* Reading is fine. */
+	assert_int_equal(pin_user_pages_unlocked(mm, (unsigned long)addr, 1, &page, 0), 1);
+	unpin_user_page(page);
+}
+
+static void test_unmapped_and_partial(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 4, PROT_READ | PROT_WRITE, 0x11);
+	struct page *pages[8];
+
+	/* A hole in the middle: the pages before it, and only those. */
+	assert_int_equal(vm_munmap(mm, addr + 2 * PAGE_SIZE, PAGE_SIZE), 0);
+	assert_int_equal(pin_user_pages_unlocked(mm, addr, 4, pages, FOLL_WRITE), 2);
+	unpin_user_pages(pages, 2);
+	assert_int_equal(pin_user_pages_unlocked(mm, addr + 2 * PAGE_SIZE, 2, pages, 0), -EFAULT);
+	/* Past the end of the last mapping. */
+	assert_int_equal(pin_user_pages_unlocked(mm, addr + 3 * PAGE_SIZE, 4, pages, 0), 1);
+	unpin_user_page(pages[0]);
+	assert_int_equal(pin_user_pages_fast(mm, 0x1000, 1, 0, pages), -EFAULT);
+	assert_int_equal(gt_pins_acquired(), gt_pins_released());
+	assert_int_equal(pin_outstanding(), 0);
+}
+
+static void test_prot_none_and_readonly(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long ro = gt_anon(mm, 1, PROT_READ, -1);
+	unsigned long none = gt_anon(mm, 1, PROT_NONE, -1);
+	struct page *page;
+
+	assert_int_equal(pin_user_pages_unlocked(mm, ro, 1, &page, FOLL_WRITE), -EFAULT);
+	assert_int_equal(pin_user_pages_unlocked(mm, none, 1, &page, 0), -EFAULT);
+	assert_int_equal(pin_user_pages_fast(mm, none, 1, 0, &page), -EFAULT);
+}
+
+static void test_nofault_and_anon(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 2, PROT_READ | PROT_WRITE, -1);
+	struct page *pages[2];
+
+	assert_int_equal(uaccess_memset(mm, addr, 0x11, PAGE_SIZE), 0);
+	/* FOLL_NOFAULT takes what is there and stops at the first missing page. */
+	assert_int_equal(pin_user_pages_unlocked(mm, addr, 2, pages, FOLL_NOFAULT), 1);
+	unpin_user_page(pages[0]);
+	assert_int_equal(pin_user_pages_unlocked(mm, addr + PAGE_SIZE, 1, pages, FOLL_NOFAULT),
+			 -EFAULT);
+	assert_int_equal(pin_user_pages_unlocked(mm, addr, 2, pages, FOLL_ANON | FOLL_WRITE), 2);
+	unpin_user_pages(pages, 2);
+}
+
+/* A driver's mmap that maps raw pfns: VM_IO | VM_PFNMAP, no pages to hand out. */
+static struct folio *pfnmap_folio;
+static int pfnmap_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return remap_pfn_range(vma, vma->vm_start, folio_pfn(pfnmap_folio), PAGE_SIZE,
+			       vma->vm_page_prot);
+}
+
+static void test_pfnmap_refused(void **state)
+{
+	static const struct file_operations fops = { .mmap = pfnmap_mmap };
+	static struct address_space mapping;
+	struct file file = { .f_op = &fops, .f_mapping = &mapping,
+			     .f_mode = FMODE_READ | FMODE_WRITE };
+	struct mm_struct *mm = gt_mm();
+	struct page *page;
+	long addr;
+
+	address_space_init_once(&mapping);
+	atomic_init(&file.f_count, 1);
+	pfnmap_folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+	addr = vm_mmap(mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, &file, 0);
+	assert_true(addr > 0);
+	assert_int_equal(pin_user_pages_unlocked(mm, (unsigned long)addr, 1, &page, 0), -EFAULT);
+	assert_int_equal(get_user_pages_unlocked(mm, (unsigned long)addr, 1, &page, 0), -EFAULT);
+	assert_int_equal(pin_user_pages_fast(mm, (unsigned long)addr, 1, 0, &page), -EFAULT);
+	assert_int_equal(folio_ref_count(pfnmap_folio), 1);
+	assert_int_equal(vm_munmap(mm, (unsigned long)addr, PAGE_SIZE), 0);
+	folio_put(pfnmap_folio);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_faults_in_and_pins_the_mapped_pages, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_get_does_not_mark_has_pinned, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_write_breaks_cow, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_force_write_private_readonly, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_force_refused_in_shared_mapping, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_unmapped_and_partial, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_prot_none_and_readonly, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_nofault_and_anon, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_pfnmap_refused, gt_setup_mainline, gt_teardown),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

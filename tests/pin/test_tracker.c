@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The tracker registry, pin_config and the presets. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <string.h>
+#include <cmocka.h>
+#include <pinmm/pin/pin.h>
+#include <pinmm/pin/preset.h>
+#include <pinmm/pin/trackers.h>
+
+static int setup(void **state)
+{
+	struct mem_config cfg = { 0 };
+
+	if (mem_init(&cfg))
+		return -1;
+	return pin_preset_apply(pin_preset_find("mainline"));
+}
+
+static int teardown(void **state)
+{
+	mem_exit();
+	return 0;
+}
+
+static void test_default_config_is_mainline(void **state)
+{
+	/* A fresh process (this is the first test) starts as the mainline kernel. */
+	assert_ptr_equal(pin_config.tracker, &bias_tracker);
+	assert_int_equal(pin_config.longterm, LONGTERM_MAINLINE);
+	assert_int_equal(pin_config.writeback, WB_IGNORE);
+	assert_false(pin_config.debug);
+}
+
+static void test_find(void **state)
+{
+	assert_ptr_equal(pin_tracker_find("get"), &get_tracker);
+	assert_ptr_equal(pin_tracker_find("bias"), &bias_tracker);
+	assert_null(pin_tracker_find("exactly-nothing"));
+	assert_null(pin_tracker_find(NULL));
+	for (size_t i = 0; pin_trackers[i]; i++) {
+		assert_non_null(pin_trackers[i]->summary);
+		assert_ptr_equal(pin_tracker_find(pin_trackers[i]->name), pin_trackers[i]);
+	}
+}
+
+static void test_policy_names(void **state)
+{
+	assert_string_equal(longterm_policy_names[LONGTERM_ALLOW], "allow");
+	assert_string_equal(longterm_policy_names[LONGTERM_MAINLINE], "mainline");
+	assert_string_equal(longterm_policy_names[LONGTERM_LEASE], "lease");
+	assert_string_equal(writeback_policy_names[WB_IGNORE], "ignore");
+	assert_string_equal(writeback_policy_names[WB_BOUNCE], "bounce");
+	assert_string_equal(writeback_policy_names[WB_SKIP], "skip");
+}
+
+static void test_set_refuses_while_pinned(void **state)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
+
+	assert_non_null(folio);
+	assert_int_equal(pin_tracker_set(NULL), -EINVAL);
+	assert_int_equal(pin_outstanding(), 0);
+	assert_int_equal(pin_tracker_try_pin(folio, 3, 0), 0);
+	assert_int_equal(pin_outstanding(), 3);
+	assert_int_equal(pin_tracker_set(&get_tracker), -EBUSY);
+	assert_ptr_equal(pin_config.tracker, &bias_tracker);
+	pin_tracker_unpin(folio, 2);
+	assert_int_equal(pin_tracker_set(&get_tracker), -EBUSY);
+	pin_tracker_unpin(folio, 1);
+	assert_int_equal(pin_outstanding(), 0);
+	assert_int_equal(pin_tracker_set(&get_tracker), 0);
+	assert_ptr_equal(pin_config.tracker, &get_tracker);
+	folio_put(folio);
+}
+
+static void test_outstanding_forgotten_on_new_boot(void **state)
+{
+	struct mem_config cfg = { 0 };
+	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
+
+	assert_int_equal(pin_tracker_try_pin(folio, 1, 0), 0);
+	assert_int_equal(pin_outstanding(), 1);
+	/* The machine the pin lived in is gone: a new one starts with none. */
+	mem_exit();
+	assert_int_equal(mem_init(&cfg), 0);
+	assert_int_equal(pin_outstanding(), 0);
+	assert_int_equal(pin_tracker_set(&get_tracker), 0);
+}
+
+static void test_presets(void **state)
+{
+	const struct pin_preset *legacy = pin_preset_find("legacy-2018");
+	const struct pin_preset *mainline = pin_preset_find("mainline");
+	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
+
+	assert_non_null(legacy);
+	assert_non_null(mainline);
+	assert_null(pin_preset_find("pinmm-from-the-future"));
+	assert_int_equal(pin_preset_apply(NULL), -EINVAL);
+
+	assert_int_equal(pin_preset_apply(legacy), 0);
+	assert_ptr_equal(pin_config.tracker, &get_tracker);
+	assert_int_equal(pin_config.longterm, LONGTERM_ALLOW);
+	assert_int_equal(pin_config.writeback, WB_IGNORE);
+
+	/* Refused while a pin is outstanding, and nothing changes. */
+	assert_int_equal(pin_tracker_try_pin(folio, 1, 0), 0);
+	assert_int_equal(pin_preset_apply(mainline), -EBUSY);
+	assert_ptr_equal(pin_config.tracker, &get_tracker);
+	assert_int_equal(pin_config.longterm, LONGTERM_ALLOW);
+	pin_tracker_unpin(folio, 1);
+
+	assert_int_equal(pin_preset_apply(mainline), 0);
+	assert_ptr_equal(pin_config.tracker, &bias_tracker);
+	assert_int_equal(pin_config.longterm, LONGTERM_MAINLINE);
+	folio_put(folio);
+}
+
+static void test_every_preset_names_a_tracker(void **state)
+{
+	size_t n = 0;
+
+	for (const struct pin_preset *p = pin_presets; p->name; p++, n++) {
+		assert_non_null(pin_tracker_find(p->tracker));
+		assert_non_null(p->summary);
+		assert_int_equal(pin_preset_apply(p), 0);
+		assert_string_equal(pin_config.tracker->name, p->tracker);
+	}
+	assert_true(n >= 2);
+}
+
+static void test_bad_preset_rejected(void **state)
+{
+	struct pin_preset bogus = {
+		.name = "bogus", .tracker = "nonexistent",
+		.longterm = LONGTERM_ALLOW, .writeback = WB_IGNORE,
+	};
+
+	assert_int_equal(pin_preset_apply(&bogus), -EINVAL);
+	bogus.tracker = "get";
+	bogus.writeback = NR_WRITEBACK_POLICIES;
+	assert_int_equal(pin_preset_apply(&bogus), -EINVAL);
+	assert_ptr_equal(pin_config.tracker, &bias_tracker);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_config_is_mainline),
+		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_names, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_set_refuses_while_pinned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outstanding_forgotten_on_new_boot, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_presets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_preset_names_a_tracker, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_preset_rejected, setup, teardown),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Parser errors: each bad input gets its exact "file:line: message", -EINVAL,
+ * no AST, and nothing leaked (ASan builds check the last part).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pinmm/mem/memory.h>
+#include <pinmm/scenario/parse.h>
+
+static int setup(void **state)
+{
+	struct mem_config cfg = { 0 };
+
+	return mem_init(&cfg) ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+	mem_exit();
+	return 0;
+}
+
+#define HDR "scenario \"t\"\n"
+#define BASE HDR "disk d0 size=16M\nfile f on d0 size=64K\nprocess p\n" \
+	"mmap p m file=f len=64K shared rw\n"
+
+static const struct {
+	const char *text;
+	const char *msg;
+} cases[] = {
+	/* the examples of the language description */
+	{ BASE "\nfrob p\n", "foo.pin:7: unknown command 'frob'" },
+	{ HDR "memory 64M\ndisk d0 size=12Q\n", "foo.pin:3: bad size '12Q'" },
+	{ BASE "write p m2+0 len=4K byte=1\n", "foo.pin:6: undeclared mapping 'm2'" },
+	{ BASE "pin p m as=h\n", "foo.pin:6: missing argument 'len=' for pin" },
+	/* names */
+	{ BASE "process p\n", "foo.pin:6: process 'p' already declared at line 4" },
+	{ BASE "mmap p m anon len=4K private rw\n",
+	  "foo.pin:6: mapping 'm' already declared at line 5" },
+	{ BASE "pin p m len=4K as=h\npin p m len=4K as=h\n",
+	  "foo.pin:7: handle 'h' already declared at line 6" },
+	{ BASE "file f on d0\n", "foo.pin:6: file 'f' already declared at line 3" },
+	{ BASE "tmpfs d0\n", "foo.pin:6: filesystem 'd0' already declared at line 2" },
+	{ BASE "unpin h\n", "foo.pin:6: undeclared handle 'h'" },
+	{ BASE "read q m len=4K\n", "foo.pin:6: undeclared process 'q'" },
+	{ BASE "file g on d9\n", "foo.pin:6: undeclared filesystem 'd9'" },
+	{ BASE "truncate g size=0\n", "foo.pin:6: undeclared file 'g'" },
+	{ BASE "pin p m len=4K as=h dev=nic\n", "foo.pin:6: undeclared device 'nic'" },
+	{ BASE "process q\nread q m len=4K\n", "foo.pin:7: mapping 'm' is not mapped in process 'q'" },
+	{ BASE "fork p q\nmmap q n anon len=4K private rw\nmunmap p n\n",
+	  "foo.pin:8: mapping 'n' is not mapped in process 'p'" },
+	{ BASE "process 9p\n", "foo.pin:6: bad process name '9p'" },
+	/* verdicts and presets */
+	{ HDR "verdict mainline crash\n",
+	  "foo.pin:2: bad verdict cell 'crash' (pass, refused, corrupt, bug)" },
+	{ HDR "verdict mainline\n", "foo.pin:2: missing argument 'cell' for verdict" },
+	{ HDR "verdict mainline bug\nverdict mainline pass\n",
+	  "foo.pin:3: duplicate verdict for preset 'mainline' (first at line 2)" },
+	{ HDR "presets mainline\nverdict legacy-2018 bug\n",
+	  "foo.pin:3: verdict for preset 'legacy-2018', which the presets line (line 2) does not run" },
+	{ HDR "presets all mainline\n", "foo.pin:2: 'presets all' takes no preset names" },
+	{ HDR "presets a b a\n", "foo.pin:2: preset 'a' listed twice" },
+	{ HDR "presets all\npresets all\n", "foo.pin:3: duplicate 'presets' (first at line 2)" },
+	/* header */
+	{ "memory 64M\n", "foo.pin:1: the first command must be 'scenario \"TITLE\"'" },
+	{ "# only a comment\n\n", "foo.pin:1: missing 'scenario \"TITLE\"' line" },
+	{ "", "foo.pin:1: missing 'scenario \"TITLE\"' line" },
+	{ "scenario t\n", "foo.pin:1: missing argument '\"TITLE\"' for scenario" },
+	{ HDR HDR, "foo.pin:2: duplicate 'scenario' (first at line 1)" },
+	{ "scenario \"t\n", "foo.pin:1: unterminated string" },
+	{ "scenario \"a\\q\"\n", "foo.pin:1: bad escape '\\q' in string (only \\\" and \\\\)" },
+	{ "scenario \"a\"b\n", "foo.pin:1: missing space after string" },
+	/* arguments */
+	{ BASE "pin p m len=4K as=h frob\n", "foo.pin:6: unknown argument 'frob' for pin" },
+	{ BASE "pin p m len=4K len=8K as=h\n", "foo.pin:6: duplicate argument 'len=' for pin" },
+	{ BASE "pin p m len=0 as=h\n", "foo.pin:6: len= must not be 0 for pin" },
+	{ BASE "pin p m len=4K as=h fast remote\n",
+	  "foo.pin:6: 'fast' and 'remote' cannot be combined (there is no remote GUP-fast)" },
+	{ BASE "pin p m len=4K as=h times=0\n", "foo.pin:6: bad count '0' (1 to 4294967296)" },
+	{ BASE "pin p m len=4K as=h -> EFOO\n",
+	  "foo.pin:6: unknown result 'EFOO' (ok or an errno name like EFAULT)" },
+	{ BASE "pin p m len=4K as=h -> EFAULT ok\n",
+	  "foo.pin:6: '->' must be followed by one result at the end of the line" },
+	{ BASE "unpin p -> ok\n", "foo.pin:6: 'unpin' takes no '-> RESULT'" },
+	{ BASE "write p m len=4K byte=0x100\n", "foo.pin:6: bad byte '0x100'" },
+	{ BASE "write p m len=4K\n", "foo.pin:6: missing argument 'byte=' for write" },
+	{ BASE "write p m+4Q len=4K byte=1\n", "foo.pin:6: bad offset 'm+4Q'" },
+	{ BASE "mmap p n len=4K private\n", "foo.pin:6: missing argument 'file=' or 'anon' for mmap" },
+	{ BASE "mmap p n anon len=4K\n", "foo.pin:6: mmap needs exactly one of 'shared' or 'private'" },
+	{ BASE "mmap p n anon file=f len=4K shared\n", "foo.pin:6: mmap takes file= or anon, not both" },
+	{ BASE "mmap p n anon len=4K shared offset=4K\n", "foo.pin:6: offset= needs file=" },
+	{ BASE "mmap p n file=f len=4K shared offset=1\n", "foo.pin:6: mmap offset= must be page aligned" },
+	{ BASE "munmap p m+4K\n", "foo.pin:6: munmap takes a whole mapping, not 'm+4K'" },
+	{ BASE "mprotect p m rx\n", "foo.pin:6: mprotect takes 'ro' or 'rw', not 'rx'" },
+	{ BASE "madvise p m free\n", "foo.pin:6: unknown advice 'free' (dontneed)" },
+	{ BASE "pin p m len=4K as=h\ndma h write expect=1\n", "foo.pin:7: missing argument 'byte=' for dma" },
+	{ BASE "pin p m len=4K as=h\ndma h poke byte=1\n",
+	  "foo.pin:7: dma direction must be 'write' or 'read', not 'poke'" },
+	{ BASE "pin p m len=4K as=h\ndma h write byte=1 during=fork\n",
+	  "foo.pin:7: dma during= takes 'writeback', not 'fork'" },
+	{ BASE "pin p m len=8K as=h\ndma h write byte=1 offset=4K len=8K\n",
+	  "foo.pin:7: dma past the end of handle 'h' (len=8192 at line 6)" },
+	{ BASE "pin p m len=8K as=h\ndma h read expect=1 offset=8K\n",
+	  "foo.pin:7: dma past the end of handle 'h' (len=8192 at line 6)" },
+	{ BASE "pin p m len=4K as=h\ncheck pinned h maybe\n",
+	  "foo.pin:7: check pinned takes 'yes' or 'no', not 'maybe'" },
+	{ BASE "check frob\n", "foo.pin:6: unknown check 'frob'" },
+	{ BASE "check\n", "foo.pin:6: missing argument 'what' for check" },
+	{ BASE "expect bug\n", "foo.pin:6: unknown expect 'bug'" },
+	{ BASE "expect event OOPS \"x\"\n", "foo.pin:6: unknown event kind 'OOPS' (BUG, WARN, CSUM)" },
+	{ BASE "expect event BUG\n", "foo.pin:6: missing argument '\"TEXT\"' for expect event" },
+	{ BASE "check vmstat\n", "foo.pin:6: missing argument 'name=value' for check vmstat" },
+	{ BASE "check vmstat pgfault\n", "foo.pin:6: check vmstat takes name=value pairs, not 'pgfault'" },
+	{ BASE "check vmstat pgfault=x\n", "foo.pin:6: bad value 'x' for pgfault" },
+	{ BASE "check events OOPS=1\n", "foo.pin:6: unknown event kind 'OOPS' (BUG, WARN, CSUM)" },
+	{ BASE "check events\n", "foo.pin:6: missing argument 'none' or 'KIND=N' for check events" },
+	{ BASE "tmpfs t0\ncheck fsck t0\n", "foo.pin:7: check fsck needs a disk; 't0' is a tmpfs" },
+	{ BASE "tmpfs t0\nfile g on t0 size=4K\ncheck disk g len=4K byte=0\n",
+	  "foo.pin:8: check disk: file 'g' is on tmpfs 't0', which has no disk" },
+	{ BASE "file g on\n", "foo.pin:6: missing argument 'filesystem' for file" },
+	{ BASE "file g at d0\n", "foo.pin:6: expected 'on FS' after the file name, not 'at'" },
+	{ BASE "file g on d0 fill=1\n", "foo.pin:6: fill= needs size=" },
+	{ HDR "disk d0 size=1000\n", "foo.pin:2: disk size= must be a multiple of 4K (the block size)" },
+	{ HDR "disk d0 size=4K\nmemory 64M\n", "foo.pin:3: 'memory' must come before other commands (line 2)" },
+	{ HDR "memory 64M\nmemory 64M\n", "foo.pin:3: duplicate 'memory'" },
+	{ HDR "memory 64M movable=64M\n",
+	  "foo.pin:2: movable= plus cma= must leave part of memory 64M as ZONE_NORMAL" },
+	{ HDR "memory 0\n", "foo.pin:2: memory size must not be 0" },
+	{ HDR "process p \"x\"\n", "foo.pin:2: unexpected string \"x\" for process" },
+	{ HDR "\"process\" p\n", "foo.pin:2: a line must start with a command, not a string" },
+	{ HDR "process p\x01\n", "foo.pin:2: bad character 0x01" },
+	{ HDR "process p\xc3\xa9\n", "foo.pin:2: bad character 0xc3" },
+	{ HDR "# a\0b\n", "foo.pin:2: NUL byte in comment" },
+};
+
+static void test_error_messages(void **state)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[SCN_ERR_MAX];
+		struct scenario *s = (struct scenario *)1;
+		size_t len = strlen(cases[i].text);
+		int ret;
+
+		/* The NUL case: the buffer runs past the embedded NUL. */
+		if (strstr(cases[i].msg, "NUL"))
+			len = strlen(HDR) + 6;
+		ret = scenario_parse_buffer("foo.pin", cases[i].text, len, &s, err, sizeof(err));
+		if (ret != -EINVAL || strcmp(err, cases[i].msg)) {
+			print_error("case %zu: got %d '%s', want '%s'\n", i, ret, err, cases[i].msg);
+			bad++;
+		}
+		assert_null(s);
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* A short error buffer truncates, never overflows; errlen 0 is allowed. */
+static void test_small_error_buffer(void **state)
+{
+	char err[12];
+	struct scenario *s;
+	const char *text = HDR "frob\n";
+
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, 8), -EINVAL);
+	assert_string_equal(err, "foo.pin");
+	assert_int_equal(err[8], 'x');
+	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, 0), -EINVAL);
+	assert_null(s);
+}
+
+static void test_file_errors(void **state)
+{
+	char err[SCN_ERR_MAX];
+	struct scenario *s;
+
+	assert_int_equal(scenario_parse_file("tests/scenario/no-such.pin", &s, err, sizeof(err)),
+			 -ENOENT);
+	assert_string_equal(err, "tests/scenario/no-such.pin: No such file or directory");
+	assert_null(s);
+	assert_int_equal(scenario_parse_file("tests/scenario", &s, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "tests/scenario: not a regular file");
+}
+
+/* The runner's half: names the grammar cannot know. */
+static void test_check_presets_and_vmstat(void **state)
+{
+	static const char *const presets[] = { "legacy-2018", "mainline" };
+	const char *text = HDR "presets mainline\nverdict mainline bug\n"
+			   "check vmstat nr_foll_pin_acquired=0\n";
+	char err[SCN_ERR_MAX];
+	struct scenario *s;
+
+	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
+	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), 0);
+	assert_int_equal(scenario_check(s, presets, 1, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "foo.pin:2: unknown preset 'mainline'");
+	scenario_free(s);
+
+	text = HDR "verdict mainlne bug\n";
+	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
+	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "foo.pin:2: unknown preset 'mainlne'");
+	/* NULL presets: only the vmstat names are checked. */
+	assert_int_equal(scenario_check(s, NULL, 0, err, sizeof(err)), 0);
+	scenario_free(s);
+
+	text = HDR "check vmstat pgfault=1 nr_foll_pins=3\n";
+	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
+	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "foo.pin:2: unknown vmstat counter 'nr_foll_pins'");
+	scenario_free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_error_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_error_buffer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_presets_and_vmstat, setup, teardown),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * File-backed mappings through a fake file: read faults, shared writes with
+ * page_mkwrite and folio_mark_dirty, private COW, folio_mkclean, rmap of file
+ * folios, unmap_mapping_range, try_to_unmap and dirty transfer on zap.
+ */
+#include "vm_test.h"
+
+static struct vt_file vf;
+
+static long map_file(struct process *p, unsigned long len, unsigned long prot, int type,
+		     pgoff_t pgoff)
+{
+	return vm_mmap(p->mm, 0, len, prot, (unsigned long)type, &vf.file, pgoff);
+}
+
+static void read_fault_maps_cache_page_readonly(void **state)
+{
+	struct process *p = process_create("p");
+	long a;
+	pte_t pte;
+
+	(void)state;
+	vt_file_init(&vf);
+	a = map_file(p, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 2);
+	assert_true(a > 0);
+	assert_int_equal(vt_byte(p, (unsigned long)a + PAGE_SIZE), 4);	/* pgoff 3 */
+	assert_int_equal(vf.fault_calls, 1);
+	pte = vt_pte(p->mm, (unsigned long)a + PAGE_SIZE);
+	assert_true(pte_present(pte));
+	/* Shared writable file mapping: read-only until page_mkwrite says yes. */
+	assert_false(pte_write(pte));
+	assert_ptr_equal(pfn_folio(pte_pfn(pte)), vf.pages[3]);
+	assert_int_equal(folio_mapcount(vf.pages[3]), 1);
+	assert_int_equal(folio_ref_count(vf.pages[3]), 2);	/* cache + PTE */
+	assert_int_equal(get_mm_counter(p->mm, MM_FILEPAGES), 1);
+	assert_int_equal(vf.mkwrite_calls, 0);
+	process_destroy(p);
+	fput(&vf.file);
+	vt_assert_all_free();
+}
+
+static void shared_write_calls_page_mkwrite_and_dirties(void **state)
+{
+	struct process *p = process_create("p");
+	long a;
+	pte_t pte;
+	struct folio *folio;
+	bool raced = true;
+
+	(void)state;
+	vt_file_init(&vf);
+	a = map_file(p, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	/* write after a read: wp fault on a present R/O PTE */
+	assert_int_equal(vt_byte(p, (unsigned long)a), 1);
+	vt_fill(p, (unsigned long)a, 0xaa, 1);
+	assert_int_equal(vf.mkwrite_calls, 1);
+	folio = vf.pages[0];
+	assert_true(folio_test_dirty(folio));
+	assert_int_equal(vf.dirty_calls, 1);
+	pte = vt_pte(p->mm, (unsigned long)a);
+	assert_true(pte_write(pte) && pte_dirty(pte));
+	/* write to an unmapped page: do_shared_fault */
+	vf.fault_locked = true;
+	vt_fill(p, (unsigned long)a + PAGE_SIZE, 0xbb, 1);
+	assert_int_equal(vf.mkwrite_calls, 2);
+	assert_true(folio_test_dirty(vf.pages[1]));
+	assert_false(folio_test_locked(vf.pages[1]));
+
+	/* Writeback: clear dirty, mkclean; the PTE is clean and read-only again. */
+	folio_lock(folio);
+	assert_true(folio_test_clear_dirty(folio));
+	assert_int_equal(folio_mkclean_pinned(folio, &raced), 1);
+	assert_false(raced);
+	assert_int_equal(vt_mkclean_begins, 1);
+	folio_unlock(folio);
+	pte = vt_pte(p->mm, (unsigned long)a);
+	assert_false(pte_write(pte) || pte_dirty(pte));
+	/* Second mkclean finds nothing to clean. */
+	folio_lock(folio);
+	assert_int_equal(folio_mkclean(folio), 0);
+	folio_unlock(folio);
+	/* The next store goes through page_mkwrite again and re-dirties. */
+	vt_fill(p, (unsigned long)a + 1, 0xcc, 1);
+	assert_int_equal(vf.mkwrite_calls, 3);
+	assert_true(folio_test_dirty(folio));
+	assert_int_equal(vt_byte(p, (unsigned long)a), 0xaa);
+	process_destroy(p);
+	fput(&vf.file);
+	vt_assert_all_free();
+}
+
+static void private_write_copies_file_unchanged(void **state)
+{
+	struct process *p = process_create("p");
+	long a;
+	struct page *cow;
+	unsigned char b;
+
+	(void)state;
+	vt_file_init(&vf);
+	a = map_file(p, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0);
+	/* read then write: wp fault copies the file page */
+	assert_int_equal(vt_byte(p, (unsigned long)a), 1);
+	vt_fill(p, (unsigned long)a, 0x70, 1);
+	cow = vt_page(p->mm, (unsigned long)a);
+	assert_ptr_not_equal(page_folio(cow), vf.pages[0]);
+	assert_true(folio_test_anon(page_folio(cow)));
+	assert_true(PageAnonExclusive(cow));
+	memcpy_from_page(&b, &vf.pages[0]->page, 0, 1);
+	assert_int_equal(b, 1);
+	assert_false(folio_test_dirty(vf.pages[0]));
+	assert_int_equal(folio_mapcount(vf.pages[0]), 0);
+	assert_int_equal(vt_byte(p, (unsigned long)a + 1), 1);
+	/* write first: do_cow_fault */
+	vt_fill(p, (unsigned long)a + PAGE_SIZE, 0x71, 1);
+	assert_true(folio_test_anon(page_folio(vt_page(p->mm, (unsigned long)a + PAGE_SIZE))));
+	memcpy_from_page(&b, &vf.pages[1]->page, 0, 1);
+	assert_int_equal(b, 2);
+	assert_int_equal(vf.mkwrite_calls, 0);
+	assert_int_equal(get_mm_counter(p->mm, MM_ANONPAGES), 2);
+	assert_int_equal(get_mm_counter(p->mm, MM_FILEPAGES), 0);
+
+	/* unmap_mapping_range without even_cows keeps the private copies... */
+	unmap_mapping_range(&vf.mapping, 0, 0, 0);
+	assert_int_equal(vt_byte(p, (unsigned long)a), 0x70);
+	/* ...with even_cows they go, and the file shows through again. */
+	unmap_mapping_range(&vf.mapping, 0, 0, 1);
+	assert_int_equal(get_mm_counter(p->mm, MM_ANONPAGES), 0);
+	assert_int_equal(vt_byte(p, (unsigned long)a), 1);
+	process_destroy(p);
+	fput(&vf.file);
+	vt_assert_all_free();
+}
+
+static void zap_transfers_pte_dirty_to_folio(void **state)
+{
+	struct process *p = process_create("p");
+	long a;
+	struct folio *folio;
+	struct mm_struct *mm = p->mm;
+	pte_t *ptep;
+	spinlock_t *ptl;
+
+	(void)state;
+	vt_file_init(&vf);
+	a = map_file(p, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	vt_fill(p, (unsigned long)a, 0x42, 1);
+	folio = vf.pages[0];
+	/* Writeback-like clean of the folio only, leaving the PTE dirty. */
+	folio_lock(folio);
+	folio_clear_dirty(folio);
+	folio_unlock(folio);
+	ptep = pte_offset_map_lock(mm, mm_find_pmd(mm, (unsigned long)a), (unsigned long)a, &ptl);
+	assert_true(pte_dirty(ptep_get(ptep)));
+	pte_unmap_unlock(ptep, ptl);
+	assert_int_equal(vm_munmap(mm, (unsigned long)a, PAGE_SIZE), 0);
+	assert_true(folio_test_dirty(folio));
+	assert_int_equal(folio_ref_count(folio), 1);
+	process_destroy(p);
+	fput(&vf.file);
+	vt_assert_all_free();
+}
+
+static void rmap_and_try_to_unmap_of_a_file_folio(void **state)
+{
+	struct process *p = process_create("p"), *q = process_create("q");
+	long a, b;
+	struct folio *folio;
+
+	(void)state;
+	vt_file_init(&vf);
+	a = map_file(p, 4 * PAGE_SIZE, PROT_READ, MAP_SHARED, 0);
+	b = map_file(q, 2 * PAGE_SIZE, PROT_READ, MAP_SHARED, 2);
+	assert_int_equal(vt_byte(p, (unsigned long)a + 2 * PAGE_SIZE), 3);
+	assert_int_equal(vt_byte(q, (unsigned long)b), 3);
+	folio = vf.pages[2];
+	assert_int_equal(folio_mapcount(folio), 2);
+	folio_lock(folio);
+	assert_int_equal(folio_rmap_count(folio), 2);
+	assert_true(try_to_unmap(folio, 0));
+	assert_int_equal(folio_rmap_count(folio), 0);
+	folio_unlock(folio);
+	assert_int_equal(folio_mapcount(folio), 0);
+	assert_int_equal(folio_ref_count(folio), 1);
+	assert_int_equal(get_mm_counter(p->mm, MM_FILEPAGES), 0);
+	/* It faults back in. */
+	assert_int_equal(vt_byte(q, (unsigned long)b), 3);
+	/* Partial unmap_mapping_range: only page 2 (offset 8K, 4K long). */
+	assert_int_equal(vt_byte(p, (unsigned long)a + 3 * PAGE_SIZE), 4);
+	unmap_mapping_range(&vf.mapping, 2 * PAGE_SIZE, PAGE_SIZE, 0);
+	assert_false(pte_present(vt_pte(q->mm, (unsigned long)b)));
+	assert_true(pte_present(vt_pte(p->mm, (unsigned long)a + 3 * PAGE_SIZE)));
+	process_destroy(p);
+	process_destroy(q);
+	fput(&vf.file);
+	vt_assert_all_free();
+}
+
+static void write_shared_mapping_of_readonly_file_refused(void **state)
+{
+	struct process *p = process_create("p");
+
+	(void)state;
+	vt_file_init(&vf);
+	vf.file.f_mode = FMODE_READ;
+	assert_int_equal(map_file(p, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0), -EACCES);
+	assert_true(map_file(p, PAGE_SIZE, PROT_READ, MAP_SHARED, 0) > 0);
+	assert_true(map_file(p, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE, 0) > 0);
+	process_destroy(p);
+	assert_int_equal(atomic_load(&vf.file.f_count), 1);
+	fput(&vf.file);
+	vt_assert_all_free();
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(read_fault_maps_cache_page_readonly, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(shared_write_calls_page_mkwrite_and_dirties, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(private_write_copies_file_unchanged, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(zap_transfers_pte_dirty_to_folio, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(rmap_and_try_to_unmap_of_a_file_folio, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(write_shared_mapping_of_readonly_file_refused, vt_setup, vt_teardown),
+	};
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

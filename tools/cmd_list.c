@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* `pinmm list`: the presets, trackers, policies and scenarios built in. */
+#include <stdio.h>
+#include <string.h>
+
+#include <pinmm/pin/preset.h>
+#include <pinmm/scenario/suite.h>
+
+#include "pinmm.h"
+
+static const char *const longterm_help[NR_LONGTERM_POLICIES] = {
+	[LONGTERM_ALLOW] = "FOLL_LONGTERM pins anything (kernels before the checks)",
+	[LONGTERM_MAINLINE] = "refuse fsdax and writable pins of non-shmem shared files (EFAULT); "
+			      "migrate out of ZONE_MOVABLE/CMA first",
+	[LONGTERM_LEASE] = "allowed under a file layout lease (vaddr_pin_pages); truncate and "
+			   "punch of a leased range fail with ETXTBSY",
+};
+
+static const char *const writeback_help[NR_WRITEBACK_POLICIES] = {
+	[WB_IGNORE] = "write what is in the pinned folio and mark it clean (mainline today)",
+	[WB_BOUNCE] = "checksum and write a stable copy; the pinned folio stays dirty",
+	[WB_SKIP] = "leave pinned folios dirty; a data-integrity sync bounces them",
+};
+
+static void list_presets(void)
+{
+	printf("presets (tracker / longterm / writeback):\n");
+	for (const struct pin_preset *p = pin_presets; p->name; p++)
+		printf("  %-14s %s / %s / %s\n  %-14s %s\n", p->name, p->tracker,
+		       longterm_policy_names[p->longterm], writeback_policy_names[p->writeback],
+		       "", p->summary ? p->summary : "");
+}
+
+static void list_trackers(void)
+{
+	printf("trackers:\n");
+	for (size_t i = 0; pin_trackers[i]; i++)
+		printf("  %-10s %s\n", pin_trackers[i]->name,
+		       pin_trackers[i]->summary ? pin_trackers[i]->summary : "");
+}
+
+static void list_policies(void)
+{
+	printf("longterm policies:\n");
+	for (int i = 0; i < NR_LONGTERM_POLICIES; i++)
+		printf("  %-10s %s\n", longterm_policy_names[i], longterm_help[i]);
+	printf("writeback policies:\n");
+	for (int i = 0; i < NR_WRITEBACK_POLICIES; i++)
+		printf("  %-10s %s\n", writeback_policy_names[i], writeback_help[i]);
+}
+
+static int list_scenarios(void)
+{
+	struct scenario_suite suite = { 0 };
+	int ret = tool_load_builtin(&suite);
+	size_t w = 0;
+
+	if (ret)
+		return ret;
+
+	for (size_t i = 0; i < suite.nr; i++)
+		if (strlen(suite.v[i]->name) > w)
+			w = strlen(suite.v[i]->name);
+	printf("scenarios:\n");
+	for (size_t i = 0; i < suite.nr; i++)
+		printf("  %-*s  %s\n", (int)w, suite.v[i]->name, suite.v[i]->title);
+	scenario_suite_free(&suite);
+	return PINMM_EXIT_OK;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : NULL;
+
+	if (argc > 2 || (what && (!strcmp(what, "--help") || !strcmp(what, "-h")))) {
+		fprintf(argc > 2 ? stderr : stdout,
+			"usage: pinmm list [presets | trackers | policies | scenarios]\n");
+		return argc > 2 ? PINMM_EXIT_USAGE : PINMM_EXIT_OK;
+	}
+	if (!what) {
+		list_presets();
+		putchar('\n');
+		list_trackers();
+		putchar('\n');
+		list_policies();
+		putchar('\n');
+		return list_scenarios();
+	}
+	if (!strcmp(what, "presets"))
+		list_presets();
+	else if (!strcmp(what, "trackers"))
+		list_trackers();
+	else if (!strcmp(what, "policies"))
+		list_policies();
+	else if (!strcmp(what, "scenarios"))
+		return list_scenarios();
+	else {
+		fprintf(stderr, "pinmm list: unknown list '%s' (presets, trackers, policies, scenarios)\n",
+			what);
+		return PINMM_EXIT_USAGE;
+	}
+	return PINMM_EXIT_OK;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The `pinmm` command line: one function per subcommand, each taking the
+ * arguments after the program name (argv[0] is the subcommand) and returning
+ * the exit status: 0 ok, 1 a cell differs from its verdict, 2 usage or input.
+ */
+#ifndef PINMM_TOOLS_PINMM_H
+#define PINMM_TOOLS_PINMM_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#define PINMM_EXIT_OK		0
+#define PINMM_EXIT_MISMATCH	1
+#define PINMM_EXIT_USAGE	2
+
+int cmd_run(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+/* tools/bench*.c */
+int bench_main(int argc, char **argv);
+
+/* Every preset name of the pin layer, in table order. */
+size_t tool_preset_names(const char ***names);
+/* The built-in suite (or ./scenarios); prints "file:line: message" on error. */
+struct scenario_suite;
+int tool_load_builtin(struct scenario_suite *suite);
+/* Parse-time and preset/vmstat checks of every scenario; prints errors. */
+int tool_check_suite(const struct scenario_suite *suite);
+
+#endif
