@@ -80,8 +80,17 @@ $(LIB): $(ALL_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-$(PINMM): $(TOOL_OBJS) $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(LIB) $(LDLIBS) -luring
+# The built-in suite: scenarios/*.pin compiled into the binary. The object is
+# linked directly (not archived) so it wins over suite.c's weak fallback.
+SCENARIO_FILES := $(sort $(wildcard scenarios/*.pin))
+$(BUILD)/gen/scenarios.c: mk/embed-scenarios.sh $(SCENARIO_FILES)
+	@mkdir -p $(dir $@)
+	sh mk/embed-scenarios.sh $@ $(SCENARIO_FILES)
+$(BUILD)/gen/scenarios.o: $(BUILD)/gen/scenarios.c $(BUILD)/.cflags
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(PINMM): $(TOOL_OBJS) $(BUILD)/gen/scenarios.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(BUILD)/gen/scenarios.o $(LIB) $(LDLIBS) -luring
 
 # One link rule per layer: tests/L/test_x.c links layers up to L.
 define test_rule
@@ -100,6 +109,9 @@ run: $(PINMM)
 
 layers:
 	@sh mk/check-layers.sh
+
+fuzz:
+	@sh mk/deps.sh fuzz && sh mk/fuzz.sh
 
 bench: $(PINMM)
 	@sh mk/deps.sh bench

@@ -93,7 +93,13 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 			gup_put_folio(folio, 1, flags);
 			return false;
 		}
-		folio_set_referenced(folio);
+		/*
+		 * Model: mainline sets PG_referenced unconditionally (a locked
+		 * RMW per page); testing first gives the same flag state without
+		 * dirtying the line again when it is already set.
+		 */
+		if (!folio_test_referenced(folio))
+			folio_set_referenced(folio);
 		pages[(*nr)++] = page;
 	} while (ptep++, addr += PAGE_SIZE, addr != end);
 	return true;

@@ -24,6 +24,31 @@ void buddy_init_zone(struct zone *zone)
 	zone->managed_pages = 0;
 }
 
+/*
+ * Free-list links live in page->lru, whose first word is compound_head: GUP-fast
+ * may read it locklessly through a stale PTE (page_folio() of a page being
+ * freed), as in the kernel. The links are therefore written with WRITE_ONCE.
+ */
+static inline void free_list_add(struct cds_list_head *node, struct cds_list_head *head)
+{
+	struct cds_list_head *next = head->next;
+
+	WRITE_ONCE(node->next, next);
+	WRITE_ONCE(node->prev, head);
+	WRITE_ONCE(next->prev, node);
+	WRITE_ONCE(head->next, node);
+}
+
+static inline void free_list_del(struct cds_list_head *node)
+{
+	struct cds_list_head *next = node->next, *prev = node->prev;
+
+	WRITE_ONCE(next->prev, prev);
+	WRITE_ONCE(prev->next, next);
+	WRITE_ONCE(node->next, NULL);
+	WRITE_ONCE(node->prev, NULL);
+}
+
 static inline void set_buddy(struct page *page, unsigned int order)
 {
 	page->private = order;
@@ -62,7 +87,7 @@ static void __free_one_page(struct zone *zone, struct page *page, unsigned int o
 			break;
 		if (!PageBuddy(buddy) || buddy->private != order)
 			break;
-		cds_list_del(&buddy->lru);
+		free_list_del(&buddy->lru);
 		zone->free_area[order].nr_free--;
 		clear_buddy(buddy);
 		pfn &= buddy_pfn;
@@ -70,7 +95,7 @@ static void __free_one_page(struct zone *zone, struct page *page, unsigned int o
 		order++;
 	}
 	set_buddy(page, order);
-	cds_list_add(&page->lru, &zone->free_area[order].free_list[mt]);
+	free_list_add(&page->lru, &zone->free_area[order].free_list[mt]);
 	zone->free_area[order].nr_free++;
 }
 
@@ -97,7 +122,7 @@ static struct page *__rmqueue(struct zone *zone, unsigned int order, int mt)
 		if (cds_list_empty(&area->free_list[mt]))
 			continue;
 		page = cds_list_first_entry(&area->free_list[mt], struct page, lru);
-		cds_list_del(&page->lru);
+		free_list_del(&page->lru);
 		area->nr_free--;
 		clear_buddy(page);
 		while (o > order) {
@@ -106,7 +131,7 @@ static struct page *__rmqueue(struct zone *zone, unsigned int order, int mt)
 			o--;
 			half = page + (1UL << o);
 			set_buddy(half, o);
-			cds_list_add(&half->lru, &zone->free_area[o].free_list[mt]);
+			free_list_add(&half->lru, &zone->free_area[o].free_list[mt]);
 			zone->free_area[o].nr_free++;
 		}
 		account_free(zone, page, -(1L << order));

@@ -25,30 +25,39 @@ static int bias_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 		return -EINVAL;
 
 	/*
-	 * One plain reference per pin first, as mainline's try_grab_folio() does:
-	 * only once the folio cannot be freed or split under us is it safe to
-	 * ask whether it is large (GUP-fast may be racing with a free and a
-	 * reallocation of this very page).
+	 * A small folio gets its whole bias in one RMW. Model: mainline takes one
+	 * reference per pin first and adds the remaining 1023 in a second RMW, so
+	 * that it asks "large?" only once the folio cannot be freed and reused
+	 * under it. Asking first is as safe: if the folio was freed and came back
+	 * as (part of) a large folio before our add, the check after it sees the
+	 * head flag and the accounting is converted to the large-folio form, which
+	 * our references keep stable. Same outcome, one locked instruction less.
 	 */
-	if (!folio_ref_try_add(folio, refs))
-		return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
-
-	if (folio_test_large(folio)) {
-		/*
-		 * _pincount is bounded by _refcount (each pin holds a reference), so
-		 * the overflow refusal above covers it too.
-		 */
+	if (!folio_test_large(folio)) {
+		if ((long)refs > INT_MAX / (long)GUP_PIN_COUNTING_BIAS)
+			return -ENOMEM;
+		if (!folio_ref_try_add(folio, refs * (int)GUP_PIN_COUNTING_BIAS))
+			return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
+		if (likely(!folio_test_large(folio)))
+			return 0;
+		folio_ref_sub(folio, refs * (int)(GUP_PIN_COUNTING_BIAS - 1));
 		atomic_fetch_add_explicit(&folio->_pincount, refs, memory_order_seq_cst);
 		return 0;
 	}
 
-	/* The rest of the bias; refs * 1023 must itself fit in an int. */
-	if ((long)refs > INT_MAX / (long)(GUP_PIN_COUNTING_BIAS - 1) ||
-	    !folio_ref_try_add(folio, refs * (int)(GUP_PIN_COUNTING_BIAS - 1))) {
-		/* We may now hold the last references: a racing free completes here. */
-		folio_put_refs(folio, refs);
-		return -ENOMEM;
+	if (!folio_ref_try_add(folio, refs))
+		return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
+	if (unlikely(!folio_test_large(folio))) {
+		/* It was split or freed and reused as a small folio: add the rest. */
+		if ((long)refs > INT_MAX / (long)(GUP_PIN_COUNTING_BIAS - 1) ||
+		    !folio_ref_try_add(folio, refs * (int)(GUP_PIN_COUNTING_BIAS - 1))) {
+			folio_put_refs(folio, refs);
+			return -ENOMEM;
+		}
+		return 0;
 	}
+	/* _pincount is bounded by _refcount (each pin holds a reference). */
+	atomic_fetch_add_explicit(&folio->_pincount, refs, memory_order_seq_cst);
 	return 0;
 }
 

@@ -37,33 +37,3 @@ long pin_outstanding(void)
 
 	return n > 0 ? n : 0;
 }
-
-int pin_tracker_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
-{
-	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
-	int ret;
-
-	ret = t->try_pin(folio, refs, gup_flags);
-	if (ret)
-		return ret;
-	mod_node_page_state(NR_FOLL_PIN_ACQUIRED, refs);
-	if (unlikely(READ_ONCE(pin_config.debug))) {
-		pin_sync_boot();
-		pin_debug_pinned(folio, refs);
-	}
-	return 0;
-}
-
-void pin_tracker_unpin(struct folio *folio, int refs)
-{
-	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
-
-	if (unlikely(READ_ONCE(pin_config.debug))) {
-		pin_sync_boot();
-		refs = pin_debug_unpinning(folio, refs);
-		if (!refs)
-			return;
-	}
-	mod_node_page_state(NR_FOLL_PIN_RELEASED, refs);
-	t->unpin(folio, refs);
-}

@@ -29,7 +29,7 @@ static bool expect_bytes(struct interp *in, const unsigned char *buf, size_t len
 {
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] != byte) {
-			interp_fail(in, SCN_CORRUPT, "%s found %#04x at +%zu, expected %#04x",
+			interp_fail(in, SCN_CORRUPT, "%s found 0x%02x at +%zu, expected 0x%02x",
 				    what, buf[i], i, byte);
 			return false;
 		}

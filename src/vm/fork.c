@@ -56,17 +56,18 @@ static int copy_one_pte(struct vm_area_struct *dst_vma, struct vm_area_struct *s
 
 		if (!is_migration_entry(e))
 			return 0;
-		folio = page_folio(pfn_swap_entry_to_page(e));
 		if (swp_type(e) != SWP_MIGRATION_READ && is_cow_mapping(vm_flags)) {
 			/* Both sides lose write and exclusivity, as for a present page. */
 			swp_entry_t n = make_readable_migration_entry(swp_offset_pfn(e));
 
 			if (is_migration_entry_dirty(e))
 				n = make_migration_entry_dirty(n);
+			if (is_anon_migration_entry(e))
+				n = make_migration_entry_anon(n);
 			pte = swp_entry_to_pte(n);
 			set_pte_at(src_mm, addr, src_pte, pte);
 		}
-		add_mm_counter(dst_mm, mm_counter(folio), 1);
+		add_mm_counter(dst_mm, mm_counter_swp(dst_vma, e), 1);
 		set_pte_at(dst_mm, addr, dst_pte, pte);
 		return 0;
 	}

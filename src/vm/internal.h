@@ -26,6 +26,8 @@ void free_pgd_range(struct mm_struct *mm, unsigned long start, unsigned long end
 /* mm.c */
 void add_mm_counter(struct mm_struct *mm, int member, long value);
 int mm_counter(struct folio *folio);
+/* The RSS counter a migration entry is accounted in. */
+int mm_counter_swp(struct vm_area_struct *vma, swp_entry_t entry);
 void lru_add_new(struct folio *folio);
 
 /* vma.c */

@@ -99,11 +99,12 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long 
 			continue;
 		if (!pte_present(ptent)) {
 			if (is_migration_pte(ptent)) {
-				folio = page_folio(pfn_swap_entry_to_page(pte_to_swp_entry(ptent)));
-				if (!should_zap_folio(details, folio))
+				swp_entry_t e = pte_to_swp_entry(ptent);
+
+				if (details && !details->even_cows && is_anon_migration_entry(e))
 					continue;
 				pte_clear(mm, addr, pte);
-				add_mm_counter(mm, mm_counter(folio), -1);
+				add_mm_counter(mm, mm_counter_swp(vma, e), -1);
 			} else {
 				WARN_ON_ONCE(1);
 				pte_clear(mm, addr, pte);

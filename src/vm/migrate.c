@@ -92,6 +92,8 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 				entry = make_readable_migration_entry(page_to_pfn(subpage));
 			if (pte_dirty(pteval))
 				entry = make_migration_entry_dirty(entry);
+			if (folio_test_anon(folio))
+				entry = make_migration_entry_anon(entry);
 			set_pte_at(mm, pvmw.address, pvmw.pte, swp_entry_to_pte(entry));
 			folio_remove_rmap_pte(folio, subpage, vma);
 			folio_put(folio);

@@ -58,7 +58,6 @@ static void exit_mmap(struct mm_struct *mm)
 	}
 	free_pgd_range(mm, 0, TASK_SIZE);
 	mmap_write_unlock(mm);
-	if (getenv("VMDBG") && (get_mm_counter(mm, MM_ANONPAGES) || get_mm_counter(mm, MM_FILEPAGES))) fprintf(stderr, "DBG %s anon=%ld file=%ld shmem=%ld\n", mm->owner, get_mm_counter(mm, MM_ANONPAGES), get_mm_counter(mm, MM_FILEPAGES), get_mm_counter(mm, MM_SHMEMPAGES));
 	WARN_ON_ONCE(get_mm_counter(mm, MM_ANONPAGES) || get_mm_counter(mm, MM_FILEPAGES) ||
 		     get_mm_counter(mm, MM_SHMEMPAGES));
 }
@@ -131,6 +130,13 @@ int mm_counter(struct folio *folio)
 	if (shmem_mapping(folio_mapping(folio)))
 		return MM_SHMEMPAGES;
 	return MM_FILEPAGES;
+}
+
+int mm_counter_swp(struct vm_area_struct *vma, swp_entry_t entry)
+{
+	if (is_anon_migration_entry(entry))
+		return MM_ANONPAGES;
+	return vma_is_shmem(vma) ? MM_SHMEMPAGES : MM_FILEPAGES;
 }
 
 void lru_add_new(struct folio *folio)

@@ -272,8 +272,9 @@ static void change_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 			swp_entry_t e = pte_to_swp_entry(old);
 
 			if (is_writable_migration_entry(e)) {
-				swp_entry_t n = folio_test_anon(page_folio(pfn_swap_entry_to_page(e))) ?
-					make_readable_exclusive_migration_entry(swp_offset_pfn(e)) :
+				swp_entry_t n = is_anon_migration_entry(e) ?
+					make_migration_entry_anon(
+						make_readable_exclusive_migration_entry(swp_offset_pfn(e))) :
 					make_readable_migration_entry(swp_offset_pfn(e));
 
 				if (is_migration_entry_dirty(e))

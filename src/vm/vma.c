@@ -106,8 +106,7 @@ static void anon_unlock(struct vm_area_struct *vma)
 		pthread_rwlock_unlock(&vma->anon_vma->root->rwsem);
 }
 
-/* Insert @vma into the mm's address-ordered list and into the rmap. */
-void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+static void vma_link_mm(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct vm_area_struct *pos;
 	struct cds_list_head *before = &mm->mmap;
@@ -120,6 +119,12 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 	}
 	cds_list_add_tail(&vma->vm_list, before);
 	mm->map_count++;
+}
+
+/* Insert @vma into the mm's address-ordered list and into the rmap. */
+void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	vma_link_mm(mm, vma);
 	if (vma_mapping(vma)) {
 		i_mmap_lock(vma);
 		cds_list_add_tail(&vma->shared, &vma_mapping(vma)->i_mmap);
@@ -173,20 +178,34 @@ int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
 	if (!new)
 		return -ENOMEM;
 	new->anon_vma = vma->anon_vma;
-	i_mmap_lock(vma);
-	anon_lock(vma);
 	if (new_below) {
 		new->vm_end = addr;
-		WRITE_ONCE(vma->vm_pgoff, vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT));
-		WRITE_ONCE(vma->vm_start, addr);
 	} else {
 		new->vm_start = addr;
 		new->vm_pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	}
+	/*
+	 * The new VMA joins the rmap in the same critical section that shrinks
+	 * the old one: an rmap walk (restoring migration entries, say) must never
+	 * find the moved range in neither.
+	 */
+	if (new->anon_vma)
+		atomic_fetch_add(&new->anon_vma->refcount, 1);
+	i_mmap_lock(vma);
+	anon_lock(vma);
+	if (vma_mapping(vma))
+		cds_list_add_tail(&new->shared, &vma_mapping(vma)->i_mmap);
+	if (new->anon_vma)
+		cds_list_add_tail(&new->anon_vma_node, &new->anon_vma->vmas);
+	if (new_below) {
+		WRITE_ONCE(vma->vm_pgoff, vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT));
+		WRITE_ONCE(vma->vm_start, addr);
+	} else {
 		WRITE_ONCE(vma->vm_end, addr);
 	}
 	anon_unlock(vma);
 	i_mmap_unlock(vma);
-	vma_link(mm, new);
+	vma_link_mm(mm, new);
 	if (new->vm_ops && new->vm_ops->open)
 		new->vm_ops->open(new);
 	return 0;

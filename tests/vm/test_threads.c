@@ -6,6 +6,7 @@
  * and ASan; at the end every page must be free.
  */
 #include <pthread.h>
+#include <sched.h>
 #include "vm_test.h"
 
 #define REGION_PAGES	64
@@ -120,10 +121,8 @@ static void *walker_thread(void *arg)
 				struct folio *folio = (struct folio *)pfn_to_page(pte_pfn(ptep_get(ptep)));
 
 				/* Grab, re-check, drop: the speculative reference dance. */
-				if (!is_zero_folio(folio) && folio_try_get(folio)) {
-					(void)folio_test_anon(folio);
+				if (!is_zero_folio(folio) && folio_try_get(folio))
 					folio_put(folio);
-				}
 			}
 			pte_unmap(ptep);
 			atomic_fetch_add(&walked, 1);
@@ -154,6 +153,9 @@ static void everything_at_once(void **state)
 		pthread_create(&cpu[i], NULL, cpu_thread, (void *)(uintptr_t)(i + 1));
 	for (int i = 0; i < 2; i++)
 		pthread_join(cpu[i], NULL);
+	/* Let the mm-changing thread have its share even on a busy host. */
+	while (atomic_load(&remaps) < 50)
+		sched_yield();
 	atomic_store(&stop, true);
 	pthread_join(remap, NULL);
 	pthread_join(forker, NULL);

@@ -99,8 +99,40 @@ void put_user_pages_dirty_lock(struct page **pages, unsigned long npages, bool m
  * -EINVAL with neither flag. Exposed for callers that hand out pins of pages
  * they already hold (mainline's try_grab_folio()).
  */
-int try_grab_folio(struct folio *folio, int refs, unsigned int flags);
+static inline int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
+{
+	if (WARN_ON_ONCE(refs <= 0))
+		return -EINVAL;
+
+	if (flags & FOLL_GET) {
+		if (folio_ref_try_add(folio, refs))
+			return 0;
+		return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
+	}
+	if (WARN_ON_ONCE(!(flags & FOLL_PIN)))
+		return -EINVAL;
+
+	/*
+	 * The zero page is shared by everyone and never freed or moved: mainline
+	 * (6.5+) hands it out without touching any count, and unpin ignores it.
+	 */
+	if (is_zero_folio(folio))
+		return 0;
+
+	return pin_tracker_try_pin(folio, refs, flags);
+}
+
 /* Undo try_grab_folio(). */
-void gup_put_folio(struct folio *folio, int refs, unsigned int flags);
+static inline void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
+{
+	if (flags & FOLL_PIN) {
+		if (is_zero_folio(folio))
+			return;
+		pin_tracker_unpin(folio, refs);
+		return;
+	}
+	folio_put_refs(folio, refs);
+}
+
 
 #endif

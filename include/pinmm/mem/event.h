@@ -7,6 +7,7 @@
 #ifndef PINMM_MEM_EVENT_H
 #define PINMM_MEM_EVENT_H
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <pinmm/mem/compiler.h>
 

@@ -36,8 +36,8 @@ struct scenario_result {
  * first failure except for refusals.
  *
  * Returns 0 when the scenario ran (whatever the cell), -EINVAL for an unknown
- * preset, -ENOMEM when the machine could not be brought up, -ENOSYS while no
- * interpreter is linked in (src/scenario/run_stub.c).
+ * preset, -ENOMEM when the machine could not be brought up; -ENOSYS from a
+ * build without the interpreter, which the report shows as skipped cells.
  */
 int scenario_run(const struct scenario *s, const char *preset, struct scenario_result *out,
 		 FILE *trace);

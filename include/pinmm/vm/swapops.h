@@ -23,6 +23,12 @@ enum {
 #define SWP_TYPE_SHIFT	1
 #define SWP_TYPE_MASK	0x1fUL
 #define SWP_DIRTY	BIT(_PAGE_BIT_DIRTY)	/* the PTE was dirty when unmapped */
+/*
+ * Model: the entry remembers that its folio is anonymous, so zap and fork can
+ * account it (MM_ANONPAGES or not) without reading a folio that a concurrent
+ * split or migration is rewriting. Mainline reads the folio.
+ */
+#define SWP_ANON	BIT(_PAGE_BIT_SPECIAL)
 
 static inline bool is_swap_pte(pte_t p)
 {
@@ -82,6 +88,14 @@ static inline bool is_migration_entry_dirty(swp_entry_t e)
 static inline swp_entry_t make_migration_entry_dirty(swp_entry_t e)
 {
 	return (swp_entry_t){ e.val | SWP_DIRTY };
+}
+static inline bool is_anon_migration_entry(swp_entry_t e)
+{
+	return e.val & SWP_ANON;
+}
+static inline swp_entry_t make_migration_entry_anon(swp_entry_t e)
+{
+	return (swp_entry_t){ e.val | SWP_ANON };
 }
 static inline struct page *pfn_swap_entry_to_page(swp_entry_t e)
 {
