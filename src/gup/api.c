@@ -16,148 +16,107 @@ static bool gup_mm_ok(struct mm_struct *mm)
 	return !WARN_ON_ONCE(!mm);
 }
 
+/*
+ * Every slow-path entry point: validate, add the entry point's own flags, run
+ * the (long-term aware) slow path. @locked is the caller's (remote variants) or
+ * NULL, in which case @held says whether the caller holds mmap_lock.
+ */
+static long gup_slow_entry(const char *name, struct mm_struct *mm, unsigned long start,
+			   unsigned long nr_pages, unsigned int gup_flags, struct page **pages,
+			   int *locked, int held, unsigned int add)
+{
+	unsigned int flags = gup_flags;
+	int local_locked = held;
+	long ret;
+
+	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, locked, &flags, add))
+		ret = -EINVAL;
+	else
+		ret = __gup_longterm_locked(mm, start, nr_pages, pages,
+					    locked ? locked : &local_locked, flags);
+	gup_trace(name, mm, start, nr_pages, gup_flags, ret);
+	return ret;
+}
+
+static int gup_fast_entry(const char *name, struct mm_struct *mm, unsigned long start,
+			  int nr_pages, unsigned int gup_flags, struct page **pages,
+			  unsigned int add)
+{
+	unsigned int flags = gup_flags;
+	long ret;
+
+	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, NULL, &flags, add))
+		ret = -EINVAL;
+	else
+		ret = internal_get_user_pages_fast(mm, start, (unsigned long)(long)nr_pages,
+						   flags, pages);
+	gup_trace(name, mm, start, nr_pages, gup_flags, ret);
+	return (int)ret;
+}
+
 long get_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 		    unsigned int gup_flags, struct page **pages)
 {
-	unsigned int flags = gup_flags;
-	int locked = 1;
-	long ret;
-
-	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, NULL, &flags, FOLL_TOUCH))
-		ret = -EINVAL;
-	else
-		ret = __gup_longterm_locked(mm, start, nr_pages, pages, &locked, flags);
-	gup_trace("get_user_pages", mm, start, nr_pages, gup_flags, ret);
-	return ret;
+	return gup_slow_entry("get_user_pages", mm, start, nr_pages, gup_flags, pages,
+			      NULL, 1, FOLL_TOUCH);
 }
 
 long get_user_pages_remote(struct mm_struct *mm, unsigned long start,
 			   unsigned long nr_pages, unsigned int gup_flags,
 			   struct page **pages, int *locked)
 {
-	unsigned int flags = gup_flags;
-	int local_locked = 1;
-	long ret;
-
-	if (!gup_mm_ok(mm) ||
-	    !is_valid_gup_args(pages, locked, &flags, FOLL_TOUCH | FOLL_REMOTE))
-		ret = -EINVAL;
-	else
-		ret = __gup_longterm_locked(mm, start, nr_pages, pages,
-					    locked ? locked : &local_locked, flags);
-	gup_trace("get_user_pages_remote", mm, start, nr_pages, gup_flags, ret);
-	return ret;
+	return gup_slow_entry("get_user_pages_remote", mm, start, nr_pages, gup_flags, pages,
+			      locked, 1, FOLL_TOUCH | FOLL_REMOTE);
 }
 
 long get_user_pages_unlocked(struct mm_struct *mm, unsigned long start,
 			     unsigned long nr_pages, struct page **pages,
 			     unsigned int gup_flags)
 {
-	unsigned int flags = gup_flags;
-	int locked = 0;
-	long ret;
-
-	if (!gup_mm_ok(mm) ||
-	    !is_valid_gup_args(pages, NULL, &flags, FOLL_TOUCH | FOLL_UNLOCKABLE))
-		ret = -EINVAL;
-	else
-		ret = __gup_longterm_locked(mm, start, nr_pages, pages, &locked, flags);
-	gup_trace("get_user_pages_unlocked", mm, start, nr_pages, gup_flags, ret);
-	return ret;
+	return gup_slow_entry("get_user_pages_unlocked", mm, start, nr_pages, gup_flags, pages,
+			      NULL, 0, FOLL_TOUCH | FOLL_UNLOCKABLE);
 }
 
 int get_user_pages_fast(struct mm_struct *mm, unsigned long start, int nr_pages,
 			unsigned int gup_flags, struct page **pages)
 {
-	unsigned int flags = gup_flags;
-	long ret;
-
-	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, NULL, &flags, FOLL_GET))
-		ret = -EINVAL;
-	else
-		ret = internal_get_user_pages_fast(mm, start, (unsigned long)(long)nr_pages,
-						   flags, pages);
-	gup_trace("get_user_pages_fast", mm, start, nr_pages, gup_flags, ret);
-	return (int)ret;
+	return gup_fast_entry("get_user_pages_fast", mm, start, nr_pages, gup_flags, pages,
+			      FOLL_GET);
 }
 
 int get_user_pages_fast_only(struct mm_struct *mm, unsigned long start, int nr_pages,
 			     unsigned int gup_flags, struct page **pages)
 {
-	unsigned int flags = gup_flags;
-	long ret;
-
-	if (!gup_mm_ok(mm) ||
-	    !is_valid_gup_args(pages, NULL, &flags, FOLL_GET | FOLL_FAST_ONLY))
-		ret = -EINVAL;
-	else
-		ret = internal_get_user_pages_fast(mm, start, (unsigned long)(long)nr_pages,
-						   flags, pages);
-	gup_trace("get_user_pages_fast_only", mm, start, nr_pages, gup_flags, ret);
-	return (int)ret;
+	return gup_fast_entry("get_user_pages_fast_only", mm, start, nr_pages, gup_flags,
+			      pages, FOLL_GET | FOLL_FAST_ONLY);
 }
 
 long pin_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 		    unsigned int gup_flags, struct page **pages)
 {
-	unsigned int flags = gup_flags;
-	int locked = 1;
-	long ret;
-
-	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, NULL, &flags, FOLL_PIN))
-		ret = -EINVAL;
-	else
-		ret = __gup_longterm_locked(mm, start, nr_pages, pages, &locked, flags);
-	gup_trace("pin_user_pages", mm, start, nr_pages, gup_flags, ret);
-	return ret;
+	return gup_slow_entry("pin_user_pages", mm, start, nr_pages, gup_flags, pages,
+			      NULL, 1, FOLL_PIN);
 }
 
 long pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
 			   unsigned long nr_pages, unsigned int gup_flags,
 			   struct page **pages, int *locked)
 {
-	unsigned int flags = gup_flags;
-	int local_locked = 1;
-	long ret;
-
-	if (!gup_mm_ok(mm) ||
-	    !is_valid_gup_args(pages, locked, &flags, FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE))
-		ret = -EINVAL;
-	else
-		ret = __gup_longterm_locked(mm, start, nr_pages, pages,
-					    locked ? locked : &local_locked, flags);
-	gup_trace("pin_user_pages_remote", mm, start, nr_pages, gup_flags, ret);
-	return ret;
+	return gup_slow_entry("pin_user_pages_remote", mm, start, nr_pages, gup_flags, pages,
+			      locked, 1, FOLL_PIN | FOLL_TOUCH | FOLL_REMOTE);
 }
 
 long pin_user_pages_unlocked(struct mm_struct *mm, unsigned long start,
 			     unsigned long nr_pages, struct page **pages,
 			     unsigned int gup_flags)
 {
-	unsigned int flags = gup_flags;
-	int locked = 0;
-	long ret;
-
-	if (!gup_mm_ok(mm) ||
-	    !is_valid_gup_args(pages, NULL, &flags, FOLL_PIN | FOLL_TOUCH | FOLL_UNLOCKABLE))
-		ret = -EINVAL;
-	else
-		ret = __gup_longterm_locked(mm, start, nr_pages, pages, &locked, flags);
-	gup_trace("pin_user_pages_unlocked", mm, start, nr_pages, gup_flags, ret);
-	return ret;
+	return gup_slow_entry("pin_user_pages_unlocked", mm, start, nr_pages, gup_flags, pages,
+			      NULL, 0, FOLL_PIN | FOLL_TOUCH | FOLL_UNLOCKABLE);
 }
 
 int pin_user_pages_fast(struct mm_struct *mm, unsigned long start, int nr_pages,
 			unsigned int gup_flags, struct page **pages)
 {
-	unsigned int flags = gup_flags;
-	long ret;
-
-	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, NULL, &flags, FOLL_PIN))
-		ret = -EINVAL;
-	else
-		ret = internal_get_user_pages_fast(mm, start, (unsigned long)(long)nr_pages,
-						   flags, pages);
-	gup_trace("pin_user_pages_fast", mm, start, nr_pages, gup_flags, ret);
-	return (int)ret;
+	return gup_fast_entry("pin_user_pages_fast", mm, start, nr_pages, gup_flags, pages,
+			      FOLL_PIN);
 }

@@ -23,16 +23,27 @@ static void sanity_check_pinned_folio(struct folio *folio, struct page *page)
 		VM_BUG_ON_PAGE(!PageAnonExclusive(&folio->page) && !PageAnonExclusive(page), page);
 }
 
-/* The folio of pages[i] and how many of the next entries belong to it. */
+/*
+ * The folio of pages[i] and how many of the next entries belong to it. An entry
+ * that is the previous one plus one and still inside the folio's span belongs
+ * to it without reading its struct page: a 2 MiB folio costs one head read, not
+ * 512 tail reads. Others are checked with page_folio(), as mainline does.
+ */
 static struct folio *gup_folio_next(struct page **pages, unsigned long npages,
 				    unsigned long i, unsigned int *ntails)
 {
 	struct folio *folio = page_folio(pages[i]);
+	struct page *end = folio_page(folio, (unsigned long)folio_nr_pages(folio));
 	unsigned int nr = 1;
 
-	for (i++; i < npages && nr < (unsigned int)INT_MAX; i++, nr++)
-		if (!pages[i] || page_folio(pages[i]) != folio)
+	for (i++; i < npages && nr < (unsigned int)INT_MAX; i++, nr++) {
+		struct page *p = pages[i];
+
+		if (p == pages[i - 1] + 1 && p < end)
+			continue;
+		if (!p || page_folio(p) != folio)
 			break;
+	}
 	*ntails = nr;
 	return folio;
 }
@@ -111,8 +122,9 @@ static void unpin_pages(struct page **pages, unsigned long npages, bool make_dir
 			continue;
 		}
 		folio = gup_folio_next(pages, npages, i, &nr);
-		for (unsigned int j = 0; j < nr; j++)
-			sanity_check_pinned_folio(folio, pages[i + j]);
+		if (unlikely(READ_ONCE(pin_config.debug)))
+			for (unsigned int j = 0; j < nr; j++)
+				sanity_check_pinned_folio(folio, pages[i + j]);
 		if (make_dirty)
 			unpin_dirty_folio(folio);
 		gup_put_folio(folio, (int)nr, FOLL_PIN);

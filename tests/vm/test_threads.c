@@ -106,7 +106,7 @@ static void *walker_thread(void *arg)
 		for (unsigned long a = base; a < base + REGION_PAGES * PAGE_SIZE; a += PAGE_SIZE) {
 			pmd_t *pmd = mm_find_pmd(proc->mm, a);
 			pmd_t pmdv;
-			pte_t *ptep;
+			pte_t *ptep, pte;
 
 			if (!pmd)
 				continue;
@@ -116,13 +116,17 @@ static void *walker_thread(void *arg)
 			ptep = pte_offset_map(pmd, a);
 			if (!ptep)
 				continue;
-			if (pte_present(ptep_get(ptep))) {
+			pte = ptep_get(ptep);	/* once: it may change under us */
+			if (pte_present(pte) && !pte_special(pte)) {
 				/* The page itself, not page_folio(): a freed page is being re-prepped. */
-				struct folio *folio = (struct folio *)pfn_to_page(pte_pfn(ptep_get(ptep)));
+				struct folio *folio = (struct folio *)pfn_to_page(pte_pfn(pte));
 
 				/* Grab, re-check, drop: the speculative reference dance. */
-				if (!is_zero_folio(folio) && folio_try_get(folio))
+				if (folio_try_get(folio)) {
+					if (!pte_same(pte, ptep_get(ptep)))
+						atomic_fetch_add(&walked, 0);
 					folio_put(folio);
+				}
 			}
 			pte_unmap(ptep);
 			atomic_fetch_add(&walked, 1);
