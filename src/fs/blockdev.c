@@ -10,6 +10,7 @@
 #include <zlib.h>
 #include <pinmm/mem/highmem.h>
 #include <pinmm/fs/blockdev.h>
+#include <pinmm/fs/dax.h>
 
 uint32_t bdev_csum(const void *buf, size_t len)
 {
@@ -45,13 +46,48 @@ struct block_device *bdev_create(const char *name, uint64_t size, bool verify)
 	return bdev;
 }
 
+struct block_device *bdev_create_dax(const char *name, uint64_t size, bool verify, void *data,
+				     struct dax_device *dax_dev)
+{
+	struct block_device *bdev;
+	sector_t n;
+
+	if (!name || !data || !dax_dev || !dax_dev->ops || size == 0 || size % BDEV_BLOCK_SIZE)
+		return NULL;
+	n = size / BDEV_BLOCK_SIZE;
+	bdev = calloc(1, sizeof(*bdev));
+	if (!bdev)
+		return NULL;
+	bdev->csum = calloc(n, sizeof(uint32_t));
+	bdev->written = calloc(n, 1);
+	if (!bdev->csum || !bdev->written) {
+		free(bdev->csum);
+		free(bdev->written);
+		free(bdev);
+		return NULL;
+	}
+	snprintf(bdev->bd_name, sizeof(bdev->bd_name), "%s", name);
+	bdev->data = data;
+	bdev->nr_blocks = n;
+	bdev->verify = verify;
+	bdev->bd_dax_dev = dax_dev;
+	for (int i = 0; i < BDEV_LOCK_STRIPES; i++)
+		pthread_mutex_init(&bdev->stripe[i], NULL);
+	return bdev;
+}
+
 void bdev_destroy(struct block_device *bdev)
 {
 	if (!bdev)
 		return;
 	for (int i = 0; i < BDEV_LOCK_STRIPES; i++)
 		pthread_mutex_destroy(&bdev->stripe[i]);
-	free(bdev->data);
+	if (bdev->bd_dax_dev) {
+		if (bdev->bd_dax_dev->ops->release)
+			bdev->bd_dax_dev->ops->release(bdev->bd_dax_dev);
+	} else {
+		free(bdev->data);
+	}
 	free(bdev->csum);
 	free(bdev->written);
 	free(bdev);

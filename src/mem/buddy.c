@@ -179,14 +179,18 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
 		/* GUP-fast may read a reused page's compound_head speculatively. */
 		WRITE_ONCE(p->compound_head, 0);
 		p->lru.prev = NULL;
-		p->mapping = NULL;
-		p->index = 0;
+		WRITE_ONCE(p->mapping, NULL);
+		WRITE_ONCE(p->index, 0);
 		p->private = 0;
 		p->memcg_data = 0;
 	}
 	if (gfp & __GFP_ZERO)
 		phys_memset(page_address(page), 0, PAGE_SIZE << order);
-	set_page_count(page, 1);
+	/*
+	 * Release: a speculative folio_try_get() (GUP-fast, the page cache) that
+	 * sees the new count also sees the page initialised.
+	 */
+	atomic_store_explicit(&page->_refcount, 1, memory_order_release);
 	if (order && (gfp & __GFP_COMP))
 		prep_compound_page(page, order);
 }

@@ -138,8 +138,8 @@ int __split_folio(struct folio *folio, unsigned int new_order)
 				WRITE_ONCE(q->compound_head, 0);
 				WRITE_ONCE(q->flags, head_flags | keep);
 			}
-			q->mapping = mapping;
-			q->index = index + i + j;
+			WRITE_ONCE(q->mapping, mapping);
+			WRITE_ONCE(q->index, index + i + j);
 		}
 		if (i) {
 			/* Head's own lock/private state stays with the head. */

@@ -95,7 +95,8 @@ vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf)
 		if (reuse) {
 			SetPageAnonExclusive(&folio->page);
 			if (!unshare)
-				pmdp_modify(vmf->pmd, 0, _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+				pmdp_modify(vmf->pmd, 0, _PAGE_DIRTY | _PAGE_ACCESSED |
+					    ((READ_ONCE(vma->vm_flags) & VM_WRITE) ? _PAGE_RW : 0));
 			spin_unlock(ptl);
 			return 0;
 		}

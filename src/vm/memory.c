@@ -454,10 +454,14 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 	return ret;
 }
 
-/* Make the locked PTE writable and dirty; unlocks it. */
+/* Make the locked PTE dirty, and writable if the VMA is; unlocks it. */
 static void wp_page_reuse(struct vm_fault *vmf)
 {
-	ptep_modify(vmf->pte, 0, _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED);
+	unsigned long set = _PAGE_DIRTY | _PAGE_ACCESSED;
+
+	if (READ_ONCE(vmf->vma->vm_flags) & VM_WRITE)
+		set |= _PAGE_RW;
+	ptep_modify(vmf->pte, 0, set);
 	pte_unmap_unlock(vmf->pte, vmf->ptl);
 }
 
@@ -730,9 +734,14 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 		if (!is_cow_mapping(vm_flags))
 			flags &= ~FAULT_FLAG_UNSHARE;
 	}
-	/* access_error(): the permission check the architecture fault path makes. */
-	if ((flags & FAULT_FLAG_WRITE) && !(vm_flags & VM_WRITE))
-		return VM_FAULT_SIGSEGV;
+	/*
+	 * As in mainline, the caller checked the access against vm_flags (the
+	 * arch fault path's access_error(), GUP's check_vma_flags()): a
+	 * FOLL_FORCE write to a read-only private mapping lands here with
+	 * FAULT_FLAG_WRITE and COWs into a page whose PTE stays read-only
+	 * (maybe_mkwrite). Model: a PROT_NONE VMA is refused here instead of
+	 * going to NUMA-hinting fault handling, which pinmm does not have.
+	 */
 	if (!(vm_flags & VM_ACCESS_FLAGS))
 		return VM_FAULT_SIGSEGV;
 	count_vm_event(PGFAULT);

@@ -83,11 +83,18 @@ static void efault_on_unmapped_and_protection(void **state)
 	/* Straddling the end of a mapping: the first part is done, then EFAULT. */
 	assert_int_equal(uaccess_memset(p->mm, (unsigned long)ro + PAGE_SIZE - 1, 0, 2), -EFAULT);
 	assert_int_equal(uaccess_read(p->mm, TASK_SIZE - 1, &b, 2), -EFAULT);
-	/* handle_mm_fault itself refuses a write to a read-only VMA. */
+	/* A PROT_NONE VMA cannot be faulted in at all. */
 	mmap_read_lock(p->mm);
+	assert_int_equal(handle_mm_fault(vma_lookup(p->mm, (unsigned long)none),
+					 (unsigned long)none, 0), VM_FAULT_SIGSEGV);
+	/* A forced write (ptrace, FOLL_FORCE) COWs, but the PTE stays read-only. */
 	assert_int_equal(handle_mm_fault(vma_lookup(p->mm, (unsigned long)ro), (unsigned long)ro,
-					 FAULT_FLAG_WRITE), VM_FAULT_SIGSEGV);
+					 FAULT_FLAG_WRITE), 0);
 	mmap_read_unlock(p->mm);
+	assert_false(is_zero_pfn(pte_pfn(vt_pte(p->mm, (unsigned long)ro))));
+	assert_false(pte_write(vt_pte(p->mm, (unsigned long)ro)));
+	assert_true(pte_dirty(vt_pte(p->mm, (unsigned long)ro)));
+	assert_int_equal(uaccess_write(p->mm, (unsigned long)ro, &b, 1), -EFAULT);
 	process_destroy(p);
 	vt_assert_all_free();
 }

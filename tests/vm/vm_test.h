@@ -57,8 +57,10 @@ static const struct pin_tracker vt_tracker = {
 
 static inline int vt_setup(void **state)
 {
+	struct mem_config cfg = { 0 };	/* 64 MiB, no movable/CMA/device */
+
 	(void)state;
-	if (mem_init(NULL))
+	if (mem_init(&cfg))
 		return -1;
 	vt_pins = calloc(contig_page_data.node_spanned_pages, sizeof(*vt_pins));
 	if (!vt_pins)

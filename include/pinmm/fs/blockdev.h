@@ -19,6 +19,8 @@
 
 typedef uint64_t sector_t;	/* here: a block number */
 
+struct dax_device;
+
 struct block_device {
 	char bd_name[32];
 	sector_t nr_blocks;
@@ -30,6 +32,11 @@ struct block_device {
 	atomic_ulong nr_writes;
 	atomic_ulong nr_csum_errors;
 	bool verify;			/* verify the guard tag on every read */
+	/*
+	 * fsdax-capable: set by a pmem driver (devmap/pmem.h), whose device
+	 * memory is ->data, so block b is a ZONE_DEVICE page. NULL for a disk.
+	 */
+	struct dax_device *bd_dax_dev;
 };
 
 /* crc32 (zlib) of @len bytes: the checksum writers compute and fsck verifies. */
@@ -37,6 +44,13 @@ uint32_t bdev_csum(const void *buf, size_t len);
 
 /* A zeroed device of @size bytes (a multiple of 4 KiB). NULL on bad size or no memory. */
 struct block_device *bdev_create(const char *name, uint64_t size, bool verify);
+/*
+ * A device whose storage is @data, owned by the caller (a pmem driver's
+ * device memory), with @dax_dev describing it. NULL on bad arguments or no
+ * memory. bdev_destroy() calls @dax_dev->ops->release instead of freeing @data.
+ */
+struct block_device *bdev_create_dax(const char *name, uint64_t size, bool verify, void *data,
+				     struct dax_device *dax_dev);
 void bdev_destroy(struct block_device *bdev);
 
 /*

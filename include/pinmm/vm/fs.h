@@ -28,12 +28,23 @@ struct address_space_operations {
 	int  (*read_folio)(struct file *file, struct folio *folio);
 	/* Write one locked folio whose dirty bit writeback already cleared. */
 	int  (*writepage)(struct folio *folio, struct writeback_control *wbc);
-	/* Mark dirty: called by folio_mark_dirty(); returns true if it was clean. */
+	/*
+	 * Mark dirty: called by folio_mark_dirty(); returns true if it was clean.
+	 * May be called under a page-table lock (zap, migration unmap), as in
+	 * mainline: it must not sleep.
+	 */
 	bool (*dirty_folio)(struct address_space *mapping, struct folio *folio);
 	/* Drop fs-private state (buffers) so reclaim can free the folio. */
 	bool (*release_folio)(struct folio *folio, gfp_t gfp);
 	void (*invalidate_folio)(struct folio *folio, size_t offset, size_t len);
-	/* Move @src's page-cache slot and private state to @dst (both locked). */
+	/*
+	 * Move @src's page-cache slot and private state to @dst (both locked,
+	 * @src unmapped, dst->mapping and dst->index already set by vm/). Must
+	 * freeze @src at exactly 1 (the migration's reference) + folio_nr_pages
+	 * (the cache's) + 1 if PG_private, returning -EAGAIN if that fails (a pin
+	 * or GUP reference exists); then give @dst the cache's references, clear
+	 * src->mapping and unfreeze @src at 1. vm/ copies data and flags after.
+	 */
 	int  (*migrate_folio)(struct address_space *mapping, struct folio *dst,
 			      struct folio *src);
 };

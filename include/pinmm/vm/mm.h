@@ -242,10 +242,13 @@ static inline long mm_pgtables_bytes(struct mm_struct *mm)
 
 /* ---- Faults ---- */
 /*
- * Resolve a fault at @address in @vma; mmap_lock held for reading. Returns 0
- * or VM_FAULT_* bits. A fault that found a migration entry waits for the
- * migration and returns 0 with nothing mapped: the caller re-walks and faults
- * again, as the CPU re-executes the instruction.
+ * Resolve a fault at @address in @vma; mmap_lock held for reading, and still
+ * held on return (the model never drops it, so VM_FAULT_RETRY never means
+ * "mmap_lock released"). The caller has checked the access against vm_flags
+ * (a FOLL_FORCE write to a read-only private VMA COWs into a read-only PTE).
+ * Returns 0 or VM_FAULT_* bits. Lost races and migration entries (waited for
+ * on the folio lock) are retried inside; VM_FAULT_RETRY only if that keeps
+ * happening, and then the caller simply walks and faults again.
  */
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 			   unsigned int flags);
