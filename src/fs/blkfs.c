@@ -11,6 +11,7 @@
 #include <pinmm/mem/highmem.h>
 #include <pinmm/vm/mm.h>
 #include <pinmm/fs/buffer_head.h>
+#include <pinmm/fs/dax.h>
 #include <pinmm/fs/filemap.h>
 #include <pinmm/fs/vmscan.h>
 #include "internal.h"
@@ -369,6 +370,7 @@ static struct inode *blkfs_alloc_inode(struct super_block *sb)
 		return NULL;
 	inode_init_once(&bi->vfs_inode, sb);
 	pthread_mutex_init(&bi->i_data_sem, NULL);
+	pthread_rwlock_init(&bi->i_mmap_sem, NULL);
 	return &bi->vfs_inode;
 }
 
@@ -377,6 +379,7 @@ static void blkfs_destroy_inode(struct inode *inode)
 	struct blkfs_inode *bi = BLKFS_I(inode);
 
 	pthread_mutex_destroy(&bi->i_data_sem);
+	pthread_rwlock_destroy(&bi->i_mmap_sem);
 	free(bi->i_map);
 	free(bi);
 }
@@ -432,12 +435,19 @@ struct blkfs *blkfs_mount(struct block_device *bdev, const char *name, unsigned 
 		free(fs);
 		return NULL;
 	}
+	/* ext4: "DAX unsupported by block device". */
+	if ((flags & BLKFS_DAX) && !bdev->bd_dax_dev) {
+		free(fs->s_used);
+		free(fs);
+		return NULL;
+	}
 	fs->bdev = bdev;
 	fs->s_used[0] = 1;	/* the super block */
 	fs->s_free = bdev->nr_blocks - BLKFS_FIRST_DATA_BLOCK;
 	pthread_mutex_init(&fs->s_alloc_lock, NULL);
 	bdev->verify = flags & BLKFS_CHECKSUM;
-	fs_super_init(&fs->sb, name, flags, &blkfs_sops, &blkfs_aops, &blkfs_file_operations);
+	fs_super_init(&fs->sb, name, flags, &blkfs_sops,
+		      (flags & BLKFS_DAX) ? &blkfs_dax_aops : &blkfs_aops, &blkfs_file_operations);
 	return fs;
 }
 

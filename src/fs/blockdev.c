@@ -117,24 +117,40 @@ int bdev_write_block(struct block_device *bdev, sector_t block, const void *buf,
 	return 0;
 }
 
+/* Caller holds the stripe lock. */
+static bool bdev_block_ok(struct block_device *bdev, sector_t block)
+{
+	return bdev_csum(bdev_block(bdev, block), BDEV_BLOCK_SIZE) == bdev->csum[block];
+}
+
 int bdev_write_block_from_page(struct block_device *bdev, sector_t block,
 			       struct page *page, uint32_t csum)
 {
 	if (!bdev || !page || block >= bdev->nr_blocks)
 		return -EINVAL;
+	bool torn = false;
+
 	pthread_mutex_lock(bdev_lock(bdev, block));
 	memcpy_from_page(bdev_block(bdev, block), page, 0, BDEV_BLOCK_SIZE);
 	bdev->csum[block] = csum;
 	bdev->written[block] = 1;
+	/*
+	 * A device that keeps guard tags (T10 DIF) checks the tag against the
+	 * data it received: the page changed between checksum and transfer.
+	 * Model: the write is stored anyway (a real device fails the I/O); the
+	 * mismatch is recorded so that a torn write is seen when it happens,
+	 * not only if the block is never rewritten.
+	 */
+	if (bdev->verify)
+		torn = !bdev_block_ok(bdev, block);
 	pthread_mutex_unlock(bdev_lock(bdev, block));
 	atomic_fetch_add(&bdev->nr_writes, 1);
+	if (torn) {
+		atomic_fetch_add(&bdev->nr_csum_errors, 1);
+		mm_event(MM_EV_CSUM, page, "guard tag mismatch on write %s block %llu: the page changed after its checksum",
+			 bdev->bd_name, (unsigned long long)block);
+	}
 	return 0;
-}
-
-/* Caller holds the stripe lock. */
-static bool bdev_block_ok(struct block_device *bdev, sector_t block)
-{
-	return bdev_csum(bdev_block(bdev, block), BDEV_BLOCK_SIZE) == bdev->csum[block];
 }
 
 int bdev_read_block(struct block_device *bdev, sector_t block, void *buf)

@@ -12,6 +12,7 @@
 #include <pinmm/vm/mm.h>
 #include <pinmm/fs/filemap.h>
 #include <pinmm/fs/writeback.h>
+#include <pinmm/fs/dax.h>
 #include "internal.h"
 
 #define FS_GFP	GFP_HIGHUSER_MOVABLE
@@ -146,6 +147,8 @@ ssize_t fs_read(struct file *file, loff_t pos, void *buf, size_t len)
 	if (!(file->f_mode & FMODE_READ))
 		return -EBADF;
 	inode = file_inode(file);
+	if (IS_DAX(inode))
+		return dax_file_read(file, pos, buf, len);
 	isize = i_size_read(inode);
 	if (pos >= isize)
 		return 0;
@@ -177,6 +180,8 @@ static ssize_t fs_perform_write(struct file *file, loff_t pos, const void *buf, 
 	size_t done = 0;
 	int err = 0;
 
+	if (IS_DAX(inode))
+		return dax_file_write(file, pos, buf, len);
 	while (done < len) {
 		loff_t p = pos + (loff_t)done;
 		pgoff_t index = (pgoff_t)(p >> PAGE_SHIFT);
@@ -254,6 +259,7 @@ static int fs_zero_partial(struct file *file, loff_t pos, loff_t len)
 int fs_truncate(struct file *file, loff_t size)
 {
 	struct inode *inode;
+	bool dax_locked = false;
 	loff_t old;
 	int err;
 
@@ -264,6 +270,11 @@ int fs_truncate(struct file *file, loff_t size)
 	inode = file_inode(file);
 	pthread_mutex_lock(&inode->i_rwsem);
 	err = fs_break_layout(inode);
+	/* fsdax: no block may be freed while a device can still reach it. */
+	if (!err && IS_DAX(inode) && size < i_size_read(inode)) {
+		err = dax_break_layout(inode, ALIGN_UP(size, (loff_t)PAGE_SIZE), -1);
+		dax_locked = !err;
+	}
 	if (err)
 		goto out;
 	old = i_size_read(inode);
@@ -288,6 +299,8 @@ int fs_truncate(struct file *file, loff_t size)
 	mm_trace("truncate", "ino=%lu size=%lld old=%lld", inode->i_ino, (long long)size,
 		 (long long)old);
 out:
+	if (dax_locked)
+		dax_break_layout_done(inode);
 	pthread_mutex_unlock(&inode->i_rwsem);
 	return err;
 }
@@ -296,6 +309,7 @@ int fs_fallocate_punch_hole(struct file *file, loff_t offset, loff_t len)
 {
 	struct inode *inode;
 	loff_t isize, end, first, last;
+	bool dax_locked = false;
 	int err;
 
 	if (!file || !file_inode(file) || offset < 0 || len <= 0 || offset > LLONG_MAX - len)
@@ -324,6 +338,12 @@ int fs_fallocate_punch_hole(struct file *file, loff_t offset, loff_t len)
 		err = fs_zero_partial(file, last, end - last);
 	if (err || first == last)
 		goto out;
+	if (IS_DAX(inode)) {
+		err = dax_break_layout(inode, first, last - 1);
+		dax_locked = !err;
+		if (err)
+			goto out;
+	}
 	truncate_pagecache_range(inode, first, last - 1);
 	if (inode->i_sb->s_op->free_blocks)
 		inode->i_sb->s_op->free_blocks(inode, (pgoff_t)(first >> PAGE_SHIFT),
@@ -331,6 +351,8 @@ int fs_fallocate_punch_hole(struct file *file, loff_t offset, loff_t len)
 	mm_trace("punch_hole", "ino=%lu offset=%lld len=%lld", inode->i_ino,
 		 (long long)first, (long long)(last - first));
 out:
+	if (dax_locked)
+		dax_break_layout_done(inode);
 	pthread_mutex_unlock(&inode->i_rwsem);
 	return err;
 }

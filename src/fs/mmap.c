@@ -6,6 +6,7 @@
  */
 #include <pinmm/vm/mm.h>
 #include <pinmm/fs/filemap.h>
+#include <pinmm/fs/dax.h>
 #include "internal.h"
 
 static bool fault_beyond_eof(struct inode *inode, pgoff_t index)
@@ -101,8 +102,8 @@ static const struct vm_operations_struct shmem_vm_ops = {
 
 static int blkfs_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	(void)file;
-	/* Model: an fsdax (AS_DAX) file is mapped through the page cache until devmap/. */
+	if (IS_DAX(file_inode(file)))
+		return dax_file_mmap(file, vma);
 	vma->vm_ops = &blkfs_file_vm_ops;
 	return 0;
 }

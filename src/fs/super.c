@@ -86,7 +86,7 @@ struct inode *fs_new_inode_locked(struct super_block *sb, const char *name)
 		set_bit(AS_SHMEM, &mapping->flags);
 		set_bit(AS_UNEVICTABLE, &mapping->flags);
 	}
-	/* Model: AS_DAX is recorded; the DAX fault and writeback paths come with devmap/. */
+	/* fsdax: file data bypasses the page cache (fs/dax.c). */
 	if (sb->s_flags & SB_DAX)
 		set_bit(AS_DAX, &mapping->flags);
 	if (mapping_init_pages(mapping)) {

@@ -9,6 +9,7 @@
  * dropped and the rest is left to the slow path.
  */
 #include <pinmm/gup/unshare.h>
+#include <pinmm/devmap/memremap.h>
 #include "internal.h"
 
 /*
@@ -51,6 +52,7 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 		 * from the address dependency; TSan needs it spelt out.
 		 */
 		pte_t pte = __pte(__atomic_load_n(&ptep->pte, __ATOMIC_ACQUIRE));
+		struct dev_pagemap *pgmap = NULL;
 		struct page *page;
 		struct folio *folio;
 
@@ -60,7 +62,6 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 		if ((flags & FOLL_WRITE) && !pte_write(pte))
 			return false;
 		if (pte_devmap(pte)) {
-			/* Model: no dev_pagemap reference, see follow_page_pte(). */
 			if (flags & FOLL_LONGTERM)
 				return false;
 		} else if (pte_special(pte)) {
@@ -71,7 +72,19 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 			return false;
 		page = pfn_to_page(pte_pfn(pte));
 
+		/*
+		 * The pagemap reference keeps memunmap_pages() from taking the
+		 * struct page away until the grab is done; from then on the
+		 * page's own reference holds it off.
+		 * Model: mainline keeps one pagemap reference across the walk.
+		 */
+		if (pte_devmap(pte)) {
+			pgmap = get_dev_pagemap(pte_pfn(pte), NULL);
+			if (!pgmap)
+				return false;
+		}
 		folio = try_grab_folio_fast(page, 1, flags);
+		put_dev_pagemap(pgmap);
 		if (!folio)
 			return false;
 

@@ -4,6 +4,7 @@
  * locks, take each page, and fault in (or unshare) whatever is missing.
  */
 #include <pinmm/gup/unshare.h>
+#include <pinmm/devmap/memremap.h>
 #include "internal.h"
 
 /* A fault that never makes progress is a vm/ bug; do not spin on it forever. */
@@ -156,6 +157,7 @@ static struct page *follow_page_pte(struct vm_area_struct *vma, unsigned long ad
 				    pmd_t *pmdp, unsigned int flags, int *err)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	struct dev_pagemap *pgmap = NULL;
 	spinlock_t *ptl;
 	pte_t *ptep, pte;
 	struct page *page;
@@ -179,13 +181,15 @@ static struct page *follow_page_pte(struct vm_area_struct *vma, unsigned long ad
 	if ((flags & FOLL_WRITE) && !can_follow_write_pte(pte, page, vma, flags))
 		goto no_page;
 
-	if (!page && pte_devmap(pte) && (flags & (FOLL_GET | FOLL_PIN))) {
-		/*
-		 * Model: mainline takes a dev_pagemap reference here
-		 * (get_dev_pagemap) to hold off memunmap_pages(); devmap/'s
-		 * refcount convention on the page itself is all pinmm keeps.
-		 */
-		page = pfn_to_page(pte_pfn(pte));
+	if (pte_devmap(pte) && (flags & (FOLL_GET | FOLL_PIN))) {
+		/* Holds off memunmap_pages() until the page's own reference is taken. */
+		pgmap = get_dev_pagemap(pte_pfn(pte), NULL);
+		if (!pgmap) {
+			*err = -EFAULT;
+			goto out;
+		}
+		if (!page)
+			page = pfn_to_page(pte_pfn(pte));
 	} else if (!page) {
 		if ((flags & FOLL_DUMP) || !is_zero_pfn(pte_pfn(pte))) {
 			/* A raw pfn (VM_MIXEDMAP): there is no page to hand out. */
@@ -214,6 +218,7 @@ static struct page *follow_page_pte(struct vm_area_struct *vma, unsigned long ad
 	if (!is_zero_folio(folio))
 		gup_touch(folio, pte_dirty(pte), flags);
 	pte_unmap_unlock(ptep, ptl);
+	put_dev_pagemap(pgmap);
 	*err = 0;
 	return page;
 
@@ -221,6 +226,7 @@ no_page:
 	*err = GUP_NEED_FAULT;
 out:
 	pte_unmap_unlock(ptep, ptl);
+	put_dev_pagemap(pgmap);
 	return NULL;
 }
 

@@ -136,6 +136,7 @@ void mem_exit(void)
 	mem_map = NULL;
 	zero_page = NULL;
 	zone_device_page_free_hook = NULL;
+	zone_device_page_idle_hook = NULL;
 	mem_up = false;
 }
 

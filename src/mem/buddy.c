@@ -8,6 +8,7 @@
 #include <pinmm/mem/memory.h>
 
 void (*zone_device_page_free_hook)(struct folio *folio);
+void (*zone_device_page_idle_hook)(struct folio *folio);
 
 void buddy_init_zone(struct zone *zone);
 void buddy_free_range(unsigned long start_pfn, unsigned long end_pfn);

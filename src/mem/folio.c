@@ -82,6 +82,9 @@ void folio_put_refs(struct folio *folio, int refs)
 	left = folio_ref_sub_return(folio, refs);
 	if (left == 0) {
 		__folio_put(folio);
+	} else if (left == 1 && unlikely(page_in_zone_device_range(&folio->page))) {
+		if (zone_device_page_idle_hook)
+			zone_device_page_idle_hook(folio);
 	} else if (unlikely(left < 0)) {
 		mm_event(MM_EV_BUG, &folio->page, "folio_put: refcount underflow (%d)", left);
 	}

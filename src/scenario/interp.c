@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/gup/gup.h>
+#include <pinmm/devmap/memremap.h>
 #include <pinmm/pin/debug.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/fs/vmscan.h>
@@ -94,6 +95,18 @@ static void interp_writeback_window(struct folio *folio)
 		interp_fire_armed(hook_interp, folio);
 }
 
+/*
+ * The ZONE_DEVICE refcount convention of the kernel a preset stands for: an
+ * untracked tracker is a kernel before FOLL_PIN, whose device pages idle at 1;
+ * every later design runs on idle-at-0 (seed 003).
+ */
+static enum devmap_refcount preset_devmap_refcount(const struct pin_preset *preset)
+{
+	const struct pin_tracker *t = pin_tracker_find(preset->tracker);
+
+	return t && t->untracked ? DEVMAP_REFCOUNT_IDLE_ONE : DEVMAP_REFCOUNT_IDLE_ZERO;
+}
+
 static int interp_machine_up(struct interp *in, const char *preset_name)
 {
 	const struct pin_preset *preset = pin_preset_find(preset_name);
@@ -109,9 +122,12 @@ static int interp_machine_up(struct interp *in, const char *preset_name)
 			cfg.ram_bytes = c->memory.size;
 			cfg.movable_bytes = c->memory.movable;
 			cfg.cma_bytes = c->memory.cma;
-			break;
+		} else if (c->kind == SCN_DISK && c->disk.dax) {
+			/* A pmem disk's blocks are ZONE_DEVICE pages: reserve their pfns. */
+			cfg.device_bytes += ALIGN_UP((unsigned long)c->disk.size, PMD_SIZE);
 		}
 	}
+	devmap_refcount_default = preset_devmap_refcount(preset);
 	err = mem_init(&cfg);
 	if (err)
 		return err;

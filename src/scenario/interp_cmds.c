@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/gup/gup.h>
+#include <pinmm/devmap/pmem.h>
 #include <pinmm/fs/fs.h>
 #include <pinmm/fs/vmscan.h>
 #include <pinmm/fs/writeback.h>
@@ -44,7 +45,17 @@ static void do_disk(struct interp *in, const struct scn_cmd *c)
 	unsigned int flags = (c->disk.checksum ? BLKFS_CHECKSUM : 0) | (c->disk.dax ? BLKFS_DAX : 0);
 
 	f->kind = SCN_FS_DISK;
-	f->bdev = bdev_create(name, c->disk.size, c->disk.checksum);
+	if (c->disk.dax) {
+		int err;
+
+		f->bdev = pmem_create(name, c->disk.size, c->disk.checksum, &err);
+		if (!f->bdev) {
+			interp_result(in, err, "disk");
+			return;
+		}
+	} else {
+		f->bdev = bdev_create(name, c->disk.size, c->disk.checksum);
+	}
 	f->blk = f->bdev ? blkfs_mount(f->bdev, name, flags) : NULL;
 	if (!interp_result(in, f->blk ? 0 : -ENOMEM, "disk"))
 		return;

@@ -492,14 +492,23 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old)
 	struct folio *new;
 	bool copied = false;
 	pte_t entry;
+	/*
+	 * __wp_page_copy_user() with no struct page to hold (a legacy fsdax
+	 * pte_devmap entry): copy what the old PTE maps; only the zero page
+	 * (and no entry at all) means zeroes.
+	 */
+	unsigned long opfn = pte_pfn(vmf->orig_pte);
+	bool raw = !old && pte_present(vmf->orig_pte) && pfn_valid(opfn) && !is_zero_pfn(opfn);
 
 	if (anon_vma_prepare(vma))
 		goto oom;
-	new = folio_alloc(GFP_HIGHUSER_MOVABLE | (old ? 0 : __GFP_ZERO), 0);
+	new = folio_alloc(GFP_HIGHUSER_MOVABLE | (old || raw ? 0 : __GFP_ZERO), 0);
 	if (!new)
 		goto oom;
 	if (old)
 		copy_highpage(&new->page, vmf->page);
+	else if (raw)
+		copy_highpage(&new->page, pfn_to_page(opfn));
 	folio_mark_uptodate(new);
 
 	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, vmf->address,
@@ -601,7 +610,12 @@ vm_fault_t do_wp_page_locked(struct vm_fault *vmf)
 			return 0;
 		}
 		if (!folio) {
-			/* wp_pfn_shared */
+			/* wp_pfn_shared: fsdax allocates the block (or maps it) itself. */
+			if (vma->vm_ops && vma->vm_ops->pfn_mkwrite) {
+				pte_unmap_unlock(vmf->pte, vmf->ptl);
+				vmf->flags |= FAULT_FLAG_MKWRITE;
+				return vma->vm_ops->pfn_mkwrite(vmf);
+			}
 			wp_page_reuse(vmf);
 			return 0;
 		}

@@ -185,34 +185,10 @@ static void test_longterm_ro_private_file_unshares(void **state)
 	fput(file);
 }
 
-static void test_fsdax_longterm_refused(void **state)
-{
-	struct mm_struct *mm = gt_mm();
-	struct block_device *bdev = bdev_create("pmem0", 4UL << 20, false);
-	struct blkfs *dax = blkfs_mount(bdev, "pmem0", BLKFS_DAX);
-	struct file *file;
-	struct page *page;
-	long addr;
-	int err = 0;
-
-	assert_non_null(dax);
-	file = fs_open(&dax->sb, "f", FS_O_CREAT, &err);
-	assert_non_null(file);
-	assert_int_equal(fs_write(file, 0, "x", 1), 1);
-	addr = vm_mmap(mm, 0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, file, 0);
-	assert_true(addr > 0);
-	assert_int_equal(pin_user_pages_unlocked(mm, (unsigned long)addr, 1, &page, FOLL_LONGTERM),
-			 -EOPNOTSUPP);
-	assert_int_equal(pin_user_pages_fast(mm, (unsigned long)addr, 1, FOLL_LONGTERM, &page),
-			 -EOPNOTSUPP);
-	/* Short-term is fine. */
-	assert_int_equal(pin_user_pages_fast(mm, (unsigned long)addr, 1, 0, &page), 1);
-	unpin_user_page(page);
-	assert_int_equal(vm_munmap(mm, (unsigned long)addr, PAGE_SIZE), 0);
-	fput(file);
-	assert_int_equal(blkfs_umount(dax), 0);
-	bdev_destroy(bdev);
-}
+/*
+ * FOLL_LONGTERM on fsdax (-EOPNOTSUPP on both paths) needs a pmem disk, so it
+ * lives with the other DAX GUP tests in test_dax.c.
+ */
 
 int main(void)
 {
@@ -221,7 +197,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gup_longterm_matrix_legacy, setup_legacy, teardown),
 		cmocka_unit_test_setup_teardown(test_short_term_shared_write_pin_works, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_longterm_ro_private_file_unshares, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fsdax_longterm_refused, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -13,7 +13,7 @@
 
 /* blkfs_mount() flags */
 #define BLKFS_CHECKSUM	SB_CHECKSUM	/* verify checksums on read; stable pages */
-#define BLKFS_DAX	SB_DAX		/* fsdax (flag only until devmap/) */
+#define BLKFS_DAX	SB_DAX		/* fsdax: needs a DAX-capable (pmem) device */
 
 /* A block-map entry: 0 is a hole; the top bit marks an unwritten extent. */
 #define BLKFS_UNWRITTEN	0x80000000u
@@ -22,6 +22,13 @@
 struct blkfs_inode {
 	struct inode vfs_inode;
 	pthread_mutex_t i_data_sem;	/* the block map */
+	/*
+	 * ext4's i_mmap_sem (mapping->invalidate_lock since 5.15): DAX faults
+	 * take it shared, truncate and hole punch exclusive, so no fault maps
+	 * a block between the layout break and the block going free.
+	 * Model: only the DAX paths take it.
+	 */
+	pthread_rwlock_t i_mmap_sem;
 	uint32_t *i_map;		/* disk block of each file block */
 	size_t i_map_len;
 	long i_reserved;		/* delayed-allocation reservations */

@@ -45,5 +45,11 @@ int buddy_check_integrity(void);
  * to the pagemap's idle value devmap/ gets them back through this hook.
  */
 extern void (*zone_device_page_free_hook)(struct folio *folio);
+/*
+ * ...and under the legacy convention, where an idle device page keeps one
+ * reference, this is called when a put leaves exactly that one (mainline's
+ * old put_devmap_managed_page()), so waiters for an idle page are woken.
+ */
+extern void (*zone_device_page_idle_hook)(struct folio *folio);
 
 #endif

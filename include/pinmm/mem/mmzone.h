@@ -125,6 +125,14 @@ static inline bool is_zone_device_page(const struct page *page)
 {
 	return page_zonenum(page) == ZONE_DEVICE;
 }
+/*
+ * By position, without reading page->flags: for paths that may hold only a
+ * speculative reference while a new owner sets flags non-atomically.
+ */
+static inline bool page_in_zone_device_range(const struct page *page)
+{
+	return page_to_pfn(page) >= contig_page_data.node_zones[ZONE_DEVICE].zone_start_pfn;
+}
 static inline bool folio_is_zone_device(const struct folio *folio)
 {
 	return is_zone_device_page(&folio->page);

@@ -1,0 +1,334 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * memremap_pages() / memunmap_pages() and the pagemap reference: which
+ * ZONE_DEVICE pfns belong to which driver, and when a driver may take its
+ * memory back.
+ */
+#include <stdlib.h>
+#include <time.h>
+#include <pinmm/devmap/memremap.h>
+#include "internal.h"
+
+const char *const memory_type_names[NR_MEMORY_TYPES] = {
+	[0] = "none",
+	[MEMORY_DEVICE_PRIVATE] = "private",
+	[MEMORY_DEVICE_COHERENT] = "coherent",
+	[MEMORY_DEVICE_FS_DAX] = "fsdax",
+	[MEMORY_DEVICE_GENERIC] = "generic",
+	[MEMORY_DEVICE_PCI_P2PDMA] = "p2pdma",
+};
+
+const char *const devmap_refcount_names[NR_DEVMAP_REFCOUNTS] = {
+	[DEVMAP_REFCOUNT_IDLE_ONE] = "idle-at-1",
+	[DEVMAP_REFCOUNT_IDLE_ZERO] = "idle-at-0",
+};
+
+enum devmap_refcount devmap_refcount_default = DEVMAP_REFCOUNT_IDLE_ZERO;
+unsigned int devmap_unmap_timeout_ms = 10000;
+
+/*
+ * The registry of live pagemaps. Model: the kernel keeps an xarray by pfn for
+ * get_dev_pagemap(); here every ZONE_DEVICE struct page points at its pagemap
+ * (page->pgmap, which the kernel has too) and the list only serves overlap
+ * checks and range search. It belongs to one boot of the machine.
+ */
+static pthread_mutex_t pgmap_lock = PTHREAD_MUTEX_INITIALIZER;
+static CDS_LIST_HEAD(pgmap_list);
+static unsigned int pgmap_list_gen;
+
+/* pgmap_lock held: forget pagemaps of an earlier boot (a test that leaked one). */
+static void pgmap_list_sync_boot(void)
+{
+	unsigned int gen = atomic_load(&mm_boot_generation);
+
+	if (pgmap_list_gen != gen) {
+		CDS_INIT_LIST_HEAD(&pgmap_list);
+		pgmap_list_gen = gen;
+	}
+}
+
+static const struct zone *device_zone(void)
+{
+	return &contig_page_data.node_zones[ZONE_DEVICE];
+}
+
+static bool pgmap_overlaps(unsigned long start, unsigned long end)
+{
+	struct dev_pagemap *p;
+
+	cds_list_for_each_entry(p, &pgmap_list, list)
+		if (start < pgmap_pfn_end(p) && pgmap_pfn_start(p) < end)
+			return true;
+	return false;
+}
+
+int devmap_find_free_range(unsigned long nr_pages, unsigned long *start_pfn)
+{
+	const struct zone *z = device_zone();
+	unsigned long zend = z->zone_start_pfn + z->spanned_pages;
+	int ret = -ENOMEM;
+
+	if (!nr_pages || !start_pfn || !mem_initialized())
+		return -EINVAL;
+	pthread_mutex_lock(&pgmap_lock);
+	pgmap_list_sync_boot();
+	for (unsigned long s = z->zone_start_pfn; s + nr_pages <= zend;) {
+		struct dev_pagemap *p, *hit = NULL;
+
+		cds_list_for_each_entry(p, &pgmap_list, list)
+			if (s < pgmap_pfn_end(p) && pgmap_pfn_start(p) < s + nr_pages)
+				if (!hit || pgmap_pfn_end(p) > pgmap_pfn_end(hit))
+					hit = p;
+		if (!hit) {
+			*start_pfn = s;
+			ret = 0;
+			break;
+		}
+		s = pgmap_pfn_end(hit);
+	}
+	pthread_mutex_unlock(&pgmap_lock);
+	return ret;
+}
+
+unsigned long devmap_nr_pagemaps(void)
+{
+	struct dev_pagemap *p;
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&pgmap_lock);
+	pgmap_list_sync_boot();
+	cds_list_for_each_entry(p, &pgmap_list, list)
+		n++;
+	pthread_mutex_unlock(&pgmap_lock);
+	return n;
+}
+
+static int pgmap_check(const struct dev_pagemap *pgmap)
+{
+	const struct zone *z = device_zone();
+	unsigned long start, end;
+
+	if (!pgmap || pgmap->type <= 0 || pgmap->type >= NR_MEMORY_TYPES)
+		return -EINVAL;
+	if (pgmap->range.end < pgmap->range.start ||
+	    !IS_ALIGNED(pgmap->range.start, (uint64_t)PAGE_SIZE) ||
+	    !IS_ALIGNED(pgmap->range.end + 1, (uint64_t)PAGE_SIZE))
+		return -EINVAL;
+	if ((pgmap->flags & PGMAP_REFCOUNT_EXPLICIT) &&
+	    (unsigned int)pgmap->refcount >= NR_DEVMAP_REFCOUNTS)
+		return -EINVAL;
+	/* The driver's allocator learns that a page is free only through this. */
+	if ((pgmap->type == MEMORY_DEVICE_PRIVATE || pgmap->type == MEMORY_DEVICE_COHERENT) &&
+	    (!pgmap->ops || !pgmap->ops->page_free))
+		return -EINVAL;
+	start = pgmap_pfn_start(pgmap);
+	end = pgmap_pfn_end(pgmap);
+	if (!mem_initialized() || start < z->zone_start_pfn ||
+	    end > z->zone_start_pfn + z->spanned_pages)
+		return -ENOMEM;
+	return 0;
+}
+
+int memremap_pages(struct dev_pagemap *pgmap)
+{
+	unsigned long start, end;
+	int idle, err;
+
+	err = pgmap_check(pgmap);
+	if (err)
+		return err;
+	start = pgmap_pfn_start(pgmap);
+	end = pgmap_pfn_end(pgmap);
+	if (!(pgmap->flags & PGMAP_REFCOUNT_EXPLICIT))
+		pgmap->refcount = READ_ONCE(devmap_refcount_default);
+	idle = pgmap_idle_refcount(pgmap);
+
+	pthread_mutex_lock(&pgmap_lock);
+	pgmap_list_sync_boot();
+	if (pgmap_overlaps(start, end)) {
+		pthread_mutex_unlock(&pgmap_lock);
+		return -EBUSY;
+	}
+	/* The base reference, and under IDLE_ONE the one every idle page holds. */
+	atomic_init(&pgmap->ref, 1 + (idle ? (long)(end - start) : 0));
+	atomic_init(&pgmap->dead, false);
+	atomic_init(&pgmap->nr_page_free, 0);
+	pthread_mutex_init(&pgmap->wait_lock, NULL);
+	pthread_cond_init(&pgmap->wait_cond, NULL);
+
+	/* memmap_init_zone_device() */
+	for (unsigned long pfn = start; pfn < end; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		WRITE_ONCE(page->flags, (unsigned long)ZONE_DEVICE << ZONES_PGSHIFT);
+		page->mapping = NULL;
+		page->index = 0;
+		page->private = 0;
+		WRITE_ONCE(page->zone_device_data, NULL);
+		atomic_store_explicit(&page->_mapcount, -1, memory_order_relaxed);
+		set_page_count(page, idle);
+		/* Publishes the page's state to get_dev_pagemap()'s lockless readers. */
+		__atomic_store_n(&page->pgmap, pgmap, __ATOMIC_RELEASE);
+	}
+	zone_device_page_free_hook = devmap_page_free;
+	zone_device_page_idle_hook = devmap_page_idle_one;
+	pgmap->live = true;
+	cds_list_add_tail(&pgmap->list, &pgmap_list);
+	pthread_mutex_unlock(&pgmap_lock);
+	mm_trace("memremap_pages", "type=%s pfn=%#lx-%#lx pages=%lu refcount=%s",
+		 memory_type_names[pgmap->type], start, end - 1, end - start,
+		 devmap_refcount_names[pgmap->refcount]);
+	return 0;
+}
+
+/* percpu_ref_tryget_live() */
+static bool pgmap_tryget_live(struct dev_pagemap *pgmap)
+{
+	long old;
+
+	if (atomic_load(&pgmap->dead))
+		return false;
+	old = atomic_load(&pgmap->ref);
+	do {
+		if (old <= 0)
+			return false;
+	} while (!atomic_compare_exchange_weak(&pgmap->ref, &old, old + 1));
+	/* Killed meanwhile: memunmap_pages() may already be waiting for zero. */
+	if (atomic_load(&pgmap->dead)) {
+		put_dev_pagemap(pgmap);
+		return false;
+	}
+	return true;
+}
+
+bool devmap_pgmap_tryget(struct dev_pagemap *pgmap)
+{
+	return pgmap_tryget_live(pgmap);
+}
+
+struct dev_pagemap *get_dev_pagemap(unsigned long pfn, struct dev_pagemap *pgmap)
+{
+	struct page *page;
+
+	if (pgmap && pgmap_pfn_valid(pgmap, pfn))
+		return pgmap;
+	if (!pfn_valid(pfn))
+		return NULL;
+	page = pfn_to_page(pfn);
+	if (!is_zone_device_page(page))
+		return NULL;
+	/* The pagemap cannot be freed inside the read-side section (memunmap_pages). */
+	mm_rcu_read_lock();
+	pgmap = __atomic_load_n(&page->pgmap, __ATOMIC_ACQUIRE);
+	if (pgmap && !pgmap_tryget_live(pgmap))
+		pgmap = NULL;
+	mm_rcu_read_unlock();
+	return pgmap;
+}
+
+void put_dev_pagemap(struct dev_pagemap *pgmap)
+{
+	long left;
+
+	if (!pgmap)
+		return;
+	left = atomic_fetch_sub(&pgmap->ref, 1) - 1;
+	if (left == 0) {
+		pthread_mutex_lock(&pgmap->wait_lock);
+		pthread_cond_broadcast(&pgmap->wait_cond);
+		pthread_mutex_unlock(&pgmap->wait_lock);
+	} else if (left < 0) {
+		mm_event(MM_EV_BUG, NULL, "put_dev_pagemap: pagemap reference underflow (%ld)", left);
+	}
+}
+
+static void deadline_after(struct timespec *ts, unsigned int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+int devmap_timed_wait(struct dev_pagemap *pgmap, bool (*done)(void *), void *arg,
+		      unsigned int timeout_ms)
+{
+	struct timespec deadline, now;
+	int ret = 0;
+
+	deadline_after(&deadline, timeout_ms);
+	pthread_mutex_lock(&pgmap->wait_lock);
+	/*
+	 * The free hook (a page at 0) and the idle hook (a page back at 1 under
+	 * idle-at-1) broadcast under wait_lock after the count changed, so a
+	 * check of done() under the lock cannot miss its wakeup.
+	 */
+	while (!done(arg)) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		if (now.tv_sec > deadline.tv_sec ||
+		    (now.tv_sec == deadline.tv_sec && now.tv_nsec >= deadline.tv_nsec)) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+		pthread_cond_timedwait(&pgmap->wait_cond, &pgmap->wait_lock, &deadline);
+	}
+	pthread_mutex_unlock(&pgmap->wait_lock);
+	return ret;
+}
+
+static bool pgmap_ref_gone(void *arg)
+{
+	return atomic_load(&((struct dev_pagemap *)arg)->ref) <= 0;
+}
+
+void memunmap_pages(struct dev_pagemap *pgmap)
+{
+	unsigned long start, end, busy = 0;
+	bool timed_out;
+
+	if (!pgmap || !pgmap->live)
+		return;
+	start = pgmap_pfn_start(pgmap);
+	end = pgmap_pfn_end(pgmap);
+
+	/* percpu_ref_kill(): no new users, then our base reference goes. */
+	atomic_store(&pgmap->dead, true);
+	put_dev_pagemap(pgmap);
+	/* Under IDLE_ONE every page gives up its idle reference (and the pgmap's). */
+	if (pgmap->refcount == DEVMAP_REFCOUNT_IDLE_ONE)
+		for (unsigned long pfn = start; pfn < end; pfn++)
+			put_page(pfn_to_page(pfn));
+	timed_out = devmap_timed_wait(pgmap, pgmap_ref_gone, pgmap, devmap_unmap_timeout_ms);
+	if (timed_out) {
+		for (unsigned long pfn = start; pfn < end; pfn++)
+			if (page_ref_count(pfn_to_page(pfn)) > 0)
+				busy++;
+		mm_event(MM_EV_WARN, NULL,
+			 "memunmap_pages: %lu page(s) of pfn %#lx-%#lx still in use after %u ms",
+			 busy, start, end - 1, devmap_unmap_timeout_ms);
+	}
+
+	pthread_mutex_lock(&pgmap_lock);
+	cds_list_del(&pgmap->list);
+	pgmap->live = false;
+	pthread_mutex_unlock(&pgmap_lock);
+	for (unsigned long pfn = start; pfn < end; pfn++) {
+		struct page *page = pfn_to_page(pfn);
+
+		__atomic_store_n(&page->pgmap, NULL, __ATOMIC_RELEASE);
+		page->mapping = NULL;
+		page->index = 0;
+	}
+	/* get_dev_pagemap() readers that saw the old pointer are done with it. */
+	mm_synchronize_rcu();
+	/* After a timeout a late put_dev_pagemap() may still take the lock: leak it. */
+	if (!timed_out) {
+		pthread_cond_destroy(&pgmap->wait_cond);
+		pthread_mutex_destroy(&pgmap->wait_lock);
+	}
+	mm_trace("memunmap_pages", "type=%s pfn=%#lx-%#lx%s", memory_type_names[pgmap->type],
+		 start, end - 1, busy ? " (pages still in use)" : "");
+}
