@@ -4,6 +4,7 @@
  * a read-only pin unshare the page first, may this folio be pinned long term
  * where it is, may GUP-fast decide without the VMA.
  */
+#include <pinmm/fs/fs.h>
 #include <pinmm/gup/unshare.h>
 #include "internal.h"
 
@@ -128,6 +129,14 @@ static bool vma_needs_dirty_tracking(struct vm_area_struct *vma)
 	return vma->vm_file && !shmem_mapping(vma->vm_file->f_mapping);
 }
 
+bool gup_vma_layout_leased(struct vm_area_struct *vma, unsigned int gup_flags)
+{
+	/* Model: a lease is per file, whoever took it (the RFC tied it to a process). */
+	return READ_ONCE(pin_config.longterm) == LONGTERM_LEASE &&
+	       (gup_flags & FOLL_LAYOUT_LEASE) && vma->vm_file &&
+	       fs_lease_held(file_inode(vma->vm_file));
+}
+
 bool gup_writable_file_mapping_allowed(struct vm_area_struct *vma, unsigned int gup_flags)
 {
 	if (!(gup_flags & FOLL_LONGTERM))
@@ -135,13 +144,13 @@ bool gup_writable_file_mapping_allowed(struct vm_area_struct *vma, unsigned int 
 	switch (READ_ONCE(pin_config.longterm)) {
 	case LONGTERM_ALLOW:
 		return true;
-	case LONGTERM_MAINLINE:
 	case LONGTERM_LEASE:
+		/* Under a layout lease the filesystem has agreed to the pin. */
+		if (gup_vma_layout_leased(vma, gup_flags))
+			return true;
+		return !vma_needs_dirty_tracking(vma);
+	case LONGTERM_MAINLINE:
 	default:
-		/*
-		 * Model: LONGTERM_LEASE refuses like mainline until file layout
-		 * leases (vaddr_pin_pages) exist to grant exceptions.
-		 */
 		return !vma_needs_dirty_tracking(vma);
 	}
 }

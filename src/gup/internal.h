@@ -40,6 +40,8 @@ bool gup_longterm_must_migrate(struct folio *folio);
  * path) - mainline's writable_file_mapping_allowed() under the policy.
  */
 bool gup_writable_file_mapping_allowed(struct vm_area_struct *vma, unsigned int gup_flags);
+/* The lease policy, a vaddr_pin_pages() call and a lease on the mapped file. */
+bool gup_vma_layout_leased(struct vm_area_struct *vma, unsigned int gup_flags);
 /* GUP-fast's version of the same, from the folio alone (gup_fast_folio_allowed()). */
 bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags);
 

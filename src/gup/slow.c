@@ -26,7 +26,8 @@ static int check_vma_flags(struct vm_area_struct *vma, unsigned int gup_flags)
 	 * filesystem from ever moving or freeing them (truncate, hole punch).
 	 */
 	if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(vma) &&
-	    READ_ONCE(pin_config.longterm) != LONGTERM_ALLOW)
+	    READ_ONCE(pin_config.longterm) != LONGTERM_ALLOW &&
+	    !gup_vma_layout_leased(vma, gup_flags))
 		return -EOPNOTSUPP;
 
 	if (write) {

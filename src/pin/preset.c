@@ -23,6 +23,17 @@ const struct pin_preset pin_presets[] = {
 		.writeback = WB_IGNORE,
 		.summary = "Linux 6.x: FOLL_PIN bias/_pincount, longterm refusals, writeback ignores pins",
 	},
+	{
+		/*
+		 * Ira Weiny's RDMA/FS DAX series of 2019 (vaddr_pin_pages, F_LAYOUT
+		 * leases; seed 002) on top of mainline's tracking. Never merged.
+		 */
+		.name = "lease-2019",
+		.tracker = "bias",
+		.longterm = LONGTERM_LEASE,
+		.writeback = WB_IGNORE,
+		.summary = "mainline plus the 2019 layout-lease series: longterm file pins under a lease, truncate gets ETXTBSY",
+	},
 	{ .name = NULL },
 };
 

@@ -150,7 +150,9 @@ static void interp_release_handle(struct interp_handle *h)
 		dma_mr_deregister(h->mr);
 	h->mr = NULL;
 	if (h->live && h->nr) {
-		if (h->get) {
+		if (h->leased) {
+			vaddr_unpin_pages(h->pages, h->nr, &h->vaddr_pin, false);
+		} else if (h->get) {
 			for (unsigned long i = 0; i < h->nr; i++)
 				put_page(h->pages[i]);
 		} else {

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <pinmm/scenario/run.h>
 #include <pinmm/dev/dma.h>
+#include <pinmm/gup/gup.h>
 #include <pinmm/fs/blkfs.h>
 #include <pinmm/fs/blockdev.h>
 #include <pinmm/fs/shmem.h>
@@ -22,10 +23,12 @@ struct interp_fs {
 struct interp_file {
 	struct file *file;
 	int fs;
+	int leases;		/* `lease` commands not yet undone */
 };
 
 struct interp_map {
 	unsigned long addr, len;
+	int file;		/* -1: anonymous */
 	bool mapped;
 };
 
@@ -33,6 +36,8 @@ struct interp_handle {
 	bool live;		/* pages held (pins, references or an ODP region) */
 	bool dead;		/* its pin was refused: commands using it are skipped */
 	bool get;		/* FOLL_GET references, released with put_page() */
+	bool leased;		/* taken by vaddr_pin_pages(): released by vaddr_unpin_pages() */
+	struct vaddr_pin vaddr_pin;
 	struct page **pages;
 	unsigned long nr, cap;
 	unsigned long range_pages;	/* pages of the pinned range */

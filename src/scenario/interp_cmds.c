@@ -134,6 +134,7 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 		return;
 	m->addr = (unsigned long)addr;
 	m->len = c->mmap.len;
+	m->file = c->mmap.file;
 	m->mapped = true;
 	if (c->mmap.thp)
 		interp_result(in, do_madvise(mm, m->addr, m->len, MADV_HUGEPAGE), "madvise(MADV_HUGEPAGE)");
@@ -180,14 +181,21 @@ static int handle_add(struct interp_handle *h, struct page **pages, unsigned lon
 	return 0;
 }
 
-/* One pass over the range through the entry point the flags name. */
+/*
+ * One pass over the range through the entry point the flags name. A long-term
+ * pin of a file the scenario has leased goes through vaddr_pin_pages(), the
+ * way a driver would take it under a layout lease.
+ */
 static long pin_once(struct mm_struct *mm, unsigned long addr, unsigned long nr,
-		     unsigned int flags, struct page **pages)
+		     unsigned int flags, struct page **pages, struct interp_handle *h)
 {
 	unsigned int gup = (flags & SCN_PIN_WRITE ? FOLL_WRITE : 0) |
 			   (flags & SCN_PIN_LONGTERM ? FOLL_LONGTERM : 0);
 	bool get = flags & SCN_PIN_GET;
 	long ret;
+
+	if (h->leased)
+		return vaddr_pin_pages(addr, nr, gup, pages, &h->vaddr_pin);
 
 	if (flags & SCN_PIN_FAST)
 		return get ? get_user_pages_fast(mm, addr, (int)nr, gup, pages)
@@ -203,10 +211,14 @@ static long pin_once(struct mm_struct *mm, unsigned long addr, unsigned long nr,
 	return ret;
 }
 
-static void release_pages(struct page **pages, long n, bool get)
+static void release_pages(struct interp_handle *h, struct page **pages, long n)
 {
+	if (h->leased) {
+		vaddr_unpin_pages(pages, (unsigned long)n, &h->vaddr_pin, false);
+		return;
+	}
 	for (long i = 0; i < n; i++) {
-		if (get)
+		if (h->get)
 			put_page(pages[i]);
 		else
 			unpin_user_page(pages[i]);
@@ -230,6 +242,13 @@ static void do_pin(struct interp *in, const struct scn_cmd *c)
 	if (!in->maps[c->pin.at.id].mapped || !dev)
 		return;
 	addr &= PAGE_MASK;
+	if ((c->pin.flags & SCN_PIN_LONGTERM) && !h->get && in->maps[c->pin.at.id].file >= 0 &&
+	    in->files[in->maps[c->pin.at.id].file].leases > 0) {
+		h->leased = true;
+		h->vaddr_pin = (struct vaddr_pin){
+			.f_owner = in->files[in->maps[c->pin.at.id].file].file, .mm = mm,
+		};
+	}
 	if (d && d->odp) {
 		/* An ODP device registers the range and pins nothing. */
 		h->mr = dma_mr_register_odp(dev, mm, addr, nr * PAGE_SIZE,
@@ -243,21 +262,22 @@ static void do_pin(struct interp *in, const struct scn_cmd *c)
 		return;
 	}
 	for (uint64_t t = 0; t < c->pin.times && !err; t++) {
-		long got = pin_once(mm, addr, nr, c->pin.flags, pages);
+		long got = pin_once(mm, addr, nr, c->pin.flags, pages, h);
 
 		if (got >= 0 && (unsigned long)got < nr) {
 			/* Like every real caller: a short pin is released and fails. */
-			release_pages(pages, got, h->get);
+			release_pages(h, pages, got);
 			got = -EFAULT;
 		}
 		if (got < 0)
 			err = (int)got;
 		else if (handle_add(h, pages, nr))
-			err = -ENOMEM, release_pages(pages, got, h->get);
+			err = -ENOMEM, release_pages(h, pages, got);
 	}
 	free(pages);
 	h->live = h->nr > 0;
-	if (!interp_result(in, err, h->get ? "get_user_pages" : "pin_user_pages") && !h->nr)
+	if (!interp_result(in, err, h->leased ? "vaddr_pin_pages" : h->get ? "get_user_pages" :
+			   "pin_user_pages") && !h->nr)
 		return;
 	h->dead = false;
 	if (h->nr) {
@@ -290,7 +310,9 @@ static void do_unpin(struct interp *in, const struct scn_cmd *c)
 	if (!h->nr)
 		return;
 	/* A second unpin of the same handle is the bug it exercises: do it. */
-	if (h->get) {
+	if (h->leased) {
+		vaddr_unpin_pages(h->pages, h->nr, &h->vaddr_pin, c->unpin.dirty);
+	} else if (h->get) {
 		for (unsigned long i = 0; i < h->nr; i++) {
 			if (c->unpin.dirty)
 				set_page_dirty_lock(h->pages[i]);
@@ -622,9 +644,9 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 	case SCN_LEASE:
 	case SCN_UNLEASE:
 		fl = &in->files[c->lease.file];
-		if (fl->file)
-			interp_result(in, c->kind == SCN_LEASE ? fs_lease_get(fl->file)
-							       : fs_lease_put(fl->file), "lease");
+		if (fl->file && interp_result(in, c->kind == SCN_LEASE ? fs_lease_get(fl->file)
+								   : fs_lease_put(fl->file), "lease"))
+			fl->leases += c->kind == SCN_LEASE ? 1 : -1;
 		break;
 	case SCN_EXPECT_EVENT:
 		in->expects[in->nr_expects++] = (struct interp_expect){

@@ -43,8 +43,15 @@ struct mm_struct;
 #define FOLL_FAST_ONLY		(1U << 20)	/* GUP-fast: never fall back to the slow path */
 #define FOLL_UNLOCKABLE		(1U << 21)	/* the slow path may drop mmap_lock */
 #define FOLL_MADV_POPULATE	(1U << 22)
+/*
+ * Model: not a mainline flag. Set only by vaddr_pin_pages() (seed 002, never
+ * merged): the pins are taken under a file layout lease, which the lease
+ * longterm policy accepts in place of mainline's refusals.
+ */
+#define FOLL_LAYOUT_LEASE	(1U << 23)
 #define INTERNAL_GUP_FLAGS	(FOLL_TOUCH | FOLL_TRIED | FOLL_REMOTE | FOLL_PIN | \
-				 FOLL_FAST_ONLY | FOLL_UNLOCKABLE | FOLL_MADV_POPULATE)
+				 FOLL_FAST_ONLY | FOLL_UNLOCKABLE | FOLL_MADV_POPULATE | \
+				 FOLL_LAYOUT_LEASE)
 
 /*
  * All return the number of pages taken (which may be fewer than asked for: the
@@ -87,6 +94,24 @@ void unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,
 				      bool make_dirty);
 void unpin_folio(struct folio *folio);
 void unpin_folios(struct folio **folios, unsigned long nfolios);
+
+/*
+ * Ira Weiny's vaddr_pin_pages() (seed 002, August 2019): long-term pins of file
+ * pages taken under a layout lease on @f_owner. The wrapper sets FOLL_PIN; the
+ * caller sets FOLL_LONGTERM. Under the lease longterm policy a writable pin of
+ * a shared file mapping, or any pin of fsdax, is allowed when the mapped file
+ * holds a lease; the pins are counted against it, and truncate or hole punch
+ * of the file fail with -ETXTBSY until vaddr_unpin_pages() drops them. Under
+ * the other policies it behaves as pin_user_pages_unlocked().
+ */
+struct vaddr_pin {
+	struct file *f_owner;	/* the leased file the pins are accounted to */
+	struct mm_struct *mm;
+};
+long vaddr_pin_pages(unsigned long addr, unsigned long nr_pages, unsigned int gup_flags,
+		     struct page **pages, struct vaddr_pin *vaddr_pin);
+void vaddr_unpin_pages(struct page **pages, unsigned long nr_pages,
+		       struct vaddr_pin *vaddr_pin, bool make_dirty);
 
 /* The 2018-2019 names (put_user_page() series) for the same calls. */
 void put_user_page(struct page *page);
