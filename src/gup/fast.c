@@ -17,7 +17,8 @@
  * and reused as part of another folio at any moment until we hold a reference,
  * so check it still belongs to the folio we counted on.
  */
-static struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
+static inline __attribute__((always_inline)) struct folio *
+try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
 {
 	struct folio *folio;
 
@@ -39,6 +40,8 @@ static struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned i
 	}
 	return folio;
 }
+
+#define GUP_FAST_LT_WRITE (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)
 
 static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsigned long end,
 			       unsigned int flags, struct page **pages, unsigned long *nr)
@@ -98,7 +101,9 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 			gup_put_folio(folio, 1, flags);
 			return false;
 		}
-		if (!gup_fast_folio_allowed(folio, flags)) {
+		/* Only writable long-term pins are restricted by mapping. */
+		if (unlikely((flags & GUP_FAST_LT_WRITE) == GUP_FAST_LT_WRITE) &&
+		    !gup_fast_folio_allowed(folio, flags)) {
 			gup_put_folio(folio, 1, flags);
 			return false;
 		}
