@@ -81,6 +81,35 @@ static int blkfs_read_folio(struct file *file, struct folio *folio)
 }
 
 /*
+ * Allocate the disk block behind file block @idx (i_data_sem held), consuming
+ * the buffer's delayed-allocation reservation if it had one. The block is
+ * recorded unwritten until its data reaches the disk. 0 or -ENOSPC/-ENOMEM.
+ */
+static int blkfs_alloc_file_block(struct blkfs *fs, struct blkfs_inode *bi, pgoff_t idx,
+				  struct buffer_head *bh, sector_t *blockp)
+{
+	bool reserved = buffer_delay(bh);
+	sector_t b = __blkfs_alloc_block(fs, reserved);
+	int ret;
+
+	if (!b)
+		return -ENOSPC;
+	ret = blkfs_map_set(bi, idx, (uint32_t)b | BLKFS_UNWRITTEN);
+	if (ret) {
+		if (reserved)
+			blkfs_reserve(fs);
+		blkfs_free_block(fs, b);
+		return ret;
+	}
+	if (reserved) {
+		bi->i_reserved--;
+		clear_buffer_delay(bh);
+	}
+	*blockp = b;
+	return 0;
+}
+
+/*
  * Attach buffers and map or reserve every block of the locked folio. With
  * @allocate, blocks are allocated now (page_mkwrite); otherwise holes get a
  * delayed-allocation reservation (write(2)).
@@ -107,20 +136,10 @@ static int blkfs_prepare_buffers(struct inode *inode, struct folio *folio, bool 
 				set_buffer_unwritten(bh);
 			set_buffer_mapped(bh);
 		} else if (allocate) {
-			bool reserved = buffer_delay(bh);
-			sector_t b = __blkfs_alloc_block(fs, reserved);
+			sector_t b;
 
-			if (!b) {
-				ret = -ENOSPC;
-			} else if ((ret = blkfs_map_set(bi, idx, (uint32_t)b | BLKFS_UNWRITTEN))) {
-				if (reserved)
-					blkfs_reserve(fs);
-				blkfs_free_block(fs, b);
-			} else {
-				if (reserved) {
-					bi->i_reserved--;
-					clear_buffer_delay(bh);
-				}
+			ret = blkfs_alloc_file_block(fs, bi, idx, bh, &b);
+			if (!ret) {
 				bh->b_blocknr = b;
 				set_buffer_new(bh);
 				set_buffer_unwritten(bh);
@@ -193,20 +212,11 @@ static int blkfs_map_for_write(struct inode *inode, struct folio *folio, struct 
 		pthread_mutex_lock(&bi->i_data_sem);
 		v = blkfs_map_get(bi, idx);
 		if (!v) {
-			bool reserved = buffer_delay(bh);
-			sector_t b = __blkfs_alloc_block(fs, reserved);
+			sector_t b;
 
-			if (!b) {
-				ret = -ENOSPC;
-			} else if ((ret = blkfs_map_set(bi, idx, (uint32_t)b | BLKFS_UNWRITTEN))) {
-				if (reserved)
-					blkfs_reserve(fs);
-				blkfs_free_block(fs, b);
-			} else {
-				if (reserved)
-					bi->i_reserved--;
+			ret = blkfs_alloc_file_block(fs, bi, idx, bh, &b);
+			if (!ret)
 				v = (uint32_t)b | BLKFS_UNWRITTEN;
-			}
 		}
 		if (!ret) {
 			clear_buffer_delay(bh);

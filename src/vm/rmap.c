@@ -269,6 +269,19 @@ static bool vma_maps_range(struct vm_area_struct *vma, pgoff_t pgoff, unsigned l
 	return pgoff < last && pgoff + nr > first;
 }
 
+/* One VMA of a walk, anon or file alike: false once the walk should stop. */
+static bool rmap_visit(struct folio *folio, struct vm_area_struct *vma, pgoff_t pgoff,
+		       unsigned long nr, const struct rmap_walk_control *rwc)
+{
+	if (!vma_maps_range(vma, pgoff, nr))
+		return true;
+	if (rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg))
+		return true;
+	if (!rwc->rmap_one(folio, vma, vma_pgoff_address(vma, pgoff), rwc->arg))
+		return false;
+	return !(rwc->done && rwc->done(folio));
+}
+
 static void rmap_walk_anon(struct folio *folio, const struct rmap_walk_control *rwc)
 {
 	struct anon_vma *av = anon_vma_get_folio(folio);
@@ -280,13 +293,7 @@ static void rmap_walk_anon(struct folio *folio, const struct rmap_walk_control *
 		return;
 	pthread_rwlock_rdlock(&av->root->rwsem);
 	cds_list_for_each_entry(vma, &av->vmas, anon_vma_node) {
-		if (!vma_maps_range(vma, pgoff, nr))
-			continue;
-		if (rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg))
-			continue;
-		if (!rwc->rmap_one(folio, vma, vma_pgoff_address(vma, pgoff), rwc->arg))
-			break;
-		if (rwc->done && rwc->done(folio))
+		if (!rmap_visit(folio, vma, pgoff, nr, rwc))
 			break;
 	}
 	pthread_rwlock_unlock(&av->root->rwsem);
@@ -304,13 +311,7 @@ static void rmap_walk_file(struct folio *folio, const struct rmap_walk_control *
 		return;
 	pthread_rwlock_rdlock(&mapping->i_mmap_rwsem);
 	cds_list_for_each_entry(vma, &mapping->i_mmap, shared) {
-		if (!vma_maps_range(vma, pgoff, nr))
-			continue;
-		if (rwc->invalid_vma && rwc->invalid_vma(vma, rwc->arg))
-			continue;
-		if (!rwc->rmap_one(folio, vma, vma_pgoff_address(vma, pgoff), rwc->arg))
-			break;
-		if (rwc->done && rwc->done(folio))
+		if (!rmap_visit(folio, vma, pgoff, nr, rwc))
 			break;
 	}
 	pthread_rwlock_unlock(&mapping->i_mmap_rwsem);

@@ -5,17 +5,6 @@
 #include "../common/cmocka_tap.h"
 #include <pinmm/mem/memory.h>
 
-static int setup(void **state)
-{
-	(void)state;
-	return mem_init(NULL);
-}
-static int teardown(void **state)
-{
-	(void)state;
-	mem_exit();
-	return 0;
-}
 
 static void large_folio_head_and_tails(void **state)
 {
@@ -208,12 +197,12 @@ static void concurrent_get_put_keeps_the_count(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(large_folio_head_and_tails, setup, teardown),
-		cmocka_unit_test_setup_teardown(try_get_refuses_free_and_overflow, setup, teardown),
-		cmocka_unit_test_setup_teardown(put_underflow_is_an_event, setup, teardown),
-		cmocka_unit_test_setup_teardown(mapcounts, setup, teardown),
-		cmocka_unit_test_setup_teardown(split_keeps_data_index_and_frees_cleanly, setup, teardown),
-		cmocka_unit_test_setup_teardown(concurrent_get_put_keeps_the_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(large_folio_head_and_tails, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(try_get_refuses_free_and_overflow, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(put_underflow_is_an_event, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(mapcounts, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(split_keeps_data_index_and_frees_cleanly, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(concurrent_get_put_keeps_the_count, boot_default_machine, halt_machine),
 	};
 	return RUN_TAP(tests, NULL, NULL);
 }

@@ -5,17 +5,6 @@
 #include "../common/cmocka_tap.h"
 #include <pinmm/mem/memory.h>
 
-static int setup(void **state)
-{
-	(void)state;
-	return mem_init(NULL);
-}
-static int teardown(void **state)
-{
-	(void)state;
-	mem_exit();
-	return 0;
-}
 
 struct lock_arg {
 	struct folio *folio;
@@ -131,9 +120,9 @@ static void writeback_wait(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(lock_is_mutual_exclusion, setup, teardown),
-		cmocka_unit_test_setup_teardown(contended_lock_sleeps_then_wakes, setup, teardown),
-		cmocka_unit_test_setup_teardown(writeback_wait, setup, teardown),
+		cmocka_unit_test_setup_teardown(lock_is_mutual_exclusion, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(contended_lock_sleeps_then_wakes, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(writeback_wait, boot_default_machine, halt_machine),
 	};
 	return RUN_TAP(tests, NULL, NULL);
 }

@@ -5,17 +5,6 @@
 #include "../common/cmocka_tap.h"
 #include <pinmm/mem/memory.h>
 
-static int setup(void **state)
-{
-	(void)state;
-	return mem_init(NULL);
-}
-static int teardown(void **state)
-{
-	(void)state;
-	mem_exit();
-	return 0;
-}
 
 static void zero_page_is_reserved_and_zero(void **state)
 {
@@ -144,12 +133,12 @@ static void rcu_callbacks_run_after_barrier(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(zero_page_is_reserved_and_zero, setup, teardown),
-		cmocka_unit_test_setup_teardown(warn_once_fires_once_per_boot, setup, teardown),
-		cmocka_unit_test_setup_teardown(dump_page_shows_kernel_fields, setup, teardown),
-		cmocka_unit_test_setup_teardown(vmstat_sums_across_threads, setup, teardown),
-		cmocka_unit_test_setup_teardown(page_copies_at_any_alignment, setup, teardown),
-		cmocka_unit_test_setup_teardown(rcu_callbacks_run_after_barrier, setup, teardown),
+		cmocka_unit_test_setup_teardown(zero_page_is_reserved_and_zero, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(warn_once_fires_once_per_boot, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(dump_page_shows_kernel_fields, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(vmstat_sums_across_threads, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(page_copies_at_any_alignment, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(rcu_callbacks_run_after_barrier, boot_default_machine, halt_machine),
 	};
 	return RUN_TAP(tests, NULL, NULL);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <pthread.h>
 #include <cmocka.h>
+#include "../common/stress.h"
 #include <pinmm/gup/gup.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/vm/mm.h>
@@ -34,21 +35,6 @@ static unsigned long base;
 static atomic_bool stop;
 static atomic_long remaps, forks, writes;
 static atomic_long pins_taken, pins_failed;
-/* Threads do not assert (cmocka's longjmp belongs to the main thread): they count. */
-static atomic_long thread_errors;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			atomic_fetch_add(&thread_errors, 1);		\
-		}							\
-	} while (0)
-
-static unsigned int rnd(unsigned int *seed, unsigned int n)
-{
-	return (unsigned int)rand_r(seed) % n;
-}
 
 static void *pinner(void *arg)
 {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../common/cmocka_tap.h"
+#include "../common/stress.h"
 #include <pinmm/dev/dma.h>
 #include <pinmm/fs/blkfs.h>
 #include <pinmm/fs/vmscan.h>
@@ -35,20 +36,7 @@ static unsigned long fbase, abase;
 static struct dma_device *nic;
 static struct super_block *sb;
 static atomic_bool stop;
-static atomic_long dma_rounds, cpu_rounds, forks, remaps, thread_errors;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
-			atomic_fetch_add(&thread_errors, 1);		\
-		}							\
-	} while (0)
-
-static unsigned int rnd(unsigned int *seed, unsigned int n)
-{
-	return (unsigned int)rand_r(seed) % n;
-}
+static atomic_long dma_rounds, cpu_rounds, forks, remaps;
 
 /* A driver: pin part of the file mapping, let the device write it, unpin dirty. */
 static void *dma_driver(void *arg)

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * For threads of the stress tests: they must not assert (cmocka's longjmp
+ * belongs to the main thread), so they count failures for the main thread.
+ */
+#ifndef PINMM_TESTS_STRESS_H
+#define PINMM_TESTS_STRESS_H
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static atomic_long thread_errors;
+
+#define CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			atomic_fetch_add(&thread_errors, 1);		\
+		}							\
+	} while (0)
+
+static inline unsigned int rnd(unsigned int *seed, unsigned int n)
+{
+	return (unsigned int)rand_r(seed) % n;
+}
+
+#endif
