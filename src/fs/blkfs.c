@@ -274,6 +274,12 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 		folio_unlock(folio);
 		return ret;
 	}
+	/*
+	 * Buffers are cleaned under the folio lock, before writeback starts: a
+	 * page_mkwrite that dirties them after the unlock must not be undone.
+	 */
+	for (long i = 0; i < folio_nr_pages(folio); i++)
+		clear_buffer_dirty(&head[i]);
 	folio_start_writeback(folio);
 	/* The I/O runs without the folio lock, as submitted bios do. */
 	folio_unlock(folio);
@@ -284,7 +290,6 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 		sector_t b = bh->b_blocknr;
 		uint32_t csum;
 
-		clear_buffer_dirty(bh);
 		/* The bytes the checksum covers: one atomic snapshot of the page. */
 		memcpy_from_page(buf, page, 0, PAGE_SIZE);
 		csum = bdev_csum(buf, PAGE_SIZE);
@@ -380,7 +385,6 @@ static struct inode *blkfs_alloc_inode(struct super_block *sb)
 		return NULL;
 	inode_init_once(&bi->vfs_inode, sb);
 	pthread_mutex_init(&bi->i_data_sem, NULL);
-	pthread_rwlock_init(&bi->i_mmap_sem, NULL);
 	return &bi->vfs_inode;
 }
 
@@ -389,7 +393,6 @@ static void blkfs_destroy_inode(struct inode *inode)
 	struct blkfs_inode *bi = BLKFS_I(inode);
 
 	pthread_mutex_destroy(&bi->i_data_sem);
-	pthread_rwlock_destroy(&bi->i_mmap_sem);
 	free(bi->i_map);
 	free(bi);
 }

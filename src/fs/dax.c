@@ -221,7 +221,7 @@ static vm_fault_t dax_fault(struct vm_fault *vmf)
 	bool fresh = false;
 	sector_t b = 0;
 
-	pthread_rwlock_rdlock(&bi->i_mmap_sem);
+	filemap_invalidate_lock_shared(inode->i_mapping);
 	if (dax_fault_beyond_eof(inode, vmf->pgoff)) {
 		ret = VM_FAULT_SIGBUS;
 		goto out;
@@ -267,7 +267,7 @@ static vm_fault_t dax_fault(struct vm_fault *vmf)
 		 vma->vm_mm->owner, inode->i_ino, vmf->pgoff, write ? "write" : "read", what,
 		 page ? page_to_pfn(page) : 0UL, (unsigned long long)b, fresh ? " (new)" : "", ret);
 out:
-	pthread_rwlock_unlock(&bi->i_mmap_sem);
+	filemap_invalidate_unlock_shared(inode->i_mapping);
 	return ret;
 }
 
@@ -365,17 +365,15 @@ static void dax_disassociate_range(struct inode *inode, loff_t start, loff_t end
 
 int dax_break_layout(struct inode *inode, loff_t start, loff_t end)
 {
-	struct blkfs_inode *bi;
 	struct dax_device *dax_dev;
 	struct page *page;
 	int err;
 
 	if (!inode || !IS_DAX(inode))
 		return -EINVAL;
-	bi = BLKFS_I(inode);
 	dax_dev = inode_dax_dev(inode);
 	for (;;) {
-		pthread_rwlock_wrlock(&bi->i_mmap_sem);
+		filemap_invalidate_lock(inode->i_mapping);
 		page = dax_layout_busy_page_range(inode->i_mapping, start, end);
 		if (!page)
 			break;
@@ -388,7 +386,7 @@ int dax_break_layout(struct inode *inode, loff_t start, loff_t end)
 		mm_trace("dax_break_layout", "ino=%lu pfn=%#lx refcount=%d busy: waiting for it to go idle",
 			 inode->i_ino, page_to_pfn(page), page_ref_count(page));
 		/* ext4_wait_dax_page(): sleep without the lock, then look again. */
-		pthread_rwlock_unlock(&bi->i_mmap_sem);
+		filemap_invalidate_unlock(inode->i_mapping);
 		err = dax_dev->ops->wait_page_idle(dax_dev, page, dax_layout_timeout_ms);
 		if (err) {
 			mm_event(MM_EV_WARN, page,
@@ -404,5 +402,5 @@ int dax_break_layout(struct inode *inode, loff_t start, loff_t end)
 
 void dax_break_layout_done(struct inode *inode)
 {
-	pthread_rwlock_unlock(&BLKFS_I(inode)->i_mmap_sem);
+	filemap_invalidate_unlock(inode->i_mapping);
 }

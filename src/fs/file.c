@@ -291,11 +291,16 @@ int fs_truncate(struct file *file, loff_t size)
 			goto out;
 	}
 	i_size_write(inode, size);
+	/* No fault may read a block back in between these two (DAX holds it already). */
+	if (!dax_locked)
+		filemap_invalidate_lock(inode->i_mapping);
 	truncate_pagecache_range(inode, size, -1);
 	if (inode->i_sb->s_op->free_blocks)
 		inode->i_sb->s_op->free_blocks(inode,
 					       (pgoff_t)(ALIGN_UP(size, (loff_t)PAGE_SIZE) >> PAGE_SHIFT),
 					       ~0UL);
+	if (!dax_locked)
+		filemap_invalidate_unlock(inode->i_mapping);
 	mm_trace("truncate", "ino=%lu size=%lld old=%lld", inode->i_ino, (long long)size,
 		 (long long)old);
 out:
@@ -344,10 +349,14 @@ int fs_fallocate_punch_hole(struct file *file, loff_t offset, loff_t len)
 		if (err)
 			goto out;
 	}
+	if (!dax_locked)
+		filemap_invalidate_lock(inode->i_mapping);
 	truncate_pagecache_range(inode, first, last - 1);
 	if (inode->i_sb->s_op->free_blocks)
 		inode->i_sb->s_op->free_blocks(inode, (pgoff_t)(first >> PAGE_SHIFT),
 					       (pgoff_t)(last >> PAGE_SHIFT));
+	if (!dax_locked)
+		filemap_invalidate_unlock(inode->i_mapping);
 	mm_trace("punch_hole", "ino=%lu offset=%lld len=%lld", inode->i_ino,
 		 (long long)first, (long long)(last - first));
 out:

@@ -32,7 +32,10 @@ static vm_fault_t filemap_fault(struct vm_fault *vmf)
 	cached = folio && folio_test_uptodate(folio);
 	if (folio)
 		folio_put(folio);
+	/* Reading a block in must not race truncate freeing it. */
+	filemap_invalidate_lock_shared(file->f_mapping);
 	folio = fs_read_get_folio(file, vmf->pgoff, &err);
+	filemap_invalidate_unlock_shared(file->f_mapping);
 	if (!folio)
 		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	if (!cached) {
@@ -65,12 +68,16 @@ static vm_fault_t blkfs_vm_page_mkwrite(struct vm_fault *vmf)
 	struct folio *folio = page_folio(vmf->page);
 	int err;
 
+	/* ext4_page_mkwrite(): blocks are allocated under the invalidate lock. */
+	filemap_invalidate_lock_shared(file->f_mapping);
 	folio_lock(folio);
 	if (folio_mapping(folio) != file->f_mapping) {
 		folio_unlock(folio);
+		filemap_invalidate_unlock_shared(file->f_mapping);
 		return VM_FAULT_NOPAGE;
 	}
 	err = inode->i_sb->s_op->page_mkwrite(inode, folio);
+	filemap_invalidate_unlock_shared(file->f_mapping);
 	if (err) {
 		folio_unlock(folio);
 		if (err == -EFAULT)

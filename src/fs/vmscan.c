@@ -84,10 +84,16 @@ unsigned long shrink_folio_list(struct folio **folios, size_t n)
 		if (!mapping || shmem_mapping(mapping) || folio_test_writeback(folio) ||
 		    folio_test_unevictable(folio))
 			goto keep_locked;
-		/* The reclaim half of the pin policy: leave what a device may use. */
-		if (folio_pinned_for_reclaim(folio))
-			goto activate_locked;
 		if (folio_mapped(folio) && !try_to_unmap(folio, 0))
+			goto activate_locked;
+		/*
+		 * Leave what a device may be using, as mainline does. Asked only
+		 * now that no PTE maps the folio: GUP-fast can no longer find it and
+		 * a fault needs the folio lock we hold, so no pin can come in after
+		 * this check (before the unmap one could, and the folio would lose
+		 * its buffers under it: the 2018 state).
+		 */
+		if (folio_pinned_for_reclaim(folio))
 			goto activate_locked;
 		if (folio_test_dirty(folio)) {
 			pageout(folio);

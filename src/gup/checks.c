@@ -33,11 +33,13 @@ bool is_valid_gup_args(struct page **pages, int *locked, unsigned int *gup_flags
 	if (WARN_ON_ONCE((gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET)))
 		return false;
 	/*
-	 * Model: mainline (6.2+) accepts FOLL_LONGTERM only with FOLL_PIN. pinmm
-	 * also takes it with FOLL_GET, which is what get_user_pages_longterm()
-	 * (4.15-5.5) did, so the legacy presets can ask for long-term references.
+	 * Mainline (6.2+) accepts FOLL_LONGTERM only with FOLL_PIN. Under a
+	 * tracker that cannot tell pins from references (the pre-2019 kernels)
+	 * it also comes with FOLL_GET, as get_user_pages_longterm() (4.15-5.5)
+	 * asked for it.
 	 */
-	if (WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && !(gup_flags & FOLL_PIN) && !pages))
+	if (WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && !(gup_flags & FOLL_PIN) &&
+			 (!pages || !READ_ONCE(pin_config.tracker)->untracked)))
 		return false;
 	if (WARN_ON_ONCE((gup_flags & FOLL_PIN) && !pages))
 		return false;

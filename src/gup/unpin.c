@@ -117,7 +117,8 @@ static void unpin_pages(struct page **pages, unsigned long npages, bool make_dir
 	for (i = 0; i < npages; i += nr) {
 		struct folio *folio;
 
-		if (WARN_ON_ONCE(!pages[i])) {
+		/* NULL entries are skipped, as mainline does since 6.13. */
+		if (!pages[i]) {
 			nr = 1;
 			continue;
 		}
@@ -169,7 +170,7 @@ void unpin_folios(struct folio **folios, unsigned long nfolios)
 		return;
 	mm_trace("unpin_folios", "nfolios=%lu", nfolios);
 	for (i = 0; i < nfolios; i = j) {
-		if (WARN_ON_ONCE(!folios[i])) {
+		if (!folios[i]) {
 			j = i + 1;
 			continue;
 		}

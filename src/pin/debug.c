@@ -134,10 +134,18 @@ int pin_debug_unpinning(struct folio *folio, int refs)
 	return refs;
 }
 
+/*
+ * A put may not take _refcount below what is accounted for: the pins'
+ * references, one per PTE or PMD mapping, and the page cache's one per page.
+ * Teardown drops the mapping (rmap, ->mapping) before the reference, so a
+ * legitimate put never goes below; a put_page() where unpin_user_page() was
+ * meant does, at once. Other references (a racing GUP, isolation) only raise
+ * the count, so the check has no false positives, only misses while they exist.
+ */
 void pin_debug_check_put(struct folio *folio, int refs)
 {
 	atomic_long *slot;
-	long have;
+	long have, accounted;
 
 	if (!READ_ONCE(pin_config.debug))
 		return;
@@ -145,7 +153,14 @@ void pin_debug_check_put(struct folio *folio, int refs)
 	if (!slot)
 		return;
 	have = atomic_load(slot);
-	if (have > 0 && folio_ref_count(folio) - refs < pin_refs_of(folio, have))
+	if (have <= 0 || folio_is_zone_device(folio))
+		return;
+	accounted = pin_refs_of(folio, have) + folio_mapcount(folio);
+	/* In a page cache (folio_mapping(), which lives above this layer). */
+	if (READ_ONCE(folio->mapping) &&
+	    !((unsigned long)READ_ONCE(folio->mapping) & PAGE_MAPPING_ANON))
+		accounted += folio_nr_pages(folio);
+	if (folio_ref_count(folio) - refs < accounted)
 		mm_event(MM_EV_WARN, &folio->page,
 			 "pin debug: put_page() of a DMA-pinned folio (%ld pin(s)) drops a pin's reference: use unpin_user_page()",
 			 have);

@@ -33,7 +33,6 @@ void pin_sync_boot(void)
  */
 long pin_outstanding(void)
 {
-	long n = node_page_state(NR_FOLL_PIN_ACQUIRED) - node_page_state(NR_FOLL_PIN_RELEASED);
-
-	return n > 0 ? n : 0;
+	/* Negative when more was released than acquired: a double unpin. */
+	return node_page_state(NR_FOLL_PIN_ACQUIRED) - node_page_state(NR_FOLL_PIN_RELEASED);
 }

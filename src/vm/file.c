@@ -9,6 +9,7 @@ void address_space_init_once(struct address_space *mapping)
 	pthread_mutex_init(&mapping->i_pages_lock, NULL);
 	atomic_init(&mapping->nrpages, 0);
 	pthread_rwlock_init(&mapping->i_mmap_rwsem, NULL);
+	pthread_rwlock_init(&mapping->invalidate_lock, NULL);
 	CDS_INIT_LIST_HEAD(&mapping->i_mmap);
 	pthread_mutex_init(&mapping->private_lock, NULL);
 }

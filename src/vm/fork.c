@@ -202,9 +202,11 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 
 	mmap_write_lock(oldmm);
 	mmap_write_lock(mm);
-	/* MMF_HAS_PINNED is inherited: the child's pages may be pinned by the parent's DMA. */
-	if (test_bit(MMF_HAS_PINNED, &oldmm->flags))
-		set_bit(MMF_HAS_PINNED, &mm->flags);
+	/*
+	 * MMF_HAS_PINNED is not inherited (it is not in mainline's MMF_INIT_MASK):
+	 * pinned pages were copied for the child, and a page the child shares
+	 * COW cannot be pinned without being unshared first.
+	 */
 	for_each_vma(oldmm, vma) {
 		struct vm_area_struct *tmp;
 

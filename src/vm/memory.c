@@ -156,8 +156,20 @@ static void zap_pmd_range(struct vm_area_struct *vma, unsigned long addr, unsign
 		if (!pmd)
 			continue;
 		v = pmdp_get(pmd);
-		if (pmd_none(v))
-			continue;
+		if (pmd_none(v)) {
+			spinlock_t *ptl;
+
+			/*
+			 * A THP split clears the PMD and populates the new table
+			 * under the PMD lock: an empty entry seen without it may be
+			 * a split in flight, whose PTEs must be zapped too.
+			 */
+			ptl = pmd_lock(mm, pmd);
+			v = pmdp_get(pmd);
+			spin_unlock(ptl);
+			if (pmd_none(v))
+				continue;
+		}
 		if (pmd_leaf(v)) {
 			if (addr == (addr & PMD_MASK) && next - addr == PMD_SIZE) {
 				struct folio *folio = pmd_page(v) ? page_folio(pmd_page(v)) : NULL;

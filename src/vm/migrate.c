@@ -166,7 +166,9 @@ static bool remove_migration_pte(struct folio *dst, struct vm_area_struct *vma,
 void remove_migration_ptes(struct folio *src, struct folio *dst)
 {
 	struct rmp_arg a = { .src = src };
-	struct rmap_walk_control rwc = { .arg = &a, .rmap_one = remove_migration_pte };
+	/* Every caller holds the anon_vma across the migration. */
+	struct rmap_walk_control rwc = { .arg = &a, .rmap_one = remove_migration_pte,
+					 .anon_vma_held = true };
 
 	rmap_walk(dst, &rwc);
 }

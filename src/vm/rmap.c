@@ -44,22 +44,37 @@ void anon_vma_put(struct anon_vma *av)
 		mm_call_rcu(&av->rcu, anon_vma_free_rcu);
 }
 
+/*
+ * folio_get_anon_vma(): ->mapping of an unmapped anonymous folio may name an
+ * anon_vma that is already gone (a pinned folio outlives its VMAs), and RCU
+ * only covers a pointer read while the folio was still mapped. So: look only
+ * at a mapped folio, and after taking the reference check it is still mapped;
+ * if not, the anon_vma may have been freed and reused before our increment.
+ */
 struct anon_vma *anon_vma_get_folio(struct folio *folio)
 {
-	struct anon_vma *av;
+	struct anon_vma *av = NULL;
 	int ref;
 
 	mm_rcu_read_lock();
+	if (!folio_mapped(folio))
+		goto out;
 	av = folio_anon_vma(folio);
-	if (av) {
-		ref = atomic_load(&av->refcount);
-		do {
-			if (ref <= 0) {
-				av = NULL;
-				break;
-			}
-		} while (!atomic_compare_exchange_weak(&av->refcount, &ref, ref + 1));
+	if (!av)
+		goto out;
+	ref = atomic_load(&av->refcount);
+	do {
+		if (ref <= 0) {
+			av = NULL;
+			goto out;
+		}
+	} while (!atomic_compare_exchange_weak(&av->refcount, &ref, ref + 1));
+	if (!folio_mapped(folio)) {
+		mm_rcu_read_unlock();
+		anon_vma_put(av);
+		return NULL;
 	}
+out:
 	mm_rcu_read_unlock();
 	return av;
 }
@@ -284,7 +299,15 @@ static bool rmap_visit(struct folio *folio, struct vm_area_struct *vma, pgoff_t 
 
 static void rmap_walk_anon(struct folio *folio, const struct rmap_walk_control *rwc)
 {
-	struct anon_vma *av = anon_vma_get_folio(folio);
+	struct anon_vma *av;
+
+	if (rwc->anon_vma_held) {
+		av = folio_anon_vma(folio);
+		if (av)
+			atomic_fetch_add(&av->refcount, 1);
+	} else {
+		av = anon_vma_get_folio(folio);
+	}
 	struct vm_area_struct *vma;
 	unsigned long nr = (unsigned long)folio_nr_pages(folio);
 	pgoff_t pgoff = folio->index;

@@ -90,6 +90,7 @@ static void shmem_anon_release(struct file *file)
 	pthread_mutex_destroy(&so->mapping.i_pages_lock);
 	pthread_mutex_destroy(&so->mapping.private_lock);
 	pthread_rwlock_destroy(&so->mapping.i_mmap_rwsem);
+	pthread_rwlock_destroy(&so->mapping.invalidate_lock);
 	free(so);
 }
 

@@ -228,25 +228,24 @@ static void test_busy_page_lookup(void **state)
 	struct dt_fixture *fx = *state;
 	struct process *p = process_create("p");
 	struct file *f = dt_open(fx, "f");
-	struct blkfs_inode *bi = BLKFS_I(file_inode(f));
 	unsigned long addr;
 	struct page *held;
 	pte_t *ptep;
 
 	dt_fill(f, 4, 0x11);
 	held = dt_map_and_hold(fx, p, f, 1, &addr);
-	pthread_rwlock_wrlock(&bi->i_mmap_sem);
+	filemap_invalidate_lock(f->f_mapping);
 	assert_ptr_equal(dax_layout_busy_page(f->f_mapping), held);
 	assert_null(dax_layout_busy_page_range(f->f_mapping, 2 * PAGE_SIZE, -1));
 	assert_null(dax_layout_busy_page_range(f->f_mapping, 0, PAGE_SIZE - 1));
-	pthread_rwlock_unlock(&bi->i_mmap_sem);
+	filemap_invalidate_unlock(f->f_mapping);
 	ptep = pte_offset_map(mm_find_pmd(p->mm, addr + PAGE_SIZE), addr + PAGE_SIZE);
 	assert_true(pte_none(ptep_get(ptep)));
 	pte_unmap(ptep);
 	put_page(held);
-	pthread_rwlock_wrlock(&bi->i_mmap_sem);
+	filemap_invalidate_lock(f->f_mapping);
 	assert_null(dax_layout_busy_page(f->f_mapping));
-	pthread_rwlock_unlock(&bi->i_mmap_sem);
+	filemap_invalidate_unlock(f->f_mapping);
 	/* Not a DAX mapping: nothing to find. */
 	assert_null(dax_layout_busy_page(NULL));
 	process_destroy(p);

@@ -6,6 +6,7 @@
  * sync the disk holds exactly what the cache holds.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <pinmm/vm/mm.h>
 #include "fs_test.h"
 
@@ -49,6 +50,14 @@ static void *storer(void *arg)
 	return NULL;
 }
 
+/* A slow disk: the transfer starts a while after the checksum was taken. */
+static void slow_transfer(struct folio *folio)
+{
+	(void)folio;
+	for (int i = 0; i < 20; i++)
+		sched_yield();
+}
+
 static void test_writeback_races_cpu_stores(void **state)
 {
 	struct fs_fixture *fx = *state;
@@ -58,6 +67,8 @@ static void test_writeback_races_cpu_stores(void **state)
 	void *rw, *rs;
 	long addr;
 
+	/* The device checks each write's guard tag as it arrives: a torn write shows at once. */
+	fx->bdev->verify = true;
 	r.f = fx_open(fx, "a");
 	r.p = process_create("p");
 	assert_non_null(r.p);
@@ -65,6 +76,7 @@ static void test_writeback_races_cpu_stores(void **state)
 	addr = vm_mmap(r.p->mm, 0, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, r.f, 0);
 	assert_true(addr > 0);
 	r.addr = (unsigned long)addr;
+	writeback_io_window_hook = slow_transfer;
 	assert_int_equal(writeback_start_flusher(&fx->fs->sb, 1), 0);
 	assert_int_equal(writeback_start_flusher(&fx->fs->sb, 1), -EBUSY);
 	assert_int_equal(pthread_create(&tw, NULL, writer, &r), 0);
@@ -74,6 +86,7 @@ static void test_writeback_races_cpu_stores(void **state)
 	assert_null(rw);
 	assert_null(rs);
 	writeback_stop_flusher(&fx->fs->sb);
+	writeback_io_window_hook = NULL;
 	assert_true(atomic_load(&fx->fs->sb.s_flush_passes) > 0);
 	/* Whatever the flusher wrote, it wrote consistently. */
 	assert_int_equal(fx_fsck(fx), 0);

@@ -28,7 +28,7 @@
 #define ITERS		20000
 #endif
 /* Each of the other threads must get at least this many rounds in. */
-#define MIN_ROUNDS	20
+#define MIN_ROUNDS	50
 
 static struct process *proc;
 static unsigned long base;
@@ -61,6 +61,13 @@ static void *pinner(void *arg)
 		for (int i = 0; i < n; i++) {
 			/* The pin keeps the page alive even if it is unmapped meanwhile. */
 			CHECK(is_zero_page(pages[i]) || page_maybe_dma_pinned(pages[i]));
+			/*
+			 * A pinned anonymous page is exclusive to its mm, whatever
+			 * fork, munmap or the fast path's races did: fork copies it
+			 * instead of sharing it, and a R/O pin unshared it first.
+			 */
+			CHECK(is_zero_page(pages[i]) || !folio_test_anon(page_folio(pages[i])) ||
+			      PageAnonExclusive(pages[i]));
 			if (flags & FOLL_WRITE)
 				__atomic_store_n((unsigned char *)page_address(pages[i]) + 7,
 						 (unsigned char)it, __ATOMIC_RELAXED);

@@ -22,13 +22,6 @@
 struct blkfs_inode {
 	struct inode vfs_inode;
 	pthread_mutex_t i_data_sem;	/* the block map */
-	/*
-	 * ext4's i_mmap_sem (mapping->invalidate_lock since 5.15): DAX faults
-	 * take it shared, truncate and hole punch exclusive, so no fault maps
-	 * a block between the layout break and the block going free.
-	 * Model: only the DAX paths take it.
-	 */
-	pthread_rwlock_t i_mmap_sem;
 	uint32_t *i_map;		/* disk block of each file block */
 	size_t i_map_len;
 	long i_reserved;		/* delayed-allocation reservations */

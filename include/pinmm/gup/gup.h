@@ -140,8 +140,9 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 	/*
 	 * The zero page is shared by everyone and never freed or moved: mainline
 	 * (6.5+) hands it out without touching any count, and unpin ignores it.
+	 * Kernels before FOLL_PIN took a real reference on it.
 	 */
-	if (is_zero_folio(folio))
+	if (is_zero_folio(folio) && !READ_ONCE(pin_config.tracker)->untracked)
 		return 0;
 
 	return pin_tracker_try_pin(folio, refs, flags);
@@ -151,7 +152,7 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 static inline void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 {
 	if (flags & FOLL_PIN) {
-		if (is_zero_folio(folio))
+		if (is_zero_folio(folio) && !READ_ONCE(pin_config.tracker)->untracked)
 			return;
 		pin_tracker_unpin(folio, refs);
 		return;

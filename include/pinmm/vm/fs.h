@@ -61,6 +61,13 @@ struct address_space {
 	atomic_long nrpages;
 	pthread_rwlock_t i_mmap_rwsem;
 	struct cds_list_head i_mmap;		/* VMAs mapping this file, via vma->shared */
+	/*
+	 * Held shared by page faults that read a page in or allocate blocks
+	 * (filemap_fault, page_mkwrite, the DAX fault), exclusive by truncate and
+	 * hole punch: no fault brings back a block between the page cache being
+	 * emptied and the block going free (ext4's i_mmap_sem; 5.15+).
+	 */
+	pthread_rwlock_t invalidate_lock;
 	const struct address_space_operations *a_ops;
 	unsigned long flags;			/* AS_* bits */
 	pthread_mutex_t private_lock;		/* guards folio->private (buffers) */
@@ -78,6 +85,23 @@ static inline bool shmem_mapping(const struct address_space *m)
 static inline bool dax_mapping(const struct address_space *m)
 {
 	return m && mapping_test_flag(m, AS_DAX);
+}
+
+static inline void filemap_invalidate_lock(struct address_space *m)
+{
+	pthread_rwlock_wrlock(&m->invalidate_lock);
+}
+static inline void filemap_invalidate_unlock(struct address_space *m)
+{
+	pthread_rwlock_unlock(&m->invalidate_lock);
+}
+static inline void filemap_invalidate_lock_shared(struct address_space *m)
+{
+	pthread_rwlock_rdlock(&m->invalidate_lock);
+}
+static inline void filemap_invalidate_unlock_shared(struct address_space *m)
+{
+	pthread_rwlock_unlock(&m->invalidate_lock);
 }
 
 /* Initialise the vm-owned parts (locks, i_mmap); fs/ sets host, a_ops, i_pages. */

@@ -40,7 +40,7 @@
 #define VM_ACCESS_FLAGS	(VM_READ | VM_WRITE | VM_EXEC)
 
 /* mm->flags bits */
-#define MMF_HAS_PINNED	28	/* FOLL_PIN was used on this mm: fork must check pins */
+#define MMF_HAS_PINNED	27	/* FOLL_PIN was used on this mm: fork must check pins */
 
 /* Per-mm RSS counters (get_mm_counter). */
 enum {

@@ -55,6 +55,13 @@ struct rmap_walk_control {
 			 unsigned long address, void *arg);
 	bool (*done)(struct folio *folio);		/* stop early when true */
 	bool (*invalid_vma)(struct vm_area_struct *vma, void *arg);
+	/*
+	 * The caller holds a reference on the folio's anon_vma (migration, which
+	 * walks a folio its migration entries left unmapped): use ->mapping as
+	 * it is. Otherwise an unmapped anon folio's anon_vma may be gone, and
+	 * the walk finds nothing, as mainline's folio_lock_anon_vma_read().
+	 */
+	bool anon_vma_held;
 };
 /*
  * Walk the rmap of @folio, holding the anon_vma or i_mmap lock for reading.
