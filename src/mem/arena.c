@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <pinmm/mem/memory.h>
+#include "internal.h"
 
 pg_data_t contig_page_data;
 struct page *mem_map;
@@ -13,8 +14,6 @@ struct page *zero_page;
 static bool mem_up;
 static size_t mem_map_bytes, ram_map_bytes;
 
-void buddy_init_zone(struct zone *zone);
-void buddy_free_range(unsigned long start_pfn, unsigned long end_pfn);
 
 bool mem_initialized(void)
 {
@@ -131,6 +130,8 @@ void mem_exit(void)
 	for (int i = 0; i < MAX_NR_ZONES; i++)
 		pthread_mutex_destroy(&pgdat->node_zones[i].lock);
 	munmap(mem_map, mem_map_bytes);
+	/* The next machine may be mapped here: leave no poisoned shadow behind. */
+	unpoison_range(pgdat->ram, ram_map_bytes);
 	munmap(pgdat->ram, ram_map_bytes);
 	memset(pgdat, 0, sizeof(*pgdat));
 	mem_map = NULL;

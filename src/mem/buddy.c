@@ -7,11 +7,11 @@
 #include <string.h>
 #include <pinmm/mem/memory.h>
 
+#include "internal.h"
+
 void (*zone_device_page_free_hook)(struct folio *folio);
 void (*zone_device_page_idle_hook)(struct folio *folio);
 
-void buddy_init_zone(struct zone *zone);
-void buddy_free_range(unsigned long start_pfn, unsigned long end_pfn);
 
 void buddy_init_zone(struct zone *zone)
 {
@@ -173,6 +173,7 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
 {
 	unsigned long zone_bits = page->flags & (ZONES_MASK << ZONES_PGSHIFT);
 
+	unpoison_block(page, order);
 	for (unsigned long i = 0; i < (1UL << order); i++) {
 		struct page *p = page + i;
 
@@ -268,6 +269,7 @@ void free_frozen_pages(struct page *page, unsigned int order)
 	}
 	if (!free_pages_prepare(page, order))
 		return;
+	poison_free_block(page, order);
 	pthread_mutex_lock(&zone->lock);
 	__free_one_page(zone, page, order);
 	pthread_mutex_unlock(&zone->lock);

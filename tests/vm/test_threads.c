@@ -110,39 +110,51 @@ static void *fork_thread(void *arg)
 }
 
 /* GUP-fast-like: walk without mmap_lock, under RCU, touching every entry. */
+static void walk_range(unsigned long start, unsigned long end, unsigned long step)
+{
+	for (unsigned long a = start; a < end; a += step) {
+		pmd_t *pmd = mm_find_pmd(proc->mm, a);
+		pmd_t pmdv;
+		pte_t *ptep, pte;
+
+		if (!pmd)
+			continue;
+		pmdv = pmdp_get_lockless(pmd);
+		if (pmd_none(pmdv) || pmd_leaf(pmdv))
+			continue;
+		ptep = pte_offset_map(pmd, a);
+		if (!ptep)
+			continue;
+		pte = ptep_get(ptep);	/* once: it may change under us */
+		if (pte_present(pte) && !pte_special(pte)) {
+			/* The page itself, not page_folio(): a freed page is being re-prepped. */
+			struct folio *folio = (struct folio *)pfn_to_page(pte_pfn(pte));
+
+			/* Grab, re-check, drop: the speculative reference dance. */
+			if (folio_try_get(folio)) {
+				if (!pte_same(pte, ptep_get(ptep)))
+					atomic_fetch_add(&stale, 1);
+				folio_put(folio);
+			}
+		}
+		pte_unmap(ptep);
+		atomic_fetch_add(&walked, 1);
+	}
+}
+
 static void *walker_thread(void *arg)
 {
 	(void)arg;
 	while (!atomic_load(&stop)) {
 		mm_rcu_read_lock();
-		for (unsigned long a = base; a < base + REGION_PAGES * PAGE_SIZE; a += PAGE_SIZE) {
-			pmd_t *pmd = mm_find_pmd(proc->mm, a);
-			pmd_t pmdv;
-			pte_t *ptep, pte;
-
-			if (!pmd)
-				continue;
-			pmdv = pmdp_get_lockless(pmd);
-			if (pmd_none(pmdv) || pmd_leaf(pmdv))
-				continue;
-			ptep = pte_offset_map(pmd, a);
-			if (!ptep)
-				continue;
-			pte = ptep_get(ptep);	/* once: it may change under us */
-			if (pte_present(pte) && !pte_special(pte)) {
-				/* The page itself, not page_folio(): a freed page is being re-prepped. */
-				struct folio *folio = (struct folio *)pfn_to_page(pte_pfn(pte));
-
-				/* Grab, re-check, drop: the speculative reference dance. */
-				if (folio_try_get(folio)) {
-					if (!pte_same(pte, ptep_get(ptep)))
-						atomic_fetch_add(&stale, 1);
-					folio_put(folio);
-				}
-			}
-			pte_unmap(ptep);
-			atomic_fetch_add(&walked, 1);
-		}
+		walk_range(base, base + REGION_PAGES * PAGE_SIZE, PAGE_SIZE);
+		/*
+		 * The THP region is munmapped whole by the remapper, which frees
+		 * its page tables: this is where a table freed without waiting for
+		 * the grace period would be read after free (ASan poisons freed
+		 * pages).
+		 */
+		walk_range(thp_base, thp_base + PMD_SIZE, 16 * PAGE_SIZE);
 		mm_rcu_read_unlock();
 	}
 	return NULL;
@@ -158,7 +170,13 @@ static void everything_at_once(void **state)
 	a = vt_mmap_anon(proc, REGION_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_true(a > 0);
 	base = (unsigned long)a;
-	a = vt_mmap_anon(proc, PMD_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	/*
+	 * Alone in its own 1 GiB of address space, so that munmapping it frees
+	 * its page tables (a table shared with another VMA is kept).
+	 */
+	a = vm_mmap(proc->mm, ALIGN_UP(base + (1UL << 30), 1UL << 30), PMD_SIZE,
+		    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, NULL, 0);
+	assert_true(a > 0 && IS_ALIGNED((unsigned long)a, PMD_SIZE));
 	assert_int_equal(do_madvise(proc->mm, (unsigned long)a, PMD_SIZE, MADV_HUGEPAGE), 0);
 	thp_base = (unsigned long)a;
 	atomic_store(&failures, 0);
