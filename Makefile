@@ -49,9 +49,12 @@ PINMM      := $(BUILD)/pinmm
 TEST_SRCS  := $(wildcard tests/*/test_*.c)
 TEST_BINS  := $(patsubst %.c,$(BUILD)/%,$(TEST_SRCS))
 TEST_COMMON:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/common/*.c))
-DEPS_STAMP := build/.deps-ok
+# One stamp per compiler and sanitizer: each may need packages of its own.
+DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all run check test-bins deps clean bench fuzz layers help
+# Keep intermediate objects: no rebuilds, and no "rm" after the test summary.
+.SECONDARY:
 
 all: $(PINMM) $(LIB)
 

@@ -6,6 +6,7 @@
 set -u
 pass=0
 fail=0
+skip=0
 failed_bins=""
 tap=$(mktemp)
 run_one() {
@@ -14,7 +15,8 @@ run_one() {
 	"$@" >"$tap" 2>&1
 	rc=$?
 	cat "$tap"
-	p=$(grep -c '^ok ' "$tap")
+	p=$(grep '^ok ' "$tap" | grep -vc '# SKIP')
+	s=$(grep '^ok ' "$tap" | grep -c '# SKIP')
 	f=$(grep -c '^not ok ' "$tap")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
@@ -22,6 +24,7 @@ run_one() {
 	fi
 	pass=$((pass + p))
 	fail=$((fail + f))
+	skip=$((skip + s))
 	[ "$f" -ne 0 ] && failed_bins="$failed_bins $name"
 }
 tsan_run=""
@@ -45,5 +48,5 @@ if [ -x "$BUILD/pinmm" ] && [ -d scenarios ] && ls scenarios/*.pin >/dev/null 2>
 fi
 rm -f "$tap"
 [ -n "$failed_bins" ] && echo "# failed:$failed_bins"
-echo "$pass passed, $fail failed"
+echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

@@ -267,6 +267,13 @@ int bench_main(int argc, char **argv)
 		return 1;
 	}
 
+	/* 2 MiB folios need whole PMDs: a smaller or odd size would pin 4 KiB pages. */
+	if ((run.opts.thp == 1 || (run.opts.thp == -1 && !run.opts.modes)) &&
+	    run.opts.size % (2 * MIB)) {
+		fprintf(stderr, "pinmm bench: 2 MiB folios need -m to be a multiple of 2 (MiB), not %lu\n",
+			run.opts.size / MIB);
+		return 2;
+	}
 	if (run.opts.thp == 1) {
 		orders[nr_orders++] = 9;
 	} else {

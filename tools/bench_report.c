@@ -95,9 +95,21 @@ void bench_print_summary_line(const struct bench_run *run, const struct bench_re
 	if (r->foll_pin_acquired >= 0) {
 		printf("; nr_foll_pin_acquired +%ld released +%ld (expected %ld)",
 		       r->foll_pin_acquired, r->foll_pin_released, r->expect_pins);
-		if (r->foll_pin_acquired != r->expect_pins || r->foll_pin_released != r->expect_pins)
-			printf(r->kind == BK_HOST ? " (the host folds per-CPU vmstat deltas lazily)" :
-			       " MISMATCH");
+		if (r->foll_pin_acquired != r->expect_pins || r->foll_pin_released != r->expect_pins) {
+			/*
+			 * The host folds per-CPU vmstat deltas into the global
+			 * counter lazily, so a few pages either way are expected;
+			 * well short of the page count, the pins are not proven.
+			 */
+			bool close = r->foll_pin_acquired >= r->expect_pins * 9 / 10 &&
+				     r->foll_pin_released >= r->expect_pins * 9 / 10;
+
+			if (r->kind != BK_HOST)
+				printf(" MISMATCH");
+			else
+				printf(close ? " (the host folds per-CPU vmstat deltas lazily)"
+					     : " NOT PROVEN (delta well below the page count)");
+		}
 	}
 	printf("\n");
 	if (r->note[0])

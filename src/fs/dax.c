@@ -374,15 +374,18 @@ int dax_break_layout(struct inode *inode, loff_t start, loff_t end)
 	dax_dev = inode_dax_dev(inode);
 	for (;;) {
 		filemap_invalidate_lock(inode->i_mapping);
+		/*
+		 * Kernels before 4.18 (the allow policy) had no such check: the
+		 * blocks went back to the allocator whoever still held the pages.
+		 */
+		if (READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW) {
+			mm_trace("dax_break_layout", "ino=%lu policy=allow (before 4.18): no busy-page check",
+				 inode->i_ino);
+			break;
+		}
 		page = dax_layout_busy_page_range(inode->i_mapping, start, end);
 		if (!page)
 			break;
-		if (READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW) {
-			/* Before 4.18 nothing looked: the block goes back while a device holds it. */
-			mm_trace("dax_break_layout", "ino=%lu pfn=%#lx refcount=%d busy, policy=allow: freed anyway",
-				 inode->i_ino, page_to_pfn(page), page_ref_count(page));
-			break;
-		}
 		mm_trace("dax_break_layout", "ino=%lu pfn=%#lx refcount=%d busy: waiting for it to go idle",
 			 inode->i_ino, page_to_pfn(page), page_ref_count(page));
 		/* ext4_wait_dax_page(): sleep without the lock, then look again. */

@@ -67,8 +67,12 @@ void folio_wake_bit(struct folio *folio, int bit)
 	struct wait_queue_head *q = folio_waitqueue(folio);
 
 	(void)bit;
-	if (atomic_load(&q->sleepers) == 0)
+	if (atomic_load(&q->sleepers) == 0) {
+		/* No one left asleep on this queue: the hint may go (folio_wake_bit()). */
+		if (test_bit(PG_waiters, &folio->flags))
+			clear_bit(PG_waiters, &folio->flags);
 		return;
+	}
 	pthread_mutex_lock(&q->lock);
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);

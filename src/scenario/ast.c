@@ -52,6 +52,7 @@ const char *const scn_cmd_names[SCN_NR_CMDS] = {
 	[SCN_RECLAIM] = "reclaim",
 	[SCN_MIGRATE] = "migrate",
 	[SCN_DROP_CACHES] = "drop-caches",
+	[SCN_DEBUG_PINS] = "debug-pins",
 	[SCN_LEASE] = "lease",
 	[SCN_UNLEASE] = "unlease",
 	[SCN_EXPECT_EVENT] = "expect event",

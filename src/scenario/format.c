@@ -238,6 +238,7 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		break;
 	case SCN_RECLAIM:
 	case SCN_DROP_CACHES:
+	case SCN_DEBUG_PINS:
 	case SCN_NR_CMDS:
 		break;
 	}

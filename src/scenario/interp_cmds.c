@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/gup/gup.h>
+#include <pinmm/pin/debug.h>
 #include <pinmm/devmap/pmem.h>
 #include <pinmm/fs/fs.h>
 #include <pinmm/fs/vmscan.h>
@@ -319,7 +320,11 @@ static void do_unpin(struct interp *in, const struct scn_cmd *c)
 			put_page(h->pages[i]);
 		}
 	} else {
-		unpin_user_pages_dirty_lock(h->pages, h->nr, c->unpin.dirty);
+		/* What drivers call: the _dirty_lock variant only to dirty. */
+		if (c->unpin.dirty)
+			unpin_user_pages_dirty_lock(h->pages, h->nr, true);
+		else
+			unpin_user_pages(h->pages, h->nr);
 	}
 	h->live = false;
 }
@@ -653,6 +658,10 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 			.kind = c->expect_event.kind, .text = c->expect_event.text,
 			.line = c->line,
 		};
+		break;
+	case SCN_DEBUG_PINS:
+		/* The debugging aid of the 2019 threads; off unless a scenario asks. */
+		interp_result(in, pin_debug_set(true), "debug-pins");
 		break;
 	case SCN_NR_CMDS:
 		break;

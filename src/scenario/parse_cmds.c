@@ -80,6 +80,11 @@ static int proc_map(struct scn_parser *P, int *proc, int *map)
 	return 0;
 }
 
+#define SCN_PAGE_BYTES		4096ULL
+#define SCN_PMD_BYTES		(2ULL << 20)
+#define SCN_MEMORY_MAX		(16ULL << 30)
+#define SCN_PIN_ENTRIES_MAX	(1ULL << 23)
+
 static int p_memory(struct scn_parser *P, struct scn_cmd *c)
 {
 	const char *w;
@@ -95,11 +100,19 @@ static int p_memory(struct scn_parser *P, struct scn_cmd *c)
 		return scn_perr(P, "bad size '%s'", w);
 	if (!c->memory.size)
 		return scn_perr(P, "memory size must not be 0");
+	/* What mem_init() accepts, said here with a line number. */
+	if (c->memory.size % SCN_PMD_BYTES)
+		return scn_perr(P, "memory size '%s' must be a multiple of 2M (a pageblock)", w);
+	if (c->memory.size > SCN_MEMORY_MAX)
+		return scn_perr(P, "memory size '%s' is more than 16G", w);
 	TRY(opt_size(P, "movable", &c->memory.movable));
 	TRY(opt_size(P, "cma", &c->memory.cma));
+	if (c->memory.movable % SCN_PMD_BYTES || c->memory.cma % SCN_PMD_BYTES)
+		return scn_perr(P, "movable= and cma= must be multiples of 2M (pageblocks)");
 	if ((c->memory.movable || c->memory.cma) &&
 	    (c->memory.movable >= c->memory.size ||
-	     c->memory.cma >= c->memory.size - c->memory.movable))
+	     c->memory.cma >= c->memory.size - c->memory.movable ||
+	     c->memory.size - c->memory.movable - c->memory.cma < SCN_PMD_BYTES))
 		return scn_perr(P, "movable= plus cma= must leave part of memory %s as ZONE_NORMAL", w);
 	return 0;
 }
@@ -241,6 +254,10 @@ static int p_pin(struct scn_parser *P, struct scn_cmd *c)
 	if (!ret && (scn_parse_count(w, &c->pin.times) || !c->pin.times ||
 		     c->pin.times > (1ULL << 32)))
 		return scn_perr(P, "bad count '%s' (1 to 4294967296)", w);
+	/* The handle keeps every page it pinned: bound what one command may take. */
+	if (c->pin.times * ((c->pin.len + SCN_PAGE_BYTES - 1) / SCN_PAGE_BYTES + 1) > SCN_PIN_ENTRIES_MAX)
+		return scn_perr(P, "times= x pages must stay under %llu pins in one handle",
+				(unsigned long long)SCN_PIN_ENTRIES_MAX);
 	TRY(scn_arg_kv(P, "as", true, &h));
 	return scn_declare(P, SCN_NS_HANDLE, h, (int)(c - P->s->cmds), &c->pin.handle);
 }
@@ -536,6 +553,7 @@ static const struct {
 	[SCN_LEASE] = { p_lease, true },
 	[SCN_UNLEASE] = { p_lease, true },
 	[SCN_EXPECT_EVENT] = { p_expect_event, false },
+	[SCN_DEBUG_PINS] = { p_none, false },
 };
 
 /* Tokens [0, @first) named the command; P->cmd is its name. */

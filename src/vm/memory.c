@@ -554,8 +554,8 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old)
 	if (copied) {
 		lru_add_new(new);
 		mm_trace("cow", "mm=%s addr=%#lx %s pfn=%#lx -> pfn=%#lx%s", mm->owner, vmf->address,
-			 old ? "copy" : "zero", old ? page_to_pfn(vmf->page) : 0UL, folio_pfn(new),
-			 unshare ? " (unshare)" : "");
+			 old ? "copy" : "zero page", old ? page_to_pfn(vmf->page) : page_to_pfn(zero_page),
+			 folio_pfn(new), unshare ? " (unshare)" : "");
 		if (old)
 			folio_put(old);		/* the old PTE's reference */
 	} else {

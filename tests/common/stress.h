@@ -9,6 +9,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static atomic_long thread_errors;
 
@@ -19,6 +20,15 @@ static atomic_long thread_errors;
 			atomic_fetch_add(&thread_errors, 1);		\
 		}							\
 	} while (0)
+
+/*
+ * A deadlock or livelock must fail the test, not hang CI: SIGALRM's default
+ * action ends the process, which the runner reports as a failed binary.
+ */
+static inline void stress_watchdog(unsigned int seconds)
+{
+	alarm(seconds);
+}
 
 static inline unsigned int rnd(unsigned int *seed, unsigned int n)
 {

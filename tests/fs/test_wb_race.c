@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 #include <pinmm/vm/mm.h>
 #include "fs_test.h"
 
@@ -68,6 +69,7 @@ static void test_writeback_races_cpu_stores(void **state)
 	long addr;
 
 	/* The device checks each write's guard tag as it arrives: a torn write shows at once. */
+	alarm(300);	/* a deadlock fails the test instead of hanging CI */
 	fx->bdev->verify = true;
 	r.f = fx_open(fx, "a");
 	r.p = process_create("p");

@@ -21,20 +21,25 @@ static int teardown(void **state)
 static void random_mixed_orders_return_to_start(void **state)
 {
 	enum { SLOTS = 512, ROUNDS = 100000 };
-	struct { struct page *p; unsigned int order; } slot[SLOTS] = { { 0 } };
+	struct { struct page *p; unsigned int order; bool folio; } slot[SLOTS] = { { 0 } };
 	unsigned long free0 = nr_free_pages();
-	unsigned long blocks0[NR_PAGE_ORDERS];
+	unsigned long blocks0[NR_PAGE_ORDERS], mblocks0[NR_PAGE_ORDERS];
 	unsigned int seed = 12345;
 	long allocated = 0;
 
 	(void)state;
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
 		blocks0[o] = zone_nr_free_blocks(ZONE_NORMAL, o);
+		mblocks0[o] = zone_nr_free_blocks(ZONE_MOVABLE, o);
+	}
 	for (int r = 0; r < ROUNDS; r++) {
 		int i = rand_r(&seed) % SLOTS;
 
 		if (slot[i].p) {
-			__free_pages(slot[i].p, slot[i].order);
+			if (slot[i].folio)
+				folio_put(page_folio(slot[i].p));
+			else
+				__free_pages(slot[i].p, slot[i].order);
 			allocated -= 1L << slot[i].order;
 			slot[i].p = NULL;
 		} else {
@@ -43,7 +48,17 @@ static void random_mixed_orders_return_to_start(void **state)
 								     : rand_r(&seed) % 3;
 			gfp_t gfp = (rand_r(&seed) & 1) ? GFP_HIGHUSER_MOVABLE : GFP_KERNEL;
 
-			slot[i].p = alloc_pages(gfp, order);
+			/* half of them as (compound) folios: head, tails, first-tail fields */
+			slot[i].folio = rand_r(&seed) & 1;
+			if (slot[i].folio) {
+				struct folio *f = folio_alloc(gfp, order);
+
+				slot[i].p = f ? &f->page : NULL;
+				if (f)
+					assert_int_equal(folio_order(f), order);
+			} else {
+				slot[i].p = alloc_pages(gfp, order);
+			}
 			slot[i].order = order;
 			if (slot[i].p) {
 				allocated += 1L << order;
@@ -60,14 +75,21 @@ static void random_mixed_orders_return_to_start(void **state)
 			assert_int_equal(nr_free_pages() + (unsigned long)allocated, free0);
 		}
 	}
-	for (int i = 0; i < SLOTS; i++)
-		if (slot[i].p)
+	for (int i = 0; i < SLOTS; i++) {
+		if (!slot[i].p)
+			continue;
+		if (slot[i].folio)
+			folio_put(page_folio(slot[i].p));
+		else
 			__free_pages(slot[i].p, slot[i].order);
+	}
 	assert_int_equal(buddy_check_integrity(), 0);
 	assert_int_equal(nr_free_pages(), free0);
 	/* everything merged back into the same blocks */
-	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++)
+	for (unsigned int o = 0; o < NR_PAGE_ORDERS; o++) {
 		assert_int_equal(zone_nr_free_blocks(ZONE_NORMAL, o), blocks0[o]);
+		assert_int_equal(zone_nr_free_blocks(ZONE_MOVABLE, o), mblocks0[o]);
+	}
 	assert_int_equal(mm_event_count(), 0);
 }
 

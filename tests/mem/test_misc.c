@@ -79,6 +79,41 @@ static void vmstat_sums_across_threads(void **state)
 	assert_int_equal(vmstat_lookup("nr_bogus", &item), -EINVAL);
 }
 
+static void *vmstat_adder(void *arg)
+{
+	for (int i = 0; i < 1000; i++)
+		mod_node_page_state(NR_FOLL_PIN_ACQUIRED, (long)(uintptr_t)arg);
+	return NULL;
+}
+
+/*
+ * Per-thread shards: counts survive their thread's exit, shards are handed
+ * on to new threads, and more live threads than shards share the last one.
+ */
+static void vmstat_per_thread_shards(void **state)
+{
+	enum { MANY = VMSTAT_SHARDS + 16 };
+	pthread_t t[MANY];
+	long want = 0;
+
+	(void)state;
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 8; i++)
+			pthread_create(&t[i], NULL, vmstat_adder, (void *)(uintptr_t)(i + 1));
+		for (int i = 0; i < 8; i++)
+			pthread_join(t[i], NULL);
+		want += 1000L * (8 * 9 / 2);
+		assert_int_equal(node_page_state(NR_FOLL_PIN_ACQUIRED), want);
+	}
+	/* more threads alive at once than there are shards */
+	for (int i = 0; i < MANY; i++)
+		pthread_create(&t[i], NULL, vmstat_adder, (void *)(uintptr_t)1);
+	for (int i = 0; i < MANY; i++)
+		pthread_join(t[i], NULL);
+	want += 1000L * MANY;
+	assert_int_equal(node_page_state(NR_FOLL_PIN_ACQUIRED), want);
+}
+
 static void page_copies_at_any_alignment(void **state)
 {
 	struct page *p = alloc_pages(GFP_KERNEL | __GFP_ZERO, 1);
@@ -137,6 +172,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(warn_once_fires_once_per_boot, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(dump_page_shows_kernel_fields, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(vmstat_sums_across_threads, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(vmstat_per_thread_shards, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(page_copies_at_any_alignment, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(rcu_callbacks_run_after_barrier, boot_default_machine, halt_machine),
 	};

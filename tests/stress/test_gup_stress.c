@@ -134,6 +134,8 @@ static void test_pin_unpin_vs_munmap_fork_write(void **state)
 	unsigned long free_before;
 	long addr;
 
+	stress_watchdog(300);
+
 	assert_int_equal(mem_init(&cfg), 0);
 	assert_int_equal(pin_preset_apply(pin_preset_find("mainline")), 0);
 	free_before = nr_free_pages();

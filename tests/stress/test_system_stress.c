@@ -138,6 +138,8 @@ static void everything_at_once_under_bounce_writeback(void **state)
 	struct file *f;
 	int err;
 
+	stress_watchdog(300);
+
 	(void)state;
 	assert_int_equal(mem_init(&cfg), 0);
 	assert_int_equal(pin_preset_apply(pin_preset_find("mainline")), 0);

@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <sched.h>
+#include <unistd.h>
 #include "vm_test.h"
 
 #define REGION_PAGES	64
@@ -166,6 +167,7 @@ static void everything_at_once(void **state)
 	long a;
 
 	(void)state;
+	alarm(300);	/* a deadlock fails the test instead of hanging CI */
 	proc = process_create("p");
 	a = vt_mmap_anon(proc, REGION_PAGES * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
 	assert_true(a > 0);

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Reference counts. folio_try_get() and folio_ref_try_add() refuse a freed folio
- * (count 0) and refuse to go past INT_MAX, as the kernel has since the 2019
- * refcount-overflow fixes (CVE-2019-11487): a pin or get that would wrap fails.
+ * (count 0) and a count that would pass INT_MAX.
+ *
+ * Model: stricter than mainline. Since the 2019 refcount-overflow fixes
+ * (CVE-2019-11487) the kernel refuses a get or pin when the count is already
+ * negative (with a WARN), so one increment may still wrap it; pinmm refuses
+ * the increment that would wrap, which is what the GUP issue asks for and
+ * what a fix would do. A wrapped count never exists here.
  */
 #ifndef PINMM_MEM_PAGE_REF_H
 #define PINMM_MEM_PAGE_REF_H

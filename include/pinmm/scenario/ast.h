@@ -33,6 +33,7 @@
  *   madvise PROC MAP dontneed      migrate PROC MAP      reclaim
  *   truncate FILE size=SIZE      punch FILE offset=SIZE len=SIZE
  *   drop-caches      lease FILE      unlease FILE
+ *   debug-pins       (the pin debug mode: put_page() of a pinned page, double unpin)
  *   expect event BUG|WARN|CSUM "TEXT"
  *
  * What the interpreter is to make of the less obvious parts:
@@ -130,6 +131,7 @@ enum scn_cmd_kind {
 	SCN_LEASE,
 	SCN_UNLEASE,
 	SCN_EXPECT_EVENT,
+	SCN_DEBUG_PINS,
 	SCN_NR_CMDS,
 };
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
