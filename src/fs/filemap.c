@@ -313,7 +313,7 @@ size_t filemap_get_folios(struct address_space *mapping, pgoff_t start, pgoff_t 
 			  unsigned int flags, struct folio ***out)
 {
 	struct cds_lfht_iter iter;
-	struct pc_entry *e;
+	struct cds_lfht_node *node;
 	struct folio **arr = NULL;
 	size_t n = 0, cap = 0;
 
@@ -321,7 +321,14 @@ size_t filemap_get_folios(struct address_space *mapping, pgoff_t start, pgoff_t 
 	if (!mapping || !mapping->i_pages)
 		return 0;
 	mm_rcu_read_lock();
-	cds_lfht_for_each_entry(mapping->i_pages, &iter, e, node) {
+	/*
+	 * Not cds_lfht_for_each_entry(): it computes container_of() of the NULL
+	 * that ends the walk, pointer arithmetic on NULL (clang's UBSan says so).
+	 */
+	for (cds_lfht_first(mapping->i_pages, &iter);
+	     (node = cds_lfht_iter_get_node(&iter)) != NULL;
+	     cds_lfht_next(mapping->i_pages, &iter)) {
+		struct pc_entry *e = caa_container_of(node, struct pc_entry, node);
 		pgoff_t index = pc_index(e);
 		struct folio *folio = READ_ONCE(e->folio);
 
