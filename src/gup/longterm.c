@@ -11,7 +11,11 @@
 #include <pinmm/gup/unshare.h>
 #include "internal.h"
 
-/* Give up after this many rounds of migrate-and-repin; a racing fault could refill MOVABLE. */
+/*
+ * Model: mainline retries migrate-and-repin for as long as migration says
+ * -EAGAIN; pinmm gives up after this many rounds (with a WARN and -ENOMEM) so
+ * that a test racing faults against it cannot spin for ever.
+ */
 #define GUP_LONGTERM_MAX_ROUNDS		16
 #define GUP_MIGRATE_RETRIES		10
 
