@@ -89,7 +89,7 @@ SCENARIO_FILES := $(sort $(wildcard scenarios/*.pin))
 $(BUILD)/gen/scenarios.c: mk/embed-scenarios.sh $(SCENARIO_FILES)
 	@mkdir -p $(dir $@)
 	sh mk/embed-scenarios.sh $@ $(SCENARIO_FILES)
-$(BUILD)/gen/scenarios.o: $(BUILD)/gen/scenarios.c $(BUILD)/.cflags
+$(BUILD)/gen/scenarios.o: $(BUILD)/gen/scenarios.c $(BUILD)/.cflags | $(DEPS_STAMP)
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(PINMM): $(TOOL_OBJS) $(BUILD)/gen/scenarios.o $(LIB)
