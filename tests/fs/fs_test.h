@@ -22,6 +22,28 @@
 
 #define FX_DISK_SIZE	(16UL << 20)
 
+/*
+ * A tracker that says "pinned" for exactly one pfn, for tests of what fs does
+ * with a folio a device may be using. Tests that use it include fs_test.h once.
+ */
+static unsigned long pinned_pfn;
+
+static inline bool fake_maybe_dma_pinned(struct folio *folio)
+{
+	return folio_pfn(folio) == READ_ONCE(pinned_pfn);
+}
+
+static inline long fake_pincount(struct folio *folio)
+{
+	return fake_maybe_dma_pinned(folio) ? 1 : 0;
+}
+
+static const struct pin_tracker fake_tracker = {
+	.name = "fake",
+	.maybe_dma_pinned = fake_maybe_dma_pinned,
+	.pincount = fake_pincount,
+};
+
 struct fs_fixture {
 	unsigned long free0;
 	struct block_device *bdev;

@@ -71,24 +71,6 @@ static void test_reclaim_releases_buffers_of_held_folio(void **state)
 	fput(f);
 }
 
-static unsigned long pinned_pfn;
-
-static bool fake_maybe_dma_pinned(struct folio *folio)
-{
-	return folio_pfn(folio) == READ_ONCE(pinned_pfn);
-}
-
-static long fake_pincount(struct folio *folio)
-{
-	return fake_maybe_dma_pinned(folio) ? 1 : 0;
-}
-
-static const struct pin_tracker fake_tracker = {
-	.name = "fake",
-	.maybe_dma_pinned = fake_maybe_dma_pinned,
-	.pincount = fake_pincount,
-};
-
 static void test_reclaim_leaves_pinned_folio_alone(void **state)
 {
 	struct fs_fixture *fx = *state;

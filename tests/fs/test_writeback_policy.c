@@ -6,24 +6,6 @@
 #include <pinmm/vm/mm.h>
 #include "fs_test.h"
 
-static unsigned long pinned_pfn;
-
-static bool fake_maybe_dma_pinned(struct folio *folio)
-{
-	return folio_pfn(folio) == READ_ONCE(pinned_pfn);
-}
-
-static long fake_pincount(struct folio *folio)
-{
-	return fake_maybe_dma_pinned(folio) ? 1 : 0;
-}
-
-static const struct pin_tracker fake_tracker = {
-	.name = "fake",
-	.maybe_dma_pinned = fake_maybe_dma_pinned,
-	.pincount = fake_pincount,
-};
-
 /* Two dirty pages; page 0's folio is "pinned". Returns that folio, referenced. */
 static struct folio *prepare(struct fs_fixture *fx, struct file *f, enum writeback_policy p)
 {

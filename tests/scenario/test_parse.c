@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "../common/cmocka_tap.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,18 +14,6 @@
 #include <pinmm/scenario/format.h>
 #include <pinmm/scenario/parse.h>
 
-static int setup(void **state)
-{
-	struct mem_config cfg = { 0 };
-
-	return mem_init(&cfg) ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	mem_exit();
-	return 0;
-}
 
 static struct scenario *parse_ok(const char *text)
 {
@@ -479,16 +468,16 @@ static void test_format_long_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_header, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_machine_and_storage, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mmap_and_access, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pin_unpin_dma, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_checks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vm_and_fs_ops, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_namespaces, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_format_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_format_long_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_header, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_machine_and_storage, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_mmap_and_access, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_pin_unpin_dma, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_checks, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_vm_and_fs_ops, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_namespaces, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_sizes, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_format_roundtrip, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_format_long_lines, boot_default_machine, halt_machine),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

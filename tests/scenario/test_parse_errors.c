@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "../common/cmocka_tap.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,18 +16,6 @@
 #include <pinmm/mem/memory.h>
 #include <pinmm/scenario/parse.h>
 
-static int setup(void **state)
-{
-	struct mem_config cfg = { 0 };
-
-	return mem_init(&cfg) ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	mem_exit();
-	return 0;
-}
 
 #define HDR "scenario \"t\"\n"
 #define BASE HDR "disk d0 size=16M\nfile f on d0 size=64K\nprocess p\n" \
@@ -232,10 +221,10 @@ static void test_check_presets_and_vmstat(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_error_messages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_small_error_buffer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_check_presets_and_vmstat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_error_messages, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_small_error_buffer, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_file_errors, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_check_presets_and_vmstat, boot_default_machine, halt_machine),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "../common/cmocka_tap.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,18 +13,6 @@
 #include <pinmm/mem/memory.h>
 #include <pinmm/scenario/report.h>
 
-static int setup(void **state)
-{
-	struct mem_config cfg = { 0 };
-
-	return mem_init(&cfg) ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	mem_exit();
-	return 0;
-}
 
 static void ran(struct scn_matrix *m, size_t s, size_t p, enum scn_cell got, enum scn_cell want,
 		unsigned int line, const char *reason)
@@ -217,11 +206,11 @@ static void test_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_text, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_text_error_and_all_pass, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_json, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_text, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_text_error_and_all_pass, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_tap, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_json, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_empty, boot_default_machine, halt_machine),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

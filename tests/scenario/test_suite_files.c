@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "../common/cmocka_tap.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +21,6 @@
 #include <pinmm/scenario/parse.h>
 #include <pinmm/scenario/suite.h>
 
-static int setup(void **state)
-{
-	struct mem_config cfg = { 0 };
-
-	return mem_init(&cfg) ? -1 : 0;
-}
-
-static int teardown(void **state)
-{
-	mem_exit();
-	return 0;
-}
 
 static size_t preset_names(const char **v, size_t max)
 {
@@ -214,11 +203,11 @@ static void test_builtin_fallback(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_every_file_parses_and_checks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expected_matrix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roundtrip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_driver, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_builtin_fallback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_every_file_parses_and_checks, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_expected_matrix, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_roundtrip, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_driver, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_builtin_fallback, boot_default_machine, halt_machine),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
