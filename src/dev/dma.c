@@ -42,15 +42,11 @@ struct dma_mr *dma_mr_register_pages(struct dma_device *dev, struct page **pages
 	mr = calloc(1, sizeof(*mr));
 	if (!mr)
 		return NULL;
-	mr->pages = malloc(nr * sizeof(*pages));
 	mr->pfns = malloc(nr * sizeof(*mr->pfns));
-	if (!mr->pages || !mr->pfns) {
-		free(mr->pages);
-		free(mr->pfns);
+	if (!mr->pfns) {
 		free(mr);
 		return NULL;
 	}
-	memcpy(mr->pages, pages, nr * sizeof(*pages));
 	for (unsigned long i = 0; i < nr; i++)
 		mr->pfns[i] = page_to_pfn(pages[i]);
 	mr->dev = dev;
@@ -69,7 +65,6 @@ void dma_mr_deregister(struct dma_mr *mr)
 	if (mr->kind == DMA_MR_ODP)
 		dma_odp_teardown(mr);
 	mm_trace("dma_unmap", "dev=%s pages=%lu", mr->dev->name, mr->nr_pages);
-	free(mr->pages);
 	free(mr->pfns);
 	free(mr);
 }

@@ -141,20 +141,12 @@ bool gup_vma_layout_leased(struct vm_area_struct *vma, unsigned int gup_flags)
 
 bool gup_writable_file_mapping_allowed(struct vm_area_struct *vma, unsigned int gup_flags)
 {
-	if (!(gup_flags & FOLL_LONGTERM))
+	if (!(gup_flags & FOLL_LONGTERM) || READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW)
 		return true;
-	switch (READ_ONCE(pin_config.longterm)) {
-	case LONGTERM_ALLOW:
+	/* Under a layout lease (lease policy only) the filesystem has agreed to the pin. */
+	if (gup_vma_layout_leased(vma, gup_flags))
 		return true;
-	case LONGTERM_LEASE:
-		/* Under a layout lease the filesystem has agreed to the pin. */
-		if (gup_vma_layout_leased(vma, gup_flags))
-			return true;
-		return !vma_needs_dirty_tracking(vma);
-	case LONGTERM_MAINLINE:
-	default:
-		return !vma_needs_dirty_tracking(vma);
-	}
+	return !vma_needs_dirty_tracking(vma);
 }
 
 bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags)

@@ -78,7 +78,8 @@ static void interp_scan_events(struct interp *in)
 		for (size_t i = 0; i < in->nr_expects; i++) {
 			struct interp_expect *x = &in->expects[i];
 
-			if (x->kind == ev.kind && strstr(ev.text, x->text)) {
+			if (x->cmd->expect_event.kind == ev.kind &&
+			    strstr(ev.text, x->cmd->expect_event.text)) {
 				x->fired = true;
 				matched = true;
 				break;
@@ -157,16 +158,8 @@ static void interp_release_handle(struct interp_handle *h)
 	if (h->mr)
 		dma_mr_deregister(h->mr);
 	h->mr = NULL;
-	if (h->live && h->nr) {
-		if (h->leased) {
-			vaddr_unpin_pages(h->pages, h->nr, &h->vaddr_pin, false);
-		} else if (h->get) {
-			for (unsigned long i = 0; i < h->nr; i++)
-				put_page(h->pages[i]);
-		} else {
-			unpin_user_pages(h->pages, h->nr);
-		}
-	}
+	if (h->live && h->nr)
+		interp_put_pages(h, h->pages, h->nr, false);
 	h->live = false;
 	h->nr = 0;
 }
@@ -266,14 +259,12 @@ int scenario_run(const struct scenario *s, const char *preset, struct scenario_r
 		interp_scan_events(&in);
 	}
 	if (!in.stop) {
-		in.cur = NULL;
 		for (size_t i = 0; i < in.nr_expects; i++) {
 			if (!in.expects[i].fired) {
-				out->line = in.expects[i].line;
+				in.cur = in.expects[i].cmd;
 				interp_fail(&in, SCN_CORRUPT, "expected %s \"%s\" never happened",
-					    mm_event_kind_names[in.expects[i].kind],
-					    in.expects[i].text);
-				out->line = in.expects[i].line;
+					    mm_event_kind_names[in.expects[i].cmd->expect_event.kind],
+					    in.expects[i].cmd->expect_event.text);
 				break;
 			}
 		}

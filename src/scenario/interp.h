@@ -50,9 +50,7 @@ struct interp_dev {
 };
 
 struct interp_expect {
-	enum mm_event_kind kind;
-	const char *text;
-	unsigned int line;
+	const struct scn_cmd *cmd;	/* the expect event line */
 	bool fired;
 };
 
@@ -89,6 +87,8 @@ void interp_fail(struct interp *in, enum scn_cell cell, const char *fmt, ...)
 bool interp_result(struct interp *in, int err, const char *what);
 
 void interp_exec(struct interp *in, const struct scn_cmd *c);
+/* Give back pages of a handle as its driver would (unpin, put, vaddr_unpin). */
+void interp_put_pages(struct interp_handle *h, struct page **pages, unsigned long n, bool dirty);
 /* Fire the armed DMAs that target @folio (NULL: all of them). */
 void interp_fire_armed(struct interp *in, struct folio *folio);
 

@@ -212,17 +212,25 @@ static long pin_once(struct mm_struct *mm, unsigned long addr, unsigned long nr,
 	return ret;
 }
 
-static void release_pages(struct interp_handle *h, struct page **pages, long n)
+/*
+ * Give back @n pages taken for handle @h, the way its driver would: a lease's
+ * pins through vaddr_unpin_pages(), references with put_page(), pins with
+ * unpin_user_pages() (the _dirty_lock variant only to dirty).
+ */
+void interp_put_pages(struct interp_handle *h, struct page **pages, unsigned long n, bool dirty)
 {
 	if (h->leased) {
-		vaddr_unpin_pages(pages, (unsigned long)n, &h->vaddr_pin, false);
-		return;
-	}
-	for (long i = 0; i < n; i++) {
-		if (h->get)
+		vaddr_unpin_pages(pages, n, &h->vaddr_pin, dirty);
+	} else if (h->get) {
+		for (unsigned long i = 0; i < n; i++) {
+			if (dirty)
+				set_page_dirty_lock(pages[i]);
 			put_page(pages[i]);
-		else
-			unpin_user_page(pages[i]);
+		}
+	} else if (dirty) {
+		unpin_user_pages_dirty_lock(pages, n, true);
+	} else {
+		unpin_user_pages(pages, n);
 	}
 }
 
@@ -267,13 +275,13 @@ static void do_pin(struct interp *in, const struct scn_cmd *c)
 
 		if (got >= 0 && (unsigned long)got < nr) {
 			/* Like every real caller: a short pin is released and fails. */
-			release_pages(h, pages, got);
+			interp_put_pages(h, pages, (unsigned long)got, false);
 			got = -EFAULT;
 		}
 		if (got < 0)
 			err = (int)got;
 		else if (handle_add(h, pages, nr))
-			err = -ENOMEM, release_pages(h, pages, got);
+			err = -ENOMEM, interp_put_pages(h, pages, (unsigned long)got, false);
 	}
 	free(pages);
 	h->live = h->nr > 0;
@@ -311,21 +319,7 @@ static void do_unpin(struct interp *in, const struct scn_cmd *c)
 	if (!h->nr)
 		return;
 	/* A second unpin of the same handle is the bug it exercises: do it. */
-	if (h->leased) {
-		vaddr_unpin_pages(h->pages, h->nr, &h->vaddr_pin, c->unpin.dirty);
-	} else if (h->get) {
-		for (unsigned long i = 0; i < h->nr; i++) {
-			if (c->unpin.dirty)
-				set_page_dirty_lock(h->pages[i]);
-			put_page(h->pages[i]);
-		}
-	} else {
-		/* What drivers call: the _dirty_lock variant only to dirty. */
-		if (c->unpin.dirty)
-			unpin_user_pages_dirty_lock(h->pages, h->nr, true);
-		else
-			unpin_user_pages(h->pages, h->nr);
-	}
+	interp_put_pages(h, h->pages, h->nr, c->unpin.dirty);
 	h->live = false;
 }
 
@@ -654,10 +648,7 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 			fl->leases += c->kind == SCN_LEASE ? 1 : -1;
 		break;
 	case SCN_EXPECT_EVENT:
-		in->expects[in->nr_expects++] = (struct interp_expect){
-			.kind = c->expect_event.kind, .text = c->expect_event.text,
-			.line = c->line,
-		};
+		in->expects[in->nr_expects++] = (struct interp_expect){ .cmd = c };
 		break;
 	case SCN_DEBUG_PINS:
 		/* The debugging aid of the 2019 threads; off unless a scenario asks. */

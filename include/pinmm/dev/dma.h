@@ -35,12 +35,11 @@ struct dma_mr {
 	struct dma_device *dev;
 	enum dma_mr_kind kind;
 	unsigned long nr_pages;
-	struct page **pages;		/* pinned: the pages the device was given */
 	/* ODP */
 	struct mm_struct *mm;
 	unsigned long start;		/* user address of page 0 */
 	bool writable;
-	unsigned long *pfns;		/* 0: not present in the device page table */
+	unsigned long *pfns;		/* the device page table; 0: not present (ODP) */
 	unsigned long seq;		/* bumped at start and end of every invalidation */
 	int invalidating;		/* invalidations between start and end (dev->lock) */
 	struct mmu_notifier mn;
@@ -51,7 +50,8 @@ struct dma_device *dma_device_create(const char *name);
 void dma_device_destroy(struct dma_device *dev);
 
 /*
- * Register @nr pinned pages (the array is copied; pins stay the caller's).
+ * Register @nr pinned pages: the device records their pfns (the pins stay the
+ * caller's, to drop after deregistering).
  * NULL entries are refused: -EINVAL. Returns the region or an ERR via *err.
  */
 struct dma_mr *dma_mr_register_pages(struct dma_device *dev, struct page **pages,
