@@ -14,13 +14,24 @@
 #include <pinmm/vm/mm.h>
 #include "internal.h"
 
+static unsigned long odp_end(const struct dma_mr *mr)
+{
+	return mr->start + mr->nr_pages * PAGE_SIZE;
+}
+
+/* Does the invalidated range touch this region at all? */
+static bool odp_overlaps(const struct dma_mr *mr, const struct mmu_notifier_range *r)
+{
+	return r->end > mr->start && r->start < odp_end(mr);
+}
+
 static int odp_invalidate_start(struct mmu_notifier *sub, const struct mmu_notifier_range *r)
 {
 	struct dma_mr *mr = container_of(sub, struct dma_mr, mn);
-	unsigned long end = mr->start + mr->nr_pages * PAGE_SIZE;
+	unsigned long end = odp_end(mr);
 	unsigned long from, to, cleared = 0;
 
-	if (r->end <= mr->start || r->start >= end)
+	if (!odp_overlaps(mr, r))
 		return 0;
 	from = (max_t(unsigned long, r->start, mr->start) - mr->start) >> PAGE_SHIFT;
 	to = (min_t(unsigned long, r->end, end) - mr->start + PAGE_SIZE - 1) >> PAGE_SHIFT;
@@ -42,9 +53,8 @@ static int odp_invalidate_start(struct mmu_notifier *sub, const struct mmu_notif
 static void odp_invalidate_end(struct mmu_notifier *sub, const struct mmu_notifier_range *r)
 {
 	struct dma_mr *mr = container_of(sub, struct dma_mr, mn);
-	unsigned long end = mr->start + mr->nr_pages * PAGE_SIZE;
 
-	if (r->end <= mr->start || r->start >= end)
+	if (!odp_overlaps(mr, r))
 		return;
 	pthread_mutex_lock(&mr->dev->lock);
 	mr->seq++;

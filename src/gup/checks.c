@@ -39,7 +39,7 @@ bool is_valid_gup_args(struct page **pages, int *locked, unsigned int *gup_flags
 	 * asked for it.
 	 */
 	if (WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && !(gup_flags & FOLL_PIN) &&
-			 (!pages || !READ_ONCE(pin_config.tracker)->untracked)))
+			 (!pages || !pins_are_references())))
 		return false;
 	if (WARN_ON_ONCE((gup_flags & FOLL_PIN) && !pages))
 		return false;
@@ -61,7 +61,7 @@ bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct pag
 	if ((flags & (FOLL_WRITE | FOLL_PIN)) != FOLL_PIN)
 		return false;
 	/* Before FOLL_PIN existed a R/O pin was a FOLL_GET: nothing unshared it. */
-	if (READ_ONCE(pin_config.tracker)->untracked)
+	if (pins_are_references())
 		return false;
 
 	if (!folio_test_anon(folio)) {

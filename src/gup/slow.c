@@ -207,7 +207,7 @@ static struct page *follow_page_pte(struct vm_area_struct *vma, unsigned long ad
 	}
 	/* The invariant the unsharing above exists for (not kept before FOLL_PIN). */
 	VM_BUG_ON_PAGE((flags & FOLL_PIN) && folio_test_anon(folio) && !PageAnonExclusive(page) &&
-		       !READ_ONCE(pin_config.tracker)->untracked, page);
+		       !pins_are_references(), page);
 
 	if (flags & (FOLL_GET | FOLL_PIN)) {
 		ret = try_grab_folio(folio, 1, flags);

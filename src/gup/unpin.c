@@ -15,7 +15,7 @@
 static void sanity_check_pinned_folio(struct folio *folio, struct page *page)
 {
 	if (!READ_ONCE(pin_config.debug) || is_zero_folio(folio) || !folio_test_anon(folio) ||
-	    READ_ONCE(pin_config.tracker)->untracked)
+	    pins_are_references())
 		return;
 	if (!folio_test_large(folio))
 		VM_BUG_ON_PAGE(!PageAnonExclusive(&folio->page), page);

@@ -142,7 +142,7 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 	 * (6.5+) hands it out without touching any count, and unpin ignores it.
 	 * Kernels before FOLL_PIN took a real reference on it.
 	 */
-	if (is_zero_folio(folio) && !READ_ONCE(pin_config.tracker)->untracked)
+	if (is_zero_folio(folio) && !pins_are_references())
 		return 0;
 
 	return pin_tracker_try_pin(folio, refs, flags);
@@ -152,7 +152,7 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 static inline void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 {
 	if (flags & FOLL_PIN) {
-		if (is_zero_folio(folio) && !READ_ONCE(pin_config.tracker)->untracked)
+		if (is_zero_folio(folio) && !pins_are_references())
 			return;
 		pin_tracker_unpin(folio, refs);
 		return;

@@ -81,6 +81,15 @@ const struct pin_tracker *pin_tracker_find(const char *name);
 /* Switch tracker: only while nothing is pinned. -EBUSY otherwise, -EINVAL for NULL. */
 int pin_tracker_set(const struct pin_tracker *t);
 
+/*
+ * Pins are plain references (the pre-FOLL_PIN kernels): GUP then behaves as
+ * those kernels did wherever mainline's behaviour relies on pins being seen.
+ */
+static inline bool pins_are_references(void)
+{
+	return READ_ONCE(pin_config.tracker)->untracked;
+}
+
 static inline bool folio_maybe_dma_pinned(struct folio *folio)
 {
 	return pin_config.tracker->maybe_dma_pinned(folio);
