@@ -40,7 +40,9 @@ upto_stress   := $(LAYERS)
 upto = $(upto_$(1))
 
 layer_srcs = $(wildcard src/$(1)/*.c)
-layer_objs = $(patsubst %.c,$(BUILD)/%.o,$(call layer_srcs,$(1)))
+# Generated objects that belong to a layer: the pin registry (mk/gen-registry.sh).
+gen_objs_pin := $(BUILD)/gen/pin_registry.o
+layer_objs = $(patsubst %.c,$(BUILD)/%.o,$(call layer_srcs,$(1))) $(gen_objs_$(1))
 ALL_OBJS   := $(foreach l,$(LAYERS),$(call layer_objs,$(l)))
 TOOL_SRCS  := $(wildcard tools/*.c)
 TOOL_OBJS  := $(patsubst %.c,$(BUILD)/%.o,$(TOOL_SRCS))
@@ -82,6 +84,14 @@ $(BUILD)/%.o: %.c $(BUILD)/.cflags | $(DEPS_STAMP)
 $(LIB): $(ALL_OBJS)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
+
+# Every PIN_TRACKER()/PIN_PRESET() definition of the pin layer, in order.
+PIN_SRCS := $(sort $(wildcard src/pin/*.c))
+$(BUILD)/gen/pin_registry.c: mk/gen-registry.sh $(PIN_SRCS)
+	@mkdir -p $(dir $@)
+	sh mk/gen-registry.sh $@ $(PIN_SRCS)
+$(BUILD)/gen/pin_registry.o: $(BUILD)/gen/pin_registry.c $(BUILD)/.cflags | $(DEPS_STAMP)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 # The built-in suite: scenarios/*.pin compiled into the binary. The object is
 # linked directly (not archived) so it wins over suite.c's weak fallback.

@@ -70,7 +70,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		scenario_free(s);
 		return 0;
 	}
-	for (const struct pin_preset *p = pin_presets; p->name; p++) {
+	for (size_t i = 0; pin_presets[i]; i++) {
+		const struct pin_preset *p = pin_presets[i];
 		struct scenario_result res;
 		int ret = scenario_run(s, p->name, &res, NULL);
 

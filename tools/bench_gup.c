@@ -18,9 +18,9 @@
 
 const char *bench_preset_name(int i)
 {
-	for (int j = 0; pin_presets[j].name; j++)
+	for (int j = 0; pin_presets[j]; j++)
 		if (j == i)
-			return pin_presets[j].name;
+			return pin_presets[j]->name;
 	return NULL;
 }
 
@@ -298,8 +298,8 @@ int bench_gup_config(struct bench_run *run, unsigned int order, int threads)
 			run_case(run, g, "gup-fast", BK_GUP, BM_GUP_FAST, order, threads, thp_note);
 			continue;
 		}
-		for (int i = 0; pin_presets[i].name; i++) {
-			const struct pin_preset *ps = &pin_presets[i];
+		for (int i = 0; pin_presets[i]; i++) {
+			const struct pin_preset *ps = pin_presets[i];
 			bool want = o->nr_presets == 0;
 
 			for (int j = 0; j < o->nr_presets; j++)

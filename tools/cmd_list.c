@@ -25,10 +25,13 @@ static const char *const writeback_help[NR_WRITEBACK_POLICIES] = {
 static void list_presets(void)
 {
 	printf("presets (tracker / longterm / writeback):\n");
-	for (const struct pin_preset *p = pin_presets; p->name; p++)
+	for (size_t i = 0; pin_presets[i]; i++) {
+		const struct pin_preset *p = pin_presets[i];
+
 		printf("  %-14s %s / %s / %s\n  %-14s %s\n", p->name, p->tracker,
 		       longterm_policy_names[p->longterm], writeback_policy_names[p->writeback],
 		       "", p->summary ? p->summary : "");
+	}
 }
 
 static void list_trackers(void)

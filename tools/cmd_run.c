@@ -18,8 +18,8 @@ size_t tool_preset_names(const char ***names)
 	static const char *v[64];
 	size_t n = 0;
 
-	for (const struct pin_preset *p = pin_presets; p->name && n < 64; p++)
-		v[n++] = p->name;
+	for (size_t i = 0; pin_presets[i] && n < 64; i++)
+		v[n++] = pin_presets[i]->name;
 	*names = v;
 	return n;
 }

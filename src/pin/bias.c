@@ -99,7 +99,7 @@ static long bias_pin_refs(struct folio *folio, long pins)
 	return folio_test_large(folio) ? pins : pins * (long)GUP_PIN_COUNTING_BIAS;
 }
 
-const struct pin_tracker bias_tracker = {
+PIN_TRACKER(90, bias_tracker) = {
 	.name = "bias",
 	.summary = "mainline: +1024 on _refcount for small folios, exact _pincount for large",
 	.try_pin = bias_try_pin,

@@ -37,7 +37,7 @@ static long get_pin_refs(struct folio *folio, long pins)
 	return pins;
 }
 
-const struct pin_tracker get_tracker = {
+PIN_TRACKER(10, get_tracker) = {
 	.name = "get",
 	.summary = "pre-2019: a pin is a plain page reference; pinned pages are invisible",
 	.try_pin = get_try_pin,

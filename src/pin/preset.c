@@ -1,49 +1,50 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The presets. Only presets whose tracker is built in are listed; the per-seed
- * presets (lru, field, page_ext, mapping, proxy, mapcount, pagelock with bounce
- * writeback) and `pinmm` (exact/lease/bounce) join as their trackers land.
+ * Release presets and the preset lookup. Design presets live beside their
+ * tracker (src/pin/<tracker>.c); the registry (mk/gen-registry.sh) lists both.
  */
 #include <string.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/pin/pin.h>
 
-const struct pin_preset pin_presets[] = {
-	{
-		.name = "legacy-2018",
-		.tracker = "get",
-		.longterm = LONGTERM_ALLOW,
-		.writeback = WB_IGNORE,
-		.summary = "kernels before 2019: get_user_pages() takes plain references, nothing is refused",
-	},
-	{
-		.name = "mainline",
-		.tracker = "bias",
-		.longterm = LONGTERM_MAINLINE,
-		.writeback = WB_IGNORE,
-		.summary = "Linux 6.x: FOLL_PIN bias/_pincount, longterm refusals, writeback ignores pins",
-	},
-	{
-		/*
-		 * Ira Weiny's RDMA/FS DAX series of 2019 (vaddr_pin_pages, F_LAYOUT
-		 * leases; seed 002) on top of mainline's tracking. Never merged.
-		 */
-		.name = "lease-2019",
-		.tracker = "bias",
-		.longterm = LONGTERM_LEASE,
-		.writeback = WB_IGNORE,
-		.summary = "mainline plus the 2019 layout-lease series: longterm file pins under a lease, truncate gets ETXTBSY",
-	},
-	{ .name = NULL },
+PIN_PRESET(100, legacy_2018_preset) = {
+	.name = "legacy-2018",
+	.family = PRESET_RELEASE,
+	.tracker = "get",
+	.longterm = LONGTERM_ALLOW,
+	.writeback = WB_IGNORE,
+	.summary = "kernels before 2019: get_user_pages() takes plain references, nothing is refused",
+};
+
+PIN_PRESET(190, mainline_preset) = {
+	.name = "mainline",
+	.family = PRESET_RELEASE,
+	.tracker = "bias",
+	.longterm = LONGTERM_MAINLINE,
+	.writeback = WB_IGNORE,
+	.summary = "Linux 6.x: FOLL_PIN bias/_pincount, longterm refusals, writeback ignores pins",
+};
+
+/*
+ * Ira Weiny's RDMA/FS DAX series of 2019 (vaddr_pin_pages, F_LAYOUT leases;
+ * seed 002) on top of mainline's tracking. Never merged.
+ */
+PIN_PRESET(800, lease_2019_preset) = {
+	.name = "lease-2019",
+	.family = PRESET_DESIGN,
+	.tracker = "bias",
+	.longterm = LONGTERM_LEASE,
+	.writeback = WB_IGNORE,
+	.summary = "mainline plus the 2019 layout-lease series: longterm file pins under a lease, truncate gets ETXTBSY",
 };
 
 const struct pin_preset *pin_preset_find(const char *name)
 {
 	if (!name)
 		return NULL;
-	for (const struct pin_preset *p = pin_presets; p->name; p++)
-		if (!strcmp(p->name, name))
-			return p;
+	for (size_t i = 0; pin_presets[i]; i++)
+		if (!strcmp(pin_presets[i]->name, name))
+			return pin_presets[i];
 	return NULL;
 }
 

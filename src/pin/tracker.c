@@ -17,12 +17,6 @@ const char *const writeback_policy_names[NR_WRITEBACK_POLICIES] = {
 	[WB_SKIP] = "skip",
 };
 
-const struct pin_tracker *const pin_trackers[] = {
-	&get_tracker,
-	&bias_tracker,
-	NULL,
-};
-
 /* What a freshly started pinmm does: the mainline kernel. */
 struct pin_config pin_config = {
 	.tracker = &bias_tracker,

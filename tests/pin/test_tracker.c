@@ -123,7 +123,9 @@ static void test_every_preset_names_a_tracker(void **state)
 {
 	size_t n = 0;
 
-	for (const struct pin_preset *p = pin_presets; p->name; p++, n++) {
+	for (size_t i = 0; pin_presets[i]; i++, n++) {
+		const struct pin_preset *p = pin_presets[i];
+
 		assert_non_null(pin_tracker_find(p->tracker));
 		assert_non_null(p->summary);
 		assert_int_equal(pin_preset_apply(p), 0);

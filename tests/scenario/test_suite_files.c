@@ -26,8 +26,8 @@ static size_t preset_names(const char **v, size_t max)
 {
 	size_t n = 0;
 
-	for (const struct pin_preset *p = pin_presets; p->name && n < max; p++)
-		v[n++] = p->name;
+	for (size_t i = 0; pin_presets[i] && n < max; i++)
+		v[n++] = pin_presets[i]->name;
 	return n;
 }
 

@@ -8,16 +8,35 @@
 
 #include <pinmm/pin/tracker.h>
 
+enum preset_family {
+	PRESET_RELEASE,		/* a kernel release: the history */
+	PRESET_DESIGN,		/* a tracker (or pinmm) on the current release's mm: the debate */
+};
+
 struct pin_preset {
 	const char *name;
+	enum preset_family family;
+	/*
+	 * The release whose mm behaviour (its kernel_has() switches) this preset
+	 * runs; NULL: the newest release. Design presets leave it NULL so that the
+	 * tracker is the only variable.
+	 */
+	const char *kernel;
 	const char *tracker;		/* pin_tracker_find() name */
 	enum longterm_policy longterm;
 	enum writeback_policy writeback;
 	const char *summary;		/* one line for `pinmm list` */
 };
 
-/* Every preset whose tracker is built in; NULL-name terminated. */
-extern const struct pin_preset pin_presets[];
+/*
+ * Every preset built in, NULL-terminated, in `order` (the matrix's column
+ * order): like trackers, each is a `PIN_PRESET(order, ident) = { ... };`
+ * definition at the start of a line in a pin-layer source. A tracker's file defines
+ * its own design preset. Orders: releases 100-199, designs 200-899, the
+ * project's own design 900.
+ */
+extern const struct pin_preset *const pin_presets[];
+#define PIN_PRESET(order, ident) const struct pin_preset ident
 
 const struct pin_preset *pin_preset_find(const char *name);
 /*

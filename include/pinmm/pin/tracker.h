@@ -75,8 +75,13 @@ struct pin_config {
 };
 extern struct pin_config pin_config;
 
-/* Every tracker built in; NULL-terminated. */
+/*
+ * Every tracker built in, NULL-terminated, in `order`: mk/gen-registry.sh
+ * collects each line of the pin layer's sources that starts with PIN_TRACKER(order, ident),
+ * so a new tracker is one file and nothing else names it.
+ */
 extern const struct pin_tracker *const pin_trackers[];
+#define PIN_TRACKER(order, ident) const struct pin_tracker ident
 const struct pin_tracker *pin_tracker_find(const char *name);
 /* Switch tracker: only while nothing is pinned. -EBUSY otherwise, -EINVAL for NULL. */
 int pin_tracker_set(const struct pin_tracker *t);
