@@ -47,6 +47,14 @@ struct pin_tracker {
 	 * from an ordinary one. NULL: one reference per pin.
 	 */
 	long (*pin_refs)(struct folio *folio, long pins);
+
+	/*
+	 * What the design costs in memory, for `pinmm bench` and `pinmm list`:
+	 * bytes it adds per page of RAM (a side table, a bigger struct page) and
+	 * bytes it allocates per pin outstanding (a proxy object). 0: none.
+	 */
+	unsigned int bytes_per_page;
+	unsigned int bytes_per_pin;
 };
 
 enum longterm_policy {
