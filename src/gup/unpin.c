@@ -32,19 +32,32 @@ static void sanity_check_pinned_folio(struct folio *folio, struct page *page)
 static struct folio *gup_folio_next(struct page **pages, unsigned long npages,
 				    unsigned long i, unsigned int *ntails)
 {
-	struct folio *folio = page_folio(pages[i]);
-	struct page *end = folio_page(folio, (unsigned long)folio_nr_pages(folio));
-	unsigned int nr = 1;
+	struct page *first = pages[i];
+	struct folio *folio = page_folio(first);
+	unsigned long span = (unsigned long)(folio_page(folio, (unsigned long)folio_nr_pages(folio)) -
+					     first);
+	unsigned long nr = 1;
 
-	for (i++; i < npages && nr < (unsigned int)INT_MAX; i++, nr++) {
-		struct page *p = pages[i];
+	/*
+	 * The run of entries first + 1, first + 2 ... inside the folio: a
+	 * compare each against a pointer held in a register, as tight as the
+	 * bench's floor (reloading the previous entry to compare with made
+	 * 2 MiB unpin 2.4x the floor). Whatever follows is asked of its struct
+	 * page, as mainline does.
+	 */
+	if (span > npages - i)
+		span = npages - i;
+	if (span > INT_MAX)
+		span = INT_MAX;
+	while (nr < span && pages[i + nr] == first + nr)
+		nr++;
+	for (; i + nr < npages && nr < (unsigned long)INT_MAX; nr++) {
+		struct page *p = pages[i + nr];
 
-		if (p == pages[i - 1] + 1 && p < end)
-			continue;
 		if (!p || page_folio(p) != folio)
 			break;
 	}
-	*ntails = nr;
+	*ntails = (unsigned int)nr;
 	return folio;
 }
 
