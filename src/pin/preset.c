@@ -5,11 +5,13 @@
  */
 #include <string.h>
 #include <pinmm/pin/preset.h>
+#include <pinmm/mem/kernel.h>
 #include <pinmm/pin/pin.h>
 
 PIN_PRESET(100, legacy_2018_preset) = {
 	.name = "legacy-2018",
 	.family = PRESET_RELEASE,
+	.kernel = "v4.19",
 	.tracker = "get",
 	.longterm = LONGTERM_ALLOW,
 	.writeback = WB_IGNORE,
@@ -19,6 +21,7 @@ PIN_PRESET(100, legacy_2018_preset) = {
 PIN_PRESET(190, mainline_preset) = {
 	.name = "mainline",
 	.family = PRESET_RELEASE,
+	.kernel = "v6.18",
 	.tracker = "bias",
 	.longterm = LONGTERM_MAINLINE,
 	.writeback = WB_IGNORE,
@@ -38,10 +41,17 @@ PIN_PRESET(800, lease_2019_preset) = {
 	.summary = "mainline plus the 2019 layout-lease series: longterm file pins under a lease, truncate gets ETXTBSY",
 };
 
+const struct pin_preset_alias pin_preset_aliases[] = {
+	{ NULL, NULL },
+};
+
 const struct pin_preset *pin_preset_find(const char *name)
 {
 	if (!name)
 		return NULL;
+	for (size_t i = 0; pin_preset_aliases[i].alias; i++)
+		if (!strcmp(pin_preset_aliases[i].alias, name))
+			name = pin_preset_aliases[i].target;
 	for (size_t i = 0; pin_presets[i]; i++)
 		if (!strcmp(pin_presets[i]->name, name))
 			return pin_presets[i];
@@ -57,11 +67,12 @@ int pin_preset_apply(const struct pin_preset *p)
 	    (unsigned int)p->writeback >= NR_WRITEBACK_POLICIES)
 		return -EINVAL;
 	t = pin_tracker_find(p->tracker);
-	if (!t)
+	if (!t || kernel_release_index(p->kernel ? p->kernel : KERNEL_NEWEST_RELEASE) < 0)
 		return -EINVAL;
 	ret = pin_tracker_set(t);
 	if (ret)
 		return ret;
+	kernel_select(p->kernel);
 	WRITE_ONCE(pin_config.longterm, p->longterm);
 	WRITE_ONCE(pin_config.writeback, p->writeback);
 	return 0;

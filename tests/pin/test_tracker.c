@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <string.h>
+#include <pinmm/mem/kernel.h>
 #include <cmocka.h>
 #include <pinmm/pin/pin.h>
 #include <pinmm/pin/preset.h>
@@ -130,6 +131,9 @@ static void test_every_preset_names_a_tracker(void **state)
 		assert_non_null(p->summary);
 		assert_int_equal(pin_preset_apply(p), 0);
 		assert_string_equal(pin_config.tracker->name, p->tracker);
+		/* The release whose switches it runs; design presets: the newest. */
+		assert_string_equal(kernel_selected(), p->kernel ? p->kernel : KERNEL_NEWEST_RELEASE);
+		assert_int_equal(p->family == PRESET_DESIGN, p->kernel == NULL);
 	}
 	assert_true(n >= 2);
 }
@@ -145,7 +149,11 @@ static void test_bad_preset_rejected(void **state)
 	bogus.tracker = "get";
 	bogus.writeback = NR_WRITEBACK_POLICIES;
 	assert_int_equal(pin_preset_apply(&bogus), -EINVAL);
+	bogus.writeback = WB_IGNORE;
+	bogus.kernel = "v5.8";		/* a release, but no preset's */
+	assert_int_equal(pin_preset_apply(&bogus), -EINVAL);
 	assert_ptr_equal(pin_config.tracker, &bias_tracker);
+	assert_string_equal(kernel_selected(), KERNEL_NEWEST_RELEASE);
 }
 
 int main(void)

@@ -38,11 +38,22 @@ struct pin_preset {
 extern const struct pin_preset *const pin_presets[];
 #define PIN_PRESET(order, ident) const struct pin_preset ident
 
+/*
+ * Old names kept working: each alias stands for a release preset (the
+ * matrix shows the release's column; `verdict ALIAS CELL` is the release's
+ * verdict). NULL-terminated pairs.
+ */
+struct pin_preset_alias {
+	const char *alias, *target;
+};
+extern const struct pin_preset_alias pin_preset_aliases[];
+
+/* By name or alias (an alias finds its release preset). */
 const struct pin_preset *pin_preset_find(const char *name);
 /*
- * Make @p current: its tracker and both policies. -EBUSY while pins are
- * outstanding (pin_config is then untouched), -EINVAL for NULL or a preset
- * naming a tracker that is not built in.
+ * Make @p current: its release's kernel_has() switches, its tracker and both
+ * policies. -EBUSY while pins are outstanding (nothing is then changed),
+ * -EINVAL for NULL or a preset naming a tracker or release not built in.
  */
 int pin_preset_apply(const struct pin_preset *p);
 

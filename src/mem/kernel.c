@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The behaviour-switch table and the release the machine runs. The commit ids
+ * are mainline's; docs/timeline.md is generated from this table
+ * (`pinmm list kernels --markdown`), so the two cannot drift apart.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <pinmm/mem/kernel.h>
+
+const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
+	[KSW_LONGTERM_FSDAX_REFUSED] = {
+		"longterm-fsdax-refused", "v4.15", "2bb6d2837083",
+		"mm: introduce get_user_pages_longterm",
+		"RDMA and V4L2 could pin fsdax blocks for ever, so truncate freed blocks a device "
+		"still wrote; get_user_pages_longterm() refuses DAX VMAs (EOPNOTSUPP)",
+	},
+	[KSW_DAX_TRUNCATE_WAITS_BUSY] = {
+		"dax-truncate-waits-busy", "v4.18", "5fac7408d828",
+		"mm, fs, dax: handle layout changes to pinned dax mappings",
+		"short-term GUP of fsdax pages (O_DIRECT) still raced truncate; "
+		"dax_layout_busy_page() makes ext4/xfs wait until the page is idle before freeing blocks",
+	},
+	[KSW_LONGTERM_MIGRATES_CMA] = {
+		"longterm-migrates-cma", "v5.1", "9a4e9f3b2d73",
+		"mm: update get_user_pages_longterm to migrate pages allocated from CMA region",
+		"a long-term pin in a CMA area made cma_alloc() fail for as long as it was held; "
+		"GUP migrates the page out before pinning",
+	},
+	[KSW_FOLL_PIN] = {
+		"foll-pin", "v5.7", "3faa52c03f44",
+		"mm/gup: track FOLL_PIN pages",
+		"pin_user_pages() arrived in 5.6 (eddb1d84fad0) as a plain reference; 5.7 adds "
+		"GUP_PIN_COUNTING_BIAS to _refcount so folio_maybe_dma_pinned() can see pins",
+	},
+	[KSW_LARGE_PINCOUNT] = {
+		"large-pincount", "v5.7", "47e29d32afba",
+		"mm/gup: page->hpage_pinned_refcount: exact pin counts for huge pages",
+		"the bias would overflow a huge page's _refcount after 2M pins; compound pages "
+		"count pins exactly in their own field (today folio->_pincount)",
+	},
+	[KSW_FORK_COPIES_PINNED] = {
+		"fork-copies-pinned", "v5.9", "70e806e4e645",
+		"mm: Do early cow for pinned pages during fork() for ptes",
+		"after fork the parent's next write moved it off a page a device still used; "
+		"copy_present_pte() gives the child a copy of a maybe-pinned page and leaves the "
+		"parent's mapping alone",
+	},
+	[KSW_COW_REUSE_REFCOUNT] = {
+		"cow-reuse-refcount", "v5.9", "09854ba94c6a",
+		"mm: do_wp_page() simplification",
+		"up to 5.8 a write fault reused an anon page when its mapcount was 1, so a GUP "
+		"reference did not stop COW from giving the page away (CVE-2020-29374); from 5.9 "
+		"only _refcount == 1 reuses",
+	},
+	[KSW_LONGTERM_MIGRATES_MOVABLE] = {
+		"longterm-migrates-movable", "v5.13", "d1e153fea2a8",
+		"mm/gup: migrate pinned pages out of movable zone",
+		"long-term pins in ZONE_MOVABLE blocked memory hot-remove; GUP migrates such "
+		"pages out first, as it did for CMA",
+	},
+	[KSW_DEVMAP_PRIVATE_IDLE_ZERO] = {
+		"devmap-private-idle-zero", "v5.18", "27674ef6c73f",
+		"mm: remove the extra ZONE_DEVICE struct page refcount",
+		"ZONE_DEVICE pages idled at refcount 1 (the 'extra reference', seed 003); device "
+		"private (and later coherent) pages now idle at 0; fsdax and generic keep idling at 1",
+	},
+	[KSW_EXT4_WARN_NO_BUFFERS] = {
+		"ext4-warn-no-buffers", "v5.18", "cc509574cb04",
+		"ext4: don't BUG if someone dirty pages without asking ext4 first",
+		"a folio dirtied through GUP after its buffers were stripped hit a BUG_ON in ext4 "
+		"writeback; ext4 now WARNs once and drops the dirty bit",
+	},
+	[KSW_ANON_EXCLUSIVE] = {
+		"anon-exclusive", "v5.19", "6c287605fd56",
+		"mm: remember exclusively mapped anonymous pages with PG_anon_exclusive",
+		"5.9's refcount rule broke COW reuse for pages with extra references (swap cache, "
+		"LRU pagevecs); PageAnonExclusive records that only this mapping may write the page",
+	},
+	[KSW_UNSHARE_RO_ANON] = {
+		"unshare-ro-anon", "v5.19", "a7f226604170",
+		"mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page",
+		"a R/O pin of a page shared with a child saw stale data once either side wrote; "
+		"GUP unshares it first so the pin is on the page the process keeps",
+	},
+	[KSW_UNSHARE_RO_COW] = {
+		"unshare-ro-cow", "v6.2", "84209e87c696",
+		"mm/gup: reliable R/O long-term pinning in COW mappings",
+		"a R/O long-term pin of the zero page or a page-cache page in a private mapping "
+		"was lost at the next write fault; GUP unshares anything in a COW mapping",
+	},
+	[KSW_RECLAIM_KEEPS_PINNED_PRIVATE] = {
+		"reclaim-keeps-pinned-private", "v6.3", "d824ec2a1546",
+		"mm: do not reclaim private data from pinned page",
+		"reclaim stripped a pinned folio's buffers, and the device's later dirtying hit "
+		"ext4's missing-buffers check; shrink_folio_list() now keeps a maybe-pinned folio",
+	},
+	[KSW_LONGTERM_NEEDS_PIN] = {
+		"longterm-needs-pin", "v6.3", "d64e2dbc33a1",
+		"mm/gup: simplify the external interface functions and consolidate invariants",
+		"FOLL_LONGTERM with FOLL_GET was what get_user_pages_longterm() had done; "
+		"is_valid_gup_args() now rejects FOLL_LONGTERM without FOLL_PIN",
+	},
+	[KSW_ZERO_PAGE_NOT_PINNED] = {
+		"zero-page-not-pinned", "v6.5", "c8070b787519",
+		"mm: Don't pin ZERO_PAGE in pin_user_pages()",
+		"every pin of the shared zero page bumped one global _refcount; GUP now hands "
+		"it out without a reference and unpin ignores it",
+	},
+	[KSW_LONGTERM_FILE_WRITE_REFUSED] = {
+		"longterm-file-write-refused", "v6.5", "476c1dfefab8",
+		"mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings",
+		"writes through a long-term pin of a dirty-tracked file bypass page_mkwrite and "
+		"writeback (the 2018 ext4 BUG); the slow path refuses them (EFAULT), GUP-fast "
+		"followed in 6.5 too",
+	},
+	[KSW_FSDAX_REFCOUNTED] = {
+		"fsdax-refcounted", "v6.15", "38607c62b34b",
+		"fs/dax: properly refcount fs dax pages",
+		"fsdax pages idled at 1 with no reference per mapping (pte_devmap, "
+		"get_dev_pagemap in GUP); they now idle at 0 and each mapping holds a reference",
+	},
+};
+
+const char *const kernel_releases[] = {
+	"v4.14", "v4.19", "v5.4", "v5.10", "v5.15", "v6.1", "v6.6", "v6.12", "v6.18", NULL,
+};
+
+unsigned long kernel_switch_mask;
+static const char *kernel_current = KERNEL_NEWEST_RELEASE;
+static unsigned long override_on, override_off;
+static unsigned long release_mask;
+
+static int parse_release(const char *s, unsigned int *major, unsigned int *minor)
+{
+	char *end;
+	unsigned long ma, mi;
+
+	if (!s || s[0] != 'v' || s[1] < '0' || s[1] > '9')
+		return -EINVAL;
+	ma = strtoul(s + 1, &end, 10);
+	if (*end != '.' || end[1] < '0' || end[1] > '9')
+		return -EINVAL;
+	mi = strtoul(end + 1, &end, 10);
+	if (*end || ma > 99 || mi > 99)
+		return -EINVAL;
+	*major = (unsigned int)ma;
+	*minor = (unsigned int)mi;
+	return 0;
+}
+
+int kernel_release_cmp(const char *a, const char *b, int *cmp)
+{
+	unsigned int ama, ami, bma, bmi;
+
+	if (parse_release(a, &ama, &ami) || parse_release(b, &bma, &bmi))
+		return -EINVAL;
+	*cmp = ama != bma ? (ama < bma ? -1 : 1) : (ami != bmi ? (ami < bmi ? -1 : 1) : 0);
+	return 0;
+}
+
+bool kernel_release_has(const char *release, enum kernel_switch sw)
+{
+	int cmp;
+
+	if ((unsigned int)sw >= NR_KERNEL_SWITCHES ||
+	    kernel_release_cmp(release, kernel_switch_table[sw].release, &cmp))
+		return false;
+	return cmp >= 0;
+}
+
+int kernel_release_index(const char *release)
+{
+	for (int i = 0; release && kernel_releases[i]; i++)
+		if (!strcmp(kernel_releases[i], release))
+			return i;
+	return -1;
+}
+
+static void kernel_update(void)
+{
+	WRITE_ONCE(kernel_switch_mask, (release_mask | override_on) & ~override_off);
+}
+
+int kernel_select(const char *release)
+{
+	unsigned long mask = 0;
+	int i;
+
+	if (!release)
+		release = KERNEL_NEWEST_RELEASE;
+	i = kernel_release_index(release);
+	if (i < 0)
+		return -EINVAL;
+	for (int sw = 0; sw < NR_KERNEL_SWITCHES; sw++)
+		if (kernel_release_has(kernel_releases[i], (enum kernel_switch)sw))
+			mask |= BIT(sw);
+	kernel_current = kernel_releases[i];
+	release_mask = mask;
+	kernel_update();
+	return 0;
+}
+
+const char *kernel_selected(void)
+{
+	return kernel_current;
+}
+
+void kernel_override(enum kernel_switch sw, int state)
+{
+	if ((unsigned int)sw >= NR_KERNEL_SWITCHES)
+		return;
+	override_on &= ~BIT(sw);
+	override_off &= ~BIT(sw);
+	if (state > 0)
+		override_on |= BIT(sw);
+	else if (state == 0)
+		override_off |= BIT(sw);
+	kernel_update();
+}
+
+void kernel_override_clear(void)
+{
+	override_on = override_off = 0;
+	kernel_update();
+}
+
+int kernel_switch_lookup(const char *name, enum kernel_switch *out)
+{
+	for (int sw = 0; name && sw < NR_KERNEL_SWITCHES; sw++) {
+		if (!strcmp(kernel_switch_table[sw].name, name)) {
+			*out = (enum kernel_switch)sw;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* A machine that never had a preset applied runs the newest release. */
+__attribute__((constructor)) static void kernel_boot_default(void)
+{
+	kernel_select(NULL);
+}
