@@ -284,6 +284,56 @@ static bool pgmap_ref_gone(void *arg)
 	return atomic_load(&((struct dev_pagemap *)arg)->ref) <= 0;
 }
 
+static unsigned long pgmap_busy_pages(unsigned long start, unsigned long end)
+{
+	unsigned long busy = 0;
+
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		if (page_ref_count(pfn_to_page(pfn)) > 0)
+			busy++;
+	return busy;
+}
+
+/* How long a pagemap reference held by no page in use may take to go. */
+#define PGMAP_ORPHAN_GRACE_MS	50
+#define PGMAP_WAIT_SLICE_MS	10
+
+/* Was a BUG recorded against a page of the range (a double unpin, a stray put)? */
+static bool pgmap_range_had_bug(unsigned long start, unsigned long end)
+{
+	struct mm_event ev;
+
+	for (size_t i = 0; mm_event_get(i, &ev) == 0; i++)
+		if (ev.kind == MM_EV_BUG && ev.pfn >= start && ev.pfn < end)
+			return true;
+	return false;
+}
+
+/*
+ * Model: the kernel's memunmap_pages() waits for ever. pinmm waits while a
+ * page of the range is in use (its holder can still give it back), or while
+ * a reference could belong to a get_dev_pagemap() user. It gives up at once,
+ * after PGMAP_ORPHAN_GRACE_MS, when no page is in use and a BUG was recorded
+ * against one of the range's pages: the count was unbalanced (a double unpin,
+ * a stray put_page()) and can never reach zero, so the kernel would hang here
+ * and the model says so instead. The whole wait is bounded by
+ * devmap_unmap_timeout_ms in any case. True when the count did not reach 0.
+ */
+static bool pgmap_wait_unused(struct dev_pagemap *pgmap, unsigned long start, unsigned long end)
+{
+	unsigned int waited = 0, idle_for = 0;
+
+	while (devmap_timed_wait(pgmap, pgmap_ref_gone, pgmap, PGMAP_WAIT_SLICE_MS)) {
+		waited += PGMAP_WAIT_SLICE_MS;
+		idle_for = pgmap_busy_pages(start, end) ? 0 : idle_for + PGMAP_WAIT_SLICE_MS;
+		if (waited >= devmap_unmap_timeout_ms)
+			return true;
+		if (idle_for >= PGMAP_ORPHAN_GRACE_MS && pgmap_range_had_bug(start, end))
+			return true;
+	}
+	return false;
+}
+
 void memunmap_pages(struct dev_pagemap *pgmap)
 {
 	unsigned long start, end, busy = 0;
@@ -301,14 +351,17 @@ void memunmap_pages(struct dev_pagemap *pgmap)
 	if (pgmap->refcount == DEVMAP_REFCOUNT_IDLE_ONE)
 		for (unsigned long pfn = start; pfn < end; pfn++)
 			put_page(pfn_to_page(pfn));
-	timed_out = devmap_timed_wait(pgmap, pgmap_ref_gone, pgmap, devmap_unmap_timeout_ms);
+	timed_out = pgmap_wait_unused(pgmap, start, end);
 	if (timed_out) {
-		for (unsigned long pfn = start; pfn < end; pfn++)
-			if (page_ref_count(pfn_to_page(pfn)) > 0)
-				busy++;
-		mm_event(MM_EV_WARN, NULL,
-			 "memunmap_pages: %lu page(s) of pfn %#lx-%#lx still in use after %u ms",
-			 busy, start, end - 1, devmap_unmap_timeout_ms);
+		busy = pgmap_busy_pages(start, end);
+		if (busy)
+			mm_event(MM_EV_WARN, NULL,
+				 "memunmap_pages: %lu page(s) of pfn %#lx-%#lx still in use after %u ms",
+				 busy, start, end - 1, devmap_unmap_timeout_ms);
+		else
+			mm_event(MM_EV_WARN, NULL,
+				 "memunmap_pages: pfn %#lx-%#lx: %ld pagemap reference(s) held by no page in use after a BUG on the range; the kernel would wait for ever",
+				 start, end - 1, (long)atomic_load(&pgmap->ref));
 	}
 
 	pthread_mutex_lock(&pgmap_lock);

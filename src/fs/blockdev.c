@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include <sys/mman.h>
 #include <zlib.h>
 #include <pinmm/mem/highmem.h>
 #include <pinmm/fs/blockdev.h>
@@ -15,6 +16,36 @@
 uint32_t bdev_csum(const void *buf, size_t len)
 {
 	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), buf, (uInt)len);
+}
+
+/*
+ * A disk's blocks, tags and written-map are zero-filled host memory reserved
+ * without commitment: blocks never written cost nothing, so a disk can be far
+ * larger than what a scenario touches (a real disk is mostly empty too).
+ */
+static void *sparse_zalloc(uint64_t n, size_t size)
+{
+	void *p;
+
+	if (!n || n > SIZE_MAX / size)
+		return NULL;
+	p = mmap(NULL, (size_t)n * size, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static void sparse_free(void *p, uint64_t n, size_t size)
+{
+	if (p)
+		munmap(p, (size_t)n * size);
+}
+
+static void bdev_free_maps(struct block_device *bdev, sector_t n, bool own_data)
+{
+	if (own_data)
+		sparse_free(bdev->data, n, BDEV_BLOCK_SIZE);
+	sparse_free(bdev->csum, n, sizeof(uint32_t));
+	sparse_free(bdev->written, n, 1);
 }
 
 struct block_device *bdev_create(const char *name, uint64_t size, bool verify)
@@ -28,13 +59,11 @@ struct block_device *bdev_create(const char *name, uint64_t size, bool verify)
 	bdev = calloc(1, sizeof(*bdev));
 	if (!bdev)
 		return NULL;
-	bdev->data = calloc(n, BDEV_BLOCK_SIZE);
-	bdev->csum = calloc(n, sizeof(uint32_t));
-	bdev->written = calloc(n, 1);
+	bdev->data = sparse_zalloc(n, BDEV_BLOCK_SIZE);
+	bdev->csum = sparse_zalloc(n, sizeof(uint32_t));
+	bdev->written = sparse_zalloc(n, 1);
 	if (!bdev->data || !bdev->csum || !bdev->written) {
-		free(bdev->data);
-		free(bdev->csum);
-		free(bdev->written);
+		bdev_free_maps(bdev, n, true);
 		free(bdev);
 		return NULL;
 	}
@@ -58,11 +87,10 @@ struct block_device *bdev_create_dax(const char *name, uint64_t size, bool verif
 	bdev = calloc(1, sizeof(*bdev));
 	if (!bdev)
 		return NULL;
-	bdev->csum = calloc(n, sizeof(uint32_t));
-	bdev->written = calloc(n, 1);
+	bdev->csum = sparse_zalloc(n, sizeof(uint32_t));
+	bdev->written = sparse_zalloc(n, 1);
 	if (!bdev->csum || !bdev->written) {
-		free(bdev->csum);
-		free(bdev->written);
+		bdev_free_maps(bdev, n, false);
 		free(bdev);
 		return NULL;
 	}
@@ -82,14 +110,9 @@ void bdev_destroy(struct block_device *bdev)
 		return;
 	for (int i = 0; i < BDEV_LOCK_STRIPES; i++)
 		pthread_mutex_destroy(&bdev->stripe[i]);
-	if (bdev->bd_dax_dev) {
-		if (bdev->bd_dax_dev->ops->release)
-			bdev->bd_dax_dev->ops->release(bdev->bd_dax_dev);
-	} else {
-		free(bdev->data);
-	}
-	free(bdev->csum);
-	free(bdev->written);
+	if (bdev->bd_dax_dev && bdev->bd_dax_dev->ops->release)
+		bdev->bd_dax_dev->ops->release(bdev->bd_dax_dev);
+	bdev_free_maps(bdev, bdev->nr_blocks, !bdev->bd_dax_dev);
 	free(bdev);
 }
 

@@ -419,6 +419,9 @@ long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
 		mmap_read_lock(mm);
 		must_unlock = true;
 		*locked = 1;
+	} else {
+		/* The caller said it holds the lock (pin_user_pages(), *_remote() with *locked). */
+		mmap_assert_locked(mm);
 	}
 	if (flags & FOLL_PIN)
 		mm_set_has_pinned_flag(mm);

@@ -25,18 +25,54 @@ static unsigned long map_addr(struct interp *in, const struct scn_loc *at)
 	return in->maps[at->id].addr + at->off;
 }
 
-/* Compare @len bytes against @byte; report the first difference. */
-static bool expect_bytes(struct interp *in, const unsigned char *buf, size_t len, int byte,
-			 const char *what)
+/* Compare @len bytes, the ones at @base of the whole, against @byte; report the first difference. */
+static bool expect_bytes_at(struct interp *in, const unsigned char *buf, size_t base, size_t len,
+			    int byte, const char *what)
 {
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] != byte) {
 			interp_fail(in, SCN_CORRUPT, "%s found 0x%02x at +%zu, expected 0x%02x",
-				    what, buf[i], i, byte);
+				    what, buf[i], base + i, byte);
 			return false;
 		}
 	}
 	return true;
+}
+
+static bool expect_bytes(struct interp *in, const unsigned char *buf, size_t len, int byte,
+			 const char *what)
+{
+	return expect_bytes_at(in, buf, 0, len, byte, what);
+}
+
+/* Reads @n bytes at @off of whatever @ctx names into @dst: 0 or -errno. */
+typedef int (*chunk_reader_t)(void *ctx, size_t off, void *dst, size_t n);
+
+/*
+ * Read @len bytes through @rd a CHUNK at a time, so that a read costs a bounded
+ * host buffer whatever its length, and compare them with @byte (< 0: only
+ * read). The read's result goes through interp_result() as @what; a host
+ * buffer that cannot be had is that command's ENOMEM, never a silent pass.
+ */
+static void read_expect(struct interp *in, chunk_reader_t rd, void *ctx, size_t len, int byte,
+			const char *what)
+{
+	unsigned char *buf = malloc(min_t(size_t, CHUNK, len ? len : 1));
+	int err = buf ? 0 : -ENOMEM;
+	size_t off;
+
+	for (off = 0; !err && off < len; off += CHUNK) {
+		size_t n = min_t(size_t, CHUNK, len - off);
+
+		err = rd(ctx, off, buf, n);
+		if (err)
+			break;
+		if (byte >= 0 && !expect_bytes_at(in, buf, off, n, byte, what))
+			break;
+	}
+	free(buf);
+	if (err)
+		interp_result(in, err, what);
 }
 
 static void do_disk(struct interp *in, const struct scn_cmd *c)
@@ -141,29 +177,33 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 		interp_result(in, do_madvise(mm, m->addr, m->len, MADV_HUGEPAGE), "madvise(MADV_HUGEPAGE)");
 }
 
+struct uread_ctx {
+	struct mm_struct *mm;
+	unsigned long addr;
+};
+
+static int uread_chunk(void *ctx, size_t off, void *dst, size_t n)
+{
+	struct uread_ctx *u = ctx;
+
+	return uaccess_read(u->mm, u->addr + off, dst, n);
+}
+
 static void do_access(struct interp *in, const struct scn_cmd *c, bool write)
 {
-	struct mm_struct *mm = proc_mm(in, c->access.proc);
-	unsigned long addr = map_addr(in, &c->access.at);
-	unsigned char *buf;
-	int err;
+	struct uread_ctx u = {
+		.mm = proc_mm(in, c->access.proc),
+		.addr = map_addr(in, &c->access.at),
+	};
 
 	if (!in->maps[c->access.at.id].mapped)
 		return;
-	buf = malloc(c->access.len ? c->access.len : 1);
-	if (!buf) {
-		interp_result(in, -ENOMEM, "access");
-		return;
-	}
-	if (write) {
-		err = uaccess_memset(mm, addr, c->access.byte, c->access.len);
-		interp_result(in, err, "write");
-	} else {
-		err = uaccess_read(mm, addr, buf, c->access.len);
-		if (interp_result(in, err, "read") && c->access.has_byte)
-			expect_bytes(in, buf, c->access.len, c->access.byte, "read");
-	}
-	free(buf);
+	if (write)
+		interp_result(in, uaccess_memset(u.mm, u.addr, c->access.byte, c->access.len),
+			      "write");
+	else
+		read_expect(in, uread_chunk, &u, c->access.len,
+			    c->access.has_byte ? c->access.byte : -1, "read");
 }
 
 static int handle_add(struct interp_handle *h, struct page **pages, unsigned long n)
@@ -323,12 +363,23 @@ static void do_unpin(struct interp *in, const struct scn_cmd *c)
 	h->live = false;
 }
 
+struct dread_ctx {
+	struct dma_mr *mr;
+	unsigned long offset;
+};
+
+static int dread_chunk(void *ctx, size_t off, void *dst, size_t n)
+{
+	struct dread_ctx *d = ctx;
+
+	return dma_mr_read(d->mr, d->offset + off, dst, n);
+}
+
 static void do_dma(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_handle *h = &in->handles[c->dma.handle];
+	struct dread_ctx d;
 	unsigned long len;
-	unsigned char *buf;
-	int err;
 
 	if (!handle_usable(in, c->dma.handle))
 		return;
@@ -345,13 +396,8 @@ static void do_dma(struct interp *in, const struct scn_cmd *c)
 		interp_result(in, dma_mr_fill(h->mr, c->dma.offset, c->dma.byte, len), "dma write");
 		return;
 	}
-	buf = malloc(len ? len : 1);
-	if (!buf)
-		return;
-	err = dma_mr_read(h->mr, c->dma.offset, buf, len);
-	if (interp_result(in, err, "dma read"))
-		expect_bytes(in, buf, len, c->dma.byte, "dma read");
-	free(buf);
+	d = (struct dread_ctx){ .mr = h->mr, .offset = c->dma.offset };
+	read_expect(in, dread_chunk, &d, len, c->dma.byte, "dma read");
 }
 
 void interp_fire_armed(struct interp *in, struct folio *folio)

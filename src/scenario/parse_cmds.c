@@ -84,6 +84,12 @@ static int proc_map(struct scn_parser *P, int *proc, int *map)
 #define SCN_PMD_BYTES		(2ULL << 20)
 #define SCN_MEMORY_MAX		(16ULL << 30)
 #define SCN_PIN_ENTRIES_MAX	(1ULL << 23)
+/*
+ * Disks are backed sparsely (untouched blocks cost nothing), but blkfs keeps
+ * a byte per block of allocation state, so a disk still costs 1/4096 of its
+ * size up front: 64G of disk, 16 MiB.
+ */
+#define SCN_DISK_MAX		(64ULL << 30)
 
 static int p_memory(struct scn_parser *P, struct scn_cmd *c)
 {
@@ -123,6 +129,8 @@ static int p_disk(struct scn_parser *P, struct scn_cmd *c)
 	TRY(need_len(P, "size", &c->disk.size));
 	if (c->disk.size % 4096)
 		return scn_perr(P, "disk size= must be a multiple of 4K (the block size)");
+	if (c->disk.size > SCN_DISK_MAX)
+		return scn_perr(P, "disk size= is more than 64G");
 	c->disk.checksum = scn_arg_flag(P, "checksum");
 	c->disk.dax = scn_arg_flag(P, "dax");
 	return 0;

@@ -26,6 +26,36 @@ static void test_faults_in_and_pins_the_mapped_pages(void **state)
 	assert_int_equal(mm_event_count(), 0);
 }
 
+/*
+ * pin_user_pages() and the *_remote() calls with *locked set rely on the
+ * caller's mmap_lock: without it the kernel's mmap_assert_locked() fires.
+ * The pin still happens (a kernel without DEBUG_VM goes on), but the WARN is
+ * recorded. Before, it succeeded silently.
+ */
+static void test_pin_without_mmap_lock_warns(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 2, PROT_READ | PROT_WRITE, 0x11);
+	struct page *pages[2];
+	int locked = 1;
+
+	assert_int_equal(pin_user_pages(mm, addr, 1, FOLL_WRITE, pages), 1);
+	assert_int_equal(mm_event_match(MM_EV_WARN, "mmap_assert_locked"), 1);
+	unpin_user_page(pages[0]);
+	assert_int_equal(pin_user_pages_remote(mm, addr, 1, 0, pages, &locked), 1);
+	assert_int_equal(mm_event_match(MM_EV_WARN, "mmap_assert_locked"), 2);
+	unpin_user_page(pages[0]);
+	mm_events_reset();
+	/* Held: no event; the unlocked variant takes the lock itself. */
+	mmap_read_lock(mm);
+	assert_int_equal(pin_user_pages(mm, addr, 2, FOLL_WRITE, pages), 2);
+	mmap_read_unlock(mm);
+	unpin_user_pages(pages, 2);
+	assert_int_equal(pin_user_pages_unlocked(mm, addr, 2, pages, 0), 2);
+	unpin_user_pages(pages, 2);
+	assert_int_equal(mm_event_count(), 0);
+}
+
 static void test_get_does_not_mark_has_pinned(void **state)
 {
 	struct mm_struct *mm = gt_mm();
@@ -189,6 +219,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_faults_in_and_pins_the_mapped_pages, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_get_does_not_mark_has_pinned, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_pin_without_mmap_lock_warns, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_write_breaks_cow, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_force_write_private_readonly, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_force_refused_in_shared_mapping, gt_setup_mainline, gt_teardown),

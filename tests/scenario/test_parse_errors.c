@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <pinmm/mem/memory.h>
 #include <pinmm/scenario/parse.h>
@@ -120,6 +122,7 @@ static const struct {
 	{ BASE "file g at d0\n", "foo.pin:6: expected 'on FS' after the file name, not 'at'" },
 	{ BASE "file g on d0 fill=1\n", "foo.pin:6: fill= needs size=" },
 	{ HDR "disk d0 size=1000\n", "foo.pin:2: disk size= must be a multiple of 4K (the block size)" },
+	{ HDR "disk d0 size=1024G\n", "foo.pin:2: disk size= is more than 64G" },
 	{ HDR "disk d0 size=4K\nmemory 64M\n", "foo.pin:3: 'memory' must come before other commands (line 2)" },
 	{ HDR "memory 64M\nmemory 64M\n", "foo.pin:3: duplicate 'memory'" },
 	{ HDR "memory 64M movable=64M\n",
@@ -188,6 +191,24 @@ static void test_file_errors(void **state)
 	assert_string_equal(err, "tests/scenario: not a regular file");
 }
 
+/* A FIFO with no writer: refused at once (open() used to block for a writer). */
+static void test_fifo_is_not_waited_for(void **state)
+{
+	char dir[] = "/tmp/pinmm-fifo-XXXXXX", path[64], err[SCN_ERR_MAX];
+	struct scenario *s;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f.pin", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);	/* a hang fails the binary rather than the whole run */
+	assert_int_equal(scenario_parse_file(path, &s, err, sizeof(err)), -EINVAL);
+	alarm(0);
+	assert_non_null(strstr(err, "not a regular file"));
+	assert_null(s);
+	unlink(path);
+	rmdir(dir);
+}
+
 /* The runner's half: names the grammar cannot know. */
 static void test_check_presets_and_vmstat(void **state)
 {
@@ -222,6 +243,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_error_messages, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(test_fifo_is_not_waited_for, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(test_small_error_buffer, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(test_file_errors, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(test_check_presets_and_vmstat, boot_default_machine, halt_machine),

@@ -137,8 +137,10 @@ int memremap_pages(struct dev_pagemap *pgmap);
 /*
  * Kill the pagemap (get_dev_pagemap() fails from now on), wait until every
  * page is idle and every reference gone, and take the struct pages back.
- * The wait is bounded by devmap_unmap_timeout_ms: past it a WARN is recorded
- * and the pages are taken away anyway (the kernel would hang).
+ * The wait is bounded by devmap_unmap_timeout_ms, and ends sooner when no
+ * page is in use but references remain (an unbalanced count nothing can drop):
+ * either way a WARN is recorded and the pages are taken away (the kernel would
+ * hang).
  */
 void memunmap_pages(struct dev_pagemap *pgmap);
 extern unsigned int devmap_unmap_timeout_ms;

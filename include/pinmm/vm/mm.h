@@ -36,6 +36,22 @@ static inline void mmap_write_unlock(struct mm_struct *mm)
 {
 	pthread_rwlock_unlock(&mm->mmap_lock);
 }
+/*
+ * The caller must hold mmap_lock. Model: the kernel asserts it with lockdep
+ * (a WARN naming the lock) and, under CONFIG_DEBUG_VM, VM_BUG_ON_MM(!
+ * rwsem_is_locked()). A pthread rwlock cannot name its holders, so this checks
+ * what rwsem_is_locked() checks, that somebody holds it, and records lockdep's
+ * WARN rather than DEBUG_VM's BUG; the caller goes on, as a kernel without
+ * DEBUG_VM does.
+ */
+static inline void mmap_assert_locked(struct mm_struct *mm)
+{
+	if (pthread_rwlock_trywrlock(&mm->mmap_lock) == 0) {
+		pthread_rwlock_unlock(&mm->mmap_lock);
+		mm_event(MM_EV_WARN, NULL, "mmap_assert_locked: mmap_lock of mm %s is not held",
+			 mm->owner);
+	}
+}
 
 /* ---- mm lifetime ---- */
 /* A new empty address space (mm_users 1); NULL on allocation failure. */
