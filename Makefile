@@ -11,7 +11,19 @@ ifeq ($(origin CC),default)
 CC      := gcc
 endif
 
-VARIANT := $(notdir $(firstword $(CC)))$(if $(SAN),-san-$(subst $(comma),-,$(SAN)))
+# PAGE=72: the build variant with John Hubbard's 2018 _dma_pinned_count in a
+# 72-byte struct page, the only build where the `field` tracker runs. It lives
+# in its own directory (build/gcc-page72/pinmm, build/clang-page72/pinmm; with
+# SAN, build/gcc-page72-san-...), beside the 64-byte default build/gcc/pinmm.
+PAGE    ?= 64
+ifeq ($(PAGE),72)
+PAGE_VARIANT := -page72
+PAGE_CFLAGS  := -DPINMM_FIELD_TRACKER_PAGE
+else ifneq ($(PAGE),64)
+$(error PAGE must be 64 (the default) or 72 (the field tracker's struct page), not '$(PAGE)')
+endif
+
+VARIANT := $(notdir $(firstword $(CC)))$(PAGE_VARIANT)$(if $(SAN),-san-$(subst $(comma),-,$(SAN)))
 BUILD   := build/$(VARIANT)
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror \
@@ -19,7 +31,7 @@ CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror \
 	-Iinclude -pthread -fno-strict-aliasing
 OPT     ?= -O2
 CFLAGS  ?=
-CFLAGS  := $(CFLAGS_BASE) $(OPT) $(CFLAGS)
+CFLAGS  := $(CFLAGS_BASE) $(PAGE_CFLAGS) $(OPT) $(CFLAGS)
 LDLIBS  := -lurcu-bp -lurcu-cds -lz -lpthread -lm
 ifneq ($(SAN),)
 CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -66,6 +78,8 @@ help:
 	@echo "make check      build and run every test (SAN=address,undefined or SAN=thread)"
 	@echo "make bench      run the standard benchmark set"
 	@echo "make fuzz       run the fuzz targets for a bounded time (clang)"
+	@echo "make PAGE=72    the 72-byte struct page variant (field tracker): build/gcc-page72/pinmm"
+	@echo "                (build/clang-page72/pinmm with CC=clang); PAGE=72 check runs the suite in it"
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): mk/deps.sh

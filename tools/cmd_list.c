@@ -28,18 +28,27 @@ static void list_presets(void)
 	for (size_t i = 0; pin_presets[i]; i++) {
 		const struct pin_preset *p = pin_presets[i];
 
-		printf("  %-14s %s / %s / %s\n  %-14s %s\n", p->name, p->tracker,
+		const char *why = pin_preset_unavailable(p);
+
+		printf("  %-14s %s / %s / %s%s\n  %-14s %s\n", p->name, p->tracker,
 		       longterm_policy_names[p->longterm], writeback_policy_names[p->writeback],
-		       "", p->summary ? p->summary : "");
+		       why ? "  [not in this build]" : "", "", p->summary ? p->summary : "");
+		if (why)
+			printf("  %-14s %s\n", "", why);
 	}
 }
 
 static void list_trackers(void)
 {
 	printf("trackers:\n");
-	for (size_t i = 0; pin_trackers[i]; i++)
-		printf("  %-10s %s\n", pin_trackers[i]->name,
-		       pin_trackers[i]->summary ? pin_trackers[i]->summary : "");
+	for (size_t i = 0; pin_trackers[i]; i++) {
+		const struct pin_tracker *t = pin_trackers[i];
+
+		printf("  %-10s %s\n", t->name, t->summary ? t->summary : "");
+		printf("  %-10s adds %u bytes per page, %u per pin%s%s\n", "", t->bytes_per_page,
+		       t->bytes_per_pin, t->unavailable ? "; not in this build: " : "",
+		       t->unavailable ? t->unavailable : "");
+	}
 }
 
 static void list_policies(void)

@@ -98,6 +98,11 @@ int cmd_run(int argc, char **argv)
 					optarg);
 				goto out;
 			}
+			if (pin_preset_unavailable(pin_preset_find(optarg))) {
+				fprintf(stderr, "pinmm run: preset '%s' is not runnable in this build: %s\n",
+					optarg, pin_preset_unavailable(pin_preset_find(optarg)));
+				goto out;
+			}
 			chosen[nr_chosen++] = optarg;
 			break;
 		}
@@ -119,10 +124,16 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pinmm run: --json and --tap are exclusive\n");
 		goto out;
 	}
+	/* Every preset this build can run; the others are named, not shown as columns. */
 	if (!nr_chosen) {
-		for (size_t i = 0; i < nr_all; i++)
-			chosen[i] = all[i];
-		nr_chosen = nr_all;
+		for (size_t i = 0; i < nr_all; i++) {
+			const char *why = pin_preset_unavailable(pin_preset_find(all[i]));
+
+			if (!why)
+				chosen[nr_chosen++] = all[i];
+			else if (!json && !tap)
+				fprintf(stderr, "pinmm run: no '%s' column: %s\n", all[i], why);
+		}
 	}
 
 	if (optind >= argc) {

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <pinmm/mem/memory.h>
+#include <pinmm/mem/page_ext.h>
 #include "internal.h"
 
 pg_data_t contig_page_data;
@@ -106,6 +107,15 @@ int mem_init(const struct mem_config *cfg)
 		n->cma_end_pfn = n->zone_start_pfn + normal_pages;
 		n->cma_start_pfn = n->cma_end_pfn - (c.cma_bytes >> PAGE_SHIFT);
 	}
+	/* page_ext_init(): at boot, for every pfn, before anything is allocated. */
+	err = page_ext_init();
+	if (err) {
+		munmap(mem_map, mem_map_bytes);
+		munmap(pgdat->ram, ram_map_bytes);
+		memset(pgdat, 0, sizeof(*pgdat));
+		mem_map = NULL;
+		return err;
+	}
 	mm_events_reset();
 	vmstat_reset();
 	atomic_fetch_add(&mm_boot_generation, 1);
@@ -129,6 +139,7 @@ void mem_exit(void)
 	mm_rcu_barrier();
 	for (int i = 0; i < MAX_NR_ZONES; i++)
 		pthread_mutex_destroy(&pgdat->node_zones[i].lock);
+	page_ext_exit();
 	munmap(mem_map, mem_map_bytes);
 	/* The next machine may be mapped here: leave no poisoned shadow behind. */
 	unpoison_range(pgdat->ram, ram_map_bytes);

@@ -58,6 +58,13 @@ const struct pin_preset *pin_preset_find(const char *name)
 	return NULL;
 }
 
+const char *pin_preset_unavailable(const struct pin_preset *p)
+{
+	const struct pin_tracker *t = p ? pin_tracker_find(p->tracker) : NULL;
+
+	return t ? t->unavailable : NULL;
+}
+
 int pin_preset_apply(const struct pin_preset *p)
 {
 	const struct pin_tracker *t;

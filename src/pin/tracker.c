@@ -46,6 +46,8 @@ int pin_tracker_set(const struct pin_tracker *t)
 	const struct pin_tracker *old = pin_config.tracker;
 	int ret;
 
+	if (t && t->unavailable)
+		return -EOPNOTSUPP;
 	if (!t || !t->try_pin || !t->unpin || !t->maybe_dma_pinned || !t->pincount)
 		return -EINVAL;
 	if (pin_outstanding() != 0)

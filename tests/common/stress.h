@@ -35,4 +35,48 @@ static inline unsigned int rnd(unsigned int *seed, unsigned int n)
 	return (unsigned int)rand_r(seed) % n;
 }
 
+#ifdef PINMM_PIN_PRESET_H
+/*
+ * The presets every stress test runs under: mainline and the design presets
+ * that must come out clean. A name this build does not have, or cannot run
+ * (field outside PAGE=72), is left out. Fills @v with one test per preset
+ * named "FN[PRESET]", the preset's name as the initial state.
+ */
+static const char *const stress_presets[] = {
+	"mainline", "field", "page_ext", "lru", "mapping", NULL,
+};
+
+static inline size_t stress_tests(struct CMUnitTest *v, size_t max, const char *fn_name,
+				  CMUnitTestFunction fn)
+{
+	static char names[64][96];
+	static size_t used;
+	size_t n = 0;
+
+	for (size_t i = 0; stress_presets[i] && n < max && used < 64; i++) {
+		const struct pin_preset *p = pin_preset_find(stress_presets[i]);
+
+		if (!p || pin_preset_unavailable(p))
+			continue;
+		snprintf(names[used], sizeof(names[used]), "%s[%s]", fn_name, p->name);
+		v[n] = (struct CMUnitTest){ .name = names[used], .test_func = fn,
+					    .initial_state = (void *)p->name };
+		used++;
+		n++;
+	}
+	return n;
+}
+
+/* The preset a stress test was started for, applied on the running machine. */
+static inline const char *stress_apply_preset(void **state)
+{
+	const char *name = *state ? (const char *)*state : "mainline";
+
+	thread_errors = 0;
+	if (pin_preset_apply(pin_preset_find(name)))
+		return NULL;
+	return name;
+}
+#endif
+
 #endif

@@ -14,9 +14,9 @@
 #include <string.h>
 #include <pthread.h>
 #include <cmocka.h>
+#include <pinmm/pin/preset.h>
 #include "../common/stress.h"
 #include <pinmm/gup/gup.h>
-#include <pinmm/pin/preset.h>
 #include <pinmm/vm/mm.h>
 
 #define NPAGES		64
@@ -137,7 +137,12 @@ static void test_pin_unpin_vs_munmap_fork_write(void **state)
 	stress_watchdog(300);
 
 	assert_int_equal(mem_init(&cfg), 0);
-	assert_int_equal(pin_preset_apply(pin_preset_find("mainline")), 0);
+	assert_non_null(stress_apply_preset(state));
+	atomic_store(&remaps, 0);
+	atomic_store(&forks, 0);
+	atomic_store(&writes, 0);
+	atomic_store(&pins_taken, 0);
+	atomic_store(&pins_failed, 0);
 	free_before = nr_free_pages();
 
 	proc = process_create("stress");
@@ -186,10 +191,10 @@ static void test_pin_unpin_vs_munmap_fork_write(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pin_unpin_vs_munmap_fork_write),
-	};
+	struct CMUnitTest tests[16];
+	size_t n = stress_tests(tests, 16, "test_pin_unpin_vs_munmap_fork_write",
+				test_pin_unpin_vs_munmap_fork_write);
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return _cmocka_run_group_tests("gup_stress", tests, n, NULL, NULL);
 }

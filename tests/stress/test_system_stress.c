@@ -13,13 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../common/cmocka_tap.h"
+#include <pinmm/pin/preset.h>
 #include "../common/stress.h"
 #include <pinmm/dev/dma.h>
 #include <pinmm/fs/blkfs.h>
 #include <pinmm/fs/vmscan.h>
 #include <pinmm/fs/writeback.h>
 #include <pinmm/gup/gup.h>
-#include <pinmm/pin/preset.h>
 #include <pinmm/vm/mm.h>
 
 #define FILE_PAGES	64
@@ -142,7 +142,11 @@ static void everything_at_once_under_bounce_writeback(void **state)
 
 	(void)state;
 	assert_int_equal(mem_init(&cfg), 0);
-	assert_int_equal(pin_preset_apply(pin_preset_find("mainline")), 0);
+	assert_non_null(stress_apply_preset(state));
+	atomic_store(&dma_rounds, 0);
+	atomic_store(&cpu_rounds, 0);
+	atomic_store(&forks, 0);
+	atomic_store(&remaps, 0);
 	pin_config.writeback = WB_BOUNCE;
 	free0 = nr_free_pages();
 	bdev = bdev_create("d0", 16UL << 20, true);
@@ -212,8 +216,10 @@ static void everything_at_once_under_bounce_writeback(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(everything_at_once_under_bounce_writeback),
-	};
-	return RUN_TAP(tests, NULL, NULL);
+	struct CMUnitTest tests[16];
+	size_t n = stress_tests(tests, 16, "everything_at_once_under_bounce_writeback",
+				everything_at_once_under_bounce_writeback);
+
+	cmocka_set_message_output(CM_OUTPUT_TAP);
+	return _cmocka_run_group_tests("system_stress", tests, n, NULL, NULL);
 }

@@ -53,8 +53,11 @@ const struct pin_preset *pin_preset_find(const char *name);
 /*
  * Make @p current: its release's kernel_has() switches, its tracker and both
  * policies. -EBUSY while pins are outstanding (nothing is then changed),
- * -EINVAL for NULL or a preset naming a tracker or release not built in.
+ * -EINVAL for NULL or a preset naming a tracker or release not built in,
+ * -EOPNOTSUPP when this build cannot run its tracker (pin_preset_unavailable()).
  */
 int pin_preset_apply(const struct pin_preset *p);
+/* NULL, or why this build cannot run @p (its tracker's ->unavailable). */
+const char *pin_preset_unavailable(const struct pin_preset *p);
 
 #endif

@@ -55,6 +55,14 @@ struct pin_tracker {
 	 */
 	unsigned int bytes_per_page;
 	unsigned int bytes_per_pin;
+
+	/*
+	 * NULL, or why this build cannot run the tracker and which build can
+	 * ("needs the 72-byte struct page: make PAGE=72, build/gcc-page72/pinmm").
+	 * The tracker and its preset stay listed, so scenarios may give verdicts
+	 * for it in every build; pin_tracker_set() refuses it with -EOPNOTSUPP.
+	 */
+	const char *unavailable;
 };
 
 enum longterm_policy {
@@ -91,7 +99,10 @@ extern struct pin_config pin_config;
 extern const struct pin_tracker *const pin_trackers[];
 #define PIN_TRACKER(order, ident) const struct pin_tracker ident
 const struct pin_tracker *pin_tracker_find(const char *name);
-/* Switch tracker: only while nothing is pinned. -EBUSY otherwise, -EINVAL for NULL. */
+/*
+ * Switch tracker: only while nothing is pinned. -EBUSY otherwise, -EINVAL for
+ * NULL, -EOPNOTSUPP for a tracker this build cannot run (->unavailable).
+ */
 int pin_tracker_set(const struct pin_tracker *t);
 
 /*
