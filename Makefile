@@ -66,7 +66,7 @@ TEST_COMMON:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/common/*.c))
 # One stamp per compiler and sanitizer: each may need packages of its own.
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all run check test-bins deps clean bench fuzz layers help
+.PHONY: all run check test-bins deps clean bench fuzz layers models help
 # Keep intermediate objects: no rebuilds, and no "rm" after the test summary.
 .SECONDARY:
 
@@ -80,6 +80,7 @@ help:
 	@echo "make fuzz       run the fuzz targets for a bounded time (clang)"
 	@echo "make PAGE=72    the 72-byte struct page variant (field tracker): build/gcc-page72/pinmm"
 	@echo "                (build/clang-page72/pinmm with CC=clang); PAGE=72 check runs the suite in it"
+	@echo "make models     check every spin model under models/ exhaustively"
 
 deps: $(DEPS_STAMP)
 $(DEPS_STAMP): mk/deps.sh
@@ -139,6 +140,10 @@ layers:
 
 fuzz:
 	@sh mk/deps.sh fuzz && sh mk/fuzz.sh
+
+# models/NAME.pml must verify, models/NAME.broken-WHAT.pml must be refuted.
+models:
+	@sh mk/deps.sh models && sh mk/models.sh
 
 bench: $(PINMM)
 	@sh mk/deps.sh bench

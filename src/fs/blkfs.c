@@ -302,10 +302,7 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 			 * controller does; a device writing the page through a pin
 			 * in between makes data and checksum disagree.
 			 */
-			void (*window)(struct folio *) = READ_ONCE(writeback_io_window_hook);
-
-			if (window)
-				window(folio);
+			race_point(RACE_WRITEBACK, folio);
 			bdev_write_block_from_page(fs->bdev, b, page, csum);
 		}
 		pthread_mutex_lock(&bi->i_data_sem);

@@ -41,6 +41,7 @@ static void truncate_inode_folio(struct address_space *mapping, struct folio *fo
 	if (folio_mapped(folio))
 		unmap_mapping_range(mapping, (loff_t)folio->index << PAGE_SHIFT,
 				    (loff_t)folio_size(folio), 0);
+	race_point(RACE_TRUNCATE, folio);
 	folio_invalidate(folio, 0, folio_size(folio));
 	folio_cancel_dirty(folio);
 	filemap_remove_folio(folio);

@@ -93,6 +93,7 @@ unsigned long shrink_folio_list(struct folio **folios, size_t n)
 		 * this check (before the unmap one could, and the folio would lose
 		 * its buffers under it: the 2018 state).
 		 */
+		race_point(RACE_RECLAIM, folio);
 		if (folio_pinned_for_reclaim(folio))
 			goto activate_locked;
 		if (folio_test_dirty(folio)) {

@@ -18,8 +18,6 @@ const char *const wb_decision_names[] = {
 	[WB_DO_SKIP] = "skip",
 };
 
-void (*writeback_io_window_hook)(struct folio *folio);
-
 enum wb_decision writeback_decide(struct folio *folio, const struct writeback_control *wbc)
 {
 	/*

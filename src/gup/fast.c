@@ -90,6 +90,7 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 		put_dev_pagemap(pgmap);
 		if (!folio)
 			return false;
+		race_point(RACE_GUP_FAST, folio);
 
 		/*
 		 * The pin is visible (fully ordered RMW) before these loads: a
@@ -144,6 +145,7 @@ static bool gup_fast_pmd_leaf(pmd_t orig, pmd_t *pmdp, unsigned long addr, unsig
 	folio = try_grab_folio_fast(page, refs, flags);
 	if (!folio)
 		return false;
+	race_point(RACE_GUP_FAST, folio);
 	if (unlikely(pmd_val(orig) != pmd_val(pmdp_get_lockless(pmdp)))) {
 		gup_put_folio(folio, refs, flags);
 		return false;

@@ -56,6 +56,7 @@ static void folio_wait_bit_common(struct folio *folio, int bit, bool take)
 			 : !(__atomic_load_n(&folio->flags, __ATOMIC_SEQ_CST) & BIT(bit)))
 			break;
 		atomic_fetch_add_explicit(&total_sleeps, 1, memory_order_relaxed);
+		race_blocking();
 		pthread_cond_wait(&q->cond, &q->lock);
 	}
 	atomic_fetch_sub(&q->sleepers, 1);

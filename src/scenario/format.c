@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pinmm/mem/race.h>
 #include <pinmm/scenario/format.h>
 
 struct out {
@@ -169,8 +170,6 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 			put_size(o, "offset", c->dma.offset);
 		if (c->dma.len)
 			put_size(o, "len", c->dma.len);
-		if (c->dma.during_writeback)
-			put(o, " during=writeback");
 		break;
 	case SCN_CHECK_DISK:
 		put_loc(o, s, SCN_NS_FILE, &c->check_disk.at);
@@ -254,6 +253,9 @@ size_t scn_cmd_format(const struct scenario *s, const struct scn_cmd *c, char *b
 		return 0;
 	put(&o, "%s", scn_cmd_names[c->kind]);
 	put_body(&o, s, c);
+	if (c->has_during)
+		put(&o, " during=%s", c->during == SCN_DURING_ANY ? "any" :
+		    (unsigned int)c->during < NR_RACE_POINTS ? race_point_names[c->during] : "?");
 	if (c->has_result) {
 		const char *r = scn_errno_name(c->result);
 

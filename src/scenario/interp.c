@@ -19,8 +19,12 @@ void interp_fail(struct interp *in, enum scn_cell cell, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (in->res->cell != SCN_PASS)
+	/* An armed command's context may fail at the same time as the main one. */
+	pthread_mutex_lock(in->res_lock);
+	if (in->res->cell != SCN_PASS) {
+		pthread_mutex_unlock(in->res_lock);
 		return;
+	}
 	in->res->cell = cell;
 	in->res->line = in->cur ? in->cur->line : 0;
 	va_start(ap, fmt);
@@ -31,6 +35,7 @@ void interp_fail(struct interp *in, enum scn_cell cell, const char *fmt, ...)
 	if (in->trace)
 		fprintf(in->trace, "scenario: line %u: %s: %s\n", in->res->line,
 			scn_cell_names[cell], in->res->reason);
+	pthread_mutex_unlock(in->res_lock);
 }
 
 static const char *errname(int err)
@@ -94,15 +99,6 @@ static void interp_scan_events(struct interp *in)
 	}
 }
 
-static struct interp *hook_interp;
-
-/* The window between writeback's checksum and the transfer (fs/writeback.c). */
-static void interp_writeback_window(struct folio *folio)
-{
-	if (hook_interp)
-		interp_fire_armed(hook_interp, folio);
-}
-
 /*
  * The ZONE_DEVICE refcount convention of the kernel a preset stands for: an
  * untracked tracker is a kernel before FOLL_PIN, whose device pages idle at 1;
@@ -148,8 +144,7 @@ static int interp_machine_up(struct interp *in, const char *preset_name)
 		return err;
 	}
 	fs_install_hooks();
-	hook_interp = in;
-	writeback_io_window_hook = interp_writeback_window;
+	interp_race_up(in);
 	return 0;
 }
 
@@ -169,8 +164,7 @@ static void interp_machine_down(struct interp *in)
 {
 	const struct scenario *s = in->s;
 
-	writeback_io_window_hook = NULL;
-	hook_interp = NULL;
+	interp_race_down(in);
 	for (size_t i = 0; i < s->names[SCN_NS_HANDLE].nr; i++) {
 		interp_release_handle(&in->handles[i]);
 		free(in->handles[i].pages);
@@ -227,16 +221,22 @@ static void interp_free(struct interp *in)
 	free(in->armed);
 }
 
-int scenario_run(const struct scenario *s, const char *preset, struct scenario_result *out,
-		 FILE *trace)
+/*
+ * One run on a fresh machine. @land_at: where a during=any command lands (the
+ * 0-based race point it reaches; -1: at none, so after the command); *@seen:
+ * how many points it could have landed at.
+ */
+static int scenario_run_once(const struct scenario *s, const char *preset,
+			     struct scenario_result *out, FILE *trace, long land_at, long *seen,
+			     char *where, size_t wherelen)
 {
-	struct interp in = { .s = s, .res = out, .trace = trace };
+	pthread_mutex_t res_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct interp in = { .s = s, .res = out, .trace = trace, .res_lock = &res_lock,
+			     .land_at = land_at };
 	int err;
 
 	memset(out, 0, sizeof(*out));
 	out->cell = SCN_PASS;
-	if (!pin_preset_find(preset))
-		return -EINVAL;
 	err = interp_alloc(&in);
 	if (!err)
 		err = interp_machine_up(&in, preset);
@@ -256,8 +256,16 @@ int scenario_run(const struct scenario *s, const char *preset, struct scenario_r
 			fprintf(trace, "scenario: line %u: %s\n", c->line, buf);
 		}
 		interp_exec(&in, c);
+		if (!c->has_during)
+			interp_land_pending(&in);
 		interp_scan_events(&in);
 	}
+	interp_land_pending(&in);
+	interp_scan_events(&in);
+	if (seen)
+		*seen = in.any_seen;
+	if (where)
+		snprintf(where, wherelen, "%s", in.any_where);
 	if (!in.stop) {
 		for (size_t i = 0; i < in.nr_expects; i++) {
 			if (!in.expects[i].fired) {
@@ -272,5 +280,63 @@ int scenario_run(const struct scenario *s, const char *preset, struct scenario_r
 	mm_trace_set(NULL);
 	interp_machine_down(&in);
 	interp_free(&in);
+	return 0;
+}
+
+/* The most runs during=any makes: one per race point, and one after the command. */
+#define DURING_ANY_MAX_RUNS 256
+
+int scenario_run(const struct scenario *s, const char *preset, struct scenario_result *out,
+		 FILE *trace)
+{
+	struct scenario_result r;
+	char where[64], worst_where[64];
+	long seen = 0, runs;
+	bool any = false;
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->cell = SCN_PASS;
+	if (!pin_preset_find(preset))
+		return -EINVAL;
+	for (size_t i = 0; i < s->nr_cmds; i++)
+		any |= s->cmds[i].has_during && s->cmds[i].during == SCN_DURING_ANY;
+	if (!any)
+		return scenario_run_once(s, preset, out, trace, -1, NULL, NULL, 0);
+
+	/*
+	 * during=any: the first run lands after the command and counts the
+	 * points it reached; then one run per point. The worst cell wins, the
+	 * earliest point among equals.
+	 */
+	if (trace)
+		fprintf(trace, "scenario: during=any: a run landing after the command\n");
+	err = scenario_run_once(s, preset, out, trace, -1, &seen, worst_where, sizeof(worst_where));
+	if (err)
+		return err;
+	runs = seen < DURING_ANY_MAX_RUNS - 1 ? seen : DURING_ANY_MAX_RUNS - 1;
+	for (long k = 0; k < runs; k++) {
+		if (trace)
+			fprintf(trace, "scenario: during=any: run %ld of %ld, landing at race point %ld\n",
+				k + 2, runs + 1, k + 1);
+		err = scenario_run_once(s, preset, &r, trace, k, NULL, where, sizeof(where));
+		if (err)
+			return err;
+		if (r.cell > out->cell) {
+			*out = r;
+			memcpy(worst_where, where, sizeof(where));
+		}
+	}
+	if (out->cell != SCN_PASS) {
+		char reason[SCN_REASON_MAX + sizeof(worst_where) + 16];
+
+		snprintf(reason, sizeof(reason), "during=any %s: %s", worst_where, out->reason);
+		reason[sizeof(out->reason) - 1] = '\0';
+		memcpy(out->reason, reason, sizeof(out->reason));
+	}
+	if (trace)
+		fprintf(trace, "scenario: during=any: %ld runs (%ld race points%s), worst %s%s%s\n",
+			runs + 1, seen, seen > runs ? ", the first ones" : "", scn_cell_names[out->cell],
+			out->cell != SCN_PASS ? " " : "", out->cell != SCN_PASS ? worst_where : "");
 	return 0;
 }

@@ -3,6 +3,7 @@
 #ifndef PINMM_SCENARIO_INTERP_H
 #define PINMM_SCENARIO_INTERP_H
 
+#include <pthread.h>
 #include <stdio.h>
 #include <pinmm/scenario/run.h>
 #include <pinmm/dev/dma.h>
@@ -73,9 +74,34 @@ struct interp {
 	struct interp_expect *expects;
 	size_t nr_expects;
 
-	const struct scn_cmd **armed;	/* dma ... during=writeback, not yet fired */
+	/* Commands armed with during=POINT (interp_race.c). */
+	struct interp_armed *armed;
 	size_t nr_armed;
+	struct interp_helper *helpers;	/* contexts started inside race points, not yet joined */
+	bool in_helper;			/* this copy runs an armed command in its own thread */
+	pthread_t main_thread;		/* the interpreter's: only its race points fire */
+	pthread_mutex_t *res_lock;	/* the result, written by the main and helper contexts */
+	long land_at;			/* during=any: the point (0-based) to land at; -1: none */
+	long any_seen;			/* race points reached while the during=any command was armed */
+	char any_where[64];		/* where it landed */
 };
+
+struct interp_armed {
+	const struct scn_cmd *cmd;
+	bool fired;
+};
+
+/* Arm @c (it has during=); it runs inside the next command. */
+void interp_arm(struct interp *in, const struct scn_cmd *c);
+/*
+ * After a command that was not itself armed: run the armed commands that did
+ * not land at a point (they land when the command ends) and wait for every
+ * context started inside a race point.
+ */
+void interp_land_pending(struct interp *in);
+/* Install / remove the race-point callbacks for @in. */
+void interp_race_up(struct interp *in);
+void interp_race_down(struct interp *in);
 
 /* Record a failure of the current command; the first one decides the cell. */
 void interp_fail(struct interp *in, enum scn_cell cell, const char *fmt, ...)
@@ -89,7 +115,5 @@ bool interp_result(struct interp *in, int err, const char *what);
 void interp_exec(struct interp *in, const struct scn_cmd *c);
 /* Give back pages of a handle as its driver would (unpin, put, vaddr_unpin). */
 void interp_put_pages(struct interp_handle *h, struct page **pages, unsigned long n, bool dirty);
-/* Fire the armed DMAs that target @folio (NULL: all of them). */
-void interp_fire_armed(struct interp *in, struct folio *folio);
 
 #endif

@@ -387,10 +387,6 @@ static void do_dma(struct interp *in, const struct scn_cmd *c)
 		interp_fail(in, SCN_CORRUPT, "dma through a handle the device no longer holds");
 		return;
 	}
-	if (c->dma.during_writeback) {
-		in->armed[in->nr_armed++] = c;
-		return;
-	}
 	len = c->dma.len ? c->dma.len : h->mr->nr_pages * PAGE_SIZE - c->dma.offset;
 	if (c->dma.write) {
 		interp_result(in, dma_mr_fill(h->mr, c->dma.offset, c->dma.byte, len), "dma write");
@@ -398,29 +394,6 @@ static void do_dma(struct interp *in, const struct scn_cmd *c)
 	}
 	d = (struct dread_ctx){ .mr = h->mr, .offset = c->dma.offset };
 	read_expect(in, dread_chunk, &d, len, c->dma.byte, "dma read");
-}
-
-void interp_fire_armed(struct interp *in, struct folio *folio)
-{
-	for (size_t i = 0; i < in->nr_armed; i++) {
-		const struct scn_cmd *c = in->armed[i];
-		struct interp_handle *h;
-		bool hit = !folio;
-
-		if (!c)
-			continue;
-		h = &in->handles[c->dma.handle];
-		if (!h->mr)
-			continue;
-		for (unsigned long p = 0; !hit && p < h->nr; p++)
-			hit = page_folio(h->pages[p]) == folio;
-		if (!hit)
-			continue;
-		in->armed[i] = NULL;
-		mm_trace("scenario", "armed dma (line %u) fires inside writeback", c->line);
-		dma_mr_fill(h->mr, c->dma.offset, c->dma.byte,
-			    c->dma.len ? c->dma.len : h->mr->nr_pages * PAGE_SIZE - c->dma.offset);
-	}
 }
 
 static void writeback_one(struct super_block *sb, void *arg)
@@ -436,8 +409,6 @@ static void do_writeback(struct interp *in, const struct scn_cmd *c, enum writeb
 	} else {
 		fs_for_each_super(writeback_one, &mode);
 	}
-	/* The device's write happens during this call whether or not a window opened. */
-	interp_fire_armed(in, NULL);
 }
 
 static void do_check_disk(struct interp *in, const struct scn_cmd *c)
@@ -599,6 +570,10 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_file *fl;
 
+	if (c->has_during && !in->in_helper) {
+		interp_arm(in, c);
+		return;
+	}
 	switch (c->kind) {
 	case SCN_MEMORY:
 		break;		/* applied when the machine came up */

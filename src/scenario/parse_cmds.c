@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pinmm/mem/race.h>
 #include "parse_int.h"
 
 #define TRY(expr)				\
@@ -282,7 +283,8 @@ static int p_sync(struct scn_parser *P, struct scn_cmd *c)
 	const char *w;
 
 	c->sync.fs = -1;
-	if (P->end > P->first) {
+	/* A filesystem name is optional; key=value arguments (during=) are not one. */
+	if (P->end > P->first && !strchr(P->l->toks[P->first].s, '=')) {
 		TRY(scn_arg_word(P, "filesystem", &w));
 		TRY(scn_lookup(P, SCN_NS_FS, w, &c->sync.fs));
 	}
@@ -292,8 +294,7 @@ static int p_sync(struct scn_parser *P, struct scn_cmd *c)
 static int p_dma(struct scn_parser *P, struct scn_cmd *c)
 {
 	const struct scn_cmd *pin;
-	const char *dir, *w;
-	int ret;
+	const char *dir;
 
 	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->dma.handle));
 	TRY(scn_arg_word(P, "write|read", &dir));
@@ -310,16 +311,6 @@ static int p_dma(struct scn_parser *P, struct scn_cmd *c)
 		return scn_perr(P, "dma past the end of handle '%s' (len=%llu at line %u)",
 				scn_name(P->s, SCN_NS_HANDLE, c->dma.handle),
 				(unsigned long long)pin->pin.len, pin->line);
-	ret = scn_arg_kv(P, "during", false, &w);
-	if (ret < 0)
-		return ret;
-	if (!ret) {
-		if (strcmp(w, "writeback"))
-			return scn_perr(P, "dma during= takes 'writeback', not '%s'", w);
-		if (!c->dma.write)
-			return scn_perr(P, "dma during=writeback is for writes");
-		c->dma.during_writeback = true;
-	}
 	return 0;
 }
 
@@ -565,10 +556,57 @@ static const struct {
 };
 
 /* Tokens [0, @first) named the command; P->cmd is its name. */
+/* Commands that act, and so can be run by another context inside a race point. */
+static bool armable(enum scn_cmd_kind k)
+{
+	switch (k) {
+	case SCN_WRITE: case SCN_READ: case SCN_PIN: case SCN_UNPIN: case SCN_DMA:
+	case SCN_WRITEBACK: case SCN_SYNC: case SCN_FORK: case SCN_MUNMAP:
+	case SCN_MPROTECT: case SCN_MADVISE: case SCN_MIGRATE: case SCN_RECLAIM:
+	case SCN_TRUNCATE: case SCN_PUNCH: case SCN_DROP_CACHES:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int p_during(struct scn_parser *P, struct scn_cmd *c)
+{
+	char known[160] = "";
+	enum race_point rp;
+	const char *w;
+	int ret = scn_arg_kv(P, "during", false, &w);
+
+	if (ret)
+		return ret < 0 ? ret : 0;
+	if (!armable(c->kind))
+		return scn_perr(P, "%s does not take during=: only commands that act can run inside a race point",
+				P->cmd);
+	c->has_during = true;
+	if (!strcmp(w, "any")) {
+		for (size_t i = 0; i < P->s->nr_cmds - 1; i++)
+			if (P->s->cmds[i].has_during && P->s->cmds[i].during == SCN_DURING_ANY)
+				return scn_perr(P, "only one during=any per scenario (the first is at line %u)",
+						P->s->cmds[i].line);
+		c->during = SCN_DURING_ANY;
+		return 0;
+	}
+	if (!race_point_parse(w, &rp)) {
+		c->during = (int)rp;
+		return 0;
+	}
+	for (int i = 0; i < NR_RACE_POINTS; i++) {
+		strcat(known, race_point_names[i]);
+		strcat(known, ", ");
+	}
+	return scn_perr(P, "unknown race point 'during=%s' (known: %sany)", w, known);
+}
+
 static int scn_parse_command_at(struct scn_parser *P, struct scn_cmd *c, size_t first)
 {
 	TRY(scn_args_begin(P, first, c, handlers[c->kind].result_ok));
 	TRY(handlers[c->kind].parse(P, c));
+	TRY(p_during(P, c));
 	return scn_args_end(P);
 }
 

@@ -290,6 +290,7 @@ int migrate_folio_to(struct folio *src, gfp_t gfp, struct folio **dstp)
 					 (unsigned long)src->mapping, __ATOMIC_RELEASE);
 		folio_ref_unfreeze(src, 1);
 	}
+	race_point(RACE_MIGRATE, src);
 	if (was_mapped)
 		remove_migration_ptes(src, dst);
 	folio_unlock(dst);

@@ -77,6 +77,7 @@ int folio_mkclean_pinned(struct folio *folio, bool *pin_raced)
 		return 0;
 	if (t && t->mkclean_begin)
 		t->mkclean_begin(folio);
+	race_point(RACE_MKCLEAN, folio);
 	if (folio_mapped(folio))
 		rmap_walk(folio, &rwc);
 	if (t && t->mkclean_end)

@@ -57,8 +57,10 @@ static void *storer(void *arg)
 }
 
 /* A slow disk: the transfer starts a while after the checksum was taken. */
-static void slow_transfer(struct folio *folio)
+static void slow_transfer(enum race_point point, struct folio *folio, void *arg)
 {
+	if (point != RACE_WRITEBACK)
+		return;
 	(void)folio;
 	for (int i = 0; i < 20; i++)
 		sched_yield();
@@ -83,7 +85,7 @@ static void test_writeback_races_cpu_stores(void **state)
 	addr = vm_mmap(r.p->mm, 0, NPAGES * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, r.f, 0);
 	assert_true(addr > 0);
 	r.addr = (unsigned long)addr;
-	writeback_io_window_hook = slow_transfer;
+	race_register(slow_transfer, NULL, NULL);
 	assert_int_equal(writeback_start_flusher(&fx->fs->sb, 1), 0);
 	assert_int_equal(writeback_start_flusher(&fx->fs->sb, 1), -EBUSY);
 	assert_int_equal(pthread_create(&tw, NULL, writer, &r), 0);
@@ -93,7 +95,7 @@ static void test_writeback_races_cpu_stores(void **state)
 	assert_null(rw);
 	assert_null(rs);
 	writeback_stop_flusher(&fx->fs->sb);
-	writeback_io_window_hook = NULL;
+	race_register(NULL, NULL, NULL);
 	assert_true(atomic_load(&fx->fs->sb.s_flush_passes) >= MIN_PASSES);
 	/* Whatever the flusher wrote, it wrote consistently. */
 	assert_int_equal(fx_fsck(fx), 0);

@@ -99,8 +99,10 @@ static void test_skip_leaves_pinned_dirty_but_sync_bounces(void **state)
 }
 
 /* A device writing through its pin between checksum and transfer. */
-static void dma_in_window(struct folio *folio)
+static void dma_in_window(enum race_point point, struct folio *folio, void *arg)
 {
+	if (point != RACE_WRITEBACK)
+		return;
 	if (folio_pfn(folio) == READ_ONCE(pinned_pfn))
 		memset_page(&folio->page, 0, 0xdd, 64);
 }
@@ -112,7 +114,7 @@ static void test_dma_during_writeback_breaks_checksum_unless_bounced(void **stat
 	struct folio *folio = prepare(fx, f, WB_IGNORE);
 	int problems;
 
-	writeback_io_window_hook = dma_in_window;
+	race_register(dma_in_window, NULL, NULL);
 	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_ALL), 2);
 	problems = fx_fsck(fx);
 	assert_int_equal(problems, 1);
@@ -123,7 +125,7 @@ static void test_dma_during_writeback_breaks_checksum_unless_bounced(void **stat
 	folio_mark_dirty(folio);
 	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_ALL), 1);
 	assert_int_equal(fx_fsck(fx), 0);
-	writeback_io_window_hook = NULL;
+	race_register(NULL, NULL, NULL);
 	pinned_pfn = 0;
 	folio_put(folio);
 	fput(f);

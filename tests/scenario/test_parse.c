@@ -230,12 +230,12 @@ static void test_pin_unpin_dma(void **state)
 
 	assert_int_equal(c[3].kind, SCN_DMA);
 	assert_true(c[3].dma.write);
-	assert_true(c[3].dma.during_writeback);
+	assert_true(c[3].has_during && c[3].during == RACE_WRITEBACK);
 	assert_int_equal(c[3].dma.byte, 0x33);
 	assert_int_equal(c[3].dma.offset, 4096);
 	assert_int_equal(c[3].dma.len, 8192);
 	assert_false(c[4].dma.write);
-	assert_false(c[4].dma.during_writeback);
+	assert_false(c[4].has_during);
 	assert_int_equal(c[4].dma.len, 0);
 
 	assert_int_equal(c[5].kind, SCN_UNPIN);

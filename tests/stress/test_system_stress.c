@@ -113,9 +113,10 @@ static void *remapper(void *arg)
 }
 
 /* A slow disk: the transfer starts a while after the checksum was taken. */
-static void slow_transfer(struct folio *folio)
+static void slow_transfer(enum race_point point, struct folio *folio, void *arg)
 {
-	(void)folio;
+	if (point != RACE_WRITEBACK)
+		return;
 	for (int i = 0; i < 20; i++)
 		sched_yield();
 }
@@ -165,7 +166,7 @@ static void everything_at_once_under_bounce_writeback(void **state)
 	assert_true((long)fbase > 0 && (long)abase > 0);
 	nic = dma_device_create("nic");
 	sb = &fs->sb;
-	writeback_io_window_hook = slow_transfer;
+	race_register(slow_transfer, NULL, NULL);
 	assert_int_equal(writeback_start_flusher(&fs->sb, 1), 0);
 
 	atomic_store(&stop, false);
@@ -178,7 +179,7 @@ static void everything_at_once_under_bounce_writeback(void **state)
 	for (int i = 0; i < 3; i++)
 		pthread_join(others[i], NULL);
 	writeback_stop_flusher(&fs->sb);
-	writeback_io_window_hook = NULL;
+	race_register(NULL, NULL, NULL);
 	print_message("dma %ld cpu %ld forks %ld remaps %ld bounced %ld flusher passes %lu\n",
 		      atomic_load(&dma_rounds), atomic_load(&cpu_rounds), atomic_load(&forks),
 		      atomic_load(&remaps), node_page_state(NR_BOUNCE),

@@ -40,11 +40,11 @@ enum wb_decision writeback_decide(struct folio *folio, const struct writeback_co
 extern const char *const wb_decision_names[];
 
 /*
- * Called between the checksum and the device's transfer of a folio written in
- * place (WB_DO_WRITE): the window in which a device that holds a pin can still
- * change the bytes the disk will store. Scenarios set it to inject DMA there.
+ * Between the checksum and the device's transfer of a folio written in place
+ * (WB_DO_WRITE), writeback reaches race_point(RACE_WRITEBACK, folio): the
+ * window in which a device that holds a pin can still change the bytes the
+ * disk will store.
  */
-extern void (*writeback_io_window_hook)(struct folio *folio);
 
 /* Clean the PTEs and the dirty bit of a locked folio; true if it was dirty. */
 bool folio_clear_dirty_for_io(struct folio *folio);

@@ -17,5 +17,6 @@
 #include <pinmm/mem/rcu.h>
 #include <pinmm/mem/dump.h>
 #include <pinmm/mem/highmem.h>
+#include <pinmm/mem/race.h>
 
 #endif

@@ -24,7 +24,7 @@
  *       [dev=DEV] [times=N] [-> RES]
  *   unpin HANDLE [dirty]
  *   writeback [FS]      sync [FS]
- *   dma HANDLE write byte=BYTE [offset=SIZE] [len=SIZE] [during=writeback]
+ *   dma HANDLE write byte=BYTE [offset=SIZE] [len=SIZE]
  *   dma HANDLE read expect=BYTE [offset=SIZE] [len=SIZE]
  *   check disk FILE+OFF len=SIZE byte=BYTE | check fsck FS
  *   check pinned HANDLE yes|no | check vmstat NAME=VALUE...
@@ -35,6 +35,16 @@
  *   drop-caches      lease FILE      unlease FILE
  *   debug-pins       (the pin debug mode: put_page() of a pinned page, double unpin)
  *   expect event BUG|WARN|CSUM "TEXT"
+ *
+ *   Any command that acts (write, read, pin, unpin, dma, writeback, sync,
+ *   fork, munmap, mprotect, madvise, migrate, reclaim, truncate, punch,
+ *   drop-caches) takes [during=POINT]: it is armed instead of run, and runs
+ *   in another context at the first race point POINT (mem/race.h: writeback,
+ *   mkclean, reclaim, migrate, fork, truncate, gup-fast) that the next command
+ *   reaches, or when that command ends if it reaches none. A dma lands only
+ *   at a point working on a folio of its handle. during=any runs the scenario
+ *   once per point the next command reaches (and once after it) and keeps the
+ *   worst cell, saying where it landed; one during=any per scenario.
  *
  * What the interpreter is to make of the less obvious parts:
  * - a mapping belongs to the process that mmap()ed it; fork gives the child
@@ -137,6 +147,9 @@ enum scn_cmd_kind {
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
 extern const char *const scn_cmd_names[SCN_NR_CMDS];
 
+/* during=any: every race point the next command reaches, one run each. */
+#define SCN_DURING_ANY (-1)
+
 /* pin flags; the interpreter maps them to FOLL_* and to the gup entry point. */
 #define SCN_PIN_WRITE		(1u << 0)	/* FOLL_WRITE */
 #define SCN_PIN_LONGTERM	(1u << 1)	/* FOLL_LONGTERM */
@@ -164,6 +177,9 @@ struct scn_cmd {
 	bool has_result;
 	int result;
 	char *comment;		/* the line's trailing comment, '#' stripped, or NULL */
+	/* during=POINT: has_during, and during is an enum race_point or SCN_DURING_ANY. */
+	bool has_during;
+	int during;
 	union {
 		struct { uint64_t size, movable, cma; } memory;
 		struct { int fs; uint64_t size; bool checksum, dax; } disk;
@@ -188,15 +204,10 @@ struct scn_cmd {
 		} pin;
 		struct { int handle; bool dirty; } unpin;
 		struct { int fs; } sync;			/* writeback and sync; fs -1: all */
-		/*
-		 * len 0: to the end of the handle. during_writeback: armed, not done
-		 * now; it fires in the I/O window (writeback_io_window_hook) of the
-		 * next folio of the handle that writeback writes in place, or at the
-		 * end of the next writeback/sync if no such folio was written.
-		 */
+		/* len 0: to the end of the handle. */
 		struct {
 			int handle;
-			bool write, during_writeback;
+			bool write;
 			uint8_t byte;
 			uint64_t offset, len;
 		} dma;

@@ -18,6 +18,9 @@
 /* ---- mmap_lock ---- */
 static inline void mmap_read_lock(struct mm_struct *mm)
 {
+	if (pthread_rwlock_tryrdlock(&mm->mmap_lock) == 0)
+		return;
+	race_blocking();
 	pthread_rwlock_rdlock(&mm->mmap_lock);
 }
 static inline bool mmap_read_trylock(struct mm_struct *mm)
@@ -30,6 +33,9 @@ static inline void mmap_read_unlock(struct mm_struct *mm)
 }
 static inline void mmap_write_lock(struct mm_struct *mm)
 {
+	if (pthread_rwlock_trywrlock(&mm->mmap_lock) == 0)
+		return;
+	race_blocking();
 	pthread_rwlock_wrlock(&mm->mmap_lock);
 }
 static inline void mmap_write_unlock(struct mm_struct *mm)

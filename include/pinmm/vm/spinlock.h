@@ -9,6 +9,7 @@
 
 #include <sched.h>
 #include <pinmm/mem/compiler.h>
+#include <pinmm/mem/race.h>
 
 /*
  * Model: spinlock_t is one word so that it can live in page->private of a
@@ -32,6 +33,9 @@ static inline void spin_lock(spinlock_t *l)
 	unsigned int spins = 0;
 
 	while (!spin_trylock(l)) {
+		/* A context run inside a race point may be spinning on its interrupter. */
+		if (!spins)
+			race_blocking();
 		while (__atomic_load_n(l, __ATOMIC_RELAXED)) {
 			if (++spins > 64)
 				sched_yield();
