@@ -43,6 +43,23 @@ try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
 
 #define GUP_FAST_LT_WRITE (FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE)
 
+/*
+ * Model: the choice seed 000 left open ("In the get_user_pages_fast() path we
+ * may not be able to ask the filesystem for the proxy, at least not without
+ * destroying the performance expectations of get_user_pages_fast()"). A
+ * tracker that hands out proxies gets them allocated here, in the fast path,
+ * for anonymous folios, which have no file to ask; a file-backed folio (page
+ * cache, shmem, fsdax) ends the fast walk and the rest goes to the slow path,
+ * which holds the VMA and so knows the file and offset the proxy must carry.
+ * Reading folio->mapping here could name the wrong file: for a reflinked fsdax
+ * block it names one of the files sharing it (the dax-reflink problem the
+ * proxy was for). `pinmm bench` measures both sides.
+ */
+static inline bool gup_fast_entry_ok(struct folio *folio, unsigned int flags)
+{
+	return likely(!pin_tracker_has_entries()) || !(flags & FOLL_PIN) || folio_test_anon(folio);
+}
+
 static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsigned long end,
 			       unsigned int flags, struct page **pages, unsigned long *nr)
 {
@@ -117,9 +134,13 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 		 * RMW per page); testing first gives the same flag state without
 		 * dirtying the line again when it is already set.
 		 */
+		if (unlikely(!gup_fast_entry_ok(folio, flags))) {
+			gup_put_folio(folio, 1, flags);
+			return false;
+		}
 		if (!folio_test_referenced(folio))
 			folio_set_referenced(folio);
-		pages[(*nr)++] = page;
+		pages[(*nr)++] = gup_pin_entry(page, NULL, 0, flags);
 	} while (ptep++, addr += PAGE_SIZE, addr != end);
 	return true;
 }
@@ -158,8 +179,12 @@ static bool gup_fast_pmd_leaf(pmd_t orig, pmd_t *pmdp, unsigned long addr, unsig
 		gup_put_folio(folio, refs, flags);
 		return false;
 	}
+	if (unlikely(!gup_fast_entry_ok(folio, flags))) {
+		gup_put_folio(folio, refs, flags);
+		return false;
+	}
 	for (int i = 0; i < refs; i++)
-		pages[(*nr)++] = page + i;
+		pages[(*nr)++] = gup_pin_entry(page + i, NULL, 0, flags);
 	folio_set_referenced(folio);
 	return true;
 }
@@ -225,7 +250,7 @@ static unsigned long gup_fast(struct mm_struct *mm, unsigned long start, unsigne
 	if ((gup_flags & FOLL_PIN) &&
 	    __atomic_load_n(&mm->write_protect_seq.sequence, __ATOMIC_SEQ_CST) != seq) {
 		for (unsigned long i = 0; i < nr_pinned; i++)
-			gup_put_folio(page_folio(pages[i]), 1, gup_flags);
+			gup_put_entry(pages[i], gup_flags);
 		return 0;
 	}
 	return nr_pinned;

@@ -17,6 +17,27 @@ static inline void mm_set_has_pinned_flag(struct mm_struct *mm)
 		set_bit(MMF_HAS_PINNED, &mm->flags);
 }
 
+/*
+ * What a FOLL_PIN call stores in pages[] for @page, whose pin it has just
+ * taken, found through @vma at @addr: the page, or the tracker's proxy with
+ * the file and offset it was found through (a proxy's own mapping/index, seed
+ * 000). Anonymous folios and the zero page (never really pinned) have none.
+ */
+static inline struct page *gup_pin_entry(struct page *page, struct vm_area_struct *vma,
+					 unsigned long addr, unsigned int flags)
+{
+	struct folio *folio;
+
+	if (likely(!pin_tracker_has_entries()) || !(flags & FOLL_PIN))
+		return page;
+	folio = page_folio(page);
+	if (is_zero_folio(folio))
+		return page;
+	if (folio_test_anon(folio) || !vma || !vma->vm_file)
+		return pin_tracker_entry(page, NULL, 0);
+	return pin_tracker_entry(page, vma->vm_file->f_mapping, linear_page_index(vma, addr));
+}
+
 /* The slow path, mmap_lock held (or taken when *locked == 0). */
 long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
 			     unsigned long nr_pages, struct page **pages, int *locked,

@@ -32,7 +32,7 @@ static void gup_release_pages(struct page **pages, unsigned long nr_pages,
 			      unsigned int gup_flags)
 {
 	for (unsigned long i = 0; i < nr_pages; i++)
-		gup_put_folio(page_folio(pages[i]), 1, gup_flags);
+		gup_put_entry(pages[i], gup_flags);
 }
 
 static int migrate_longterm_unpinnable_folio(struct folio *folio)

@@ -398,7 +398,9 @@ retry:
 				}
 			}
 			for (unsigned int j = 0; j < page_increm; j++)
-				pages[i + j] = page + j;
+				pages[i + j] = gup_pin_entry(page + j, vma,
+							     start + ((unsigned long)j << PAGE_SHIFT),
+							     gup_flags);
 		}
 		i += page_increm;
 		start += (unsigned long)page_increm << PAGE_SHIFT;

@@ -54,7 +54,7 @@ static struct folio *gup_folio_next(struct page **pages, unsigned long npages,
 	for (; i + nr < npages && nr < (unsigned long)INT_MAX; nr++) {
 		struct page *p = pages[i + nr];
 
-		if (!p || page_folio(p) != folio)
+		if (!p || page_is_proxy(p) || page_folio(p) != folio)
 			break;
 	}
 	*ntails = (unsigned int)nr;
@@ -96,6 +96,32 @@ static void unpin_dirty_folio(struct folio *folio)
 	}
 }
 
+/*
+ * A run of proxy entries (seed 000) of one folio from pages[i]: each is given
+ * back to the tracker, then the pins whose last reference went are dropped
+ * with one tracker call. Proxies have no address arithmetic, so the run is
+ * found by page_folio() of each.
+ */
+static unsigned int unpin_proxy_run(struct page **pages, unsigned long npages, unsigned long i,
+				    bool make_dirty)
+{
+	struct folio *folio = page_folio(pages[i]);
+	unsigned int nr = 0;
+	int drops = 0;
+
+	do {
+		sanity_check_pinned_folio(folio, canonical_page(pages[i + nr]));
+		drops += pin_tracker_put_entry(pages[i + nr]);
+		nr++;
+	} while (i + nr < npages && nr < (unsigned int)INT_MAX && pages[i + nr] &&
+		 page_is_proxy(pages[i + nr]) && page_folio(pages[i + nr]) == folio);
+	if (make_dirty)
+		unpin_dirty_folio(folio);
+	if (drops)
+		gup_put_folio(folio, drops, FOLL_PIN);
+	return nr;
+}
+
 void unpin_user_page(struct page *page)
 {
 	struct folio *folio;
@@ -104,8 +130,30 @@ void unpin_user_page(struct page *page)
 		return;
 	folio = page_folio(page);
 	mm_trace("unpin_user_page", "pfn=%#lx", page_to_pfn(page));
-	sanity_check_pinned_folio(folio, page);
-	gup_put_folio(folio, 1, FOLL_PIN);
+	sanity_check_pinned_folio(folio, canonical_page(page));
+	if (pin_tracker_put_entry(page))
+		gup_put_folio(folio, 1, FOLL_PIN);
+}
+
+void gup_put_entry(struct page *entry, unsigned int flags)
+{
+	struct folio *folio = page_folio(entry);
+
+	if (!(flags & FOLL_PIN)) {
+		folio_put(folio);
+		return;
+	}
+	if (pin_tracker_put_entry(entry))
+		gup_put_folio(folio, 1, FOLL_PIN);
+}
+
+int ref_user_page(struct page *page)
+{
+	if (WARN_ON_ONCE(!page))
+		return -EINVAL;
+	if (page_is_proxy(page))
+		return pin_tracker_get_entry(page);
+	return try_grab_folio(page_folio(page), 1, FOLL_PIN);
 }
 
 void unpin_folio(struct folio *folio)
@@ -135,6 +183,10 @@ static void unpin_pages(struct page **pages, unsigned long npages, bool make_dir
 			nr = 1;
 			continue;
 		}
+		if (page_is_proxy(pages[i])) {
+			nr = unpin_proxy_run(pages, npages, i, make_dirty);
+			continue;
+		}
 		folio = gup_folio_next(pages, npages, i, &nr);
 		if (unlikely(READ_ONCE(pin_config.debug)))
 			for (unsigned int j = 0; j < nr; j++)
@@ -162,6 +214,13 @@ void unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,
 	unsigned int nr;
 
 	if (WARN_ON_ONCE(!page && npages) || WARN_ON_ONCE((long)npages < 0))
+		return;
+	/*
+	 * Model: a proxy (seed 000) has no neighbours to count on from its
+	 * address; a range of them is not a range. Mainline callers pass
+	 * scatterlist pages; with proxies they must pass pages[] instead.
+	 */
+	if (WARN_ON_ONCE(page_is_proxy(page)))
 		return;
 	mm_trace("unpin_user_page_range_dirty_lock", "pfn=%#lx npages=%lu dirty=%d",
 		 page ? page_to_pfn(page) : 0UL, npages, make_dirty);

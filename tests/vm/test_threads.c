@@ -208,6 +208,7 @@ static void everything_at_once(void **state)
 static void concurrent_faults_on_one_page(void **state)
 {
 	pthread_t t[4];
+	struct page *page;
 
 	(void)state;
 	proc = process_create("p");
@@ -219,7 +220,9 @@ static void concurrent_faults_on_one_page(void **state)
 		pthread_join(t[i], NULL);
 	/* However the races went, exactly one page is mapped. */
 	assert_int_equal(get_mm_counter(proc->mm, MM_ANONPAGES), 1);
-	assert_int_equal(page_mapcount(vt_page(proc->mm, base)), 1);
+	page = vt_page(proc->mm, base);
+	assert_non_null(page);
+	assert_int_equal(page ? page_mapcount(page) : -1, 1);
 	process_destroy(proc);
 	vt_assert_all_free();
 }

@@ -113,6 +113,14 @@ long vaddr_pin_pages(unsigned long addr, unsigned long nr_pages, unsigned int gu
 void vaddr_unpin_pages(struct page **pages, unsigned long nr_pages,
 		       struct vaddr_pin *vaddr_pin, bool make_dirty);
 
+/*
+ * ref_user_page(), "opposite of put_user_page()" (seed 000): take one more
+ * reference on a pin_user_pages() result, to be dropped by one more
+ * put_user_page(). On a proxy it counts on the proxy (the pin stays until its
+ * last put); on a plain page it takes another pin. 0 or -errno.
+ */
+int ref_user_page(struct page *page);
+
 /* The 2018-2019 names (put_user_page() series) for the same calls. */
 void put_user_page(struct page *page);
 void put_user_pages(struct page **pages, unsigned long npages);
@@ -147,6 +155,9 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 
 	return pin_tracker_try_pin(folio, refs, flags);
 }
+
+/* Release one pages[] entry a GUP call filled (FOLL_GET or FOLL_PIN). */
+void gup_put_entry(struct page *entry, unsigned int flags);
 
 /* Undo try_grab_folio(). */
 static inline void gup_put_folio(struct folio *folio, int refs, unsigned int flags)

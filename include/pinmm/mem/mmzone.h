@@ -87,13 +87,18 @@ static inline struct page *pfn_to_page(unsigned long pfn)
 {
 	return mem_map + (pfn - ARCH_PFN_OFFSET);
 }
-static inline unsigned long page_to_pfn(const struct page *page)
+/* No look through a proxy (mem/proxy.h): for a page known to be real. */
+static inline unsigned long __page_to_pfn(const struct page *page)
 {
 	return (unsigned long)(page - mem_map) + ARCH_PFN_OFFSET;
 }
+static inline unsigned long page_to_pfn(const struct page *page)
+{
+	return __page_to_pfn(canonical_page(page));
+}
 static inline unsigned long folio_pfn(const struct folio *folio)
 {
-	return page_to_pfn(&folio->page);
+	return __page_to_pfn(&folio->page);
 }
 static inline void *page_address(const struct page *page)
 {
@@ -101,7 +106,7 @@ static inline void *page_address(const struct page *page)
 }
 static inline void *folio_address(const struct folio *folio)
 {
-	return page_address(&folio->page);
+	return contig_page_data.ram + ((folio_pfn(folio) - ARCH_PFN_OFFSET) << PAGE_SHIFT);
 }
 /* Physical address of a pfn in the simulated machine. */
 static inline unsigned long pfn_to_phys(unsigned long pfn)
@@ -180,7 +185,7 @@ extern struct page *zero_page;
 #define ZERO_PAGE(vaddr)	((void)(vaddr), zero_page)
 static inline bool is_zero_page(const struct page *page)
 {
-	return page == zero_page;
+	return canonical_page(page) == zero_page;
 }
 static inline bool is_zero_folio(const struct folio *folio)
 {

@@ -7,6 +7,7 @@
 #define PINMM_MEM_PAGE_FLAGS_H
 
 #include <pinmm/mem/mm_types.h>
+#include <pinmm/mem/proxy.h>
 
 enum pageflags {
 	PG_locked,
@@ -82,7 +83,10 @@ static inline void clear_bit_unlock(int nr, unsigned long *addr)
 
 static inline struct folio *page_folio(const struct page *page)
 {
-	unsigned long head = READ_ONCE(page->compound_head);
+	unsigned long head;
+
+	page = canonical_page(page);
+	head = READ_ONCE(page->compound_head);
 
 	if (unlikely(head & 1))
 		return (struct folio *)(head - 1);
@@ -91,7 +95,7 @@ static inline struct folio *page_folio(const struct page *page)
 
 static inline bool PageTail(const struct page *page)
 {
-	return READ_ONCE(page->compound_head) & 1;
+	return READ_ONCE(canonical_page(page)->compound_head) & 1;
 }
 
 static inline struct page *compound_head(const struct page *page)

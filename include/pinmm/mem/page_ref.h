@@ -44,6 +44,10 @@ static inline bool folio_ref_zero_or_close_to_overflow(const struct folio *folio
 void folio_get(struct folio *folio);
 static inline void get_page(struct page *page)
 {
+	if (page_is_proxy(page)) {
+		get_page_proxy(page);
+		return;
+	}
 	folio_get(page_folio(page));
 }
 
@@ -111,6 +115,10 @@ static inline void folio_put(struct folio *folio)
 }
 static inline void put_page(struct page *page)
 {
+	if (page_is_proxy(page)) {
+		put_page_proxy(page);
+		return;
+	}
 	folio_put(page_folio(page));
 }
 /*

@@ -50,6 +50,54 @@ static inline void pin_tracker_unpin(struct folio *folio, int refs)
 	t->unpin(folio, refs);
 }
 
+/*
+ * The pages[] entry a FOLL_PIN call hands out for @page, whose pin it has just
+ * taken: the page itself, or the tracker's proxy (seed 000). Inline, one
+ * predictable branch: it is on GUP-fast's per-page path.
+ */
+static inline struct page *pin_tracker_entry(struct page *page, struct address_space *mapping,
+					     pgoff_t index)
+{
+	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
+
+	if (likely(!t->pin_entry))
+		return page;
+	return t->pin_entry(page, mapping, index);
+}
+
+/* Does the current tracker hand out proxies (so GUP needs the file of each page)? */
+static inline bool pin_tracker_has_entries(void)
+{
+	return READ_ONCE(pin_config.tracker)->pin_entry != NULL;
+}
+
+/*
+ * Give back a pages[] entry pin_tracker_entry() made: how many pins of its
+ * folio to drop now (0 while ref_user_page() references remain). A plain page
+ * is its own pin: 1.
+ */
+static inline int pin_tracker_put_entry(struct page *entry)
+{
+	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
+
+	if (!page_is_proxy(entry))
+		return 1;
+	/* A proxy outlived its tracker (a switch is refused while pins exist). */
+	if (WARN_ON_ONCE(!t->put_entry))
+		return 0;
+	return t->put_entry(entry);
+}
+
+/* ref_user_page() on a proxy entry: 0, or -errno. */
+static inline int pin_tracker_get_entry(struct page *entry)
+{
+	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
+
+	if (WARN_ON_ONCE(!t->get_entry))
+		return -EINVAL;
+	return t->get_entry(entry);
+}
+
 /* Pins taken and not yet dropped since this boot of the machine, all trackers. */
 long pin_outstanding(void);
 

@@ -49,6 +49,22 @@ struct pin_tracker {
 	long (*pin_refs)(struct folio *folio, long pins);
 
 	/*
+	 * Optional: the design hands GUP's caller a per-pin object in place of
+	 * the struct page (seed 000's proxy; NULL for every other design).
+	 * pin_entry turns one of the pins try_pin() took on page_folio(@page)
+	 * into the pages[] entry for @page, found through @mapping at @index
+	 * (the VMA's file; NULL for anonymous memory). It allocates nothing, so
+	 * it cannot fail: try_pin() did the allocating and answered -ENOMEM if
+	 * it could not. get_entry is ref_user_page() on such an entry (0, or
+	 * -errno); put_entry is the unpin family's, and returns how many pins
+	 * of the folio to drop with unpin() now (0 while ref_user_page()
+	 * references remain).
+	 */
+	struct page *(*pin_entry)(struct page *page, struct address_space *mapping, pgoff_t index);
+	int  (*get_entry)(struct page *entry);
+	int  (*put_entry)(struct page *entry);
+
+	/*
 	 * What the design costs in memory, for `pinmm bench` and `pinmm list`:
 	 * bytes it adds per page of RAM (a side table, a bigger struct page) and
 	 * bytes it allocates per pin outstanding (a proxy object). 0: none.

@@ -7,5 +7,6 @@
 
 extern const struct pin_tracker get_tracker;	/* pre-2019: a pin is a reference */
 extern const struct pin_tracker bias_tracker;	/* mainline: GUP_PIN_COUNTING_BIAS / _pincount */
+extern const struct pin_tracker proxy_tracker;	/* seed 000: a proxy object per pin, tagged pages[] entries */
 
 #endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The `proxy` tracker's knobs for tests and `pinmm bench`: its object cache
+ * (one per hash bucket, slab-like) and fault injection on it.
+ */
+#ifndef PINMM_PIN_PROXY_H
+#define PINMM_PIN_PROXY_H
+
+#include <pinmm/pin/tracker.h>
+
+/*
+ * Fault injection, like the kernel's fail-nth: the @nth proxy allocation from
+ * now fails (1: the next one), as if the cache could not grow. 0: off.
+ */
+void proxy_cache_fail_nth(unsigned long nth);
+/* Proxies allocated and not yet freed: every pin outstanding holds one. */
+long proxy_cache_live(void);
+/* Bytes the cache holds from the host allocator (slabs), live or free. */
+size_t proxy_cache_bytes(void);
+/*
+ * Pins of @page handed out through @mapping (a proxy's own mapping), for
+ * checks that must tell one file's pins of a shared block from another's.
+ */
+long proxy_pins_through(struct page *page, struct address_space *mapping);
+
+#endif
