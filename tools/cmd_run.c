@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* `pinmm run`: scenarios x presets into the matrix, judged against the verdicts. */
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <pinmm/pin/preset.h>
 #include <pinmm/scenario/parse.h>
@@ -59,7 +62,163 @@ int tool_check_suite(const struct scenario_suite *suite)
 
 static void run_usage(FILE *f)
 {
-	fputs("usage: pinmm run [--preset NAME]... [--trace] [--json | --tap] [FILE.pin]...\n", f);
+	fputs("usage: pinmm run [--preset NAME[,NAME...]]... [--trace] [--json | --tap] [FILE.pin | DIR]...\n", f);
+}
+
+static void run_help(void)
+{
+	run_usage(stdout);
+	fputs("\n"
+	      "Run scenarios (default: the built-in suite; a DIR runs the *.pin files in it)\n"
+	      "under every preset, or the --preset ones, and print the preset x scenario\n"
+	      "matrix. Each cell is what the scenario did under that preset:\n"
+	      "  pass     every expectation met, no unexpected BUG/WARN\n"
+	      "  refused  a pin, truncate or punch the scenario expected to succeed returned\n"
+	      "           an errno (the design says no)\n"
+	      "  corrupt  a data or state check failed (the design let something wrong happen)\n"
+	      "  bug      a BUG or WARN event the scenario did not expect\n"
+	      "  error!   the scenario itself is wrong (setup failed, an access to memory it\n"
+	      "           never mapped): no cell is scored\n"
+	      "A cell is judged against the scenario's 'verdict PRESET CELL' lines (none:\n"
+	      "pass); '!' marks a cell that differs, and the exit status is 1 if any does.\n"
+	      "A file that does not parse is reported and the others still run (exit 2).\n"
+	      "\n"
+	      "  --preset NAME[,NAME]  run only these presets (pinmm list presets); repeatable\n"
+	      "  --trace               print, per cell, each command and every fault, pin,\n"
+	      "                        unpin, mkclean, writeback and DMA access the model\n"
+	      "                        makes, in kernel function names (to stderr under\n"
+	      "                        --json/--tap, so their output stays machine-readable)\n"
+	      "  --json                the matrix as JSON: presets, scenarios, cells (state\n"
+	      "                        ran|not-run|error, cell, expected, ok, skipped, line,\n"
+	      "                        reason), errors (file, line, message) and a summary\n"
+	      "  --tap                 the matrix as TAP: one test per cell, skips as # SKIP,\n"
+	      "                        a file that did not parse as a failed test\n"
+	      "\n"
+	      "The language: docs/scenario-language.md, or pinmm list commands.\n"
+	      "Exit status: 0 every cell as its verdict, 1 a cell differs, 2 an input error.\n",
+	      stdout);
+}
+
+/* --preset a,b,c: names checked against the preset table, commas as in bench. */
+static int add_presets(const char *arg, const char **all, size_t nr_all, const char **chosen,
+		       size_t *nr_chosen, size_t cap)
+{
+	const char *p = arg;
+
+	for (;;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		const char *hit = NULL;
+		char name[64], hint[512];
+
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		for (size_t i = 0; i < nr_all; i++)
+			if (!strcmp(all[i], name))
+				hit = all[i];
+		if (!hit) {
+			scn_suggest(hint, sizeof(hint), name, all, nr_all);
+			fprintf(stderr, "pinmm run: unknown preset '%s' (%s)\n", name, hint);
+			return -1;
+		}
+		if (pin_preset_unavailable(pin_preset_find(hit))) {
+			fprintf(stderr, "pinmm run: preset '%s' is not runnable in this build: %s\n",
+				hit, pin_preset_unavailable(pin_preset_find(hit)));
+			return -1;
+		}
+		for (size_t i = 0; i < *nr_chosen; i++)
+			if (chosen[i] == hit)
+				hit = NULL;
+		if (hit && *nr_chosen < cap)
+			chosen[(*nr_chosen)++] = hit;
+		if (!e)
+			return 0;
+		p = e + 1;
+	}
+}
+
+struct run_errors {
+	char **path, **msg;
+	size_t nr;
+};
+
+static void note_error(struct run_errors *e, const char *path, const char *msg)
+{
+	char **p = realloc(e->path, (e->nr + 1) * sizeof(*p));
+	char **m;
+
+	if (!p)
+		return;
+	e->path = p;
+	m = realloc(e->msg, (e->nr + 1) * sizeof(*m));
+	if (!m)
+		return;
+	e->msg = m;
+	e->path[e->nr] = strdup(path);
+	e->msg[e->nr] = strdup(msg);
+	if (e->path[e->nr] && e->msg[e->nr])
+		e->nr++;
+}
+
+/* Parse, check and add one file; an error is noted and the run goes on. */
+static void load_file(struct scenario_suite *suite, const char *path, struct run_errors *errs)
+{
+	const char **names;
+	size_t nr = tool_preset_names(&names);
+	char err[SCN_ERR_MAX];
+	struct scenario *s;
+
+	if (scenario_parse_file(path, &s, err, sizeof(err))) {
+		note_error(errs, path, err);
+		return;
+	}
+	if (scenario_check(s, names, nr, err, sizeof(err))) {
+		note_error(errs, path, err);
+		scenario_free(s);
+		return;
+	}
+	if (scenario_suite_add(suite, s, err, sizeof(err)))
+		note_error(errs, path, err);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A directory argument: its *.pin files in name order. */
+static void load_dir(struct scenario_suite *suite, const char *dir, struct run_errors *errs)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, NULL);
+	char **names;
+	size_t nr = 0;
+
+	if (n < 0) {
+		char msg[SCN_ERR_MAX];
+
+		snprintf(msg, sizeof(msg), "%s: %s", dir, strerror(errno));
+		note_error(errs, dir, msg);
+		return;
+	}
+	names = calloc((size_t)n + 1, sizeof(*names));
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(ents[i]->d_name);
+
+		if (names && l > 4 && ents[i]->d_name[0] != '.' &&
+		    !strcmp(ents[i]->d_name + l - 4, ".pin") &&
+		    asprintf(&names[nr], "%s/%s", dir, ents[i]->d_name) >= 0)
+			nr++;
+		free(ents[i]);
+	}
+	free(ents);
+	if (!names)
+		return;
+	qsort(names, nr, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < nr; i++) {
+		load_file(suite, names[i], errs);
+		free(names[i]);
+	}
+	free(names);
 }
 
 int cmd_run(int argc, char **argv)
@@ -75,47 +234,33 @@ int cmd_run(int argc, char **argv)
 	const char **all, **chosen;
 	size_t nr_all = tool_preset_names(&all), nr_chosen = 0;
 	struct scenario_suite suite = { 0 };
+	struct run_errors errs = { 0 };
 	bool trace = false, json = false, tap = false;
 	struct scn_matrix m;
 	struct scn_tally t;
-	char err[SCN_ERR_MAX];
 	int c, ret = PINMM_EXIT_USAGE;
 
-	chosen = calloc((size_t)argc + nr_all + 1, sizeof(*chosen));
+	chosen = calloc(nr_all + 1, sizeof(*chosen));
 	if (!chosen)
 		return PINMM_EXIT_USAGE;
 	optind = 0;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:p:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': {
-			bool known = false;
-
-			for (size_t i = 0; i < nr_all; i++)
-				known |= !strcmp(all[i], optarg);
-			if (!known) {
-				fprintf(stderr, "pinmm run: unknown preset '%s' (see: pinmm list presets)\n",
-					optarg);
+		case 'p':
+			if (add_presets(optarg, all, nr_all, chosen, &nr_chosen, nr_all))
 				goto out;
-			}
-			if (pin_preset_unavailable(pin_preset_find(optarg))) {
-				fprintf(stderr, "pinmm run: preset '%s' is not runnable in this build: %s\n",
-					optarg, pin_preset_unavailable(pin_preset_find(optarg)));
-				goto out;
-			}
-			chosen[nr_chosen++] = optarg;
 			break;
-		}
 		case 't': trace = true; break;
 		case 'j': json = true; break;
 		case 'T': tap = true; break;
-		case 'h': run_usage(stdout); ret = PINMM_EXIT_OK; goto out;
+		case 'h': run_help(); ret = PINMM_EXIT_OK; goto out;
 		case ':':
 			fprintf(stderr, "pinmm run: option '%s' needs an argument\n", argv[optind - 1]);
 			run_usage(stderr);
 			goto out;
 		default:
-			fprintf(stderr, "pinmm run: bad option '%s'\n", argv[optind - 1]);
+			fprintf(stderr, "pinmm run: bad option '%s' (pinmm run --help)\n", argv[optind - 1]);
 			run_usage(stderr);
 			goto out;
 		}
@@ -137,17 +282,21 @@ int cmd_run(int argc, char **argv)
 	}
 
 	if (optind >= argc) {
-		if (tool_load_builtin(&suite))
+		if (tool_load_builtin(&suite) || tool_check_suite(&suite))
 			goto out;
 	}
 	for (int i = optind; i < argc; i++) {
-		if (scenario_suite_add_file(&suite, argv[i], err, sizeof(err))) {
-			fprintf(stderr, "%s\n", err);
-			goto out;
-		}
+		struct stat st;
+
+		if (!stat(argv[i], &st) && S_ISDIR(st.st_mode))
+			load_dir(&suite, argv[i], &errs);
+		else
+			load_file(&suite, argv[i], &errs);
 	}
-	if (tool_check_suite(&suite))
-		goto out;
+	/* Under --json/--tap the errors are in the report; in text, also on stderr at once. */
+	if (!json && !tap)
+		for (size_t i = 0; i < errs.nr; i++)
+			fprintf(stderr, "%s\n", errs.msg[i]);
 
 	/* Machine-readable output keeps stdout clean; the trace goes beside it. */
 	if (scenario_suite_run(&suite, chosen, nr_chosen,
@@ -155,6 +304,8 @@ int cmd_run(int argc, char **argv)
 		fprintf(stderr, "pinmm run: out of memory\n");
 		goto out;
 	}
+	for (size_t i = 0; i < errs.nr; i++)
+		scn_matrix_add_file_error(&m, errs.path[i], errs.msg[i]);
 	if (json)
 		scn_report_json(stdout, &m);
 	else if (tap)
@@ -163,8 +314,14 @@ int cmd_run(int argc, char **argv)
 		scn_report_text(stdout, &m);
 	scn_matrix_tally(&m, &t);
 	scn_matrix_free(&m);
-	ret = t.differ ? PINMM_EXIT_MISMATCH : PINMM_EXIT_OK;
+	ret = t.file_errors ? PINMM_EXIT_USAGE : t.differ ? PINMM_EXIT_MISMATCH : PINMM_EXIT_OK;
 out:
+	for (size_t i = 0; i < errs.nr; i++) {
+		free(errs.path[i]);
+		free(errs.msg[i]);
+	}
+	free(errs.path);
+	free(errs.msg);
 	scenario_suite_free(&suite);
 	free(chosen);
 	return ret;

@@ -19,7 +19,10 @@ static void usage(FILE *f)
 	      "        a scenario's story, its commands and the cells it must produce\n"
 	      "  bench [gup_test options]\n"
 	      "        the pin/unpin benchmark (pinmm bench --help)\n"
+	      "  version | --version\n"
+	      "        the pinmm and scenario-language versions\n"
 	      "\n"
+	      "pinmm COMMAND --help explains a command's options.\n"
 	      "Exit status: 0 ok, 1 a cell differs from its verdict, 2 usage or input error.\n",
 	      f);
 }
@@ -42,6 +45,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return PINMM_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("pinmm %s (scenario language %s)\n", PINMM_VERSION, PINMM_LANGUAGE_VERSION);
 		return PINMM_EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

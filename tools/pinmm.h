@@ -10,6 +10,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* Bumped by hand with what a release changes; the language when a .pin could parse differently. */
+#define PINMM_VERSION		"0.2"
+#define PINMM_LANGUAGE_VERSION	"2"
+
 #define PINMM_EXIT_OK		0
 #define PINMM_EXIT_MISMATCH	1
 #define PINMM_EXIT_USAGE	2

@@ -56,7 +56,26 @@ const char *const scn_cmd_names[SCN_NR_CMDS] = {
 	[SCN_LEASE] = "lease",
 	[SCN_UNLEASE] = "unlease",
 	[SCN_EXPECT_EVENT] = "expect event",
+	[SCN_PWRITE] = "pwrite",
+	[SCN_CHECK_ZONE] = "check zone",
 };
+
+const char *const scn_zone_names[SCN_NR_ZONES] = {
+	[SCN_ZONE_NORMAL] = "normal",
+	[SCN_ZONE_MOVABLE] = "movable",
+	[SCN_ZONE_CMA] = "cma",
+	[SCN_ZONE_DEVICE] = "device",
+};
+
+bool scn_cmd_applies(const struct scn_cmd *c, const char *preset)
+{
+	if (!c->only)
+		return true;
+	for (size_t i = 0; i < c->nr_only; i++)
+		if (!strcmp(c->only[i], preset))
+			return true;
+	return false;
+}
 
 int scn_cell_parse(const char *name, enum scn_cell *out)
 {
@@ -137,6 +156,9 @@ bool scenario_wants_preset(const struct scenario *s, const char *preset)
 static void cmd_release(struct scn_cmd *c)
 {
 	free(c->comment);
+	for (size_t i = 0; i < c->nr_only; i++)
+		free(c->only[i]);
+	free(c->only);
 	switch (c->kind) {
 	case SCN_CHECK_VMSTAT:
 		for (size_t i = 0; i < c->check_vmstat.nr; i++)

@@ -22,18 +22,35 @@ static bool known(const char *name, const char *const *presets, size_t nr)
 int scenario_check(const struct scenario *s, const char *const *presets, size_t nr_presets,
 		   char *err, size_t errlen)
 {
+	char hint[512];
+
 	if (presets) {
 		for (size_t i = 0; i < s->nr_presets; i++) {
 			if (!known(s->presets[i], presets, nr_presets)) {
-				snprintf(err, errlen, "%s:%u: unknown preset '%s'", s->path,
-					 s->presets_line, s->presets[i]);
+				scn_suggest(hint, sizeof(hint), s->presets[i], presets, nr_presets);
+				snprintf(err, errlen, "%s:%u: unknown preset '%s' (%s)", s->path,
+					 s->presets_line, s->presets[i], hint);
 				return -EINVAL;
 			}
 		}
 		for (size_t i = 0; i < s->nr_verdicts; i++) {
 			if (!known(s->verdicts[i].preset, presets, nr_presets)) {
-				snprintf(err, errlen, "%s:%u: unknown preset '%s'", s->path,
-					 s->verdicts[i].line, s->verdicts[i].preset);
+				scn_suggest(hint, sizeof(hint), s->verdicts[i].preset, presets,
+					    nr_presets);
+				snprintf(err, errlen, "%s:%u: unknown preset '%s' (%s)", s->path,
+					 s->verdicts[i].line, s->verdicts[i].preset, hint);
+				return -EINVAL;
+			}
+		}
+		for (size_t i = 0; i < s->nr_cmds; i++) {
+			const struct scn_cmd *c = &s->cmds[i];
+
+			for (size_t j = 0; j < c->nr_only; j++) {
+				if (known(c->only[j], presets, nr_presets))
+					continue;
+				scn_suggest(hint, sizeof(hint), c->only[j], presets, nr_presets);
+				snprintf(err, errlen, "%s:%u: unknown preset '%s' in only= (%s)", s->path,
+					 c->line, c->only[j], hint);
 				return -EINVAL;
 			}
 		}
@@ -46,11 +63,13 @@ int scenario_check(const struct scenario *s, const char *const *presets, size_t 
 		for (size_t j = 0; j < c->check_vmstat.nr; j++) {
 			enum node_stat_item item;
 
-			if (vmstat_lookup(c->check_vmstat.v[j].name, &item)) {
-				snprintf(err, errlen, "%s:%u: unknown vmstat counter '%s'", s->path,
-					 c->line, c->check_vmstat.v[j].name);
-				return -EINVAL;
-			}
+			if (!vmstat_lookup(c->check_vmstat.v[j].name, &item))
+				continue;
+			scn_suggest(hint, sizeof(hint), c->check_vmstat.v[j].name, vmstat_text,
+				    NR_VM_NODE_STAT_ITEMS);
+			snprintf(err, errlen, "%s:%u: unknown vmstat counter '%s' (%s)", s->path,
+				 c->line, c->check_vmstat.v[j].name, hint);
+			return -EINVAL;
 		}
 	}
 	return 0;

@@ -207,8 +207,19 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		break;
 	case SCN_MUNMAP:
 	case SCN_MIGRATE:
-		put(o, " %s %s", scn_name(s, SCN_NS_PROC, c->vma.proc),
-		    scn_name(s, SCN_NS_MAP, c->vma.map));
+		put(o, " %s", scn_name(s, SCN_NS_PROC, c->vma.proc));
+		put_loc(o, s, SCN_NS_MAP, &(struct scn_loc){ .id = c->vma.map, .off = c->vma.off });
+		if (c->vma.len)
+			put_size(o, "len", c->vma.len);
+		break;
+	case SCN_PWRITE:
+		put_loc(o, s, SCN_NS_FILE, &c->pwrite.at);
+		put_size(o, "len", c->pwrite.len);
+		put(o, " byte=0x%02x", c->pwrite.byte);
+		break;
+	case SCN_CHECK_ZONE:
+		put(o, " %s %s", scn_name(s, SCN_NS_HANDLE, c->check_zone.handle),
+		    scn_zone_names[c->check_zone.zone]);
 		break;
 	case SCN_MPROTECT:
 		put(o, " %s %s %s", scn_name(s, SCN_NS_PROC, c->mprotect.proc),
@@ -256,6 +267,8 @@ size_t scn_cmd_format(const struct scenario *s, const struct scn_cmd *c, char *b
 	if (c->has_during)
 		put(&o, " during=%s", c->during == SCN_DURING_ANY ? "any" :
 		    (unsigned int)c->during < NR_RACE_POINTS ? race_point_names[c->during] : "?");
+	for (size_t i = 0; i < c->nr_only; i++)
+		put(&o, "%s%s", i ? "," : " only=", c->only[i]);
 	if (c->has_result) {
 		const char *r = scn_errno_name(c->result);
 

@@ -21,7 +21,7 @@ void interp_fail(struct interp *in, enum scn_cell cell, const char *fmt, ...)
 
 	/* An armed command's context may fail at the same time as the main one. */
 	pthread_mutex_lock(in->res_lock);
-	if (in->res->cell != SCN_PASS) {
+	if (in->res->cell != SCN_PASS || in->res->scenario_error) {
 		pthread_mutex_unlock(in->res_lock);
 		return;
 	}
@@ -38,6 +38,28 @@ void interp_fail(struct interp *in, enum scn_cell cell, const char *fmt, ...)
 	pthread_mutex_unlock(in->res_lock);
 }
 
+void interp_error(struct interp *in, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(in->res_lock);
+	if (in->res->scenario_error) {
+		pthread_mutex_unlock(in->res_lock);
+		return;
+	}
+	in->res->scenario_error = true;
+	in->res->cell = SCN_PASS;
+	in->res->line = in->cur ? in->cur->line : 0;
+	va_start(ap, fmt);
+	vsnprintf(in->res->reason, sizeof(in->res->reason), fmt, ap);
+	va_end(ap);
+	in->stop = true;
+	if (in->trace)
+		fprintf(in->trace, "scenario: line %u: scenario error: %s\n", in->res->line,
+			in->res->reason);
+	pthread_mutex_unlock(in->res_lock);
+}
+
 static const char *errname(int err)
 {
 	const char *n = scn_errno_name(err < 0 ? -err : err);
@@ -51,6 +73,22 @@ static bool refusable(const struct scn_cmd *c)
 	return c->kind == SCN_PIN || c->kind == SCN_TRUNCATE || c->kind == SCN_PUNCH;
 }
 
+/*
+ * Commands no preset changes the outcome of: setting up the machine, and
+ * the CPU's own accesses. Their failing, unasked for, is the scenario's.
+ */
+static bool scenario_owned(const struct scn_cmd *c)
+{
+	switch (c->kind) {
+	case SCN_DISK: case SCN_TMPFS: case SCN_FILE: case SCN_PROCESS: case SCN_DEVICE:
+	case SCN_MMAP: case SCN_WRITE: case SCN_READ: case SCN_PWRITE: case SCN_FORK:
+	case SCN_MUNMAP: case SCN_MPROTECT: case SCN_MADVISE:
+		return true;
+	default:
+		return false;
+	}
+}
+
 bool interp_result(struct interp *in, int err, const char *what)
 {
 	const struct scn_cmd *c = in->cur;
@@ -58,6 +96,11 @@ bool interp_result(struct interp *in, int err, const char *what)
 
 	if (-err == want)
 		return err == 0;
+	if (!c->has_result && scenario_owned(c)) {
+		interp_error(in, "%s failed: %s (no preset changes this; end the line with '-> %s' "
+			     "if it is meant)", what, errname(err), errname(err));
+		return false;
+	}
 	/* DESIGN: an operation expected to succeed that the preset refuses. */
 	if (want == 0 && refusable(c)) {
 		interp_fail(in, SCN_REFUSED, "%s: %s", what, errname(err));
@@ -231,7 +274,7 @@ static int scenario_run_once(const struct scenario *s, const char *preset,
 			     char *where, size_t wherelen)
 {
 	pthread_mutex_t res_lock = PTHREAD_MUTEX_INITIALIZER;
-	struct interp in = { .s = s, .res = out, .trace = trace, .res_lock = &res_lock,
+	struct interp in = { .s = s, .preset = preset, .res = out, .trace = trace, .res_lock = &res_lock,
 			     .land_at = land_at };
 	int err;
 
@@ -249,6 +292,11 @@ static int scenario_run_once(const struct scenario *s, const char *preset,
 		const struct scn_cmd *c = &s->cmds[i];
 
 		in.cur = c;
+		if (!scn_cmd_applies(c, preset)) {
+			if (trace)
+				fprintf(trace, "scenario: line %u: not for %s (only=)\n", c->line, preset);
+			continue;
+		}
 		if (trace) {
 			char buf[256];
 
@@ -322,7 +370,12 @@ int scenario_run(const struct scenario *s, const char *preset, struct scenario_r
 		err = scenario_run_once(s, preset, &r, trace, k, NULL, where, sizeof(where));
 		if (err)
 			return err;
-		if (r.cell > out->cell) {
+		/* A scenario error in any run is the scenario's, whatever the others scored. */
+		if (r.scenario_error && !out->scenario_error) {
+			*out = r;
+			return 0;
+		}
+		if (!out->scenario_error && r.cell > out->cell) {
 			*out = r;
 			memcpy(worst_where, where, sizeof(where));
 		}

@@ -57,6 +57,7 @@ struct interp_expect {
 
 struct interp {
 	const struct scenario *s;
+	const char *preset;
 	struct scenario_result *res;
 	FILE *trace;
 	bool stop;			/* a failure other than a refusal decided the cell */
@@ -111,6 +112,8 @@ void interp_fail(struct interp *in, enum scn_cell cell, const char *fmt, ...)
  * True when the operation succeeded and was meant to.
  */
 bool interp_result(struct interp *in, int err, const char *what);
+/* The scenario is wrong, not the preset: stop and say so, score no cell. */
+void interp_error(struct interp *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void interp_exec(struct interp *in, const struct scn_cmd *c);
 /* Give back pages of a handle as its driver would (unpin, put, vaddr_unpin). */

@@ -75,6 +75,45 @@ static void read_expect(struct interp *in, chunk_reader_t rd, void *ctx, size_t 
 		interp_result(in, err, what);
 }
 
+/*
+ * write(2) of @len bytes of @buf's pattern at @pos until done or an error:
+ * a short write is retried, so a full disk answers ENOSPC as write(2) would
+ * on the call after the short one, never a made-up EIO.
+ */
+static int write_bytes(struct file *file, uint64_t pos, const unsigned char *buf, uint64_t len)
+{
+	uint64_t done = 0;
+
+	while (done < len) {
+		size_t n = (size_t)min_t(uint64_t, CHUNK, len - done);
+		ssize_t w = fs_write(file, (loff_t)(pos + done), buf, n);
+
+		if (w < 0)
+			return (int)w;
+		if (w == 0)
+			return -ENOSPC;
+		done += (uint64_t)w;
+	}
+	return 0;
+}
+
+static void do_pwrite(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_file *fl = &in->files[c->pwrite.at.id];
+	unsigned char *buf;
+
+	if (!fl->file)
+		return;
+	buf = malloc(CHUNK);
+	if (!buf) {
+		interp_result(in, -ENOMEM, "pwrite");
+		return;
+	}
+	memset(buf, c->pwrite.byte, CHUNK);
+	interp_result(in, write_bytes(fl->file, c->pwrite.at.off, buf, c->pwrite.len), "pwrite");
+	free(buf);
+}
+
 static void do_disk(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_fs *f = &in->fs[c->disk.fs];
@@ -132,12 +171,7 @@ static void do_file(struct interp *in, const struct scn_cmd *c)
 			return;
 		}
 		memset(buf, c->file.fill, CHUNK);
-		for (uint64_t off = 0; off < c->file.size && !err; off += CHUNK) {
-			size_t n = (size_t)min_t(uint64_t, CHUNK, c->file.size - off);
-			ssize_t w = fs_write(fl->file, (loff_t)off, buf, n);
-
-			err = w < 0 ? (int)w : (size_t)w != n ? -EIO : 0;
-		}
+		err = write_bytes(fl->file, 0, buf, c->file.size);
 		free(buf);
 	} else {
 		err = fs_truncate(fl->file, (loff_t)c->file.size);
@@ -159,8 +193,14 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 	struct interp_map *m = &in->maps[c->mmap.map];
 	struct file *file = c->mmap.file >= 0 ? in->files[c->mmap.file].file : NULL;
 	unsigned long prot = PROT_READ | (c->mmap.writable ? PROT_WRITE : 0);
+	/*
+	 * thp populate: MADV_HUGEPAGE must be on the VMA before the faults,
+	 * so the populate follows the madvise, as a program's own
+	 * mmap + madvise + MADV_POPULATE_WRITE would do it.
+	 */
 	unsigned long flags = (c->mmap.shared ? MAP_SHARED : MAP_PRIVATE) |
-			      (file ? 0 : MAP_ANONYMOUS) | (c->mmap.populate ? MAP_POPULATE : 0);
+			      (file ? 0 : MAP_ANONYMOUS) |
+			      (c->mmap.populate && !c->mmap.thp ? MAP_POPULATE : 0);
 	struct mm_struct *mm = proc_mm(in, c->mmap.proc);
 	long addr;
 
@@ -173,8 +213,13 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 	m->len = c->mmap.len;
 	m->file = c->mmap.file;
 	m->mapped = true;
-	if (c->mmap.thp)
-		interp_result(in, do_madvise(mm, m->addr, m->len, MADV_HUGEPAGE), "madvise(MADV_HUGEPAGE)");
+	if (c->mmap.thp) {
+		if (!interp_result(in, do_madvise(mm, m->addr, m->len, MADV_HUGEPAGE),
+				   "madvise(MADV_HUGEPAGE)"))
+			return;
+		if (c->mmap.populate)
+			mm_populate(mm, m->addr, m->len);
+	}
 }
 
 struct uread_ctx {
@@ -375,11 +420,29 @@ static int dread_chunk(void *ctx, size_t off, void *dst, size_t n)
 	return dma_mr_read(d->mr, d->offset + off, dst, n);
 }
 
+/*
+ * A handle's byte 0 is the pinned address, which need not be page aligned;
+ * the region the device holds starts at the page below it.
+ */
+static unsigned long dma_start(const struct interp *in, const struct scn_cmd *c)
+{
+	const struct scn_cmd *pin = &in->s->cmds[in->s->names[SCN_NS_HANDLE].v[c->dma.handle].info];
+
+	return (unsigned long)(pin->pin.at.off & ~PAGE_MASK) + c->dma.offset;
+}
+
+static unsigned long dma_len(const struct interp *in, const struct scn_cmd *c)
+{
+	const struct scn_cmd *pin = &in->s->cmds[in->s->names[SCN_NS_HANDLE].v[c->dma.handle].info];
+
+	return c->dma.len ? c->dma.len : pin->pin.len - c->dma.offset;
+}
+
 static void do_dma(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_handle *h = &in->handles[c->dma.handle];
 	struct dread_ctx d;
-	unsigned long len;
+	unsigned long len, off;
 
 	if (!handle_usable(in, c->dma.handle))
 		return;
@@ -387,12 +450,13 @@ static void do_dma(struct interp *in, const struct scn_cmd *c)
 		interp_fail(in, SCN_CORRUPT, "dma through a handle the device no longer holds");
 		return;
 	}
-	len = c->dma.len ? c->dma.len : h->mr->nr_pages * PAGE_SIZE - c->dma.offset;
+	len = dma_len(in, c);
+	off = dma_start(in, c);
 	if (c->dma.write) {
-		interp_result(in, dma_mr_fill(h->mr, c->dma.offset, c->dma.byte, len), "dma write");
+		interp_result(in, dma_mr_fill(h->mr, off, c->dma.byte, len), "dma write");
 		return;
 	}
-	d = (struct dread_ctx){ .mr = h->mr, .offset = c->dma.offset };
+	d = (struct dread_ctx){ .mr = h->mr, .offset = off };
 	read_expect(in, dread_chunk, &d, len, c->dma.byte, "dma read");
 }
 
@@ -476,6 +540,41 @@ static void do_check_pinned(struct interp *in, const struct scn_cmd *c)
 	}
 }
 
+static enum scn_zone page_scn_zone(struct page *page)
+{
+	switch (page_zonenum(page)) {
+	case ZONE_MOVABLE:
+		return SCN_ZONE_MOVABLE;
+	case ZONE_DEVICE:
+		return SCN_ZONE_DEVICE;
+	default:
+		return is_migrate_cma_page(page) ? SCN_ZONE_CMA : SCN_ZONE_NORMAL;
+	}
+}
+
+static void do_check_zone(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_handle *h = &in->handles[c->check_zone.handle];
+
+	if (!handle_usable(in, c->check_zone.handle))
+		return;
+	if (!h->nr) {
+		interp_error(in, "check zone: handle %s holds no pages (an ODP mirror pins none)",
+			     scn_name(in->s, SCN_NS_HANDLE, c->check_zone.handle));
+		return;
+	}
+	for (unsigned long i = 0; i < h->nr; i++) {
+		enum scn_zone z = page_scn_zone(h->pages[i]);
+
+		if (z != c->check_zone.zone) {
+			interp_fail(in, SCN_CORRUPT, "page %lu of the handle (pfn %#lx) is in %s, not %s",
+				    i, page_to_pfn(h->pages[i]), scn_zone_names[z],
+				    scn_zone_names[c->check_zone.zone]);
+			return;
+		}
+	}
+}
+
 static void do_check_vmstat(struct interp *in, const struct scn_cmd *c)
 {
 	for (size_t i = 0; i < c->check_vmstat.nr; i++) {
@@ -543,7 +642,8 @@ static void do_vma_op(struct interp *in, const struct scn_cmd *c)
 		return;
 	switch (c->kind) {
 	case SCN_MUNMAP:
-		interp_result(in, vm_munmap(mm, m->addr, m->len), "munmap");
+		interp_result(in, vm_munmap(mm, m->addr + c->vma.off,
+					    c->vma.len ? c->vma.len : m->len), "munmap");
 		break;
 	case SCN_MPROTECT:
 		interp_result(in, do_mprotect(mm, m->addr, m->len, PROT_READ |
@@ -674,6 +774,12 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 	case SCN_DEBUG_PINS:
 		/* The debugging aid of the 2019 threads; off unless a scenario asks. */
 		interp_result(in, pin_debug_set(true), "debug-pins");
+		break;
+	case SCN_PWRITE:
+		do_pwrite(in, c);
+		break;
+	case SCN_CHECK_ZONE:
+		do_check_zone(in, c);
 		break;
 	case SCN_NR_CMDS:
 		break;

@@ -191,6 +191,39 @@ static int check_verdicts(struct scn_parser *P)
 	return 0;
 }
 
+/*
+ * A declaration nothing uses is a scenario that does not test what its
+ * author thinks: "device odp0 odp" with the pin never given dev=odp0 ran
+ * on the default device and passed. An error, with the line, not a warning.
+ */
+static int check_unused(struct scn_parser *P)
+{
+	struct scenario *s = P->s;
+
+	for (size_t i = 0; i < s->nr_cmds; i++) {
+		const struct scn_cmd *c = &s->cmds[i];
+		const struct scn_name *n;
+		struct scn_line at = { .line = c->line };
+
+		if (c->kind == SCN_DEVICE) {
+			n = &s->names[SCN_NS_DEV].v[c->device.dev];
+			if (n->used)
+				continue;
+			P->l = &at;
+			return scn_perr(P, "device '%s' is never used: a pin is attached to it with "
+					"dev=%s", n->name, n->name);
+		}
+		if (c->kind == SCN_PROCESS) {
+			n = &s->names[SCN_NS_PROC].v[c->process.proc];
+			if (n->used)
+				continue;
+			P->l = &at;
+			return scn_perr(P, "process '%s' is never used", n->name);
+		}
+	}
+	return 0;
+}
+
 static int parse_lines(struct scn_parser *P, struct scn_lexer *lx, struct scn_line *line,
 		       struct strbuf *desc)
 {
@@ -248,7 +281,8 @@ static int parse_lines(struct scn_parser *P, struct scn_lexer *lx, struct scn_li
 		P->l = NULL;
 		return scn_perr(P, "missing 'scenario \"TITLE\"' line");
 	}
-	return check_verdicts(P);
+	ret = check_verdicts(P);
+	return ret ? ret : check_unused(P);
 }
 
 int scenario_parse_buffer(const char *display, const char *buf, size_t len,
@@ -280,6 +314,7 @@ int scenario_parse_buffer(const char *display, const char *buf, size_t len,
 	scn_line_release(&line);
 	free(P.used);
 	free(P.vis);
+	free(P.unpinned);
 	if (ret) {
 		if (ret == -ENOMEM)
 			snprintf(err, errlen, "%s: out of memory", display);

@@ -180,6 +180,7 @@ int scn_args_begin(struct scn_parser *P, size_t first, struct scn_cmd *c, bool r
 		memset(P->used, 0, end * sizeof(*P->used));
 	P->first = first;
 	P->end = end;
+	P->nr_asked = 0;
 
 	/* A repeated key would make one of the two values silently win. */
 	for (size_t i = first; i < end; i++) {
@@ -207,9 +208,22 @@ int scn_arg_word(struct scn_parser *P, const char *what, const char **out)
 	return scn_perr(P, "missing argument '%s' for %s", what, P->cmd);
 }
 
+static void asked(struct scn_parser *P, const char *what, bool kv)
+{
+	for (size_t i = 0; i < P->nr_asked; i++)
+		if (P->asked[i] == what)
+			return;
+	if (P->nr_asked < SCN_ASKED_MAX) {
+		P->asked_kv[P->nr_asked] = kv;
+		P->asked[P->nr_asked++] = what;
+	}
+}
+
 int scn_arg_kv(struct scn_parser *P, const char *key, bool required, const char **out)
 {
 	size_t n = strlen(key);
+
+	asked(P, key, true);
 
 	for (size_t i = P->first; i < P->end; i++) {
 		const struct scn_tok *t = tok(P, i);
@@ -239,6 +253,7 @@ int scn_arg_size(struct scn_parser *P, const char *key, bool required, uint64_t 
 
 bool scn_arg_flag(struct scn_parser *P, const char *flag)
 {
+	asked(P, flag, false);
 	for (size_t i = P->first; i < P->end; i++) {
 		if (!P->used[i] && !tok(P, i)->quoted && !strcmp(tok(P, i)->s, flag)) {
 			P->used[i] = true;
@@ -248,14 +263,49 @@ bool scn_arg_flag(struct scn_parser *P, const char *flag)
 	return false;
 }
 
+/* "did you mean 'longterm'?" or "pin takes: len= write ..." for an argument nobody used. */
+static void unknown_arg_hint(struct scn_parser *P, const struct scn_tok *t, char *buf, size_t len)
+{
+	char names[SCN_ASKED_MAX][24];
+	const char *known[SCN_ASKED_MAX];
+	char word[64];
+	const char *near;
+	size_t o;
+
+	snprintf(word, sizeof(word), "%s", t->s);
+	if (is_kv(t))
+		word[key_len(t) + 1 < sizeof(word) ? key_len(t) + 1 : sizeof(word) - 1] = '\0';
+	for (size_t i = 0; i < P->nr_asked; i++) {
+		snprintf(names[i], sizeof(names[i]), "%s%s", P->asked[i], P->asked_kv[i] ? "=" : "");
+		known[i] = names[i];
+	}
+	near = scn_nearest(word, known, P->nr_asked);
+	if (near) {
+		snprintf(buf, len, " (did you mean '%s'?)", near);
+		return;
+	}
+	if (!P->nr_asked) {
+		snprintf(buf, len, " (%s takes no more arguments)", P->cmd);
+		return;
+	}
+	o = (size_t)snprintf(buf, len, " (%s takes:", P->cmd);
+	for (size_t i = 0; i < P->nr_asked && o < len; i++)
+		o += (size_t)snprintf(buf + o, len - o, " %s", known[i]);
+	if (o < len)
+		snprintf(buf + o, len - o, ")");
+}
+
 int scn_args_end(struct scn_parser *P)
 {
 	for (size_t i = P->first; i < P->end; i++) {
+		char hint[256];
+
 		if (P->used[i])
 			continue;
 		if (tok(P, i)->quoted)
 			return scn_perr(P, "unexpected string \"%s\" for %s", tok(P, i)->s, P->cmd);
-		return scn_perr(P, "unknown argument '%s' for %s", tok(P, i)->s, P->cmd);
+		unknown_arg_hint(P, tok(P, i), hint, sizeof(hint));
+		return scn_perr(P, "unknown argument '%s' for %s%s", tok(P, i)->s, P->cmd, hint);
 	}
 	return 0;
 }
@@ -271,6 +321,28 @@ int scn_declare(struct scn_parser *P, enum scn_ns ns, const char *name, int info
 		if (!strcmp(t->v[i].name, name))
 			return scn_perr(P, "%s '%s' already declared at line %u",
 					scn_ns_names[ns], name, t->v[i].line);
+	/*
+	 * One name, one thing: "pin ... as=odp0" next to "device odp0 odp"
+	 * read as attaching the pin to the device, and silently was not. A
+	 * disk and a file may share a name (DESIGN: different name spaces).
+	 */
+	for (int o = 0; o < SCN_NR_NS; o++) {
+		const struct scn_names *ot = &P->s->names[o];
+
+		if (o == (int)ns || (o == SCN_NS_FS && ns == SCN_NS_FILE) ||
+		    (o == SCN_NS_FILE && ns == SCN_NS_FS))
+			continue;
+		for (size_t i = 0; i < ot->nr; i++) {
+			if (strcmp(ot->v[i].name, name))
+				continue;
+			if (ns == SCN_NS_HANDLE && o == SCN_NS_DEV)
+				return scn_perr(P, "handle '%s' has the name of device '%s' (line %u); a pin "
+						"is attached to a device with dev=%s",
+						name, name, ot->v[i].line, name);
+			return scn_perr(P, "%s '%s' has the name of %s '%s' (line %u)",
+					scn_ns_names[ns], name, scn_ns_names[o], name, ot->v[i].line);
+		}
+	}
 	if (t->nr >= INT_MAX)
 		return scn_perr(P, "too many names");
 	if (t->nr == t->cap) {
@@ -292,17 +364,34 @@ int scn_declare(struct scn_parser *P, enum scn_ns ns, const char *name, int info
 
 int scn_lookup(struct scn_parser *P, enum scn_ns ns, const char *name, int *id)
 {
-	const struct scn_names *t = &P->s->names[ns];
+	struct scn_names *t = &P->s->names[ns];
+	const char *known[16];
+	char hint[256];
+	size_t nr = 0;
 
 	for (size_t i = 0; i < t->nr; i++) {
 		if (!strcmp(t->v[i].name, name)) {
+			t->v[i].used = true;
 			*id = (int)i;
 			return 0;
 		}
 	}
 	if (!scn_valid_name(name))
 		return scn_perr(P, "bad %s name '%s'", scn_ns_names[ns], name);
-	return scn_perr(P, "undeclared %s '%s'", scn_ns_names[ns], name);
+	for (int o = 0; o < SCN_NR_NS; o++) {
+		const struct scn_names *ot = &P->s->names[o];
+
+		for (size_t i = 0; o != (int)ns && i < ot->nr; i++)
+			if (!strcmp(ot->v[i].name, name))
+				return scn_perr(P, "'%s' is a %s (line %u), not a %s", name,
+						scn_ns_names[o], ot->v[i].line, scn_ns_names[ns]);
+	}
+	for (size_t i = 0; i < t->nr && nr < 16; i++)
+		known[nr++] = t->v[i].name;
+	if (!nr)
+		return scn_perr(P, "undeclared %s '%s' (none declared yet)", scn_ns_names[ns], name);
+	scn_suggest(hint, sizeof(hint), name, known, nr);
+	return scn_perr(P, "undeclared %s '%s' (%s)", scn_ns_names[ns], name, hint);
 }
 
 int scn_parse_loc(struct scn_parser *P, enum scn_ns ns, const char *tokstr, struct scn_loc *out)
@@ -336,12 +425,17 @@ int scn_vis_add(struct scn_parser *P, int proc, int map)
 	return 0;
 }
 
-bool scn_vis_has(const struct scn_parser *P, int proc, int map)
+struct scn_vis *scn_vis_find(struct scn_parser *P, int proc, int map)
 {
 	for (size_t i = 0; i < P->nr_vis; i++)
 		if (P->vis[i].proc == proc && P->vis[i].map == map)
-			return true;
-	return false;
+			return &P->vis[i];
+	return NULL;
+}
+
+bool scn_vis_has(const struct scn_parser *P, int proc, int map)
+{
+	return scn_vis_find((struct scn_parser *)P, proc, map) != NULL;
 }
 
 int scn_lookup_map(struct scn_parser *P, int proc, const char *tokstr, struct scn_loc *out)

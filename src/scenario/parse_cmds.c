@@ -5,6 +5,7 @@
  * model (does the pin succeed, is the data right) are the interpreter's.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,48 @@ static int proc_map(struct scn_parser *P, int *proc, int *map)
 		return scn_perr(P, "%s takes a whole mapping, not '%s'", P->cmd, w);
 	TRY(scn_lookup_map(P, *proc, w, &loc));
 	*map = loc.id;
+	return 0;
+}
+
+static void size_text(uint64_t v, char *buf, size_t len)
+{
+	if (v && !(v % (1ULL << 20)))
+		snprintf(buf, len, "%lluM", (unsigned long long)(v >> 20));
+	else if (v && !(v % 1024))
+		snprintf(buf, len, "%lluK", (unsigned long long)(v >> 10));
+	else
+		snprintf(buf, len, "%llu", (unsigned long long)v);
+}
+
+/*
+ * [at, at+len) of a mapping in @proc: past the mapping's end is a mistake
+ * of the scenario, never the preset's, so it is refused here rather than
+ * scored as a refused pin or a corrupt write. A range munmap took out is
+ * the same mistake unless the line says which errno it expects.
+ */
+static int check_range(struct scn_parser *P, const struct scn_cmd *c, int proc,
+		       const struct scn_loc *at, uint64_t len)
+{
+	const struct scn_name *m = &P->s->names[SCN_NS_MAP].v[at->id];
+	const struct scn_vis *v = scn_vis_find(P, proc, at->id);
+	char a[24], b[24];
+
+	if (at->off >= m->len || len > m->len - at->off) {
+		size_text(at->off, a, sizeof(a));
+		size_text(m->len, b, sizeof(b));
+		return scn_perr(P, "%s past the end of mapping '%s': +%s len=%llu, but the mapping "
+				"is len=%s (line %u)", P->cmd, m->name, a, (unsigned long long)len,
+				b, m->line);
+	}
+	for (unsigned int i = 0; v && !c->has_result && i < v->nr_holes; i++) {
+		if (at->off < v->holes[i].off + v->holes[i].len &&
+		    v->holes[i].off < at->off + len) {
+			size_text(v->holes[i].off, a, sizeof(a));
+			return scn_perr(P, "%s of mapping '%s' touches +%s, which munmap took out at "
+					"line %u (end the line with '-> EFAULT' if that is the point)",
+					P->cmd, m->name, a, v->holes[i].line);
+		}
+	}
 	return 0;
 }
 
@@ -217,6 +260,7 @@ static int p_mmap(struct scn_parser *P, struct scn_cmd *c)
 	c->mmap.thp = scn_arg_flag(P, "thp");
 	c->mmap.populate = scn_arg_flag(P, "populate");
 	TRY(scn_declare(P, SCN_NS_MAP, name, c->mmap.proc, &c->mmap.map));
+	P->s->names[SCN_NS_MAP].v[c->mmap.map].len = c->mmap.len;
 	return scn_vis_add(P, c->mmap.proc, c->mmap.map);
 }
 
@@ -229,6 +273,7 @@ static int p_access(struct scn_parser *P, struct scn_cmd *c)
 	TRY(scn_arg_word(P, "mapping", &w));
 	TRY(scn_lookup_map(P, c->access.proc, w, &c->access.at));
 	TRY(need_len(P, "len", &c->access.len));
+	TRY(check_range(P, c, c->access.proc, &c->access.at, c->access.len));
 	return arg_byte(P, write ? "byte" : "expect", write, &c->access.has_byte, &c->access.byte);
 }
 
@@ -245,6 +290,7 @@ static int p_pin(struct scn_parser *P, struct scn_cmd *c)
 	TRY(scn_arg_word(P, "mapping", &w));
 	TRY(scn_lookup_map(P, c->pin.proc, w, &c->pin.at));
 	TRY(need_len(P, "len", &c->pin.len));
+	TRY(check_range(P, c, c->pin.proc, &c->pin.at, c->pin.len));
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (scn_arg_flag(P, flags[i].flag))
 			c->pin.flags |= flags[i].bit;
@@ -271,10 +317,33 @@ static int p_pin(struct scn_parser *P, struct scn_cmd *c)
 	return scn_declare(P, SCN_NS_HANDLE, h, (int)(c - P->s->cmds), &c->pin.handle);
 }
 
+/* The line of the first unpin of handle @id, 0 if none yet; NULL on ENOMEM. */
+static unsigned int *unpinned(struct scn_parser *P, int id)
+{
+	if ((size_t)id >= P->cap_unpinned) {
+		size_t cap = (size_t)id * 2 + 8;
+		unsigned int *v = realloc(P->unpinned, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		memset(v + P->cap_unpinned, 0, (cap - P->cap_unpinned) * sizeof(*v));
+		P->unpinned = v;
+		P->cap_unpinned = cap;
+	}
+	return &P->unpinned[id];
+}
+
 static int p_unpin(struct scn_parser *P, struct scn_cmd *c)
 {
+	unsigned int *u;
+
 	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->unpin.handle));
 	c->unpin.dirty = scn_arg_flag(P, "dirty");
+	u = unpinned(P, c->unpin.handle);
+	if (!u)
+		return -ENOMEM;
+	if (!*u)
+		*u = c->line;
 	return 0;
 }
 
@@ -295,8 +364,15 @@ static int p_dma(struct scn_parser *P, struct scn_cmd *c)
 {
 	const struct scn_cmd *pin;
 	const char *dir;
+	unsigned int *u;
 
 	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->dma.handle));
+	u = unpinned(P, c->dma.handle);
+	if (!u)
+		return -ENOMEM;
+	if (*u)
+		return scn_perr(P, "dma through handle '%s', which was unpinned at line %u",
+				scn_name(P->s, SCN_NS_HANDLE, c->dma.handle), *u);
 	TRY(scn_arg_word(P, "write|read", &dir));
 	if (!strcmp(dir, "write"))
 		c->dma.write = true;
@@ -354,8 +430,10 @@ static int p_check_pinned(struct scn_parser *P, struct scn_cmd *c)
 
 static int p_check_vmstat(struct scn_parser *P, struct scn_cmd *c)
 {
-	size_t n = P->end - P->first;
+	size_t n = 0;
 
+	for (size_t i = P->first; i < P->end; i++)
+		n += !P->used[i];
 	if (!n)
 		return scn_perr(P, "missing argument 'name=value' for check vmstat");
 	c->check_vmstat.v = calloc(n, sizeof(*c->check_vmstat.v));
@@ -366,6 +444,8 @@ static int p_check_vmstat(struct scn_parser *P, struct scn_cmd *c)
 		struct scn_stat *st = &c->check_vmstat.v[c->check_vmstat.nr];
 		const char *eq = t->quoted ? NULL : strchr(t->s, '=');
 
+		if (P->used[i])
+			continue;
 		if (!eq)
 			return scn_perr(P, "check vmstat takes name=value pairs, not '%s'", t->s);
 		st->name = strndup(t->s, (size_t)(eq - t->s));
@@ -405,8 +485,6 @@ static int p_check_events(struct scn_parser *P, struct scn_cmd *c)
 			c->check_events.count[k] = 0;
 		return 0;
 	}
-	if (P->end == P->first)
-		return scn_perr(P, "missing argument 'none' or 'KIND=N' for check events");
 	for (size_t i = P->first; i < P->end; i++) {
 		const struct scn_tok *t = &P->l->toks[i];
 		const char *eq = t->quoted ? NULL : strchr(t->s, '=');
@@ -414,6 +492,8 @@ static int p_check_events(struct scn_parser *P, struct scn_cmd *c)
 		char kind[8];
 		uint64_t v;
 
+		if (P->used[i])
+			continue;
 		if (!eq || (size_t)(eq - t->s) >= sizeof(kind))
 			return scn_perr(P, "check events takes 'none' or BUG=N WARN=N CSUM=N, not '%s'",
 					t->s);
@@ -426,7 +506,10 @@ static int p_check_events(struct scn_parser *P, struct scn_cmd *c)
 		c->check_events.count[k] = (long)v;
 		P->used[i] = true;
 	}
-	return 0;
+	for (int k = 0; k < MM_EV_NR; k++)
+		if (c->check_events.count[k] >= 0)
+			return 0;
+	return scn_perr(P, "missing argument 'none' or 'KIND=N' for check events");
 }
 
 static int p_fork(struct scn_parser *P, struct scn_cmd *c)
@@ -435,15 +518,56 @@ static int p_fork(struct scn_parser *P, struct scn_cmd *c)
 
 	TRY(word_lookup(P, "parent process", SCN_NS_PROC, &c->fork.parent));
 	TRY(word_declare(P, "child process", SCN_NS_PROC, 0, &c->fork.child));
-	for (size_t i = 0; i < nr; i++)
-		if (P->vis[i].proc == c->fork.parent)
-			TRY(scn_vis_add(P, c->fork.child, P->vis[i].map));
+	for (size_t i = 0; i < nr; i++) {
+		if (P->vis[i].proc == c->fork.parent) {
+			struct scn_vis parent = P->vis[i];
+
+			TRY(scn_vis_add(P, c->fork.child, parent.map));
+			parent.proc = c->fork.child;
+			P->vis[P->nr_vis - 1] = parent;
+		}
+	}
 	return 0;
 }
 
 static int p_vma(struct scn_parser *P, struct scn_cmd *c)
 {
 	return proc_map(P, &c->vma.proc, &c->vma.map);
+}
+
+/* munmap PROC MAP[+OFF] [len=SIZE]: all of the mapping, or a page-aligned part. */
+static int p_munmap(struct scn_parser *P, struct scn_cmd *c)
+{
+	const struct scn_name *m;
+	struct scn_loc at;
+	struct scn_vis *v;
+	const char *w;
+	int ret;
+
+	TRY(word_lookup(P, "process", SCN_NS_PROC, &c->vma.proc));
+	TRY(scn_arg_word(P, "mapping", &w));
+	TRY(scn_lookup_map(P, c->vma.proc, w, &at));
+	c->vma.map = at.id;
+	c->vma.off = at.off;
+	m = &P->s->names[SCN_NS_MAP].v[at.id];
+	ret = scn_arg_size(P, "len", false, &c->vma.len);
+	if (ret < 0)
+		return ret;
+	if (ret && at.off)
+		return scn_perr(P, "munmap of part of a mapping needs len=");
+	if (!ret && !c->vma.len)
+		return scn_perr(P, "len= must not be 0 for munmap");
+	if (at.off % SCN_PAGE_BYTES)
+		return scn_perr(P, "munmap offset must be page aligned (munmap(2) answers EINVAL)");
+	TRY(check_range(P, &(struct scn_cmd){ .has_result = true }, c->vma.proc, &at,
+			c->vma.len ? c->vma.len : m->len));
+	v = scn_vis_find(P, c->vma.proc, at.id);
+	if (v && v->nr_holes < SCN_HOLES_MAX && !c->has_result) {
+		v->holes[v->nr_holes].off = at.off;
+		v->holes[v->nr_holes].len = c->vma.len ? c->vma.len : m->len;
+		v->holes[v->nr_holes++].line = c->line;
+	}
+	return 0;
 }
 
 static int p_mprotect(struct scn_parser *P, struct scn_cmd *c)
@@ -471,17 +595,58 @@ static int p_madvise(struct scn_parser *P, struct scn_cmd *c)
 	return 0;
 }
 
+/* Model: files end at the largest loff_t, as s_maxbytes would be without a block-map limit. */
+#define SCN_LOFF_MAX ((uint64_t)INT64_MAX)
+
 static int p_truncate(struct scn_parser *P, struct scn_cmd *c)
 {
 	TRY(word_lookup(P, "file", SCN_NS_FILE, &c->truncate.file));
-	return scn_arg_size(P, "size", true, &c->truncate.size);
+	TRY(scn_arg_size(P, "size", true, &c->truncate.size));
+	if (c->truncate.size > SCN_LOFF_MAX)
+		return scn_perr(P, "truncate size= is past the largest file offset (2^63-1)");
+	return 0;
 }
 
 static int p_punch(struct scn_parser *P, struct scn_cmd *c)
 {
 	TRY(word_lookup(P, "file", SCN_NS_FILE, &c->punch.file));
 	TRY(scn_arg_size(P, "offset", true, &c->punch.offset));
-	return need_len(P, "len", &c->punch.len);
+	TRY(need_len(P, "len", &c->punch.len));
+	if (c->punch.offset > SCN_LOFF_MAX || c->punch.len > SCN_LOFF_MAX - c->punch.offset)
+		return scn_perr(P, "punch offset= + len= is past the largest file offset (2^63-1)");
+	return 0;
+}
+
+/* pwrite FILE[+OFF] len=SIZE byte=BYTE: write(2) through the page cache. */
+static int p_pwrite(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+
+	TRY(scn_arg_word(P, "file", &w));
+	TRY(scn_parse_loc(P, SCN_NS_FILE, w, &c->pwrite.at));
+	TRY(need_len(P, "len", &c->pwrite.len));
+	if (c->pwrite.at.off > SCN_LOFF_MAX || c->pwrite.len > SCN_LOFF_MAX - c->pwrite.at.off)
+		return scn_perr(P, "pwrite past the largest file offset (2^63-1)");
+	if (c->pwrite.len > (1ULL << 30))
+		return scn_perr(P, "pwrite len= is more than 1G");
+	return arg_byte(P, "byte", true, NULL, &c->pwrite.byte);
+}
+
+static int p_check_zone(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+	char hint[128];
+
+	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->check_zone.handle));
+	TRY(scn_arg_word(P, "zone", &w));
+	for (int z = 0; z < SCN_NR_ZONES; z++) {
+		if (!strcmp(w, scn_zone_names[z])) {
+			c->check_zone.zone = (enum scn_zone)z;
+			return 0;
+		}
+	}
+	scn_suggest(hint, sizeof(hint), w, scn_zone_names, SCN_NR_ZONES);
+	return scn_perr(P, "unknown zone '%s' for check zone (%s)", w, hint);
 }
 
 static int p_none(struct scn_parser *P, struct scn_cmd *c)
@@ -524,7 +689,7 @@ static const struct {
 	[SCN_MEMORY] = { p_memory, false },
 	[SCN_DISK] = { p_disk, false },
 	[SCN_TMPFS] = { p_tmpfs, false },
-	[SCN_FILE] = { p_file, false },
+	[SCN_FILE] = { p_file, true },
 	[SCN_PROCESS] = { p_process, false },
 	[SCN_DEVICE] = { p_device, false },
 	[SCN_MMAP] = { p_mmap, true },
@@ -534,14 +699,14 @@ static const struct {
 	[SCN_UNPIN] = { p_unpin, false },
 	[SCN_WRITEBACK] = { p_sync, false },
 	[SCN_SYNC] = { p_sync, true },
-	[SCN_DMA] = { p_dma, false },
+	[SCN_DMA] = { p_dma, true },
 	[SCN_CHECK_DISK] = { p_check_disk, false },
 	[SCN_CHECK_FSCK] = { p_check_fsck, false },
 	[SCN_CHECK_PINNED] = { p_check_pinned, false },
 	[SCN_CHECK_VMSTAT] = { p_check_vmstat, false },
 	[SCN_CHECK_EVENTS] = { p_check_events, false },
 	[SCN_FORK] = { p_fork, true },
-	[SCN_MUNMAP] = { p_vma, true },
+	[SCN_MUNMAP] = { p_munmap, true },
 	[SCN_MPROTECT] = { p_mprotect, true },
 	[SCN_MADVISE] = { p_madvise, true },
 	[SCN_TRUNCATE] = { p_truncate, true },
@@ -553,7 +718,51 @@ static const struct {
 	[SCN_UNLEASE] = { p_lease, true },
 	[SCN_EXPECT_EVENT] = { p_expect_event, false },
 	[SCN_DEBUG_PINS] = { p_none, false },
+	[SCN_PWRITE] = { p_pwrite, true },
+	[SCN_CHECK_ZONE] = { p_check_zone, false },
 };
+
+static bool is_check(enum scn_cmd_kind k)
+{
+	return !strncmp(scn_cmd_names[k], "check ", 6);
+}
+
+/*
+ * only=PRESET,...: a check that holds where the design can tell (a tracker
+ * that counts pins can answer check pinned; the get tracker cannot).
+ */
+static int parse_only(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *v, *p;
+	size_t n = 1;
+	int ret = scn_arg_kv(P, "only", false, &v);
+
+	if (ret)
+		return ret < 0 ? ret : 0;
+	for (p = v; *p; p++)
+		n += *p == ',';
+	c->only = calloc(n, sizeof(*c->only));
+	if (!c->only)
+		return -ENOMEM;
+	for (p = v;; ) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		char *name = strndup(p, len);
+
+		if (!name)
+			return -ENOMEM;
+		c->only[c->nr_only++] = name;
+		if (!scn_valid_name(name))
+			return scn_perr(P, "bad preset name '%s' in only=", name);
+		for (size_t i = 0; i + 1 < c->nr_only; i++)
+			if (!strcmp(c->only[i], name))
+				return scn_perr(P, "preset '%s' listed twice in only=", name);
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
 
 /* Tokens [0, @first) named the command; P->cmd is its name. */
 /* Commands that act, and so can be run by another context inside a race point. */
@@ -605,6 +814,8 @@ static int p_during(struct scn_parser *P, struct scn_cmd *c)
 static int scn_parse_command_at(struct scn_parser *P, struct scn_cmd *c, size_t first)
 {
 	TRY(scn_args_begin(P, first, c, handlers[c->kind].result_ok));
+	if (is_check(c->kind))
+		TRY(parse_only(P, c));
 	TRY(handlers[c->kind].parse(P, c));
 	TRY(p_during(P, c));
 	return scn_args_end(P);
@@ -628,15 +839,36 @@ int scn_parse_command(struct scn_parser *P, struct scn_cmd *c)
 		for (int k = 0; k < SCN_NR_CMDS; k++)
 			if (!strcmp(both, scn_cmd_names[k]))
 				kind = k;
-		if (kind < 0)
-			return scn_perr(P, "unknown %s '%s'", w0, l->toks[1].s);
+		if (kind < 0) {
+			const char *known[SCN_NR_CMDS];
+			size_t n = strlen(w0) + 1, nr = 0;
+			char hint[384];
+
+			for (int k = 0; k < SCN_NR_CMDS; k++)
+				if (!strncmp(scn_cmd_names[k], both, n))
+					known[nr++] = scn_cmd_names[k] + n;
+			scn_suggest(hint, sizeof(hint), l->toks[1].s, known, nr);
+			return scn_perr(P, "unknown %s '%s' (%s)", w0, l->toks[1].s, hint);
+		}
 		first = 2;
 	} else {
 		for (int k = 0; k < SCN_NR_CMDS; k++)
 			if (!strcmp(w0, scn_cmd_names[k]))
 				kind = k;
-		if (kind < 0)
-			return scn_perr(P, "unknown command '%s'", w0);
+		if (kind < 0) {
+			const char *known[SCN_NR_CMDS + 5] = {
+				"scenario", "presets", "verdict", "check", "expect",
+			};
+			size_t nr = 5;
+			char hint[448];
+
+			/* "check disk" and the like are offered as "check" above. */
+			for (int k = 0; k < SCN_NR_CMDS; k++)
+				if (!strchr(scn_cmd_names[k], ' '))
+					known[nr++] = scn_cmd_names[k];
+			scn_suggest(hint, sizeof(hint), w0, known, nr);
+			return scn_perr(P, "unknown command '%s' (%s)", w0, hint);
+		}
 	}
 	c->kind = (enum scn_cmd_kind)kind;
 	P->cmd = scn_cmd_names[kind];

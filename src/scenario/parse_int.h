@@ -11,9 +11,18 @@
 
 #include "lexer.h"
 
+/* Model: a few holes per mapping are tracked; past that, none are checked. */
+#define SCN_HOLES_MAX 8
+
+/* A mapping as a process sees it: the ranges munmap took out of it. */
 struct scn_vis {
 	int proc, map;
+	unsigned int nr_holes;
+	struct { uint64_t off, len; unsigned int line; } holes[SCN_HOLES_MAX];
 };
+
+/* What a command handler asked for: its arguments, for "unknown argument" messages. */
+#define SCN_ASKED_MAX 24
 
 struct scn_parser {
 	struct scenario *s;
@@ -26,10 +35,16 @@ struct scn_parser {
 	size_t first, end;
 	bool *used;
 	size_t used_cap;
+	const char *asked[SCN_ASKED_MAX];
+	bool asked_kv[SCN_ASKED_MAX];	/* key=VALUE, not a bare flag */
+	size_t nr_asked;
 
 	/* Which process sees which mapping: fork copies, mmap adds. */
 	struct scn_vis *vis;
 	size_t nr_vis, cap_vis;
+
+	unsigned int *unpinned;		/* [handle]: line of its first unpin, or 0 */
+	size_t cap_unpinned;
 
 	unsigned int first_op_line;	/* first command after the header, 0 if none yet */
 	bool have_memory;
@@ -65,6 +80,7 @@ int scn_lookup(struct scn_parser *P, enum scn_ns ns, const char *name, int *id);
 int scn_parse_loc(struct scn_parser *P, enum scn_ns ns, const char *tok, struct scn_loc *out);
 int scn_vis_add(struct scn_parser *P, int proc, int map);
 bool scn_vis_has(const struct scn_parser *P, int proc, int map);
+struct scn_vis *scn_vis_find(struct scn_parser *P, int proc, int map);
 /* A mapping word checked to be visible in @proc. */
 int scn_lookup_map(struct scn_parser *P, int proc, const char *tok, struct scn_loc *out);
 

@@ -39,8 +39,37 @@ int scn_matrix_init(struct scn_matrix *m, const char *const *presets, size_t nr_
 	return 0;
 }
 
+int scn_matrix_add_file_error(struct scn_matrix *m, const char *path, const char *message)
+{
+	struct scn_file_error *v = realloc(m->file_errors, (m->nr_file_errors + 1) * sizeof(*v));
+	size_t n = strlen(path);
+	struct scn_file_error *e;
+
+	if (!v)
+		return -ENOMEM;
+	m->file_errors = v;
+	e = &v[m->nr_file_errors];
+	e->path = strdup(path);
+	e->message = strdup(message);
+	e->line = 0;
+	if (!e->path || !e->message) {
+		free(e->path);
+		free(e->message);
+		return -ENOMEM;
+	}
+	if (!strncmp(message, path, n) && message[n] == ':')
+		e->line = (unsigned int)strtoul(message + n + 1, NULL, 10);
+	m->nr_file_errors++;
+	return 0;
+}
+
 void scn_matrix_free(struct scn_matrix *m)
 {
+	for (size_t i = 0; i < m->nr_file_errors; i++) {
+		free(m->file_errors[i].path);
+		free(m->file_errors[i].message);
+	}
+	free(m->file_errors);
 	free(m->cells);
 	free(m->presets);
 	free(m->scenarios);
@@ -68,6 +97,7 @@ void scn_matrix_tally(const struct scn_matrix *m, struct scn_tally *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->cells = m->nr_presets * m->nr_scenarios;
+	t->file_errors = m->nr_file_errors;
 	for (size_t i = 0; i < t->cells; i++) {
 		if (scn_cell_skipped(&m->cells[i]))
 			t->skipped++;
@@ -105,6 +135,12 @@ static void text_reason(FILE *f, const struct scn_matrix *m, size_t si, size_t p
 	const struct scn_matrix_cell *c = scn_matrix_at(m, si, pi);
 
 	fprintf(f, "%s / %s: ", m->scenarios[si], m->presets[pi]);
+	if (c->state == SCN_ERROR && c->res.scenario_error) {
+		fprintf(f, "scenario error at line %u: ", c->res.line);
+		put_oneline(f, c->res.reason);
+		fputc('\n', f);
+		return;
+	}
 	if (c->state == SCN_ERROR) {
 		fprintf(f, "error: %s\n", strerror(-c->error));
 		return;
@@ -181,12 +217,23 @@ void scn_report_text(FILE *f, const struct scn_matrix *m)
 	if (nosys)
 		fprintf(f, "\n%zu cell%s marked skip: no scenario interpreter is linked in\n",
 			nosys, nosys == 1 ? "" : "s");
+	if (m->nr_file_errors)
+		fputc('\n', f);
+	for (size_t i = 0; i < m->nr_file_errors; i++) {
+		fputs("not run: ", f);
+		put_oneline(f, m->file_errors[i].message);
+		fputc('\n', f);
+	}
 	scn_matrix_tally(m, &t);
-	fprintf(f, "\n%zu scenario%s x %zu preset%s: %zu as expected, %zu differ%s%s, %zu skipped\n",
+	fprintf(f, "\n%zu scenario%s x %zu preset%s: %zu as expected, %zu differ%s%s, %zu skipped",
 		m->nr_scenarios, m->nr_scenarios == 1 ? "" : "s",
 		m->nr_presets, m->nr_presets == 1 ? "" : "s",
 		t.as_expected, t.differ, t.differ == 1 ? "s" : "",
 		t.differ ? " (marked !)" : "", t.skipped);
+	if (t.file_errors)
+		fprintf(f, "; %zu file%s not run (errors above)", t.file_errors,
+			t.file_errors == 1 ? "" : "s");
+	fputc('\n', f);
 }
 
 static void json_str(FILE *f, const char *s)
@@ -248,23 +295,41 @@ void scn_report_json(FILE *f, const struct scn_matrix *m)
 				scn_cell_skipped(c) ? "true" : "false");
 			if (c->state == SCN_ERROR) {
 				fputs(", \"error\": ", f);
-				json_str(f, strerror(-c->error));
+				json_str(f, c->res.scenario_error ? "scenario error" : strerror(-c->error));
 			}
-			fprintf(f, ", \"line\": %u, \"reason\": ", c->state == SCN_RAN ? c->res.line : 0);
-			json_str(f, c->state == SCN_RAN ? c->res.reason : "");
+			fprintf(f, ", \"line\": %u, \"reason\": ",
+				c->state == SCN_RAN || c->res.scenario_error ? c->res.line : 0);
+			json_str(f, c->state == SCN_RAN || c->res.scenario_error ? c->res.reason : "");
 			fputc('}', f);
 		}
 	}
+	fprintf(f, "%s],\n  \"errors\": [", first ? "" : "\n  ");
+	for (size_t i = 0; i < m->nr_file_errors; i++) {
+		const struct scn_file_error *e = &m->file_errors[i];
+
+		fputs(i ? ",\n    {\"file\": " : "\n    {\"file\": ", f);
+		json_str(f, e->path);
+		fprintf(f, ", \"line\": %u, \"message\": ", e->line);
+		json_str(f, e->message);
+		fputc('}', f);
+	}
 	scn_matrix_tally(m, &t);
-	fprintf(f, "%s],\n  \"summary\": {\"cells\": %zu, \"as_expected\": %zu, \"differ\": %zu, \"skipped\": %zu}\n}\n",
-		first ? "" : "\n  ", t.cells, t.as_expected, t.differ, t.skipped);
+	fprintf(f, "%s],\n  \"summary\": {\"cells\": %zu, \"as_expected\": %zu, \"differ\": %zu, \"skipped\": %zu, \"file_errors\": %zu}\n}\n",
+		m->nr_file_errors ? "\n  " : "", t.cells, t.as_expected, t.differ, t.skipped,
+		t.file_errors);
 }
 
 void scn_report_tap(FILE *f, const struct scn_matrix *m)
 {
 	size_t n = 0;
 
-	fprintf(f, "1..%zu\n", m->nr_presets * m->nr_scenarios);
+	fprintf(f, "1..%zu\n", m->nr_presets * m->nr_scenarios + m->nr_file_errors);
+	/* A file that did not parse is one failed test, not a stream cut short. */
+	for (size_t i = 0; i < m->nr_file_errors; i++) {
+		fprintf(f, "not ok %zu - %s: not run: ", ++n, m->file_errors[i].path);
+		put_oneline(f, m->file_errors[i].message);
+		fputc('\n', f);
+	}
 	for (size_t si = 0; si < m->nr_scenarios; si++) {
 		for (size_t pi = 0; pi < m->nr_presets; pi++) {
 			const struct scn_matrix_cell *c = scn_matrix_at(m, si, pi);
@@ -280,6 +345,9 @@ void scn_report_tap(FILE *f, const struct scn_matrix *m)
 				if (c->error == -ENOSYS)
 					fprintf(f, "ok %zu - %s [%s] # SKIP no interpreter linked in\n",
 						n, sn, pn);
+				else if (c->res.scenario_error)
+					fprintf(f, "not ok %zu - %s [%s]: scenario error at line %u: %s\n",
+						n, sn, pn, c->res.line, c->res.reason);
 				else
 					fprintf(f, "not ok %zu - %s [%s]: error: %s\n", n, sn, pn,
 						strerror(-c->error));

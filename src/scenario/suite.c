@@ -173,6 +173,9 @@ int scenario_suite_run(const struct scenario_suite *suite, const char *const *pr
 			if (ret) {
 				c->state = SCN_ERROR;
 				c->error = ret;
+			} else if (c->res.scenario_error) {
+				c->state = SCN_ERROR;
+				c->error = -EINVAL;
 			} else {
 				c->state = SCN_RAN;
 			}

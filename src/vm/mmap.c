@@ -90,18 +90,29 @@ static int do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned 
 static void populate_range(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	mmap_read_lock(mm);
-	for (unsigned long a = start; a < end; a += PAGE_SIZE) {
+	for (unsigned long a = start, next; a < end; a = next) {
 		struct vm_area_struct *vma = vma_lookup(mm, a);
 		unsigned int flags = 0;
+		pmd_t *pmd;
 
+		next = a + PAGE_SIZE;
 		if (!vma || (vma->vm_flags & (VM_IO | VM_PFNMAP)))
 			continue;
 		if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
 			flags |= FAULT_FLAG_WRITE;
 		if (handle_mm_fault(vma, a, flags) & VM_FAULT_ERROR)
 			break;
+		/* A THP fault mapped the whole PMD: GUP would follow it, not fault again. */
+		pmd = mm_find_pmd(mm, a);
+		if (pmd && pmd_leaf(pmdp_get(pmd)))
+			next = ALIGN_UP(a + 1, PMD_SIZE);
 	}
 	mmap_read_unlock(mm);
+}
+
+void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len)
+{
+	populate_range(mm, start, start + len);
 }
 
 long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsigned long prot,

@@ -90,10 +90,13 @@ static void test_machine_and_storage(void **state)
 		"file g on t0\n"
 		"process p\n"
 		"device nic odp\n"
-		"device gpu\n");
+		"device gpu\n"
+		"mmap p m anon len=4K private rw\n"
+		"pin p m len=4K as=h1 dev=nic\n"
+		"pin p m len=4K as=h2 dev=gpu\n");
 	const struct scn_cmd *c = s->cmds;
 
-	assert_int_equal(s->nr_cmds, 9);
+	assert_int_equal(s->nr_cmds, 12);
 	assert_int_equal(c[0].kind, SCN_MEMORY);
 	assert_int_equal(c[0].line, 2);
 	assert_int_equal(c[0].memory.size, 1ULL << 30);
@@ -143,7 +146,10 @@ static struct scenario *parse_with_base(const char *rest)
 	char *text;
 	struct scenario *s;
 
-	assert_true(asprintf(&text, "%s%s", base, rest) > 0);
+	/* The base's device must be used: an unused declaration is an error. */
+	assert_true(asprintf(&text, "%s%s%s", base, rest,
+			     "mmap p use_nic anon len=4K private rw\n"
+			     "pin p use_nic len=4K as=use_nic_h dev=nic\n") > 0);
 	s = parse_ok(text);
 	free(text);
 	return s;
@@ -358,20 +364,37 @@ static void test_vm_and_fs_ops(void **state)
 }
 
 /* Names live in separate name spaces: a disk and a file may share one. */
+/*
+ * One name, one thing, except that a disk and a file on it may share one:
+ * "pin ... as=nic" beside "device nic" must not quietly mean two things.
+ */
 static void test_namespaces(void **state)
 {
+	static const char *const clash[] = {
+		"process x\n", "device x\npin p m len=4K as=h dev=x\n",
+		"pin p m len=4K as=x\n", "mmap p x anon len=4K private rw\n", "fork p x\n",
+	};
 	struct scenario *s = parse_ok(
 		"scenario \"t\"\n"
 		"disk x size=4K\n"
 		"file x on x size=4K\n"
-		"process x\n"
-		"mmap x x file=x len=4K shared rw\n"
-		"pin x x len=4K as=x\n"
-		"device x\n");
+		"process p\n"
+		"mmap p m file=x len=4K shared rw\n");
 
-	for (int ns = 0; ns < SCN_NR_NS; ns++)
-		assert_int_equal(s->names[ns].nr, 1);
+	assert_int_equal(s->names[SCN_NS_FS].nr, 1);
+	assert_int_equal(s->names[SCN_NS_FILE].nr, 1);
 	scenario_free(s);
+	for (size_t i = 0; i < sizeof(clash) / sizeof(clash[0]); i++) {
+		char *text, err[SCN_ERR_MAX];
+
+		assert_true(asprintf(&text, "scenario \"t\"\ndisk x size=4K\nfile x on x size=4K\n"
+				     "process p\nmmap p m file=x len=4K shared rw\n%s", clash[i]) > 0);
+		assert_int_equal(scenario_parse_buffer("t.pin", text, strlen(text), &s, err,
+						       sizeof(err)), -EINVAL);
+		assert_non_null(strstr(err, "t.pin:6: "));
+		assert_non_null(strstr(err, "has the name of"));
+		free(text);
+	}
 }
 
 static void test_sizes(void **state)

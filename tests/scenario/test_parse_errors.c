@@ -28,9 +28,9 @@ static const struct {
 	const char *msg;
 } cases[] = {
 	/* the examples of the language description */
-	{ BASE "\nfrob p\n", "foo.pin:7: unknown command 'frob'" },
+	{ BASE "\nfrob p\n", "foo.pin:7: unknown command 'frob' (did you mean 'fork'?)" },
 	{ HDR "memory 64M\ndisk d0 size=12Q\n", "foo.pin:3: bad size '12Q'" },
-	{ BASE "write p m2+0 len=4K byte=1\n", "foo.pin:6: undeclared mapping 'm2'" },
+	{ BASE "write p m2+0 len=4K byte=1\n", "foo.pin:6: undeclared mapping 'm2' (did you mean 'm'?)" },
 	{ BASE "pin p m as=h\n", "foo.pin:6: missing argument 'len=' for pin" },
 	/* names */
 	{ BASE "process p\n", "foo.pin:6: process 'p' already declared at line 4" },
@@ -40,11 +40,11 @@ static const struct {
 	  "foo.pin:7: handle 'h' already declared at line 6" },
 	{ BASE "file f on d0\n", "foo.pin:6: file 'f' already declared at line 3" },
 	{ BASE "tmpfs d0\n", "foo.pin:6: filesystem 'd0' already declared at line 2" },
-	{ BASE "unpin h\n", "foo.pin:6: undeclared handle 'h'" },
-	{ BASE "read q m len=4K\n", "foo.pin:6: undeclared process 'q'" },
-	{ BASE "file g on d9\n", "foo.pin:6: undeclared filesystem 'd9'" },
-	{ BASE "truncate g size=0\n", "foo.pin:6: undeclared file 'g'" },
-	{ BASE "pin p m len=4K as=h dev=nic\n", "foo.pin:6: undeclared device 'nic'" },
+	{ BASE "unpin h\n", "foo.pin:6: undeclared handle 'h' (none declared yet)" },
+	{ BASE "read q m len=4K\n", "foo.pin:6: undeclared process 'q' (did you mean 'p'?)" },
+	{ BASE "file g on d9\n", "foo.pin:6: undeclared filesystem 'd9' (did you mean 'd0'?)" },
+	{ BASE "truncate g size=0\n", "foo.pin:6: undeclared file 'g' (did you mean 'f'?)" },
+	{ BASE "pin p m len=4K as=h dev=nic\n", "foo.pin:6: undeclared device 'nic' (none declared yet)" },
 	{ BASE "process q\nread q m len=4K\n", "foo.pin:7: mapping 'm' is not mapped in process 'q'" },
 	{ BASE "fork p q\nmmap q n anon len=4K private rw\nmunmap p n\n",
 	  "foo.pin:8: mapping 'n' is not mapped in process 'p'" },
@@ -70,7 +70,8 @@ static const struct {
 	{ "scenario \"a\\q\"\n", "foo.pin:1: bad escape '\\q' in string (only \\\" and \\\\)" },
 	{ "scenario \"a\"b\n", "foo.pin:1: missing space after string" },
 	/* arguments */
-	{ BASE "pin p m len=4K as=h frob\n", "foo.pin:6: unknown argument 'frob' for pin" },
+	{ BASE "pin p m len=4K as=h frob\n", "foo.pin:6: unknown argument 'frob' for pin "
+	  "(pin takes: len= write longterm fast get remote dev= times= as= during=)" },
 	{ BASE "pin p m len=4K len=8K as=h\n", "foo.pin:6: duplicate argument 'len=' for pin" },
 	{ BASE "pin p m len=0 as=h\n", "foo.pin:6: len= must not be 0 for pin" },
 	{ BASE "pin p m len=4K as=h fast remote\n",
@@ -91,7 +92,7 @@ static const struct {
 	{ BASE "mmap p n anon file=f len=4K shared\n", "foo.pin:6: mmap takes file= or anon, not both" },
 	{ BASE "mmap p n anon len=4K shared offset=4K\n", "foo.pin:6: offset= needs file=" },
 	{ BASE "mmap p n file=f len=4K shared offset=1\n", "foo.pin:6: mmap offset= must be page aligned" },
-	{ BASE "munmap p m+4K\n", "foo.pin:6: munmap takes a whole mapping, not 'm+4K'" },
+	{ BASE "munmap p m+4K\n", "foo.pin:6: munmap of part of a mapping needs len=" },
 	{ BASE "mprotect p m rx\n", "foo.pin:6: mprotect takes 'ro' or 'rw', not 'rx'" },
 	{ BASE "madvise p m free\n", "foo.pin:6: unknown advice 'free' (dontneed)" },
 	{ BASE "pin p m len=4K as=h\ndma h write expect=1\n", "foo.pin:7: missing argument 'byte=' for dma" },
@@ -109,9 +110,9 @@ static const struct {
 	  "foo.pin:7: dma past the end of handle 'h' (len=8192 at line 6)" },
 	{ BASE "pin p m len=4K as=h\ncheck pinned h maybe\n",
 	  "foo.pin:7: check pinned takes 'yes' or 'no', not 'maybe'" },
-	{ BASE "check frob\n", "foo.pin:6: unknown check 'frob'" },
+	{ BASE "check frob\n", "foo.pin:6: unknown check 'frob' (known: disk, fsck, pinned, vmstat, events, zone)" },
 	{ BASE "check\n", "foo.pin:6: missing argument 'what' for check" },
-	{ BASE "expect bug\n", "foo.pin:6: unknown expect 'bug'" },
+	{ BASE "expect bug\n", "foo.pin:6: unknown expect 'bug' (known: event)" },
 	{ BASE "expect event OOPS \"x\"\n", "foo.pin:6: unknown event kind 'OOPS' (BUG, WARN, CSUM)" },
 	{ BASE "expect event BUG\n", "foo.pin:6: missing argument '\"TEXT\"' for expect event" },
 	{ BASE "check vmstat\n", "foo.pin:6: missing argument 'name=value' for check vmstat" },
@@ -142,6 +143,60 @@ static const struct {
 	{ HDR "process p\x01\n", "foo.pin:2: bad character 0x01" },
 	{ HDR "process p\xc3\xa9\n", "foo.pin:2: bad character 0xc3" },
 	{ HDR "# a\0b\n", "foo.pin:2: NUL byte in comment" },
+	/* issue 19: authoring mistakes are errors with a line, never cells */
+	{ BASE "device odp0 odp\npin p m len=8K as=odp0\n",
+	  "foo.pin:7: handle 'odp0' has the name of device 'odp0' (line 6); a pin is attached to a "
+	  "device with dev=odp0" },
+	{ BASE "device odp0 odp\npin p m len=8K as=h\n",
+	  "foo.pin:6: device 'odp0' is never used: a pin is attached to it with dev=odp0" },
+	{ BASE "process q\n", "foo.pin:6: process 'q' is never used" },
+	{ BASE "write p m+60K len=8K byte=1\n",
+	  "foo.pin:6: write past the end of mapping 'm': +60K len=8192, but the mapping is len=64K (line 5)" },
+	{ BASE "read p m+64K len=1\n",
+	  "foo.pin:6: read past the end of mapping 'm': +64K len=1, but the mapping is len=64K (line 5)" },
+	{ BASE "pin p m len=68K as=h\n",
+	  "foo.pin:6: pin past the end of mapping 'm': +0 len=69632, but the mapping is len=64K (line 5)" },
+	{ BASE "munmap p m+8K len=8K\nwrite p m+12K len=4K byte=1\n",
+	  "foo.pin:7: write of mapping 'm' touches +8K, which munmap took out at line 6 (end the line "
+	  "with '-> EFAULT' if that is the point)" },
+	{ BASE "munmap p m\nfork p c\npin p c len=4K as=h\n", "foo.pin:8: 'c' is a process (line 7), not a mapping" },
+	{ BASE "munmap p m\nfork p c\npin c m len=4K as=h\n",
+	  "foo.pin:8: pin of mapping 'm' touches +0, which munmap took out at line 6 (end the line "
+	  "with '-> EFAULT' if that is the point)" },
+	{ BASE "munmap p m+1K len=4K\n",
+	  "foo.pin:6: munmap offset must be page aligned (munmap(2) answers EINVAL)" },
+	{ BASE "munmap p m+60K len=8K\n",
+	  "foo.pin:6: munmap past the end of mapping 'm': +60K len=8192, but the mapping is len=64K (line 5)" },
+	{ BASE "punch f offset=0x7fffffffffffffff len=2\n",
+	  "foo.pin:6: punch offset= + len= is past the largest file offset (2^63-1)" },
+	{ BASE "punch f offset=0xffffffffffffffff len=1\n",
+	  "foo.pin:6: punch offset= + len= is past the largest file offset (2^63-1)" },
+	{ BASE "truncate f size=0x8000000000000000\n",
+	  "foo.pin:6: truncate size= is past the largest file offset (2^63-1)" },
+	{ BASE "pin p m len=8K as=h\nunpin h\ndma h write byte=1\n",
+	  "foo.pin:8: dma through handle 'h', which was unpinned at line 7" },
+	{ BASE "pin p m len=8K as=h\ncheck zone h highmem\n",
+	  "foo.pin:7: unknown zone 'highmem' for check zone (known: normal, movable, cma, device)" },
+	{ BASE "pin p m len=8K as=h\ncheck zone h movabel\n",
+	  "foo.pin:7: unknown zone 'movabel' for check zone (did you mean 'movable'?)" },
+	{ BASE "pin p m len=8K as=h\ncheck pinned h yes only=9x\n",
+	  "foo.pin:7: bad preset name '9x' in only=" },
+	{ BASE "pin p m len=8K as=h\ncheck pinned h yes only=a,a\n",
+	  "foo.pin:7: preset 'a' listed twice in only=" },
+	{ BASE "pin p m len=8K as=h only=mainline\n",
+	  "foo.pin:6: unknown argument 'only=mainline' for pin (pin takes: len= write longterm fast get "
+	  "remote dev= times= as= during=)" },
+	{ BASE "pin p m len=8K as=h longtrem\n",
+	  "foo.pin:6: unknown argument 'longtrem' for pin (did you mean 'longterm'?)" },
+	{ BASE "mmap p n anon len=4K private rw thp popluate\n",
+	  "foo.pin:6: unknown argument 'popluate' for mmap (did you mean 'populate'?)" },
+	{ BASE "chek vmstat pgfault=1\n", "foo.pin:6: unknown command 'chek' (did you mean 'check'?)" },
+	{ BASE "check vmstta pgfault=1\n", "foo.pin:6: unknown check 'vmstta' (did you mean 'vmstat'?)" },
+	{ BASE "unpin m\n", "foo.pin:6: 'm' is a mapping (line 5), not a handle" },
+	{ BASE "pwrite f+0x7fffffffffffffff len=2 byte=1\n",
+	  "foo.pin:6: pwrite past the largest file offset (2^63-1)" },
+	{ BASE "pwrite g len=2 byte=1\n", "foo.pin:6: undeclared file 'g' (did you mean 'f'?)" },
+	{ BASE "unpin h -> EFAULT\n", "foo.pin:6: 'unpin' takes no '-> RESULT'" },
 };
 
 static void test_error_messages(void **state)
@@ -225,21 +280,36 @@ static void test_check_presets_and_vmstat(void **state)
 	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
 	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), 0);
 	assert_int_equal(scenario_check(s, presets, 1, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "foo.pin:2: unknown preset 'mainline'");
+	assert_string_equal(err, "foo.pin:2: unknown preset 'mainline' (known: legacy-2018)");
 	scenario_free(s);
 
 	text = HDR "verdict mainlne bug\n";
 	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
 	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "foo.pin:2: unknown preset 'mainlne'");
+	assert_string_equal(err, "foo.pin:2: unknown preset 'mainlne' (did you mean 'mainline'?)");
 	/* NULL presets: only the vmstat names are checked. */
 	assert_int_equal(scenario_check(s, NULL, 0, err, sizeof(err)), 0);
 	scenario_free(s);
 
-	text = HDR "check vmstat pgfault=1 nr_foll_pins=3\n";
+	text = HDR "check vmstat pgfault=1 nr_foll_pin_aquired=3\n";
 	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
 	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "foo.pin:2: unknown vmstat counter 'nr_foll_pins'");
+	assert_string_equal(err, "foo.pin:2: unknown vmstat counter 'nr_foll_pin_aquired' "
+			    "(did you mean 'nr_foll_pin_acquired'?)");
+	scenario_free(s);
+
+	text = HDR "check vmstat zzzz=3\n";
+	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
+	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "unknown vmstat counter 'zzzz' (known: nr_file_pages, "));
+	scenario_free(s);
+
+	text = HDR "process p\nmmap p m anon len=4K private rw\npin p m len=4K as=h\n"
+	       "check pinned h yes only=mainline,lgeacy-2018\n";
+	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
+	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "foo.pin:5: unknown preset 'lgeacy-2018' in only= "
+			    "(did you mean 'legacy-2018'?)");
 	scenario_free(s);
 }
 

@@ -171,7 +171,8 @@ static void test_json(void **state)
 		"\"expected\": \"pass\", \"ok\": false, \"skipped\": false, \"line\": 3, "
 		"\"reason\": \"a\\\"b\\\\c\\u0009d\\n\"}\n"
 		"  ],\n"
-		"  \"summary\": {\"cells\": 1, \"as_expected\": 0, \"differ\": 1, \"skipped\": 0}\n"
+		"  \"errors\": [],\n"
+		"  \"summary\": {\"cells\": 1, \"as_expected\": 0, \"differ\": 1, \"skipped\": 0, \"file_errors\": 0}\n"
 		"}\n");
 	free(out);
 	scn_matrix_free(&m);
@@ -183,7 +184,7 @@ static void test_json(void **state)
 				    "\"ok\": false, \"skipped\": true, \"line\": 0, \"reason\": \"\"}"));
 	assert_non_null(strstr(out, "\"state\": \"error\", \"cell\": null, \"expected\": \"pass\", "
 				    "\"ok\": false, \"skipped\": true, \"error\": \"Function not implemented\""));
-	assert_non_null(strstr(out, "\"summary\": {\"cells\": 6, \"as_expected\": 3, \"differ\": 1, \"skipped\": 2}"));
+	assert_non_null(strstr(out, "\"summary\": {\"cells\": 6, \"as_expected\": 3, \"differ\": 1, \"skipped\": 2, \"file_errors\": 0}"));
 	free(out);
 	scn_matrix_free(&m);
 }

@@ -147,7 +147,7 @@ static void test_driver(void **state)
 {
 	static const char *const presets[] = { "legacy-2018", "mainline" };
 	const char *text = "scenario \"t\"\npresets mainline\nverdict mainline corrupt\n"
-			   "process p\n";
+			   "process p\nmmap p m anon len=4K private rw\n";
 	struct scenario_suite suite = { 0 };
 	struct scn_matrix m;
 	struct scenario *s;

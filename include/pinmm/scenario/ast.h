@@ -24,12 +24,14 @@
  *       [dev=DEV] [times=N] [-> RES]
  *   unpin HANDLE [dirty]
  *   writeback [FS]      sync [FS]
- *   dma HANDLE write byte=BYTE [offset=SIZE] [len=SIZE]
- *   dma HANDLE read expect=BYTE [offset=SIZE] [len=SIZE]
+ *   dma HANDLE write byte=BYTE [offset=SIZE] [len=SIZE] [-> RES]
+ *   dma HANDLE read expect=BYTE [offset=SIZE] [len=SIZE] [-> RES]
+ *   pwrite FILE[+OFF] len=SIZE byte=BYTE [-> RES]
+ *   check zone HANDLE normal|movable|cma|device
  *   check disk FILE+OFF len=SIZE byte=BYTE | check fsck FS
  *   check pinned HANDLE yes|no | check vmstat NAME=VALUE...
  *   check events none | check events BUG=N [WARN=N] [CSUM=N]
- *   fork PROC NEWPROC      munmap PROC MAP      mprotect PROC MAP ro|rw
+ *   fork PROC NEWPROC      munmap PROC MAP[+OFF] [len=SIZE]      mprotect PROC MAP ro|rw
  *   madvise PROC MAP dontneed      migrate PROC MAP      reclaim
  *   truncate FILE size=SIZE      punch FILE offset=SIZE len=SIZE
  *   drop-caches      lease FILE      unlease FILE
@@ -46,6 +48,9 @@
  *   once per point the next command reaches (and once after it) and keeps the
  *   worst cell, saying where it landed; one during=any per scenario.
  *
+ * Every check may end in only=PRESET[,PRESET...]: it applies under those
+ * presets alone. docs/scenario-language.md is the full reference.
+ *
  * What the interpreter is to make of the less obvious parts:
  * - a mapping belongs to the process that mmap()ed it; fork gives the child
  *   every mapping of the parent under the same names;
@@ -54,6 +59,8 @@
  *   succeeded, which unpin releases;
  * - pin ... dev=DEV attaches the handle to a declared device; for an odp
  *   device it is a mirror that holds no pin and obeys mmu notifiers;
+ * - a handle's DMA offset= counts from the address pinned (which need not be
+ *   page aligned), and len= defaults to the rest of the pinned length;
  * - writeback/sync with no FS act on every filesystem;
  * - expect event marks matching BUG/WARN/CSUM events from there on as
  *   expected; one that never fires by the end fails the scenario.
@@ -102,6 +109,8 @@ struct scn_name {
 	 * FILE: the filesystem id. 0 otherwise.
 	 */
 	int info;
+	uint64_t len;		/* MAP: the mmap length */
+	bool used;		/* named by a later command */
 };
 
 struct scn_names {
@@ -142,6 +151,8 @@ enum scn_cmd_kind {
 	SCN_UNLEASE,
 	SCN_EXPECT_EVENT,
 	SCN_DEBUG_PINS,
+	SCN_PWRITE,
+	SCN_CHECK_ZONE,
 	SCN_NR_CMDS,
 };
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
@@ -158,6 +169,10 @@ extern const char *const scn_cmd_names[SCN_NR_CMDS];
 #define SCN_PIN_REMOTE		(1u << 4)	/* *_remote(): another mm's pages */
 
 enum scn_advice { SCN_MADV_DONTNEED };
+
+/* check zone: where every page of a handle must be. */
+enum scn_zone { SCN_ZONE_NORMAL, SCN_ZONE_MOVABLE, SCN_ZONE_CMA, SCN_ZONE_DEVICE, SCN_NR_ZONES };
+extern const char *const scn_zone_names[SCN_NR_ZONES];
 
 /* A place in a mapping or a file: the name's id and a byte offset into it. */
 struct scn_loc {
@@ -180,6 +195,9 @@ struct scn_cmd {
 	/* during=POINT: has_during, and during is an enum race_point or SCN_DURING_ANY. */
 	bool has_during;
 	int during;
+	/* only=PRESET,...: a check that holds for these presets only; NULL: all. */
+	char **only;
+	size_t nr_only;
 	union {
 		struct { uint64_t size, movable, cma; } memory;
 		struct { int fs; uint64_t size; bool checksum, dax; } disk;
@@ -214,11 +232,14 @@ struct scn_cmd {
 		struct { struct scn_loc at; uint64_t len; uint8_t byte; } check_disk;
 		struct { int fs; } check_fsck;
 		struct { int handle; bool pinned; } check_pinned;
+		struct { int handle; enum scn_zone zone; } check_zone;
+		struct { struct scn_loc at; uint64_t len; uint8_t byte; } pwrite;
 		struct { struct scn_stat *v; size_t nr; } check_vmstat;
 		/* count[k] < 0: kind k not checked; none sets every count to 0 */
 		struct { long count[MM_EV_NR]; } check_events;
 		struct { int parent, child; } fork;
-		struct { int proc, map; } vma;			/* munmap, migrate */
+		/* munmap, migrate; munmap of [off, off+len) when len, else all of it */
+		struct { int proc, map; uint64_t off, len; } vma;
 		struct { int proc, map; bool writable; } mprotect;
 		struct { int proc, map; enum scn_advice advice; } madvise;
 		struct { int file; uint64_t size; } truncate;
@@ -261,6 +282,9 @@ static inline const char *scn_name(const struct scenario *s, enum scn_ns ns, int
 		return "?";
 	return s->names[ns].v[id].name;
 }
+
+/* Does command @c apply under @preset (its only= list)? */
+bool scn_cmd_applies(const struct scn_cmd *c, const char *preset);
 
 /* The cell @preset must produce: its verdict line, or pass. */
 enum scn_cell scenario_expected(const struct scenario *s, const char *preset);

@@ -30,6 +30,14 @@ void scenario_free(struct scenario *s);
 int scn_parse_size(const char *s, uint64_t *out);
 
 /*
+ * The known name nearest to @word (a typo, a swapped pair, a prefix), or NULL
+ * when none is close. NULL entries of @known are skipped.
+ */
+const char *scn_nearest(const char *word, const char *const *known, size_t nr);
+/* "did you mean 'x'?" or "known: a, b, c" into @buf. */
+void scn_suggest(char *buf, size_t len, const char *word, const char *const *known, size_t nr);
+
+/*
  * What the grammar cannot know: preset names against the preset table
  * (@presets, @nr_presets; NULL skips the check) and vmstat counter names
  * against the mem layer's vmstat_text. -EINVAL with "file:line: unknown

@@ -24,8 +24,17 @@ struct scn_matrix_cell {
 	struct scenario_result res;
 };
 
+/* A file that could not be run: a parse error, an unknown preset, a duplicate name. */
+struct scn_file_error {
+	char *path;
+	unsigned int line;		/* 0: not about one line */
+	char *message;			/* the full "file:line: message" */
+};
+
 struct scn_matrix {
 	size_t nr_presets, nr_scenarios;
+	struct scn_file_error *file_errors;
+	size_t nr_file_errors;
 	const char **presets;		/* borrowed names, column order */
 	const char **scenarios;		/* borrowed names, row order */
 	struct scn_matrix_cell *cells;	/* [scenario * nr_presets + preset] */
@@ -35,6 +44,8 @@ struct scn_matrix {
 int scn_matrix_init(struct scn_matrix *m, const char *const *presets, size_t nr_presets,
 		    const char *const *scenarios, size_t nr_scenarios);
 void scn_matrix_free(struct scn_matrix *m);
+/* Record that @path was not run; @message is "path:line: text" or "path: text". -ENOMEM. */
+int scn_matrix_add_file_error(struct scn_matrix *m, const char *path, const char *message);
 struct scn_matrix_cell *scn_matrix_at(const struct scn_matrix *m, size_t scenario,
 				      size_t preset);
 
@@ -47,6 +58,7 @@ bool scn_cell_as_expected(const struct scn_matrix_cell *c);
 
 struct scn_tally {
 	size_t cells, as_expected, differ, skipped;
+	size_t file_errors;		/* files not run at all */
 };
 void scn_matrix_tally(const struct scn_matrix *m, struct scn_tally *t);
 

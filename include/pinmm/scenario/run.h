@@ -18,6 +18,12 @@ struct scenario_result {
 	unsigned int line;
 	/* "dma read found 0x11 at +0, expected 0x33"; "" for pass. */
 	char reason[SCN_REASON_MAX];
+	/*
+	 * The scenario, not the preset, is at fault: setup that failed, an
+	 * access to memory it never mapped. No cell is scored; the runner
+	 * reports it as an error of the scenario file.
+	 */
+	bool scenario_error;
 };
 
 /*

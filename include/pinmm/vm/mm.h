@@ -142,6 +142,12 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 	     unsigned long flags, struct file *file, pgoff_t pgoff);
 /* 0, or -EINVAL (unaligned, out of range), -ENOMEM (a split failed). */
 int vm_munmap(struct mm_struct *mm, unsigned long start, size_t len);
+/*
+ * Fault in [start, start+len) as MAP_POPULATE does (write faults for
+ * private writable mappings), after the VMA flags are final: a THP-enabled
+ * range gets huge pages.
+ */
+void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len);
 /* mprotect(2): -ENOMEM for a hole in the range, -EACCES beyond VM_MAY*. */
 int do_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned long prot);
 /* MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTFORK, MADV_DOFORK. */
