@@ -14,11 +14,15 @@ static const char *const longterm_help[NR_LONGTERM_POLICIES] = {
 			      "migrate out of ZONE_MOVABLE/CMA first",
 	[LONGTERM_LEASE] = "allowed under a file layout lease (vaddr_pin_pages); truncate and "
 			   "punch of a leased range fail with ETXTBSY",
+	[LONGTERM_BUSY] = "pinmm: writable pins of shared files allowed (bounce writeback copes); "
+			  "truncate and punch over a pinned page-cache range fail with ETXTBSY; "
+			  "fsdax needs a lease; migrate out of ZONE_MOVABLE/CMA first",
 };
 
 static const char *const writeback_help[NR_WRITEBACK_POLICIES] = {
 	[WB_IGNORE] = "write what is in the pinned folio and mark it clean (mainline today)",
-	[WB_BOUNCE] = "checksum and write a stable copy; the pinned folio stays dirty",
+	[WB_BOUNCE] = "checksum and write a stable copy made under the folio lock; a writably "
+		      "pinned folio stays dirty, rewritten only when its bytes changed",
 	[WB_SKIP] = "leave pinned folios dirty; a data-integrity sync bounces them",
 };
 

@@ -265,7 +265,8 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 		folio_unlock(folio);
 		return 0;
 	}
-	buf = malloc(BDEV_BLOCK_SIZE);
+	/* A stable copy needs room for the whole folio; in place needs one block. */
+	buf = malloc(d == WB_DO_BOUNCE ? (size_t)folio_size(folio) : BDEV_BLOCK_SIZE);
 	ret = buf ? blkfs_map_for_write(inode, folio, head) : -ENOMEM;
 	if (ret) {
 		free(buf);
@@ -280,6 +281,21 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 	 */
 	for (long i = 0; i < folio_nr_pages(folio); i++)
 		clear_buffer_dirty(&head[i]);
+	if (d == WB_DO_BOUNCE) {
+		/*
+		 * The stable copy is taken under the folio lock, and the folio is
+		 * dirtied again under it too: nobody (reclaim, invalidation, a
+		 * second writeback) can see it clean while a device may still
+		 * write it. Only a writable pin needs that; the copy of a folio
+		 * pinned read-only is what the disk needs, and the folio is clean.
+		 */
+		for (long i = 0; i < folio_nr_pages(folio); i++)
+			memcpy_from_page(buf + (size_t)i * PAGE_SIZE,
+					 folio_page(folio, (unsigned long)i), 0, PAGE_SIZE);
+		if (folio_maybe_dma_pinned_writable(folio))
+			folio_redirty_for_writepage(wbc, folio);
+		wbc->nr_copied++;
+	}
 	folio_start_writeback(folio);
 	/* The I/O runs without the folio lock, as submitted bios do. */
 	folio_unlock(folio);
@@ -288,14 +304,33 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 		struct page *page = folio_page(folio, (unsigned long)i);
 		pgoff_t idx = folio->index + (pgoff_t)i;
 		sector_t b = bh->b_blocknr;
+		const char *how = wb_decision_names[d];
 		uint32_t csum;
 
-		/* The bytes the checksum covers: one atomic snapshot of the page. */
-		memcpy_from_page(buf, page, 0, PAGE_SIZE);
-		csum = bdev_csum(buf, PAGE_SIZE);
 		if (d == WB_DO_BOUNCE) {
-			bdev_write_block(fs->bdev, b, buf, csum);
+			unsigned char *copy = buf + (size_t)i * PAGE_SIZE;
+
+			csum = bdev_csum(copy, PAGE_SIZE);
+			/*
+			 * A long-term writable pin keeps its folio dirty, so every
+			 * flusher pass comes back to it: rewrite only what the
+			 * device changed since the last copy. That bounds the
+			 * write amplification to one write per changed page per
+			 * pass, and none while the device is idle.
+			 */
+			if (!buffer_new(bh) && !buffer_unwritten(bh) &&
+			    bdev_block_equals(fs->bdev, b, copy, csum)) {
+				mod_node_page_state(NR_PIN_WB_UNCHANGED, 1);
+				wbc->nr_unchanged++;
+				how = "unchanged";
+			} else {
+				bdev_write_block(fs->bdev, b, copy, csum);
+				mod_node_page_state(NR_PIN_WB_COPIED, 1);
+			}
 		} else {
+			/* The bytes the checksum covers: one atomic snapshot of the page. */
+			memcpy_from_page(buf, page, 0, PAGE_SIZE);
+			csum = bdev_csum(buf, PAGE_SIZE);
 			/*
 			 * Model: without a bounce the device DMAs from the page
 			 * itself after the checksum was computed, as a real
@@ -313,16 +348,10 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 		clear_buffer_new(bh);
 		mm_trace("writeback", "ino=%lu index=%lu pfn=%#lx block=%llu bytes=%lu csum=%08x policy=%s",
 			 inode->i_ino, idx, page_to_pfn(page), (unsigned long long)b, PAGE_SIZE, csum,
-			 wb_decision_names[d]);
+			 how);
 	}
 	free(buf);
 	folio_set_mappedtodisk(folio);
-	if (d == WB_DO_BOUNCE) {
-		/* The device may still write the pinned folio: keep it dirty. */
-		mod_node_page_state(NR_BOUNCE, folio_nr_pages(folio));
-		folio_redirty_for_writepage(wbc, folio);
-		wbc->nr_bounced++;
-	}
 	wbc->nr_written++;
 	folio_end_writeback(folio);
 	return 0;

@@ -140,6 +140,19 @@ int bdev_write_block(struct block_device *bdev, sector_t block, const void *buf,
 	return 0;
 }
 
+bool bdev_block_equals(struct block_device *bdev, sector_t block, const void *buf, uint32_t csum)
+{
+	bool same;
+
+	if (!bdev || !buf || block >= bdev->nr_blocks)
+		return false;
+	pthread_mutex_lock(bdev_lock(bdev, block));
+	same = bdev->written[block] && bdev->csum[block] == csum &&
+	       !memcmp(bdev_block(bdev, block), buf, BDEV_BLOCK_SIZE);
+	pthread_mutex_unlock(bdev_lock(bdev, block));
+	return same;
+}
+
 /* Caller holds the stripe lock. */
 static bool bdev_block_ok(struct block_device *bdev, sector_t block)
 {

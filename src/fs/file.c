@@ -256,9 +256,22 @@ static int fs_zero_partial(struct file *file, loff_t pos, loff_t len)
 	return r < 0 ? (int)r : 0;
 }
 
+/*
+ * LONGTERM_BUSY (pinmm): a truncate or hole punch over a pinned page-cache
+ * range answers -ETXTBSY, as a layout lease would. A pinned folio cut out of
+ * the file would leave a device writing a page that no longer reaches the
+ * disk, and its blocks free for another file; refusing keeps the blocks
+ * allocated for as long as a device can write them.
+ */
+static bool truncate_refuses_pinned(void)
+{
+	return READ_ONCE(pin_config.longterm) == LONGTERM_BUSY;
+}
+
 int fs_truncate(struct file *file, loff_t size)
 {
 	struct inode *inode;
+	bool inv_locked = false;
 	bool dax_locked = false;
 	loff_t old;
 	int err;
@@ -274,6 +287,11 @@ int fs_truncate(struct file *file, loff_t size)
 	if (!err && IS_DAX(inode) && size < i_size_read(inode)) {
 		err = dax_break_layout(inode, ALIGN_UP(size, (loff_t)PAGE_SIZE), -1);
 		dax_locked = !err;
+	}
+	if (!err && !IS_DAX(inode) && size < i_size_read(inode) && truncate_refuses_pinned()) {
+		filemap_invalidate_lock(inode->i_mapping);
+		inv_locked = true;
+		err = filemap_range_busy(inode, size, -1);
 	}
 	if (err)
 		goto out;
@@ -292,18 +310,22 @@ int fs_truncate(struct file *file, loff_t size)
 	}
 	i_size_write(inode, size);
 	/* No fault may read a block back in between these two (DAX holds it already). */
-	if (!dax_locked)
+	if (!dax_locked && !inv_locked)
 		filemap_invalidate_lock(inode->i_mapping);
 	truncate_pagecache_range(inode, size, -1);
 	if (inode->i_sb->s_op->free_blocks)
 		inode->i_sb->s_op->free_blocks(inode,
 					       (pgoff_t)(ALIGN_UP(size, (loff_t)PAGE_SIZE) >> PAGE_SHIFT),
 					       ~0UL);
-	if (!dax_locked)
+	if (!dax_locked) {
 		filemap_invalidate_unlock(inode->i_mapping);
+		inv_locked = false;
+	}
 	mm_trace("truncate", "ino=%lu size=%lld old=%lld", inode->i_ino, (long long)size,
 		 (long long)old);
 out:
+	if (inv_locked)
+		filemap_invalidate_unlock(inode->i_mapping);
 	if (dax_locked)
 		dax_break_layout_done(inode);
 	pthread_mutex_unlock(&inode->i_rwsem);
@@ -314,6 +336,7 @@ int fs_fallocate_punch_hole(struct file *file, loff_t offset, loff_t len)
 {
 	struct inode *inode;
 	loff_t isize, end, first, last;
+	bool inv_locked = false;
 	bool dax_locked = false;
 	int err;
 
@@ -331,6 +354,13 @@ int fs_fallocate_punch_hole(struct file *file, loff_t offset, loff_t len)
 		goto out;
 	/* FALLOC_FL_KEEP_SIZE: the hole never extends the file. */
 	end = offset + len < isize ? offset + len : isize;
+	if (!IS_DAX(inode) && truncate_refuses_pinned()) {
+		filemap_invalidate_lock(inode->i_mapping);
+		inv_locked = true;
+		err = filemap_range_busy(inode, offset, end - 1);
+		if (err)
+			goto out;
+	}
 	first = ALIGN_UP(offset, (loff_t)PAGE_SIZE);
 	last = ALIGN_DOWN(end, (loff_t)PAGE_SIZE);
 	if (first > last) {
@@ -349,17 +379,21 @@ int fs_fallocate_punch_hole(struct file *file, loff_t offset, loff_t len)
 		if (err)
 			goto out;
 	}
-	if (!dax_locked)
+	if (!dax_locked && !inv_locked)
 		filemap_invalidate_lock(inode->i_mapping);
 	truncate_pagecache_range(inode, first, last - 1);
 	if (inode->i_sb->s_op->free_blocks)
 		inode->i_sb->s_op->free_blocks(inode, (pgoff_t)(first >> PAGE_SHIFT),
 					       (pgoff_t)(last >> PAGE_SHIFT));
-	if (!dax_locked)
+	if (!dax_locked) {
 		filemap_invalidate_unlock(inode->i_mapping);
+		inv_locked = false;
+	}
 	mm_trace("punch_hole", "ino=%lu offset=%lld len=%lld", inode->i_ino,
 		 (long long)first, (long long)(last - first));
 out:
+	if (inv_locked)
+		filemap_invalidate_unlock(inode->i_mapping);
 	if (dax_locked)
 		dax_break_layout_done(inode);
 	pthread_mutex_unlock(&inode->i_rwsem);

@@ -212,9 +212,12 @@ int fs_break_layout(struct inode *inode)
 {
 	/*
 	 * Model: under other policies a layout break would recall the lease and
-	 * wait; only the lease policy makes a pinned, leased layout immovable.
+	 * wait; only the lease and busy policies make a pinned, leased layout
+	 * immovable.
 	 */
-	if (READ_ONCE(pin_config.longterm) == LONGTERM_LEASE && fs_lease_held(inode) &&
+	enum longterm_policy lt = READ_ONCE(pin_config.longterm);
+
+	if ((lt == LONGTERM_LEASE || lt == LONGTERM_BUSY) && fs_lease_held(inode) &&
 	    atomic_load(&inode->i_lease_pins) > 0)
 		return -ETXTBSY;
 	return 0;

@@ -104,6 +104,33 @@ pages:
 	truncate_inode_pages_range(mapping, lstart, lend);
 }
 
+int filemap_range_busy(struct inode *inode, loff_t lstart, loff_t lend)
+{
+	struct address_space *mapping = inode->i_mapping;
+	loff_t ustart = ALIGN_DOWN(lstart, (loff_t)PAGE_SIZE);
+	struct folio **batch;
+	int err = 0;
+	size_t n;
+
+	/*
+	 * Unmap first: then GUP-fast finds no PTE to pin through and a fault
+	 * waits for the invalidate_lock our caller holds, so no pin comes in
+	 * after the look below (reclaim relies on the same order). Unmapping
+	 * is invisible to the process: the next access faults the folio back.
+	 */
+	unmap_mapping_range(mapping, ustart, lend == -1 ? 0 : lend + 1 - ustart, 0);
+	n = filemap_get_folios(mapping, (pgoff_t)(lstart >> PAGE_SHIFT),
+			       lend == -1 ? ~0UL : (pgoff_t)(lend >> PAGE_SHIFT), 0, &batch);
+	for (size_t i = 0; i < n && !err; i++)
+		if (folio_maybe_dma_pinned(batch[i])) {
+			mm_trace("truncate", "ino=%lu index=%lu pfn=%#lx pinned: ETXTBSY",
+				 inode->i_ino, batch[i]->index, folio_pfn(batch[i]));
+			err = -ETXTBSY;
+		}
+	folio_batch_release(batch, n);
+	return err;
+}
+
 unsigned long invalidate_mapping_pages(struct address_space *mapping, pgoff_t start,
 				       pgoff_t end)
 {

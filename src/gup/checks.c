@@ -133,8 +133,10 @@ static bool vma_needs_dirty_tracking(struct vm_area_struct *vma)
 
 bool gup_vma_layout_leased(struct vm_area_struct *vma, unsigned int gup_flags)
 {
+	enum longterm_policy lt = READ_ONCE(pin_config.longterm);
+
 	/* Model: a lease is per file, whoever took it (the RFC tied it to a process). */
-	return READ_ONCE(pin_config.longterm) == LONGTERM_LEASE &&
+	return (lt == LONGTERM_LEASE || lt == LONGTERM_BUSY) &&
 	       (gup_flags & FOLL_LAYOUT_LEASE) && vma->vm_file &&
 	       fs_lease_held(file_inode(vma->vm_file));
 }
@@ -142,6 +144,13 @@ bool gup_vma_layout_leased(struct vm_area_struct *vma, unsigned int gup_flags)
 bool gup_writable_file_mapping_allowed(struct vm_area_struct *vma, unsigned int gup_flags)
 {
 	if (!(gup_flags & FOLL_LONGTERM) || READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW)
+		return true;
+	/*
+	 * pinmm: writeback keeps a writably pinned folio dirty and writes stable
+	 * copies of it, reclaim and invalidation leave it, truncate answers
+	 * ETXTBSY: nothing is cleaned behind the pin, so it needs no refusal.
+	 */
+	if (READ_ONCE(pin_config.longterm) == LONGTERM_BUSY)
 		return true;
 	/* Under a layout lease (lease policy only) the filesystem has agreed to the pin. */
 	if (gup_vma_layout_leased(vma, gup_flags))
@@ -156,7 +165,8 @@ bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags)
 	unsigned long mapping_flags;
 
 	if ((flags & lt_write) != lt_write ||
-	    READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW)
+	    READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW ||
+	    READ_ONCE(pin_config.longterm) == LONGTERM_BUSY)
 		return true;
 
 	/*

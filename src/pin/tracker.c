@@ -9,6 +9,7 @@ const char *const longterm_policy_names[NR_LONGTERM_POLICIES] = {
 	[LONGTERM_ALLOW] = "allow",
 	[LONGTERM_MAINLINE] = "mainline",
 	[LONGTERM_LEASE] = "lease",
+	[LONGTERM_BUSY] = "busy",
 };
 
 const char *const writeback_policy_names[NR_WRITEBACK_POLICIES] = {

@@ -27,6 +27,8 @@
  * with a folio a device may be using. Tests that use it include fs_test.h once.
  */
 static unsigned long pinned_pfn;
+/* The fake pin is read-only (no FOLL_WRITE): the device only reads the page. */
+static bool pinned_ro;
 
 static inline bool fake_maybe_dma_pinned(struct folio *folio)
 {
@@ -38,9 +40,15 @@ static inline long fake_pincount(struct folio *folio)
 	return fake_maybe_dma_pinned(folio) ? 1 : 0;
 }
 
+static inline bool fake_maybe_dma_pinned_writable(struct folio *folio)
+{
+	return fake_maybe_dma_pinned(folio) && !READ_ONCE(pinned_ro);
+}
+
 static const struct pin_tracker fake_tracker = {
 	.name = "fake",
 	.maybe_dma_pinned = fake_maybe_dma_pinned,
+	.maybe_dma_pinned_writable = fake_maybe_dma_pinned_writable,
 	.pincount = fake_pincount,
 };
 

@@ -26,12 +26,12 @@ static void test_ignore_writes_and_cleans(void **state)
 	struct fs_fixture *fx = *state;
 	struct file *f = fx_open(fx, "a");
 	struct folio *folio = prepare(fx, f, WB_IGNORE);
-	long bounce0 = node_page_state(NR_BOUNCE);
+	long bounce0 = node_page_state(NR_PIN_WB_COPIED);
 
 	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_NONE), 2);
 	assert_false(folio_test_dirty(folio));
 	fx_expect_disk(fx, f, 0, 0x10);
-	assert_int_equal(node_page_state(NR_BOUNCE), bounce0);
+	assert_int_equal(node_page_state(NR_PIN_WB_COPIED), bounce0);
 	/* DMA after writeback: nobody will ever write it. */
 	memset_page(&folio->page, 0, 0x99, PAGE_SIZE);
 	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_ALL), 0);
@@ -45,15 +45,15 @@ static void test_bounce_writes_a_copy_and_stays_dirty(void **state)
 	struct fs_fixture *fx = *state;
 	struct file *f = fx_open(fx, "a");
 	struct folio *folio = prepare(fx, f, WB_BOUNCE);
-	long bounce0 = node_page_state(NR_BOUNCE);
+	long bounce0 = node_page_state(NR_PIN_WB_COPIED);
 	struct writeback_control wbc = {
 		.sync_mode = WB_SYNC_NONE, .nr_to_write = 100, .range_end = LLONG_MAX,
 	};
 
 	assert_int_equal(write_cache_pages(f->f_mapping, &wbc), 0);
 	assert_int_equal(wbc.nr_written, 2);
-	assert_int_equal(wbc.nr_bounced, 1);
-	assert_int_equal(node_page_state(NR_BOUNCE), bounce0 + 1);
+	assert_int_equal(wbc.nr_copied, 1);
+	assert_int_equal(node_page_state(NR_PIN_WB_COPIED), bounce0 + 1);
 	fx_expect_disk(fx, f, 0, 0x10);
 	fx_expect_disk(fx, f, 1, 0x11);
 	/* The pinned folio stays dirty (with dirty buffers), the other is clean. */
@@ -81,19 +81,76 @@ static void test_skip_leaves_pinned_dirty_but_sync_bounces(void **state)
 	struct fs_fixture *fx = *state;
 	struct file *f = fx_open(fx, "a");
 	struct folio *folio = prepare(fx, f, WB_SKIP);
-	long bounce0 = node_page_state(NR_BOUNCE);
+	long bounce0 = node_page_state(NR_PIN_WB_COPIED);
 
 	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_NONE), 1);
 	assert_true(folio_test_dirty(folio));
 	assert_int_equal(blkfs_bmap(file_inode(f), 0), 0);	/* never even allocated */
 	fx_expect_disk(fx, f, 1, 0x11);
-	assert_int_equal(node_page_state(NR_BOUNCE), bounce0);
+	assert_int_equal(node_page_state(NR_PIN_WB_COPIED), bounce0);
 	/* Data integrity cannot skip: it bounces. */
 	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_ALL), 1);
 	fx_expect_disk(fx, f, 0, 0x10);
 	assert_true(folio_test_dirty(folio));
-	assert_int_equal(node_page_state(NR_BOUNCE), bounce0 + 1);
+	assert_int_equal(node_page_state(NR_PIN_WB_COPIED), bounce0 + 1);
 	pinned_pfn = 0;
+	folio_put(folio);
+	fput(f);
+}
+
+/* A read-only pin: the copy goes to disk and the folio is clean. */
+static void test_bounce_readonly_pin_leaves_folio_clean(void **state)
+{
+	struct fs_fixture *fx = *state;
+	struct file *f = fx_open(fx, "a");
+	struct folio *folio = prepare(fx, f, WB_BOUNCE);
+	long copied0 = node_page_state(NR_PIN_WB_COPIED);
+
+	pinned_ro = true;
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_NONE), 2);
+	assert_int_equal(node_page_state(NR_PIN_WB_COPIED), copied0 + 1);
+	assert_false(folio_test_dirty(folio));
+	assert_false(buffer_dirty(folio_buffers(folio)));
+	fx_expect_disk(fx, f, 0, 0x10);
+	/* Nothing more to write on the next pass. */
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_NONE), 0);
+	assert_int_equal(node_page_state(NR_PIN_WB_COPIED), copied0 + 1);
+	pinned_ro = false;
+	pinned_pfn = 0;
+	folio_put(folio);
+	fput(f);
+}
+
+/*
+ * Write amplification of a long-term writable pin: the folio stays dirty, so
+ * every pass writes it back; only a pass after the device changed it writes
+ * a block. 10 passes, device writes before passes 3 and 7: 3 block writes
+ * (the first copy and the two changes), 7 passes that find it unchanged.
+ */
+static void test_bounce_rewrites_only_what_changed(void **state)
+{
+	struct fs_fixture *fx = *state;
+	struct file *f = fx_open(fx, "a");
+	struct folio *folio = prepare(fx, f, WB_BOUNCE);
+	long copied0 = node_page_state(NR_PIN_WB_COPIED);
+	long same0 = node_page_state(NR_PIN_WB_UNCHANGED);
+	unsigned long writes0 = atomic_load(&fx->bdev->nr_writes);
+
+	for (int pass = 0; pass < 10; pass++) {
+		if (pass == 3 || pass == 7)
+			memset_page(&folio->page, 0, 0x30 + pass, PAGE_SIZE);
+		writeback_inodes(&fx->fs->sb, WB_SYNC_NONE);
+		assert_true(folio_test_dirty(folio));
+		fx_expect_disk(fx, f, 0, pass < 3 ? 0x10 : pass < 7 ? 0x33 : 0x37);
+	}
+	assert_int_equal(node_page_state(NR_PIN_WB_COPIED) - copied0, 3);
+	assert_int_equal(node_page_state(NR_PIN_WB_UNCHANGED) - same0, 7);
+	/* The unpinned page 1 was written once; the pinned page 3 times. */
+	assert_int_equal(atomic_load(&fx->bdev->nr_writes) - writes0, 1 + 3);
+	pinned_pfn = 0;
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_ALL), 1);
+	assert_false(folio_test_dirty(folio));
+	assert_int_equal(fx_fsck(fx), 0);
 	folio_put(folio);
 	fput(f);
 }
@@ -158,6 +215,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_skip_leaves_pinned_dirty_but_sync_bounces, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_dma_during_writeback_breaks_checksum_unless_bounced, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_decide, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bounce_readonly_pin_leaves_folio_clean, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bounce_rewrites_only_what_changed, fx_setup, fx_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -182,7 +182,7 @@ static void everything_at_once_under_bounce_writeback(void **state)
 	race_register(NULL, NULL, NULL);
 	print_message("dma %ld cpu %ld forks %ld remaps %ld bounced %ld flusher passes %lu\n",
 		      atomic_load(&dma_rounds), atomic_load(&cpu_rounds), atomic_load(&forks),
-		      atomic_load(&remaps), node_page_state(NR_BOUNCE),
+		      atomic_load(&remaps), node_page_state(NR_PIN_WB_COPIED),
 		      atomic_load(&fs->sb.s_flush_passes));
 	assert_int_equal(atomic_load(&thread_errors), 0);
 	assert_true(atomic_load(&dma_rounds) >= ROUNDS);

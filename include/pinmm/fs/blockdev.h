@@ -73,6 +73,12 @@ int bdev_write_block_from_page(struct block_device *bdev, sector_t block,
  * is still copied out). Blocks never written read as zeroes.
  */
 int bdev_read_block(struct block_device *bdev, sector_t block, void *buf);
+/*
+ * Does the block hold exactly these bytes under this tag (written, same
+ * checksum, same data)? Lets writeback leave a block alone that a stable copy
+ * would only rewrite as it is.
+ */
+bool bdev_block_equals(struct block_device *bdev, sector_t block, const void *buf, uint32_t csum);
 /* Verify one block's tag without counting a read: 0, -EIO, -ENODATA if never written. */
 int bdev_verify_block(struct block_device *bdev, sector_t block);
 /* Raw access for tests and `check disk`: no count, no verification. */

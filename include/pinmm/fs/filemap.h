@@ -76,6 +76,12 @@ static inline void truncate_inode_pages(struct address_space *mapping, loff_t ls
 {
 	truncate_inode_pages_range(mapping, lstart, -1);
 }
+/*
+ * -ETXTBSY if a folio of [lstart, lend] (-1: to EOF) is pinned, 0 otherwise.
+ * Unmaps the range first; the caller holds the invalidate_lock exclusively,
+ * so no pin can come in until it is dropped.
+ */
+int filemap_range_busy(struct inode *inode, loff_t lstart, loff_t lend);
 /* unmap_mapping_range() + truncate_inode_pages_range(), as truncate_pagecache_range. */
 void truncate_pagecache_range(struct inode *inode, loff_t lstart, loff_t lend);
 /*

@@ -25,8 +25,9 @@ struct writeback_control {
 	/* the folio being written: the tracker's mkclean_end saw a pin race in */
 	bool pin_raced;
 	/* results */
-	long nr_written;		/* folios written (directly or bounced) */
-	long nr_bounced;
+	long nr_written;		/* folios written (directly or from a stable copy) */
+	long nr_copied;			/* pinned folios written from a stable copy */
+	long nr_unchanged;		/* of their pages: already on disk as they are, not rewritten */
 	long nr_skipped;		/* pinned folios left dirty by WB_SKIP */
 };
 

@@ -34,6 +34,7 @@ struct mm_struct;
 #define FOLL_INTERRUPTIBLE	(1U << 11)	/* signals may interrupt (no signals in the model) */
 #define FOLL_HONOR_NUMA_FAULT	(1U << 12)	/* take NUMA hinting faults (no NUMA in the model) */
 #define FOLL_PUBLIC_FLAGS	((1U << 13) - 1)
+_Static_assert(FOLL_WRITE == PIN_FOLL_WRITE, "pin trackers read FOLL_WRITE as PIN_FOLL_WRITE");
 
 /* ... these are internal (mm/internal.h) and refused from callers. */
 #define FOLL_TOUCH		(1U << 16)	/* mark the page accessed */

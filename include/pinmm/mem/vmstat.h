@@ -21,7 +21,13 @@ enum node_stat_item {
 	NR_ANON_THPS,
 	NR_FOLL_PIN_ACQUIRED,
 	NR_FOLL_PIN_RELEASED,
-	NR_BOUNCE,		/* pinned folios written through a bounce copy */
+	/*
+	 * pinmm's own (no kernel counter has these names): pages of pinned
+	 * folios written from a stable copy, and pages whose copy matched the
+	 * block already on disk, so were not written again.
+	 */
+	NR_PIN_WB_COPIED,
+	NR_PIN_WB_UNCHANGED,
 	PGFAULT,
 	PGMAJFAULT,
 	PGMIGRATE_SUCCESS,

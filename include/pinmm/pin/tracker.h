@@ -30,6 +30,13 @@ struct pin_tracker {
 	bool (*maybe_dma_pinned)(struct folio *folio);
 	/* The exact pin count, or -1 when the design cannot know it. */
 	long (*pincount)(struct folio *folio);
+	/*
+	 * Optional: may a pin of this folio let the device write it (was any
+	 * taken with FOLL_WRITE)? Never false while a writable pin exists; may
+	 * stay true until the folio's last pin goes. NULL: the design cannot
+	 * tell, so every pinned folio counts as written.
+	 */
+	bool (*maybe_dma_pinned_writable)(struct folio *folio);
 
 	/*
 	 * Optional: trackers that synchronise with page_mkclean() (seed 004).
@@ -85,12 +92,18 @@ enum longterm_policy {
 	LONGTERM_ALLOW,		/* anything may be pinned long term */
 	LONGTERM_MAINLINE,	/* refuse fsdax and writable pins of non-shmem shared files */
 	LONGTERM_LEASE,		/* allowed under a file layout lease (vaddr_pin_pages) */
+	/*
+	 * pinmm: writable pins of shared files allowed (writeback copes, see
+	 * WB_BOUNCE); truncate and hole punch over a pinned page-cache range
+	 * answer -ETXTBSY; fsdax needs a lease, as under LONGTERM_LEASE.
+	 */
+	LONGTERM_BUSY,
 	NR_LONGTERM_POLICIES,
 };
 
 enum writeback_policy {
 	WB_IGNORE,		/* write what is there and mark the folio clean */
-	WB_BOUNCE,		/* write a stable copy, keep the pinned folio dirty */
+	WB_BOUNCE,		/* write a stable copy; a writably pinned folio stays dirty */
 	WB_SKIP,		/* leave pinned folios dirty; data-integrity sync bounces */
 	NR_WRITEBACK_POLICIES,
 };
@@ -134,10 +147,25 @@ static inline bool folio_maybe_dma_pinned(struct folio *folio)
 {
 	return pin_config.tracker->maybe_dma_pinned(folio);
 }
+/* A pinned folio a device may write (see pin_tracker.maybe_dma_pinned_writable). */
+static inline bool folio_maybe_dma_pinned_writable(struct folio *folio)
+{
+	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
+
+	if (!t->maybe_dma_pinned(folio))
+		return false;
+	return !t->maybe_dma_pinned_writable || t->maybe_dma_pinned_writable(folio);
+}
 static inline bool page_maybe_dma_pinned(struct page *page)
 {
 	return folio_maybe_dma_pinned(page_folio(page));
 }
+
+/*
+ * gup_flags a tracker's try_pin may look at; the values are gup.h's (checked
+ * there), named here because the pin layer sits below gup.
+ */
+#define PIN_FOLL_WRITE		(1U << 0)
 
 /* The value mainline adds to _refcount for each pin of a small folio. */
 #define GUP_PIN_COUNTING_BIAS (1U << 10)
