@@ -32,7 +32,8 @@ for m in "$@"; do
 	case "$base" in *.broken-*) want=refuted ;; *) want=verified ;; esac
 	dir=$out/$base
 	rm -rf "$dir" && mkdir -p "$dir"
-	cp "$m" "$dir/$base.pml"
+	# A variant may #include the model it breaks: give it every model.
+	cp models/*.pml "$dir/" 2>/dev/null; cp "$m" "$dir/$base.pml"
 	panflags=$(sed -n 's/.*pan-flags: *\([^*]*\).*/\1/p' "$m" | head -n1)
 	ccflags=$(sed -n 's/.*cc-flags: *\([^*]*\).*/\1/p' "$m" | head -n1)
 	nr=$((nr + 1))
