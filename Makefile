@@ -138,7 +138,7 @@ run: $(PINMM)
 layers:
 	@sh mk/check-layers.sh
 
-fuzz:
+fuzz: $(BUILD)/gen/pin_registry.c
 	@sh mk/deps.sh fuzz && sh mk/fuzz.sh
 
 # models/NAME.pml must verify, models/NAME.broken-WHAT.pml must be refuted.

@@ -81,6 +81,15 @@ static void shmem_anon_release(struct file *file)
 		if (!folio)
 			continue;
 		WARN_ON_ONCE(folio_mapped(folio));
+		/*
+		 * The fault put it on the LRU (lru_add_new); like truncation of
+		 * any cache, take it off before the cache's reference goes, or
+		 * the allocator gets back a folio still flagged PG_lru.
+		 */
+		if (folio_test_lru(folio) && folio_isolate_lru_hook)
+			folio_isolate_lru_hook(folio);
+		folio_clear_active(folio);
+		folio_clear_unevictable(folio);
 		folio_clear_dirty(folio);
 		WRITE_ONCE(folio->mapping, NULL);
 		folio_put(folio);
