@@ -7,6 +7,7 @@
 #include <pinmm/vm/mm.h>
 #include <pinmm/fs/vmscan.h>
 #include <pinmm/fs/filemap.h>
+#include <pinmm/pin/lru.h>
 #include "internal.h"
 
 static struct {
@@ -78,7 +79,7 @@ static void lru_del_locked(struct folio *folio)
 void folio_add_lru(struct folio *folio)
 {
 	pthread_mutex_lock(&lruvec.lock);
-	if (!folio_test_set_lru(folio))
+	if (!folio_lru_dma_pinned(folio) && !folio_test_set_lru(folio))
 		lru_add_locked(folio);
 	pthread_mutex_unlock(&lruvec.lock);
 }
@@ -121,7 +122,9 @@ static void lru_add_if_live(struct folio *folio)
 	 * the cache (->mapping cleared before the remover took this lock) and
 	 * mem/ would find PG_lru set when it frees it.
 	 */
-	if (folio_test_anon(folio) || READ_ONCE(folio->mapping)) {
+	if (folio_lru_dma_pinned(folio)) {
+		/* The lru tracker owns ->lru until the last unpin puts it back. */
+	} else if (folio_test_anon(folio) || READ_ONCE(folio->mapping)) {
 		if (!folio_test_set_lru(folio))
 			lru_add_locked(folio);
 	} else {
@@ -229,6 +232,54 @@ static void lru_add_hook(struct folio *folio)
 }
 
 /*
+ * The lru tracker's isolation (the 2018 RFC's isolate_lru_page() on the first
+ * pin). Model: anonymous folios are on no list here (lru_add_hook), where the
+ * kernel has them on the anon LRU once lru_add_drain() has run; they count as
+ * isolated by the pin, after the same lock round trip. Nothing else isolates
+ * an anonymous folio in pinmm, so that is the kernel's outcome too.
+ */
+static bool pin_lru_isolate(struct folio *folio, void (*mark)(struct folio *folio))
+{
+	bool ret = false;
+
+	if (folio_is_zone_device(folio))
+		return false;	/* never on an LRU: its ->lru words are pgmap and zone_device_data */
+	pthread_mutex_lock(&lruvec.lock);
+	if (folio_test_clear_lru(folio)) {
+		lru_del_locked(folio);
+		ret = true;
+	} else if (folio_test_anon(folio)) {
+		ret = true;
+	}
+	if (ret)
+		mark(folio);
+	pthread_mutex_unlock(&lruvec.lock);
+	return ret;
+}
+
+/* The last unpin: the RFC's putback_lru_page(). */
+static void pin_lru_putback(struct folio *folio, void (*unmark)(struct folio *folio))
+{
+	pthread_mutex_lock(&lruvec.lock);
+	unmark(folio);
+	if (folio_test_anon(folio)) {
+		/* As pin_lru_isolate: the model lists no anonymous folio. */
+	} else if (READ_ONCE(folio->mapping)) {
+		if (!folio_test_set_lru(folio))
+			lru_add_locked(folio);
+	} else {
+		/* Truncated while pinned: it stays off the LRU, to be freed. */
+		folio_clear_lru_flags(folio);
+	}
+	pthread_mutex_unlock(&lruvec.lock);
+}
+
+static const struct pin_lru_ops fs_pin_lru_ops = {
+	.isolate = pin_lru_isolate,
+	.putback = pin_lru_putback,
+};
+
+/*
  * A new simulated boot starts with empty lists: folios a previous machine left
  * listed (a scenario torn down mid-way) are gone with its mem_map.
  */
@@ -253,4 +304,5 @@ void fs_install_hooks(void)
 	folio_add_lru_hook = lru_add_hook;
 	folio_isolate_lru_hook = folio_isolate_lru;
 	fput_release_hook = fs_file_release;
+	WRITE_ONCE(pin_lru_ops, &fs_pin_lru_ops);
 }

@@ -18,6 +18,7 @@
 #include "../common/stress.h"
 #include <pinmm/gup/gup.h>
 #include <pinmm/vm/mm.h>
+#include <pinmm/fs/vmscan.h>
 
 #define NPAGES		64
 #define MAX_PIN		16
@@ -138,6 +139,8 @@ static void test_pin_unpin_vs_munmap_fork_write(void **state)
 
 	assert_int_equal(mem_init(&cfg), 0);
 	assert_non_null(stress_apply_preset(state));
+	/* The LRU lists exist (fs/ owns them), as on every kernel: the lru tracker uses them. */
+	fs_install_hooks();
 	atomic_store(&remaps, 0);
 	atomic_store(&forks, 0);
 	atomic_store(&writes, 0);

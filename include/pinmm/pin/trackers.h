@@ -8,5 +8,8 @@
 extern const struct pin_tracker get_tracker;	/* pre-2019: a pin is a reference */
 extern const struct pin_tracker bias_tracker;	/* mainline: GUP_PIN_COUNTING_BIAS / _pincount */
 extern const struct pin_tracker proxy_tracker;	/* seed 000: a proxy object per pin, tagged pages[] entries */
+extern const struct pin_tracker field_tracker;	/* Dec 2018: _dma_pinned_count, PAGE=72 only */
+extern const struct pin_tracker page_ext_tracker; /* seed 000: a count per pfn in page_ext */
+extern const struct pin_tracker lru_tracker;	/* Jul 2018: off the LRU, count in page->lru */
 
 #endif
