@@ -32,13 +32,13 @@ CFLAGS_BASE := -std=c11 -D_GNU_SOURCE -g -Wall -Wextra -Werror \
 OPT     ?= -O2
 CFLAGS  ?=
 CFLAGS  := $(CFLAGS_BASE) $(PAGE_CFLAGS) $(OPT) $(CFLAGS)
-LDLIBS  := -lurcu-bp -lurcu-cds -lz -lpthread -lm
+LDLIBS  := -lurcu-bp -lurcu-cds -lz -luring -lpthread -lm
 ifneq ($(SAN),)
 CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=$(SAN)
 endif
 
-LAYERS := mem pin vm fs devmap gup dev scenario
+LAYERS := mem pin vm fs devmap gup dev host scenario
 # What a test of layer L may link: L and the layers before it.
 upto_mem      := mem
 upto_pin      := mem pin
@@ -47,6 +47,8 @@ upto_fs       := mem pin vm fs
 upto_devmap   := mem pin vm fs devmap
 upto_gup      := mem pin vm fs devmap gup
 upto_dev      := mem pin vm fs devmap gup dev
+# The host layer drives the running kernel; it includes no model layer.
+upto_host     := host
 upto_scenario := $(LAYERS)
 upto_stress   := $(LAYERS)
 upto = $(upto_$(1))
@@ -118,7 +120,7 @@ $(BUILD)/gen/scenarios.o: $(BUILD)/gen/scenarios.c $(BUILD)/.cflags | $(DEPS_STA
 	$(CC) $(CFLAGS) -c $< -o $@
 
 $(PINMM): $(TOOL_OBJS) $(BUILD)/gen/scenarios.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(BUILD)/gen/scenarios.o $(LIB) $(LDLIBS) -luring
+	$(CC) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(BUILD)/gen/scenarios.o $(LIB) $(LDLIBS)
 
 # One link rule per layer: tests/L/test_x.c links layers up to L.
 define test_rule

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <pinmm/pin/preset.h>
+#include <pinmm/scenario/run.h>
 #include <pinmm/scenario/suite.h>
 
 #include "pinmm.h"
@@ -39,6 +40,14 @@ static void list_presets(void)
 		       why ? "  [not in this build]" : "", "", p->summary ? p->summary : "");
 		if (why)
 			printf("  %-14s %s\n", "", why);
+	}
+	{
+		char why[160];
+		bool ok = scenario_host_usable(why, sizeof(why));
+
+		printf("  %-14s the running kernel, through system calls (docs/host.md)\n"
+		       "  %-14s judged by %s's verdicts; %s%s\n", SCN_HOST_PRESET, "",
+		       scenario_host_release(), ok ? "usable here" : "not usable here: ", ok ? "" : why);
 	}
 }
 

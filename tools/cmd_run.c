@@ -12,6 +12,7 @@
 #include <pinmm/pin/preset.h>
 #include <pinmm/scenario/parse.h>
 #include <pinmm/scenario/report.h>
+#include <pinmm/scenario/run.h>
 #include <pinmm/scenario/suite.h>
 
 #include "pinmm.h"
@@ -46,11 +47,14 @@ int tool_load_builtin(struct scenario_suite *suite)
 
 int tool_check_suite(const struct scenario_suite *suite)
 {
-	const char **names;
-	size_t nr = tool_preset_names(&names);
+	const char **pins, *names[65];
+	size_t nr = tool_preset_names(&pins);
 	char err[SCN_ERR_MAX];
 	int ret = 0;
 
+	/* A scenario may name the host preset too. */
+	memcpy(names, pins, nr * sizeof(*names));
+	names[nr++] = SCN_HOST_PRESET;
 	for (size_t i = 0; i < suite->nr; i++) {
 		if (scenario_check(suite->v[i], names, nr, err, sizeof(err))) {
 			fprintf(stderr, "%s\n", err);
@@ -112,6 +116,19 @@ static int add_presets(const char *arg, const char **all, size_t nr_all, const c
 		char name[64], hint[512];
 
 		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		if (!strcmp(name, SCN_HOST_PRESET)) {
+			/* Not a model preset: scenario_run() hands it to the host backend. */
+			hit = SCN_HOST_PRESET;
+			for (size_t i = 0; i < *nr_chosen; i++)
+				if (!strcmp(chosen[i], hit))
+					hit = NULL;
+			if (hit && *nr_chosen < cap)
+				chosen[(*nr_chosen)++] = hit;
+			if (!e)
+				return 0;
+			p = e + 1;
+			continue;
+		}
 		for (size_t i = 0; i < nr_all; i++)
 			if (!strcmp(all[i], name))
 				hit = all[i];
@@ -248,7 +265,7 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (add_presets(optarg, all, nr_all, chosen, &nr_chosen, nr_all))
+			if (add_presets(optarg, all, nr_all, chosen, &nr_chosen, nr_all + 1))
 				goto out;
 			break;
 		case 't': trace = true; break;
@@ -279,6 +296,9 @@ int cmd_run(int argc, char **argv)
 			else if (!json && !tap)
 				fprintf(stderr, "pinmm run: no '%s' column: %s\n", all[i], why);
 		}
+		/* The running kernel is a column wherever it can be driven. */
+		if (scenario_host_usable(NULL, 0))
+			chosen[nr_chosen++] = SCN_HOST_PRESET;
 	}
 
 	if (optind >= argc) {

@@ -85,7 +85,8 @@ struct scn_matrix_cell *scn_matrix_at(const struct scn_matrix *m, size_t scenari
 
 bool scn_cell_skipped(const struct scn_matrix_cell *c)
 {
-	return c->state == SCN_NOT_RUN || (c->state == SCN_ERROR && c->error == -ENOSYS);
+	return c->state == SCN_NOT_RUN || (c->state == SCN_ERROR && c->error == -ENOSYS) ||
+	       (c->state == SCN_RAN && c->res.cell == SCN_NA);
 }
 
 bool scn_cell_as_expected(const struct scn_matrix_cell *c)
@@ -118,6 +119,8 @@ static const char *cell_text(const struct scn_matrix_cell *c, char *buf, size_t 
 	case SCN_RAN:
 		break;
 	}
+	if (c->res.cell == SCN_NA)
+		return "n/a";
 	snprintf(buf, len, "%s%s", scn_cell_names[c->res.cell],
 		 scn_cell_as_expected(c) ? "" : "!");
 	return buf;
@@ -148,7 +151,7 @@ static void text_reason(FILE *f, const struct scn_matrix *m, size_t si, size_t p
 	fprintf(f, "%s", scn_cell_names[c->res.cell]);
 	if (scn_cell_as_expected(c))
 		fprintf(f, " (as expected)");
-	else
+	else if (c->res.cell != SCN_NA)
 		fprintf(f, ", expected %s", scn_cell_names[c->expected]);
 	if (c->res.line)
 		fprintf(f, " at line %u", c->res.line);
@@ -351,6 +354,13 @@ void scn_report_tap(FILE *f, const struct scn_matrix *m)
 				else
 					fprintf(f, "not ok %zu - %s [%s]: error: %s\n", n, sn, pn,
 						strerror(-c->error));
+				continue;
+			}
+			if (c->res.cell == SCN_NA) {
+				fprintf(f, "ok %zu - %s [%s] # SKIP n/a at line %u: ", n, sn, pn,
+					c->res.line);
+				put_oneline(f, c->res.reason);
+				fputc('\n', f);
 				continue;
 			}
 			if (scn_cell_as_expected(c))

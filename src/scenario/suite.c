@@ -164,8 +164,11 @@ int scenario_suite_run(const struct scenario_suite *suite, const char *const *pr
 		for (size_t pi = 0; pi < nr_presets; pi++) {
 			struct scn_matrix_cell *c = scn_matrix_at(m, si, pi);
 
-			c->expected = scenario_expected(s, presets[pi]);
-			if (!scenario_wants_preset(s, presets[pi]))
+			/* The host is judged by the verdicts of the release it runs. */
+			const char *judge = scenario_verdict_preset(presets[pi]);
+
+			c->expected = scenario_expected(s, judge);
+			if (!scenario_wants_preset(s, presets[pi]) && !scenario_wants_preset(s, judge))
 				continue;
 			if (trace)
 				fprintf(trace, "# %s / %s: %s\n", s->name, presets[pi], s->title);

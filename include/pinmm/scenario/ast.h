@@ -80,6 +80,12 @@ enum scn_cell {
 	SCN_REFUSED,	/* an operation expected to succeed returned an errno */
 	SCN_CORRUPT,	/* a data or state check failed */
 	SCN_BUG,	/* a BUG or WARN event the scenario did not expect */
+	/*
+	 * The backend could not carry out a command (the host backend: no
+	 * system call does it), so the scenario says nothing there. Never a
+	 * verdict; neither a match nor a mismatch.
+	 */
+	SCN_NA,
 	SCN_NR_CELLS,
 };
 extern const char *const scn_cell_names[SCN_NR_CELLS];

@@ -7,6 +7,7 @@
 #ifndef PINMM_SCENARIO_RUN_H
 #define PINMM_SCENARIO_RUN_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <pinmm/scenario/ast.h>
 
@@ -47,5 +48,25 @@ struct scenario_result {
  */
 int scenario_run(const struct scenario *s, const char *preset, struct scenario_result *out,
 		 FILE *trace);
+
+/*
+ * The preset that runs a scenario on the running kernel (DESIGN.md, "The host
+ * backend"): the same commands through real system calls, the cell decided
+ * as above, SCN_NA with the reason at the first command the host cannot carry
+ * out. A run that hangs past its time limit (PINMM_HOST_TIMEOUT seconds,
+ * default 30) or whose processes crash is an error (-ETIMEDOUT, -ECHILD).
+ */
+#define SCN_HOST_PRESET "host"
+int scenario_run_host(const struct scenario *s, struct scenario_result *out, FILE *trace);
+/* Can this machine run the host preset at all; why not, otherwise. */
+bool scenario_host_usable(char *why, size_t len);
+/*
+ * The release preset nearest to `uname -r` (the newest release preset not
+ * newer than the running kernel): the model the host is compared with, and
+ * whose verdicts the host's cells are judged against.
+ */
+const char *scenario_host_release(void);
+/* The preset whose verdict lines judge @preset's cells: itself, or that release for host. */
+const char *scenario_verdict_preset(const char *preset);
 
 #endif

@@ -1,0 +1,703 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The scenario interpreter over the host layer: `pinmm run --preset host`
+ * carries each command out on the running kernel (docs/host.md has the whole
+ * mapping). The cell is decided by the model interpreter's own rules
+ * (interp_fail(), interp_result() of interp.c); a command the host cannot
+ * carry out ends the run with SCN_NA and says why.
+ *
+ * The run happens in an isolated child (host_isolated_run()): a private
+ * directory, a private mount namespace as root, a time limit, and nothing
+ * left behind whichever way it ends.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <pinmm/host/host.h>
+#include <pinmm/pin/preset.h>
+#include <pinmm/scenario/format.h>
+#include "interp.h"
+
+#define HOST_PAGE 4096ULL
+
+enum hkind { H_NONE, H_FIXED, H_DIO, H_REMOTE };
+
+struct hhandle {
+	enum hkind kind;
+	bool dead;		/* refused: commands using it are skipped, as in the model */
+	bool unpinned;
+	bool write;
+	int proc, pin;
+	uint64_t addr, len;	/* the range pinned: io_uring pins the pages it touches */
+	size_t since;		/* index of the pin command */
+};
+
+struct hmap {
+	uint64_t addr, len;
+	bool mapped;
+};
+
+struct hrun {
+	struct interp in;	/* s, res, trace, stop, cur: the model's verdict state */
+	struct host_session *hs;
+	int *fs, *files, *procs;
+	bool *odp;
+	struct hmap *maps;
+	struct hhandle *handles;
+	long *vm_base;		/* per command: the check vmstat baselines */
+	size_t idx;		/* the command being run */
+	/* The last command that changes mappings or page tables, and its line. */
+	size_t unsafe_idx;
+	unsigned int unsafe_line;
+	bool have_unsafe;
+	int fatal;		/* -ETIMEDOUT or -ECHILD: the run itself failed */
+};
+
+/* The host cannot carry this out: the cell is n/a unless already decided. */
+static void na(struct hrun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void na(struct hrun *r, const char *fmt, ...)
+{
+	struct scenario_result *res = r->in.res;
+	va_list ap;
+
+	r->in.stop = true;
+	if (res->cell != SCN_PASS)
+		return;
+	res->cell = SCN_NA;
+	res->line = r->in.cur ? r->in.cur->line : 0;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+	if (r->in.trace)
+		fprintf(r->in.trace, "scenario: line %u: n/a: %s\n", res->line, res->reason);
+}
+
+/* Errors that mean the run, not the kernel's answer, went wrong. */
+static bool run_failed(struct hrun *r, int err)
+{
+	if (err != -ETIMEDOUT && err != -ECHILD && err != -ESRCH)
+		return false;
+	if (!r->fatal)
+		r->fatal = err == -ESRCH ? -ECHILD : err;
+	r->in.stop = true;
+	return true;
+}
+
+static bool result(struct hrun *r, int err, const char *what)
+{
+	if (run_failed(r, err))
+		return false;
+	return interp_result(&r->in, err, what);
+}
+
+static void mismatch(struct hrun *r, const struct host_mismatch *mm, uint8_t want,
+		     const char *what)
+{
+	if (mm->bad)
+		interp_fail(&r->in, SCN_CORRUPT, "%s found 0x%02x at +%llu, expected 0x%02x", what,
+			    mm->found, (unsigned long long)mm->off, want);
+}
+
+static void mark_unsafe(struct hrun *r)
+{
+	r->have_unsafe = true;
+	r->unsafe_idx = r->idx;
+	r->unsafe_line = r->in.cur->line;
+}
+
+static void do_memory(struct hrun *r, const struct scn_cmd *c)
+{
+	if (c->memory.movable || c->memory.cma)
+		na(r, "ZONE_MOVABLE and CMA are the host's boot configuration (movablecore=, cma=), "
+		      "not a scenario's");
+}
+
+static void do_disk(struct hrun *r, const struct scn_cmd *c)
+{
+	char why[HOST_WHY_MAX] = "";
+	int err;
+
+	if (c->disk.dax) {
+		na(r, "a dax disk needs a pmem device (fsdax namespace); the host run uses loop devices");
+		return;
+	}
+	err = host_disk_create(r->hs, c->disk.size, c->disk.checksum, &r->fs[c->disk.fs], why,
+			       sizeof(why));
+	if (run_failed(r, err))
+		return;
+	if (err)
+		na(r, "%s", why[0] ? why : strerror(-err));
+}
+
+static void do_file(struct hrun *r, const struct scn_cmd *c)
+{
+	const struct scn_cmd *fs_cmd = NULL;
+	int fs = r->fs[c->file.fs];
+
+	for (size_t i = 0; i < r->in.s->nr_cmds; i++)
+		if (r->in.s->cmds[i].kind == SCN_TMPFS && r->in.s->cmds[i].tmpfs.fs == c->file.fs)
+			fs_cmd = &r->in.s->cmds[i];
+	if (fs_cmd && fs_cmd->tmpfs.size && c->file.size > fs_cmd->tmpfs.size) {
+		na(r, "a memfd has no size= limit to run out of");
+		return;
+	}
+	if (fs < 0)
+		return;
+	result(r, host_file_create(r->hs, fs, scn_name(r->in.s, SCN_NS_FILE, c->file.file),
+				   c->file.size, c->file.fill, &r->files[c->file.file]), "file");
+}
+
+static void do_mmap(struct hrun *r, const struct scn_cmd *c)
+{
+	struct host_mmap_args a = {
+		.file = c->mmap.file >= 0 ? r->files[c->mmap.file] : -1,
+		.len = c->mmap.len, .offset = c->mmap.offset, .shared = c->mmap.shared,
+		.writable = c->mmap.writable, .thp = c->mmap.thp, .populate = c->mmap.populate,
+	};
+	struct hmap *m = &r->maps[c->mmap.map];
+	uint64_t addr = 0;
+
+	if (c->mmap.file >= 0 && a.file < 0)
+		return;		/* the file was refused */
+	if (!result(r, host_mmap(r->hs, r->procs[c->mmap.proc], &a, &addr), "mmap"))
+		return;
+	*m = (struct hmap){ .addr = addr, .len = c->mmap.len, .mapped = true };
+}
+
+static void do_access(struct hrun *r, const struct scn_cmd *c, bool write)
+{
+	const struct hmap *m = &r->maps[c->access.at.id];
+	struct host_mismatch mm = { 0 };
+	int err;
+
+	if (!m->mapped)
+		return;
+	err = host_access(r->hs, r->procs[c->access.proc], m->addr + c->access.at.off,
+			  c->access.len, write, c->access.byte, !write && c->access.has_byte, &mm);
+	if (result(r, err, write ? "write" : "read"))
+		mismatch(r, &mm, c->access.byte, "read");
+}
+
+static void do_pin(struct hrun *r, const struct scn_cmd *c)
+{
+	struct hhandle *h = &r->handles[c->pin.handle];
+	const struct hmap *m = &r->maps[c->pin.at.id];
+	unsigned int f = c->pin.flags;
+	int proc = r->procs[c->pin.proc], err;
+
+	/* DMA offsets count from the address pinned, as in the model. */
+	*h = (struct hhandle){ .dead = true, .proc = proc, .addr = m->addr + c->pin.at.off,
+			       .len = c->pin.len, .write = f & SCN_PIN_WRITE, .since = r->idx };
+	if (f & SCN_PIN_GET) {
+		na(r, "FOLL_GET references: no system call holds them on a scenario's behalf");
+		return;
+	}
+	if (c->pin.dev >= 0 && r->odp[c->pin.dev]) {
+		na(r, "an ODP device (mmu-notifier mirror) needs RDMA hardware");
+		return;
+	}
+	if (!m->mapped)
+		return;
+	if (f & SCN_PIN_LONGTERM) {
+		if (f & SCN_PIN_REMOTE) {
+			na(r, "no system call takes a long-term pin of another process's memory");
+			return;
+		}
+		if (!(f & SCN_PIN_WRITE)) {
+			na(r, "a read-only long-term pin has no userspace interface: io_uring "
+			      "registration always pins FOLL_WRITE|FOLL_LONGTERM");
+			return;
+		}
+		h->kind = H_FIXED;
+		err = host_pin_longterm(r->hs, proc, h->addr, h->len,
+					c->pin.times > HOST_MAX_TIMES ? 0 : (unsigned int)c->pin.times,
+					&h->pin);
+		if (err == -E2BIG) {
+			na(r, "times=%llu: one io_uring buffer table holds at most %u buffers",
+			   (unsigned long long)c->pin.times, HOST_MAX_TIMES);
+			return;
+		}
+		h->dead = !result(r, err, "io_uring buffer registration");
+		return;
+	}
+	if (c->pin.times > 1) {
+		na(r, "times=%llu: a short-term pin lasts one I/O on the host, so several cannot "
+		      "be held at once", (unsigned long long)c->pin.times);
+		return;
+	}
+	/*
+	 * A short-term pin lasts one I/O on the host. Take it now, for real
+	 * (FOLL_WRITE faults the range in for writing, as pin_user_pages() does),
+	 * leaving the bytes as they are; each dma through the handle pins again.
+	 */
+	if (f & SCN_PIN_REMOTE) {
+		h->kind = H_REMOTE;
+		err = host_remote_probe(r->hs, proc, h->addr, h->len, h->write);
+	} else {
+		h->kind = H_DIO;
+		err = host_dio(r->hs, proc, h->addr, h->len, h->write, 0, false, true, NULL);
+		if (err == -EOPNOTSUPP) {
+			na(r, "the session directory's filesystem has no O_DIRECT");
+			return;
+		}
+	}
+	h->dead = !result(r, err, f & SCN_PIN_REMOTE ? "process_vm_readv/writev" : "O_DIRECT I/O");
+}
+
+static bool handle_usable(struct hrun *r, int id)
+{
+	if (r->handles[id].dead && r->in.trace)
+		fprintf(r->in.trace, "scenario: skipped: handle %s was refused\n",
+			scn_name(r->in.s, SCN_NS_HANDLE, id));
+	return !r->handles[id].dead;
+}
+
+static void do_unpin(struct hrun *r, const struct scn_cmd *c)
+{
+	struct hhandle *h = &r->handles[c->unpin.handle];
+
+	if (!handle_usable(r, c->unpin.handle))
+		return;
+	if (h->unpinned) {
+		na(r, "a second unpin of the same pages is a driver bug no system call can commit");
+		return;
+	}
+	h->unpinned = true;
+	if (h->kind == H_FIXED)
+		result(r, host_unpin_longterm(r->hs, h->pin), "io_uring buffer unregistration");
+}
+
+static void do_dma(struct hrun *r, const struct scn_cmd *c)
+{
+	struct hhandle *h = &r->handles[c->dma.handle];
+	struct host_mismatch mm = { 0 };
+	uint64_t len;
+	int err;
+
+	if (!handle_usable(r, c->dma.handle))
+		return;
+	if (h->unpinned) {
+		interp_fail(&r->in, SCN_CORRUPT, "dma through a handle the device no longer holds");
+		return;
+	}
+	if (h->kind != H_FIXED && r->have_unsafe && r->unsafe_idx > h->since) {
+		na(r, "a short-term pin lasts one O_DIRECT I/O on the host, so it cannot be held "
+		      "across line %u's %s", r->unsafe_line,
+		   scn_cmd_names[r->in.s->cmds[r->unsafe_idx].kind]);
+		return;
+	}
+	len = c->dma.len ? c->dma.len : h->len - c->dma.offset;
+	switch (h->kind) {
+	case H_FIXED:
+		err = host_dma_fixed(r->hs, h->pin, c->dma.write, c->dma.offset, len, c->dma.byte, &mm);
+		break;
+	case H_REMOTE:
+		err = host_remote(r->hs, h->proc, h->addr + c->dma.offset, len, c->dma.write,
+				  c->dma.byte, !c->dma.write, &mm);
+		break;
+	default:
+		err = host_dio(r->hs, h->proc, h->addr + c->dma.offset, len, c->dma.write,
+			       c->dma.byte, !c->dma.write, false, &mm);
+		if (err == -EINVAL) {
+			na(r, "O_DIRECT needs 512-byte aligned offsets and lengths");
+			return;
+		}
+		break;
+	}
+	if (result(r, err, c->dma.write ? "dma write" : "dma read"))
+		mismatch(r, &mm, c->dma.byte, "dma read");
+}
+
+static void do_check_disk(struct hrun *r, const struct scn_cmd *c)
+{
+	struct host_mismatch mm = { 0 };
+	uint64_t where = 0;
+	int file = r->files[c->check_disk.at.id], err;
+
+	if (file < 0)
+		return;
+	err = host_file_check_disk(r->hs, file, c->check_disk.at.off, c->check_disk.len,
+				   c->check_disk.byte, &mm, &where);
+	if (err == -ENODATA) {
+		interp_fail(&r->in, SCN_CORRUPT, "file offset %#llx has no block on disk",
+			    (unsigned long long)where);
+		return;
+	}
+	if (err == -ENOTBLK) {
+		na(r, "a memfd has no disk");
+		return;
+	}
+	if (result(r, err, "check disk"))
+		mismatch(r, &mm, c->check_disk.byte, "disk");
+}
+
+static void do_check_vmstat(struct hrun *r, const struct scn_cmd *c)
+{
+	for (size_t i = 0; i < c->check_vmstat.nr; i++) {
+		const struct scn_stat *st = &c->check_vmstat.v[i];
+		long v, base = r->vm_base[r->idx * 8 + (i < 8 ? i : 7)];
+
+		if (i >= 8 || base == LONG_MIN || host_vmstat(st->name, &v)) {
+			na(r, "the host's /proc/vmstat has no %s", st->name);
+			return;
+		}
+		if (v - base != st->value) {
+			interp_fail(&r->in, SCN_CORRUPT,
+				    "%s went up by %ld, expected %ld (a system-wide count: other "
+				    "processes add to it)", st->name, v - base, st->value);
+			return;
+		}
+	}
+}
+
+static void do_check_events(struct hrun *r, const struct scn_cmd *c)
+{
+	for (int k = 0; k < MM_EV_NR; k++) {
+		if (c->check_events.count[k] > 0) {
+			na(r, "the model's %s texts have no counterpart in the host kernel's log",
+			   mm_event_kind_names[k]);
+			return;
+		}
+	}
+	if (!host_kmsg_usable(r->hs))
+		na(r, "/dev/kmsg cannot be read, so the host's BUG/WARN events cannot be seen");
+	/* Otherwise every command was followed by a scan of the log already. */
+}
+
+/* New BUG/WARN lines in the kernel log since the last command. */
+static void scan_kmsg(struct hrun *r)
+{
+	char line[SCN_REASON_MAX - 16];
+	bool csum = false;
+
+	if (host_kmsg_scan(r->hs, line, sizeof(line), &csum) > 0)
+		interp_fail(&r->in, csum ? SCN_CORRUPT : SCN_BUG, "kernel: %s", line);
+}
+
+static void do_vma_op(struct hrun *r, const struct scn_cmd *c)
+{
+	int map = c->kind == SCN_MPROTECT ? c->mprotect.map :
+		  c->kind == SCN_MADVISE ? c->madvise.map : c->vma.map;
+	int proc = r->procs[c->kind == SCN_MPROTECT ? c->mprotect.proc :
+			    c->kind == SCN_MADVISE ? c->madvise.proc : c->vma.proc];
+	const struct hmap *m = &r->maps[map];
+
+	if (c->kind == SCN_MIGRATE) {
+		na(r, "move_pages() to the node a page is on moves nothing, and the scenario names "
+		      "no other node");
+		return;
+	}
+	if (!m->mapped)
+		return;
+	mark_unsafe(r);
+	if (c->kind == SCN_MUNMAP)
+		result(r, host_munmap(r->hs, proc, m->addr + c->vma.off,
+				      c->vma.len ? c->vma.len : m->len), "munmap");
+	else if (c->kind == SCN_MPROTECT)
+		result(r, host_mprotect(r->hs, proc, m->addr, m->len, c->mprotect.writable),
+		       "mprotect");
+	else
+		result(r, host_madvise_dontneed(r->hs, proc, m->addr, m->len), "madvise");
+}
+
+static void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
+{
+	int err, id;
+
+	switch (c->kind) {
+	case SCN_MEMORY:
+		do_memory(r, c);
+		break;
+	case SCN_DISK:
+		do_disk(r, c);
+		break;
+	case SCN_TMPFS:
+		result(r, host_memfs_create(r->hs, &r->fs[c->tmpfs.fs]), "tmpfs");
+		break;
+	case SCN_FILE:
+		do_file(r, c);
+		break;
+	case SCN_PROCESS:
+		err = host_proc_create(r->hs, &r->procs[c->process.proc]);
+		if (err && !run_failed(r, err))
+			na(r, "fork: %s", strerror(-err));
+		break;
+	case SCN_DEVICE:
+		r->odp[c->device.dev] = c->device.odp;
+		break;
+	case SCN_MMAP:
+		do_mmap(r, c);
+		break;
+	case SCN_WRITE:
+	case SCN_READ:
+		do_access(r, c, c->kind == SCN_WRITE);
+		break;
+	case SCN_PIN:
+		do_pin(r, c);
+		break;
+	case SCN_UNPIN:
+		do_unpin(r, c);
+		break;
+	case SCN_WRITEBACK:
+	case SCN_SYNC:
+		id = c->sync.fs >= 0 ? r->fs[c->sync.fs] : -1;
+		if (c->sync.fs < 0 || id >= 0)
+			result(r, host_writeback(r->hs, id, c->kind == SCN_SYNC),
+			       c->kind == SCN_SYNC ? "sync" : "writeback");
+		break;
+	case SCN_DMA:
+		do_dma(r, c);
+		break;
+	case SCN_CHECK_DISK:
+		do_check_disk(r, c);
+		break;
+	case SCN_CHECK_FSCK:
+		na(r, "fsck of a mounted filesystem proves nothing, and unmounting would change "
+		      "what the scenario tests");
+		break;
+	case SCN_CHECK_PINNED:
+		na(r, "no interface shows userspace a page's pin count");
+		break;
+	case SCN_CHECK_VMSTAT:
+		do_check_vmstat(r, c);
+		break;
+	case SCN_CHECK_EVENTS:
+		do_check_events(r, c);
+		break;
+	case SCN_FORK:
+		mark_unsafe(r);
+		err = host_proc_fork(r->hs, r->procs[c->fork.parent], &r->procs[c->fork.child]);
+		result(r, err, "fork");
+		break;
+	case SCN_MUNMAP:
+	case SCN_MPROTECT:
+	case SCN_MADVISE:
+	case SCN_MIGRATE:
+		do_vma_op(r, c);
+		break;
+	case SCN_TRUNCATE:
+		mark_unsafe(r);
+		if ((id = r->files[c->truncate.file]) >= 0)
+			result(r, host_file_truncate(r->hs, id, c->truncate.size), "truncate");
+		break;
+	case SCN_PUNCH:
+		mark_unsafe(r);
+		if ((id = r->files[c->punch.file]) >= 0)
+			result(r, host_file_punch(r->hs, id, c->punch.offset, c->punch.len),
+			       "punch hole");
+		break;
+	case SCN_RECLAIM:
+		na(r, "no system call reclaims memory on demand the way the model's reclaim does");
+		break;
+	case SCN_DROP_CACHES:
+		mark_unsafe(r);
+		err = host_drop_caches();
+		if (err)
+			na(r, "/proc/sys/vm/drop_caches: %s", strerror(-err));
+		break;
+	case SCN_LEASE:
+	case SCN_UNLEASE:
+		na(r, "layout leases (F_LAYOUT, the 2019 series) were never merged");
+		break;
+	case SCN_EXPECT_EVENT:
+		na(r, "the model's event texts have no counterpart in the host kernel's log");
+		break;
+	case SCN_PWRITE:
+		if ((id = r->files[c->pwrite.at.id]) >= 0)
+			result(r, host_file_pwrite(r->hs, id, c->pwrite.at.off, c->pwrite.len,
+						   c->pwrite.byte), "pwrite");
+		break;
+	case SCN_CHECK_ZONE:
+		na(r, "the host run does not look up which zone holds a page (pagemap PFNs against "
+		      "/proc/zoneinfo spans)");
+		break;
+	case SCN_DEBUG_PINS:
+		na(r, "the pin debug checks are a build option of the host kernel (CONFIG_DEBUG_VM)");
+		break;
+	default:
+		na(r, "the host backend cannot carry out '%s'",
+		   c->kind < SCN_NR_CMDS ? scn_cmd_names[c->kind] : "?");
+		break;
+	}
+}
+
+/* The vmstat baselines, read before the first command. */
+static int read_baselines(struct hrun *r)
+{
+	const struct scenario *s = r->in.s;
+
+	r->vm_base = calloc(s->nr_cmds * 8 + 1, sizeof(*r->vm_base));
+	if (!r->vm_base)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->nr_cmds; i++) {
+		const struct scn_cmd *c = &s->cmds[i];
+
+		for (size_t j = 0; j < 8; j++)
+			r->vm_base[i * 8 + j] = LONG_MIN;
+		if (c->kind != SCN_CHECK_VMSTAT)
+			continue;
+		for (size_t j = 0; j < c->check_vmstat.nr && j < 8; j++)
+			if (host_vmstat(c->check_vmstat.v[j].name, &r->vm_base[i * 8 + j]))
+				r->vm_base[i * 8 + j] = LONG_MIN;
+	}
+	return 0;
+}
+
+static int *ids(size_t n)
+{
+	int *v = malloc((n + 1) * sizeof(*v));
+
+	for (size_t i = 0; v && i <= n; i++)
+		v[i] = -1;
+	return v;
+}
+
+struct host_job {
+	const struct scenario *s;
+	const char *release;
+	FILE *trace;
+	const char *dir;
+	double deadline;
+};
+
+/* In the isolated child: the whole run. */
+static int host_body(void *arg, void *out)
+{
+	struct host_job *job = arg;
+	const struct scenario *s = job->s;
+	struct scenario_result *res = out;
+	pthread_mutex_t res_lock = PTHREAD_MUTEX_INITIALIZER;
+	struct hrun r = { .in = { .s = s, .preset = SCN_HOST_PRESET, .res = res,
+				  .trace = job->trace, .res_lock = &res_lock } };
+	int err;
+
+	r.fs = ids(s->names[SCN_NS_FS].nr);
+	r.files = ids(s->names[SCN_NS_FILE].nr);
+	r.procs = ids(s->names[SCN_NS_PROC].nr);
+	r.odp = calloc(s->names[SCN_NS_DEV].nr + 1, sizeof(*r.odp));
+	r.maps = calloc(s->names[SCN_NS_MAP].nr + 1, sizeof(*r.maps));
+	r.handles = calloc(s->names[SCN_NS_HANDLE].nr + 1, sizeof(*r.handles));
+	err = !r.fs || !r.files || !r.procs || !r.odp || !r.maps || !r.handles ? -ENOMEM
+									      : read_baselines(&r);
+	if (!err)
+		err = host_session_open(&r.hs, job->dir, job->deadline);
+	for (size_t i = 0; !err && i < s->nr_cmds && !r.in.stop; i++) {
+		const struct scn_cmd *c = &s->cmds[i];
+
+		r.idx = i;
+		r.in.cur = c;
+		/* A check for some presets only: the host runs as its release would. */
+		if (!scn_cmd_applies(c, SCN_HOST_PRESET) && !scn_cmd_applies(c, job->release))
+			continue;
+		if (r.in.trace) {
+			char buf[256];
+
+			scn_cmd_format(s, c, buf, sizeof(buf));
+			fprintf(r.in.trace, "scenario: line %u: %s\n", c->line, buf);
+		}
+		if (c->has_during)
+			na(&r, "the host cannot run a command inside another at a race point (during=)");
+		else
+			host_exec_cmd(&r, c);
+		if (!r.in.stop)
+			scan_kmsg(&r);
+	}
+	host_session_close(r.hs);
+	free(r.fs);
+	free(r.files);
+	free(r.procs);
+	free(r.odp);
+	free(r.maps);
+	free(r.handles);
+	free(r.vm_base);
+	return err ? err : r.fatal;
+}
+
+static unsigned int host_timeout(void)
+{
+	const char *e = getenv("PINMM_HOST_TIMEOUT");
+	long v = e ? strtol(e, NULL, 10) : 0;
+
+	return v > 0 && v < 3600 ? (unsigned int)v : 30;
+}
+
+bool scenario_host_usable(char *why, size_t len)
+{
+	return host_usable(why, len);
+}
+
+int scenario_run_host(const struct scenario *s, struct scenario_result *out, FILE *trace)
+{
+	struct host_job job = { .s = s, .trace = trace, .release = scenario_host_release() };
+	unsigned int timeout = host_timeout();
+	char dir[1024];
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	out->cell = SCN_PASS;
+	if (!host_usable(out->reason, sizeof(out->reason))) {
+		out->cell = SCN_NA;
+		return 0;
+	}
+	err = host_mkdtemp(dir, sizeof(dir));
+	if (err)
+		return err;
+	job.dir = dir;
+	/* The session's own deadline comes first, so that it can still report. */
+	job.deadline = host_now() + (timeout > 4 ? timeout - 2 : timeout);
+	err = host_isolated_run(host_body, &job, out, sizeof(*out), timeout, dir);
+	if (err == -ECHILD)
+		snprintf(out->reason, sizeof(out->reason), "a host process died");
+	return err;
+}
+
+/* "6.18", "v4.14", "4.14.0": major * 1000 + minor; 0 if it is none of those. */
+static unsigned int parse_release(const char *k)
+{
+	unsigned int major, minor;
+
+	if (!k)
+		return 0;
+	if (*k == 'v')
+		k++;
+	return sscanf(k, "%u.%u", &major, &minor) == 2 ? major * 1000 + minor : 0;
+}
+
+const char *scenario_host_release(void)
+{
+	unsigned int host = host_release(), best = 0, oldest = ~0U;
+	const char *pick = NULL, *old = NULL;
+
+	for (size_t i = 0; pin_presets[i]; i++) {
+		const struct pin_preset *p = pin_presets[i];
+		unsigned int v = p->family == PRESET_RELEASE ? parse_release(p->kernel) : 0;
+
+		if (!v)
+			continue;
+		if (v <= host && v > best)
+			best = v, pick = p->name;
+		if (v < oldest)
+			oldest = v, old = p->name;
+	}
+	if (pick)
+		return pick;
+	if (old)
+		return old;	/* a kernel older than every release preset */
+	/* No release names its kernel: the newest release's mm is "mainline". */
+	if (pin_preset_find("mainline"))
+		return "mainline";
+	for (size_t i = 0; pin_presets[i]; i++)
+		if (pin_presets[i]->family == PRESET_RELEASE)
+			return pin_presets[i]->name;
+	return pin_presets[0] ? pin_presets[0]->name : "mainline";
+}
+
+const char *scenario_verdict_preset(const char *preset)
+{
+	return !strcmp(preset, SCN_HOST_PRESET) ? scenario_host_release() : preset;
+}
