@@ -60,7 +60,7 @@ static void test_host_agrees_with_nearest_release(void **state)
 		}
 		assert_int_equal(k->state, SCN_RAN);
 		compared++;
-		if (h->res.cell != k->res.cell) {
+		if (h->res.cell != k->res.cell || h->res.scenario_error != k->res.scenario_error) {
 			print_message("# %s: host %s (line %u: %s), %s %s (line %u: %s)\n",
 				      suite.v[si]->name, scn_cell_names[h->res.cell], h->res.line,
 				      h->res.reason, release, scn_cell_names[k->res.cell],
