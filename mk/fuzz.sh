@@ -16,7 +16,7 @@ out=build/fuzz
 mkdir -p "$out/corpus"
 src="src/scenario/lexer.c src/scenario/parse.c src/scenario/parse_args.c \
      src/scenario/parse_cmds.c src/scenario/ast.c src/scenario/format.c \
-     src/scenario/suggest.c"
+     src/scenario/suggest.c src/mem/race.c"
 "$CLANG" -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Iinclude \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
