@@ -134,11 +134,64 @@ void blkfs_free_block(struct blkfs *fs, sector_t block)
 	if (!fs || block < BLKFS_FIRST_DATA_BLOCK || block >= fs->bdev->nr_blocks)
 		return;
 	pthread_mutex_lock(&fs->s_alloc_lock);
-	if (!WARN_ON(!fs->s_used[block])) {
-		fs->s_used[block] = 0;
+	/* A reflinked block goes back only with its last owner. */
+	if (!WARN_ON(!fs->s_used[block]) && --fs->s_used[block] == 0)
 		fs->s_free++;
-	}
 	pthread_mutex_unlock(&fs->s_alloc_lock);
+}
+
+unsigned int blkfs_block_owners(struct blkfs *fs, sector_t block)
+{
+	unsigned int n;
+
+	if (!fs || block >= fs->bdev->nr_blocks)
+		return 0;
+	pthread_mutex_lock(&fs->s_alloc_lock);
+	n = fs->s_used[block];
+	pthread_mutex_unlock(&fs->s_alloc_lock);
+	return n;
+}
+
+int blkfs_reflink(struct file *dst, struct file *src)
+{
+	struct inode *di = dst ? file_inode(dst) : NULL, *si = src ? file_inode(src) : NULL;
+	struct blkfs_inode *dbi, *sbi;
+	struct blkfs *fs;
+	int err = 0;
+
+	if (!di || !si || di == si || di->i_sb != si->i_sb || (si->i_sb->s_flags & SB_SHMEM))
+		return -EINVAL;
+	if (!(si->i_sb->s_flags & SB_DAX))
+		return -EOPNOTSUPP;
+	fs = BLKFS_SB(si->i_sb);
+	dbi = BLKFS_I(di);
+	sbi = BLKFS_I(si);
+	if (i_size_read(di))
+		return -EINVAL;
+	/* Two block maps: lower inode number first. */
+	pthread_mutex_lock(di->i_ino < si->i_ino ? &dbi->i_data_sem : &sbi->i_data_sem);
+	pthread_mutex_lock(di->i_ino < si->i_ino ? &sbi->i_data_sem : &dbi->i_data_sem);
+	for (size_t idx = 0; idx < sbi->i_map_len && !err; idx++) {
+		uint32_t v = sbi->i_map[idx];
+		sector_t b = v & BLKFS_BLK_MASK;
+
+		if (!v || (v & BLKFS_UNWRITTEN))
+			continue;
+		pthread_mutex_lock(&fs->s_alloc_lock);
+		if (fs->s_used[b] == UCHAR_MAX)
+			err = -EMLINK;
+		else
+			fs->s_used[b]++;
+		pthread_mutex_unlock(&fs->s_alloc_lock);
+		if (!err && (err = blkfs_map_set(dbi, idx, v)))
+			blkfs_free_block(fs, b);
+	}
+	pthread_mutex_unlock(&sbi->i_data_sem);
+	pthread_mutex_unlock(&dbi->i_data_sem);
+	if (!err)
+		i_size_write(di, i_size_read(si));
+	mm_trace("reflink", "ino=%lu from ino=%lu -> %d", di->i_ino, si->i_ino, err);
+	return err;
 }
 
 sector_t blkfs_free_blocks(struct blkfs *fs)
@@ -168,6 +221,7 @@ int blkfs_fsck(struct blkfs *fs, void (*report)(const char *msg, void *arg), voi
 {
 	struct super_block *sb;
 	unsigned long *owner;
+	unsigned int *owners;
 	unsigned char *used;
 	struct inode *inode;
 	sector_t nr;
@@ -178,9 +232,11 @@ int blkfs_fsck(struct blkfs *fs, void (*report)(const char *msg, void *arg), voi
 	sb = &fs->sb;
 	nr = fs->bdev->nr_blocks;
 	owner = calloc(nr, sizeof(*owner));
+	owners = calloc(nr, sizeof(*owners));
 	used = malloc(nr);
-	if (!owner || !used) {
+	if (!owner || !owners || !used) {
 		free(owner);
+		free(owners);
 		free(used);
 		return -ENOMEM;
 	}
@@ -209,7 +265,8 @@ int blkfs_fsck(struct blkfs *fs, void (*report)(const char *msg, void *arg), voi
 							 inode->i_ino, (unsigned long)idx);
 				continue;
 			}
-			if (owner[b])
+			/* More owners than the block's share count (1 unless reflinked). */
+			if (++owners[b] > used[b] && used[b])
 				problems += fsck_problem(report, arg, "block %lu owned twice (and by inode %lu)",
 							 (unsigned long)b, inode->i_ino);
 			owner[b] = inode->i_ino;
@@ -236,12 +293,17 @@ int blkfs_fsck(struct blkfs *fs, void (*report)(const char *msg, void *arg), voi
 		}
 		pthread_mutex_unlock(&bi->i_data_sem);
 	}
-	for (sector_t b = BLKFS_FIRST_DATA_BLOCK; b < nr; b++)
+	for (sector_t b = BLKFS_FIRST_DATA_BLOCK; b < nr; b++) {
 		if (used[b] && !owner[b])
 			problems += fsck_problem(report, arg, "block %lu allocated but owned by inode %lu",
 						 (unsigned long)b, 0);
+		else if (owner[b] && owners[b] < used[b])
+			problems += fsck_problem(report, arg, "block %lu shared %lu times, owned fewer",
+						 (unsigned long)b, used[b]);
+	}
 	pthread_mutex_unlock(&sb->s_inode_lock);
 	free(owner);
+	free(owners);
 	free(used);
 	return problems;
 }

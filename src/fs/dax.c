@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/mem/highmem.h>
-#include <pinmm/pin/tracker.h>
+#include <pinmm/pin/pin.h>
 #include <pinmm/vm/mm.h>
 #include <pinmm/vm/vmf_insert.h>
 #include <pinmm/fs/dax.h>
@@ -62,10 +62,12 @@ const struct address_space_operations blkfs_dax_aops = {
 };
 
 /*
- * i_data_sem held: the block of file block @idx, allocated (and zeroed on
- * the media) if it is a hole or unwritten. 0 when the disk is full.
+ * i_data_sem held: the block of file block @idx to write, allocated (and
+ * zeroed on the media) if it is a hole or unwritten. 0 with *err: -ENOSPC
+ * when the disk is full, -EOPNOTSUPP for a block another file shares
+ * (blkfs_reflink(): no copy-on-write unsharing in the model).
  */
-static sector_t dax_get_block(struct inode *inode, pgoff_t idx, bool *fresh)
+static sector_t dax_get_block(struct inode *inode, pgoff_t idx, bool *fresh, int *err)
 {
 	struct blkfs *fs = BLKFS_SB(inode->i_sb);
 	struct blkfs_inode *bi = BLKFS_I(inode);
@@ -74,8 +76,14 @@ static sector_t dax_get_block(struct inode *inode, pgoff_t idx, bool *fresh)
 	sector_t b;
 
 	*fresh = false;
-	if (v && !(v & BLKFS_UNWRITTEN))
+	*err = -ENOSPC;
+	if (v && !(v & BLKFS_UNWRITTEN)) {
+		if (blkfs_block_owners(fs, v & BLKFS_BLK_MASK) > 1) {
+			*err = -EOPNOTSUPP;
+			return 0;
+		}
 		return v & BLKFS_BLK_MASK;
+	}
 	b = v ? (v & BLKFS_BLK_MASK) : __blkfs_alloc_block(fs, false);
 	if (!b)
 		return 0;
@@ -147,7 +155,7 @@ ssize_t dax_file_write(struct file *file, loff_t pos, const void *buf, size_t le
 		sector_t b;
 
 		pthread_mutex_lock(&bi->i_data_sem);
-		b = dax_get_block(inode, idx, &fresh);
+		b = dax_get_block(inode, idx, &fresh, &err);
 		if (b)
 			page = dax_block_page(dax_dev, b);
 		if (page) {
@@ -157,10 +165,8 @@ ssize_t dax_file_write(struct file *file, loff_t pos, const void *buf, size_t le
 				memzero_page(page, off, n);
 		}
 		pthread_mutex_unlock(&bi->i_data_sem);
-		if (!page) {
-			err = -ENOSPC;
+		if (!page)
 			break;
-		}
 		mm_trace("dax_write", "ino=%lu index=%lu block=%llu pfn=%#lx off=%zu bytes=%zu",
 			 inode->i_ino, idx, (unsigned long long)b, page_to_pfn(page), off, n);
 		if (p + (loff_t)n > i_size_read(inode))
@@ -228,7 +234,9 @@ static vm_fault_t dax_fault(struct vm_fault *vmf)
 	}
 	pthread_mutex_lock(&bi->i_data_sem);
 	if (write && !cow) {
-		b = dax_get_block(inode, vmf->pgoff, &fresh);
+		int err;
+
+		b = dax_get_block(inode, vmf->pgoff, &fresh, &err);
 	} else {
 		uint32_t v = blkfs_map_get(bi, vmf->pgoff);
 
@@ -241,8 +249,8 @@ static vm_fault_t dax_fault(struct vm_fault *vmf)
 		ret = dax_cow_source(vmf, dax_dev, page);
 		what = "cow source";
 	} else if (!page && write) {
-		ret = VM_FAULT_SIGBUS;		/* ENOSPC */
-		what = "no space";
+		ret = VM_FAULT_SIGBUS;		/* ENOSPC, or a shared block */
+		what = "no block to write";
 	} else if (!page) {
 		/* dax_load_hole(): a read of a hole maps the zero page, read-only. */
 		ret = vmf_insert_mixed(vma, vmf->address, page_to_pfn(ZERO_PAGE(vmf->address)), false);
@@ -300,6 +308,38 @@ int dax_file_mmap(struct file *file, struct vm_area_struct *vma)
 
 /* ---- Layout breaking ---- */
 
+/*
+ * A block another file still owns (blkfs_reflink()) is not freed when this
+ * file lets go of it, so it is busy for @mapping only while something holds
+ * it through @mapping. The page's refcount says how many hold it, not
+ * through which file: less the other files' mappings (rmap knows those),
+ * what remains is GUP's references and pins, anyone's. A tracker whose pins
+ * carry their file (the proxy's own mapping, seed 000) can say which are
+ * this file's; any other has to count them all, and waits on pins taken
+ * through the other file.
+ * Model: mainline marks a shared fsdax page PAGE_MAPPING_DAX_SHARED with a
+ * share count and checks its refcount like any other; this check is what a
+ * per-pin mapping would make possible, not something the kernel does.
+ */
+static bool dax_shared_page_busy(struct dax_device *dax_dev, struct address_space *mapping,
+				 struct page *page)
+{
+	struct folio *folio = page_folio(page);
+	long idle = dax_dev->refcounted_mappings ? 0 : 1;
+	long gup = page_ref_count(page) - idle -
+		   (dax_dev->refcounted_mappings ? folio_mapcount(folio) : 0);
+	long mine = pin_tracker_pins_through(page, mapping);
+	long pins;
+
+	if (mine < 0)
+		return gup > 0;
+	if (mine > 0)
+		return true;
+	/* One reference per pin (the proxy's); plain FOLL_GET references cannot be told apart. */
+	pins = pin_config.tracker->pincount(folio);
+	return pins < 0 || gup - pins > 0;
+}
+
 struct page *dax_layout_busy_page_range(struct address_space *mapping, loff_t start, loff_t end)
 {
 	struct inode *inode;
@@ -326,8 +366,14 @@ struct page *dax_layout_busy_page_range(struct address_space *mapping, loff_t st
 		if (!v)
 			continue;
 		page = dax_block_page(dax_dev, v & BLKFS_BLK_MASK);
-		if (page && !dax_dev->ops->page_idle(dax_dev, page))
+		if (!page)
+			continue;
+		if (blkfs_block_owners(BLKFS_SB(inode->i_sb), v & BLKFS_BLK_MASK) > 1) {
+			if (dax_shared_page_busy(dax_dev, mapping, page))
+				busy = page;
+		} else if (!dax_dev->ops->page_idle(dax_dev, page)) {
 			busy = page;
+		}
 	}
 	pthread_mutex_unlock(&bi->i_data_sem);
 	if (busy)

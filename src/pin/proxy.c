@@ -340,7 +340,7 @@ static long proxy_pincount(struct folio *folio)
 	return n;
 }
 
-long proxy_pins_through(struct page *page, struct address_space *mapping)
+static long proxy_pins_through(struct page *page, struct address_space *mapping)
 {
 	struct folio *folio = page_folio(page);
 	struct proxy_bucket *b;
@@ -415,6 +415,7 @@ PIN_TRACKER(60, proxy_tracker) = {
 	.pin_entry = proxy_pin_entry,
 	.get_entry = proxy_get_entry,
 	.put_entry = proxy_put_entry,
+	.pins_through = proxy_pins_through,
 	.enable = proxy_enable,
 	.disable = proxy_disable,
 	.bytes_per_pin = sizeof(struct page_proxy),

@@ -122,6 +122,8 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 			put_size(o, "size", c->file.size);
 		if (c->file.fill >= 0)
 			put(o, " fill=0x%02x", c->file.fill);
+		if (c->file.reflink >= 0)
+			put(o, " reflink=%s", scn_name(s, SCN_NS_FILE, c->file.reflink));
 		break;
 	case SCN_PROCESS:
 		put(o, " %s", scn_name(s, SCN_NS_PROC, c->process.proc));

@@ -163,6 +163,15 @@ static void do_file(struct interp *in, const struct scn_cmd *c)
 		interp_result(in, err, "open");
 		return;
 	}
+	if (c->file.reflink >= 0) {
+		struct interp_file *src = &in->files[c->file.reflink];
+
+		if (!src->file)
+			return;		/* the source was refused */
+		interp_result(in, in->fs[c->file.fs].blk ? blkfs_reflink(fl->file, src->file) : -EOPNOTSUPP,
+			      "reflink");
+		return;
+	}
 	if (c->file.fill >= 0) {
 		unsigned char *buf = malloc(CHUNK);
 

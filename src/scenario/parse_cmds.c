@@ -191,6 +191,7 @@ static int p_file(struct scn_parser *P, struct scn_cmd *c)
 	const char *name, *w;
 	bool has_fill;
 	uint8_t fill;
+	int ret;
 
 	TRY(scn_arg_word(P, "file name", &name));
 	TRY(scn_arg_word(P, "on", &w));
@@ -203,6 +204,16 @@ static int p_file(struct scn_parser *P, struct scn_cmd *c)
 	c->file.fill = has_fill ? fill : -1;
 	if (has_fill && !c->file.size)
 		return scn_perr(P, "fill= needs size=");
+	/* reflink=SRC: FICLONE of an existing file (fsdax disks). */
+	c->file.reflink = -1;
+	ret = scn_arg_kv(P, "reflink", false, &w);
+	if (ret < 0)
+		return ret;
+	if (ret == 0) {
+		if (c->file.size)
+			return scn_perr(P, "reflink= takes the source's size: no size= or fill=");
+		TRY(scn_lookup(P, SCN_NS_FILE, w, &c->file.reflink));
+	}
 	return 0;
 }
 

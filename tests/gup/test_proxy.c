@@ -6,6 +6,9 @@
  * through proxies (the DMA device: tests/dev/test_dma_proxy.c); GUP-fast leaves file pages to the slow path; allocation
  * failure gives a short count or -ENOMEM and leaks nothing.
  */
+#include <pinmm/devmap/memremap.h>
+#include <pinmm/devmap/pmem.h>
+#include <pinmm/fs/blkfs.h>
 #include <pinmm/fs/shmem.h>
 #include <pinmm/pin/proxy.h>
 #include "gup_test.h"
@@ -236,6 +239,110 @@ static void test_range_unpin_refuses_a_proxy(void **state)
 	unpin_user_pages(pages, 2);
 }
 
+static int setup_dax(void **state)
+{
+	struct mem_config cfg = { .device_bytes = 16UL << 20 };
+
+	(void)state;
+	/* ZONE_DEVICE pages idle at 0, as every design preset runs them. */
+	devmap_refcount_default = DEVMAP_REFCOUNT_IDLE_ZERO;
+	if (gt_boot(&cfg, "proxy"))
+		return -1;
+	mm_events_reset();
+	return 0;
+}
+
+static struct file *open_filled(struct blkfs *fs, const char *name, int fill)
+{
+	unsigned char buf[PAGE_SIZE];
+	int err = 0;
+	struct file *f = fs_open(&fs->sb, name, FS_O_CREAT, &err);
+
+	assert_non_null(f);
+	if (fill >= 0) {
+		memset(buf, fill, sizeof(buf));
+		assert_int_equal(fs_write(f, 0, buf, PAGE_SIZE), (ssize_t)PAGE_SIZE);
+	}
+	return f;
+}
+
+/*
+ * Seed 000's N:1 case: one pmem block reflinked into two files is one struct
+ * page; a pin through each file is its own proxy with its own mapping and
+ * index, and truncate of one file waits only for pins taken through it.
+ */
+static void test_reflinked_dax_block_has_a_proxy_per_file(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	int err;
+	struct block_device *bdev = pmem_create("pmem0", 4UL << 20, false, &err);
+	struct blkfs *fs = bdev ? blkfs_mount(bdev, "pmem0", BLKFS_DAX) : NULL;
+	struct block_device *disk = bdev_create("disk0", 1UL << 20, false);
+	struct blkfs *pcfs = disk ? blkfs_mount(disk, "disk0", 0) : NULL;
+	struct file *f, *g, *pf, *pg;
+	struct page *hf, *hg;
+	unsigned char c = 0;
+	long af, ag;
+	sector_t b;
+
+	assert_non_null(fs);
+	assert_non_null(pcfs);
+	f = open_filled(fs, "f", 0x11);
+	g = open_filled(fs, "g", -1);
+	assert_int_equal(blkfs_reflink(g, f), 0);
+	b = blkfs_bmap(file_inode(f), 0);
+	assert_true(b != 0);
+	assert_int_equal(blkfs_bmap(file_inode(g), 0), b);
+	assert_int_equal(blkfs_block_owners(fs, b), 2);
+	assert_int_equal(i_size_read(file_inode(g)), PAGE_SIZE);
+	assert_int_equal(blkfs_fsck(fs, NULL, NULL), 0);
+	/* No copy-on-write: a write to the shared block is refused, f is untouched. */
+	assert_int_equal(fs_write(g, 0, &c, 1), -EOPNOTSUPP);
+	assert_int_equal(fs_read(f, 0, &c, 1), 1);
+	assert_int_equal(c, 0x11);
+	assert_int_equal(blkfs_reflink(g, f), -EINVAL);		/* g is not empty */
+	pf = open_filled(pcfs, "pf", 0x22);
+	pg = open_filled(pcfs, "pg", -1);
+	assert_int_equal(blkfs_reflink(pg, pf), -EOPNOTSUPP);	/* page cache: no COW at writeback */
+
+	af = vm_mmap(mm, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, f, 0);
+	ag = vm_mmap(mm, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, g, 0);
+	assert_true(af > 0 && ag > 0);
+	assert_int_equal(pin_user_pages_fast(mm, (unsigned long)af, 1, 0, &hf), 1);
+	assert_int_equal(pin_user_pages_fast(mm, (unsigned long)ag, 1, 0, &hg), 1);
+	assert_true(page_is_proxy(hf) && page_is_proxy(hg));
+	assert_ptr_not_equal(hf, hg);
+	assert_ptr_equal(canonical_page(hf), canonical_page(hg));
+	assert_int_equal(page_to_pfn(hf), pmem_block_pfn(bdev, b));
+	assert_ptr_equal(page_to_proxy(hf)->mapping, f->f_mapping);
+	assert_ptr_equal(page_to_proxy(hg)->mapping, g->f_mapping);
+	/* struct page itself names one file only: the last one faulted through. */
+	assert_ptr_equal(canonical_page(hf)->mapping, g->f_mapping);
+	assert_int_equal(pin_tracker_pins_through(hf, f->f_mapping), 1);
+	assert_int_equal(pin_tracker_pins_through(hf, g->f_mapping), 1);
+
+	/* Only g's pin left: f's truncate drops f's share without waiting. */
+	unpin_user_page(hf);
+	assert_int_equal(fs_truncate(f, 0), 0);
+	assert_int_equal(blkfs_block_owners(fs, b), 1);
+	assert_int_equal(blkfs_bmap(file_inode(g), 0), b);
+	assert_int_equal(gt_peek(hg, 7), 0x11);
+	assert_int_equal(blkfs_fsck(fs, NULL, NULL), 0);
+	unpin_user_page(hg);
+	assert_int_equal(mm_event_count(), 0);
+
+	assert_int_equal(vm_munmap(mm, (unsigned long)af, PAGE_SIZE), 0);
+	assert_int_equal(vm_munmap(mm, (unsigned long)ag, PAGE_SIZE), 0);
+	fput(f);
+	fput(g);
+	fput(pf);
+	fput(pg);
+	assert_int_equal(blkfs_umount(fs), 0);
+	assert_int_equal(blkfs_umount(pcfs), 0);
+	bdev_destroy(bdev);
+	bdev_destroy(disk);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +355,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ref_user_page_under_mainline_is_another_pin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_put_page_of_a_pin_is_caught_at_the_call, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_range_unpin_refuses_a_proxy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reflinked_dax_block_has_a_proxy_per_file, setup_dax, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -36,7 +36,7 @@ struct blkfs {
 	struct super_block sb;
 	struct block_device *bdev;
 	pthread_mutex_t s_alloc_lock;
-	unsigned char *s_used;		/* block bitmap: 1 = allocated */
+	unsigned char *s_used;		/* per block: how many files own it (0 = free; >1: reflinked) */
 	sector_t s_free;		/* free data blocks */
 	long s_reserved;		/* delayed-allocation reservations */
 };
@@ -64,6 +64,21 @@ int blkfs_peek_file(struct inode *inode, loff_t pos, void *buf, size_t len);
 sector_t blkfs_alloc_block(struct blkfs *fs);
 void blkfs_free_block(struct blkfs *fs, sector_t block);
 sector_t blkfs_free_blocks(struct blkfs *fs);
+/* How many files own @block (more than one after blkfs_reflink()). */
+unsigned int blkfs_block_owners(struct blkfs *fs, sector_t block);
+
+/*
+ * FICLONE: make empty file @dst share every written block of @src, same
+ * size, as XFS/btrfs reflink does; a block is freed when its last owner
+ * lets go. fsdax mounts only: the point is one pmem block (one struct page)
+ * behind two files, the dax-reflink case of seed 000.
+ * Model: no copy-on-write unsharing (dax_iomap_cow): a write to a shared
+ * block fails with -EOPNOTSUPP (SIGBUS for a fault), so nothing can write
+ * one file's data through the other. A page-cache mount refuses reflink
+ * with -EOPNOTSUPP (it would need COW at writeback). -EINVAL for a
+ * non-empty @dst or files of different filesystems, -EMLINK past 255 owners.
+ */
+int blkfs_reflink(struct file *dst, struct file *src);
 
 /*
  * fsck: every written block of every file verifies its checksum, no block is

@@ -16,13 +16,14 @@
 #include <pinmm/mem/mmzone.h>
 #include <pinmm/mem/event.h>
 
-static inline int page_ref_count(const struct page *page)
-{
-	return atomic_load_explicit(&((struct page *)page)->_refcount, memory_order_relaxed);
-}
 static inline int folio_ref_count(const struct folio *folio)
 {
-	return page_ref_count(&folio->page);
+	return atomic_load_explicit(&((struct folio *)folio)->_refcount, memory_order_relaxed);
+}
+/* A GUP result's count: through a proxy (mem/proxy.h) to the page it fronts. */
+static inline int page_ref_count(const struct page *page)
+{
+	return atomic_load_explicit(&canonical_page(page)->_refcount, memory_order_relaxed);
 }
 static inline void set_page_count(struct page *page, int v)
 {

@@ -98,6 +98,18 @@ static inline int pin_tracker_get_entry(struct page *entry)
 	return t->get_entry(entry);
 }
 
+/*
+ * Pins of @page handed out through @mapping, for a check that must tell one
+ * file's pins of a shared (reflinked) block from another's; -1 when the
+ * tracker cannot tell (its pins do not know the file they came through).
+ */
+static inline long pin_tracker_pins_through(struct page *page, struct address_space *mapping)
+{
+	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
+
+	return t->pins_through ? t->pins_through(page, mapping) : -1;
+}
+
 /* Pins taken and not yet dropped since this boot of the machine, all trackers. */
 long pin_outstanding(void);
 

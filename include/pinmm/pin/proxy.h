@@ -17,10 +17,4 @@ void proxy_cache_fail_nth(unsigned long nth);
 long proxy_cache_live(void);
 /* Bytes the cache holds from the host allocator (slabs), live or free. */
 size_t proxy_cache_bytes(void);
-/*
- * Pins of @page handed out through @mapping (a proxy's own mapping), for
- * checks that must tell one file's pins of a shared block from another's.
- */
-long proxy_pins_through(struct page *page, struct address_space *mapping);
-
 #endif

@@ -70,6 +70,11 @@ struct pin_tracker {
 	struct page *(*pin_entry)(struct page *page, struct address_space *mapping, pgoff_t index);
 	int  (*get_entry)(struct page *entry);
 	int  (*put_entry)(struct page *entry);
+	/*
+	 * Optional: how many pins of @page were handed out through @mapping
+	 * (a proxy's own mapping). NULL: the design cannot say whose a pin is.
+	 */
+	long (*pins_through)(struct page *page, struct address_space *mapping);
 
 	/*
 	 * What the design costs in memory, for `pinmm bench` and `pinmm list`:

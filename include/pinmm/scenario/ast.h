@@ -208,7 +208,7 @@ struct scn_cmd {
 		struct { uint64_t size, movable, cma; } memory;
 		struct { int fs; uint64_t size; bool checksum, dax; } disk;
 		struct { int fs; uint64_t size; } tmpfs;		/* size 0: unlimited */
-		struct { int file, fs; uint64_t size; int fill; } file; /* fill -1: none */
+		struct { int file, fs; uint64_t size; int fill, reflink; } file; /* fill, reflink -1: none */
 		struct { int proc; } process;
 		struct { int dev; bool odp; } device;
 		struct {
