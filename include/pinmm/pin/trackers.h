@@ -11,5 +11,12 @@ extern const struct pin_tracker proxy_tracker;	/* seed 000: a proxy object per p
 extern const struct pin_tracker field_tracker;	/* Dec 2018: _dma_pinned_count, PAGE=72 only */
 extern const struct pin_tracker page_ext_tracker; /* seed 000: a count per pfn in page_ext */
 extern const struct pin_tracker lru_tracker;	/* Jul 2018: off the LRU, count in page->lru */
+extern const struct pin_tracker mapping_tracker; /* Dec 2018: counts in the mapping, PageDmaPinned */
+
+/*
+ * mapping tracker: unpins (GUP-fast back-outs included) that found no mapping,
+ * or no count in it, to return their charge to, since this boot.
+ */
+long mapping_pins_unreturned(void);
 
 #endif
