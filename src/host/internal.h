@@ -41,6 +41,7 @@ struct host_session {
 	char dir[1024];
 	double deadline;	/* CLOCK_MONOTONIC seconds */
 	int kmsg_fd;		/* /dev/kmsg positioned at the session's start, or -1 */
+	unsigned long taint;	/* /proc/sys/kernel/tainted at the start (ULONG_MAX: unread) */
 	bool reaper;		/* PR_SET_CHILD_SUBREAPER took: orphans come back to us */
 	struct host_proc procs[HOST_MAX_PROCS];
 	int nr_procs;
@@ -102,6 +103,8 @@ bool host_compare(const unsigned char *buf, uint64_t len, uint8_t byte, uint64_t
 		  struct host_mismatch *mm);
 /* Fill a descriptor with @len bytes of @byte from @off (pwrite, in chunks). */
 int host_fill_fd(int fd, uint64_t off, uint64_t len, uint8_t byte, bool direct);
+/* /proc/sys/kernel/tainted; ULONG_MAX when it cannot be read. */
+unsigned long host_taint(void);
 /* Run a program to completion within @hs's deadline; its output is discarded. */
 int host_exec(struct host_session *hs, const char *const argv[]);
 

@@ -5,6 +5,7 @@
  * takes itself with process_vm_readv/writev (pin_user_pages_remote()).
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <liburing.h>
 #include <stdio.h>
@@ -110,9 +111,47 @@ static bool kmsg_event(const char *text, bool *csum)
 	return false;
 }
 
+/*
+ * Without /dev/kmsg (dmesg_restrict, not root) the taint flags still tell:
+ * a WARN sets TAINT_WARN, an oops TAINT_DIE, bad_page() TAINT_BAD_PAGE.
+ * They say nothing once set, so they only count if clear at the start.
+ */
+#define TAINT_EVENTS ((1UL << 5) | (1UL << 7) | (1UL << 9))
+
+unsigned long host_taint(void)
+{
+	unsigned long v = ULONG_MAX;
+	FILE *f = fopen("/proc/sys/kernel/tainted", "re");
+
+	if (f) {
+		if (fscanf(f, "%lu", &v) != 1)
+			v = ULONG_MAX;
+		fclose(f);
+	}
+	return v;
+}
+
 bool host_kmsg_usable(const struct host_session *hs)
 {
-	return hs && hs->kmsg_fd >= 0;
+	return hs && (hs->kmsg_fd >= 0 || !(hs->taint & TAINT_EVENTS));
+}
+
+static int taint_scan(struct host_session *hs, char *line, size_t len, bool *csum)
+{
+	unsigned long now, fresh;
+
+	if (hs->taint & TAINT_EVENTS)
+		return -ENODEV;
+	now = host_taint();
+	fresh = now == ULONG_MAX ? 0 : now & TAINT_EVENTS & ~hs->taint;
+	if (!fresh)
+		return 0;
+	*csum = false;
+	snprintf(line, len, "the kernel became tainted%s%s%s during the run (/dev/kmsg unreadable)",
+		 fresh & (1UL << 9) ? " W (a WARN)" : "", fresh & (1UL << 7) ? " D (an oops)" : "",
+		 fresh & (1UL << 5) ? " B (bad page state)" : "");
+	hs->taint |= fresh;
+	return 1;
 }
 
 int host_kmsg_scan(struct host_session *hs, char *line, size_t len, bool *csum)
@@ -121,7 +160,7 @@ int host_kmsg_scan(struct host_session *hs, char *line, size_t len, bool *csum)
 	int found = 0;
 
 	if (hs->kmsg_fd < 0)
-		return -ENODEV;
+		return taint_scan(hs, line, len, csum);
 	for (;;) {
 		ssize_t n = read(hs->kmsg_fd, rec, sizeof(rec) - 1);
 		char *text;

@@ -178,6 +178,7 @@ int host_session_open(struct host_session **out, const char *dir, double deadlin
 		close(hs->kmsg_fd);
 		hs->kmsg_fd = -1;
 	}
+	hs->taint = host_taint();
 	for (int i = 0; i < HOST_MAX_FS; i++) {
 		hs->fs[i].loop_nr = -1;
 		hs->fs[i].loop_fd = -1;

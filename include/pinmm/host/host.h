@@ -153,8 +153,9 @@ int host_remote_probe(struct host_session *hs, int proc, uint64_t addr, uint64_t
 int host_vmstat(const char *name, long *value);
 /*
  * Kernel log lines since the session opened that are a BUG, WARNING, bad
- * page state or checksum failure: the first new one into @line. -ENODEV when
- * /dev/kmsg cannot be read (then the host sees no kernel events).
+ * page state or checksum failure: the first new one into @line (1), or none
+ * (0). Without /dev/kmsg, newly set taint flags W, D or B; -ENODEV when
+ * neither can tell (host_kmsg_usable() false).
  */
 int host_kmsg_scan(struct host_session *hs, char *line, size_t len, bool *csum);
 bool host_kmsg_usable(const struct host_session *hs);

@@ -27,6 +27,10 @@ static inline int pin_tracker_try_pin(struct folio *folio, int refs, unsigned in
 
 	if (ret)
 		return ret;
+	/*
+	 * Model: counted under every tracker, the untracked (pre-2020) one too;
+	 * those kernels had no nr_foll_pin_* counters at all.
+	 */
 	mod_node_page_state(NR_FOLL_PIN_ACQUIRED, refs);
 	if (unlikely(READ_ONCE(pin_config.debug))) {
 		pin_sync_boot();
