@@ -128,6 +128,10 @@ $(BUILD)/tests/$(1)/%: $(BUILD)/tests/$(1)/%.o $(TEST_COMMON) $(foreach l,$(call
 	$$(CC) $$(LDFLAGS) -o $$@ $$^ $$(LDLIBS) -lcmocka
 endef
 $(foreach l,$(LAYERS) stress,$(eval $(call test_rule,$(l))))
+# tests/tools: the command-line tools' own logic (the bench's statistics and records).
+TOOL_LIB_OBJS := $(filter-out $(BUILD)/tools/pinmm.o,$(TOOL_OBJS))
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(TEST_COMMON) $(TOOL_LIB_OBJS) $(BUILD)/gen/scenarios.o $(ALL_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -luring -lcmocka
 
 test-bins: $(TEST_BINS) $(PINMM)
 
@@ -147,10 +151,14 @@ fuzz: $(BUILD)/gen/pin_registry.c
 models:
 	@sh mk/deps.sh models && sh mk/models.sh
 
+# The standard set, with the 72-byte struct page build beside it for the
+# field tracker; BENCH_ARGS adds options (e.g. --sweep).
+BENCH_ARGS ?=
 bench: $(PINMM)
 	@sh mk/deps.sh bench
+	@$(MAKE) --no-print-directory PAGE=72 all
 	@mkdir -p bench
-	$(PINMM) bench --json bench/results.json --plot bench/results.svg
+	$(PINMM) bench --json bench/results.json --plot bench/results.svg $(BENCH_ARGS)
 
 clean:
 	rm -rf build

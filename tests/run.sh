@@ -44,6 +44,7 @@ for bin in "$@"; do
 done
 run_one "layer-check" sh -c 'sh mk/check-layers.sh && echo "ok 1 - no layer includes an upper layer"'
 [ -x "$BUILD/pinmm" ] && run_one "cli" sh tests/cli.sh "$BUILD/pinmm"
+[ -x "$BUILD/pinmm" ] && run_one "bench-smoke" $tsan_run sh tests/tools/bench_smoke.sh "$BUILD/pinmm"
 if [ -x "$BUILD/pinmm" ] && [ -d scenarios ] && ls scenarios/*.pin >/dev/null 2>&1; then
 	run_one "scenario-suite" $tsan_run "$BUILD/pinmm" run --tap
 fi

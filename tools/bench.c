@@ -1,26 +1,30 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * `pinmm bench`: options (gup_test's where they mean the same), the standard
- * set, and the order in which cases run: for every folio size and thread
- * count, the host anchor first, then the floor, then the gup-fast reference and
- * the presets on one freshly booted machine, so every ratio compares numbers
- * taken minutes apart at most.
+ * set, and the order in which it runs: per folio size one machine, on which
+ * every case runs once per round, interleaved; then the 72-byte struct page
+ * comparison through two children; then the size sweep if asked for.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <pinmm/mem/mm_types.h>
 #include "bench.h"
 
 #define MIB		(1UL << 20)
-#define MAX_RESULTS	1024
+#define MAX_RESULTS	2048
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 "usage: pinmm bench [-a|-u|-L] [-m MiB] [-n pages] [-r repeats] [-j threads] [-J]\n"
 "                   [-t|-H|-T] [-w|-W] [-q] [--preset NAME[,NAME...]]\n"
-"                   [--json FILE] [--plot FILE.svg] [--no-host] [--no-floor]\n"
+"                   [--json FILE] [--plot FILE.svg] [--compare OLD.json] [--tap]\n"
+"                   [--sweep[=MiB,MiB...]] [--[no-]contended] [--[no-]micro]\n"
+"                   [--[no-]memory] [--page72[=PINMM]] [--no-page72] [--no-host] [--no-floor]\n"
+"       pinmm bench --spread A.json B.json ...\n"
 "\n"
 "Options as the kernel's gup_test has them:\n"
 "  -a             PIN_FAST_BENCHMARK: pin_user_pages_fast() + unpin_user_pages()\n"
@@ -28,7 +32,7 @@ static void usage(FILE *f)
 "  -L             PIN_LONGTERM_BENCHMARK: pin_user_pages(FOLL_LONGTERM) under mmap_lock\n"
 "  -m MiB         size each thread pins (default 128, as gup_test)\n"
 "  -n pages       pages per call, -1 for all in one call (default 512; gup_test: 1)\n"
-"  -r repeats     repeats; the best of them is reported (default 10; gup_test: 1)\n"
+"  -r repeats     rounds; every case runs once per round (default 10; gup_test: 1)\n"
 "  -j threads     threads, on disjoint ranges (gup_test: all on one range)\n"
 "  -J             every thread pins the same range, as gup_test does\n"
 "  -t, -H         2 MiB folios (PMD-mapped THP)\n"
@@ -36,14 +40,23 @@ static void usage(FILE *f)
 "  -w / -W        with / without FOLL_WRITE (default with, as gup_test)\n"
 "pinmm's own:\n"
 "  --preset NAME  only these presets (repeatable, or comma-separated; default all)\n"
-"  --json FILE    write every result and ratio as JSON\n"
-"  --plot FILE    draw ns/page per preset as SVG through gnuplot\n"
+"  --json FILE    every sample, median, paired ratio and verdict as JSON\n"
+"  --plot FILE    FILE's data as JSON (FILE.svg -> FILE.json), then an SVG through gnuplot\n"
+"  --compare OLD  a table of changes against an earlier --json record\n"
+"  --tap          the verdicts as kselftest TAP (exit 1 if a target is missed)\n"
+"  --sweep[=LIST] also 4 KiB pin-fast at each size (default 64,256,1024,4096,8192 MiB)\n"
+"  --contended    a thread locks and unlocks the pinned pages meanwhile (standard set)\n"
+"  --micro        page_to_pfn() and page_folio() per call (standard set)\n"
+"  --memory       memory per page and per pin of each tracker (standard set)\n"
+"  --page72[=BIN] struct page of 72 vs 64 bytes, from a `make PAGE=72` build (standard set)\n"
 "  --no-host      skip the host kernel's io_uring anchor\n"
 "  --no-floor     skip the atomic floor\n"
 "  -q             no per-repeat gup_test lines\n"
+"  --spread A B.. how far apart the medians of several --json records are (target 10%%)\n"
 "\n"
-"With no -a/-u/-L the standard set runs: pin-fast for every preset, gup-fast for\n"
-"reference, the floor and the host, each at 4 KiB and 2 MiB, 1 and 2 threads.\n"
+"With no -a/-u/-L the standard set runs: for 4 KiB and 2 MiB folios, 1 and 2 threads,\n"
+"the floor, the host, gup-fast, and pin-fast and -L under every preset, interleaved\n"
+"round by round; the contended and micro cases, memory, and the 72-byte comparison.\n"
 "With one, only that mode runs, on 4 KiB folios (-t: 2 MiB) and -j threads (1).\n");
 }
 
@@ -83,12 +96,40 @@ static int add_presets(struct bench_opts *o, char *list)
 	return 0;
 }
 
+static int add_sweep(struct bench_opts *o, char *list)
+{
+	o->nr_sweep = 0;
+	for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		long v;
+
+		if (!parse_long(tok, 1, 65536, &v))
+			return bad("--sweep takes sizes in MiB from 1 to 65536, not '%s'", tok);
+		if (o->nr_sweep == BENCH_MAX_SWEEP)
+			return bad("--sweep takes at most 16 sizes: %s", tok);
+		o->sweep[o->nr_sweep++] = (unsigned long)v;
+	}
+	return 0;
+}
+
 enum {
 	OPT_PRESET = 256,
 	OPT_JSON,
 	OPT_PLOT,
+	OPT_COMPARE,
+	OPT_TAP,
+	OPT_SWEEP,
+	OPT_CONTENDED,
+	OPT_NO_CONTENDED,
+	OPT_MICRO,
+	OPT_NO_MICRO,
+	OPT_MEMORY,
+	OPT_NO_MEMORY,
+	OPT_PAGE72,
+	OPT_NO_PAGE72,
 	OPT_NO_HOST,
 	OPT_NO_FLOOR,
+	OPT_WORKER,
 	OPT_HELP,
 };
 
@@ -96,8 +137,20 @@ static const struct option long_opts[] = {
 	{ "preset", required_argument, NULL, OPT_PRESET },
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "plot", required_argument, NULL, OPT_PLOT },
+	{ "compare", required_argument, NULL, OPT_COMPARE },
+	{ "tap", no_argument, NULL, OPT_TAP },
+	{ "sweep", optional_argument, NULL, OPT_SWEEP },
+	{ "contended", no_argument, NULL, OPT_CONTENDED },
+	{ "no-contended", no_argument, NULL, OPT_NO_CONTENDED },
+	{ "micro", no_argument, NULL, OPT_MICRO },
+	{ "no-micro", no_argument, NULL, OPT_NO_MICRO },
+	{ "memory", no_argument, NULL, OPT_MEMORY },
+	{ "no-memory", no_argument, NULL, OPT_NO_MEMORY },
+	{ "page72", optional_argument, NULL, OPT_PAGE72 },
+	{ "no-page72", no_argument, NULL, OPT_NO_PAGE72 },
 	{ "no-host", no_argument, NULL, OPT_NO_HOST },
 	{ "no-floor", no_argument, NULL, OPT_NO_FLOOR },
+	{ "worker", no_argument, NULL, OPT_WORKER },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -105,9 +158,10 @@ static const struct option long_opts[] = {
 /* 0 to go on, 1 for --help, or the exit status of a usage error. */
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
+	int contended = -1, micro = -1, memory = -1, page72 = -1;
 	bool gave_threads = false;
 	long v;
-	int c;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->size = 128 * MIB;
@@ -172,24 +226,56 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
-		case OPT_PRESET: {
-			int r = add_presets(o, optarg);
-
-			if (r)
+		case OPT_PRESET:
+			if ((r = add_presets(o, optarg)))
 				return r;
 			break;
-		}
 		case OPT_JSON:
 			o->json = optarg;
 			break;
 		case OPT_PLOT:
 			o->plot = optarg;
 			break;
+		case OPT_COMPARE:
+			o->compare = optarg;
+			break;
+		case OPT_TAP:
+			o->tap = true;
+			break;
+		case OPT_SWEEP: {
+			char def[] = "64,256,1024,4096,8192";
+
+			if ((r = add_sweep(o, optarg ? optarg : def)))
+				return r;
+			break;
+		}
+		case OPT_CONTENDED:
+		case OPT_NO_CONTENDED:
+			contended = c == OPT_CONTENDED;
+			break;
+		case OPT_MICRO:
+		case OPT_NO_MICRO:
+			micro = c == OPT_MICRO;
+			break;
+		case OPT_MEMORY:
+		case OPT_NO_MEMORY:
+			memory = c == OPT_MEMORY;
+			break;
+		case OPT_PAGE72:
+			page72 = 1;
+			o->page72_bin = optarg;
+			break;
+		case OPT_NO_PAGE72:
+			page72 = 0;
+			break;
 		case OPT_NO_HOST:
 			o->host = false;
 			break;
 		case OPT_NO_FLOOR:
 			o->floor = false;
+			break;
+		case OPT_WORKER:
+			o->worker = true;
 			break;
 		case 'h':
 		case OPT_HELP:
@@ -212,6 +298,12 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		o->same_range = false;
 	if (o->nr_per_call > 0 && (unsigned long)o->nr_per_call > o->size / 4096)
 		o->nr_per_call = -1;
+	/* The standard set has every part; a gup_test-style run only what it names. */
+	bool standard = !o->modes;
+	o->contended = contended >= 0 ? contended : standard;
+	o->micro = micro >= 0 ? micro : standard;
+	o->memory = memory >= 0 ? memory : standard;
+	o->page72 = page72 >= 0 ? page72 : standard;
 	for (int i = 0; i < o->nr_presets; i++)
 		if (!bench_preset_exists(o->presets[i])) {
 			fprintf(stderr, "pinmm bench: no preset '%s'; presets:", o->presets[i]);
@@ -223,49 +315,121 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	return 0;
 }
 
+static struct bench_run *the_run;
+
 struct bench_result *bench_add_result(struct bench_run *run)
 {
 	struct bench_result *r;
+	int cap = run->opts.repeats, maxt = run->opts.threads > 2 ? run->opts.threads : 2;
 
 	/* Fixed capacity: callers keep pointers to earlier results. */
 	if (run->nr == run->cap)
 		return NULL;
-	r = &run->res[run->nr++];
+	r = &run->res[run->nr];
 	memset(r, 0, sizeof(*r));
+	r->pin = calloc((size_t)cap, sizeof(double));
+	r->unpin = calloc((size_t)cap, sizeof(double));
+	r->thr_get_us = calloc((size_t)cap * (size_t)maxt, sizeof(double));
+	r->thr_put_us = calloc((size_t)cap * (size_t)maxt, sizeof(double));
+	if (!r->pin || !r->unpin || !r->thr_get_us || !r->thr_put_us) {
+		free(r->pin);
+		free(r->unpin);
+		free(r->thr_get_us);
+		free(r->thr_put_us);
+		return NULL;
+	}
+	run->nr++;
+	r->cap = cap;
+	r->page_bytes = run->page_bytes;
 	r->foll_pin_acquired = r->foll_pin_released = -1;
+	r->rss_kib = -1;
 	return r;
+}
+
+void bench_case_key(const struct bench_result *r, char *buf, size_t len)
+{
+	char size[24] = "", page[16] = "";
+
+	if (r->size_mib && the_run && r->size_mib != the_run->opts.size >> 20)
+		snprintf(size, sizeof(size), "/%luM", r->size_mib);
+	if (r->child)
+		snprintf(page, sizeof(page), "/page%d", r->page_bytes);
+	snprintf(buf, len, "%s/%s/x%d/%s%s%s%s", bench_mode_short[r->mode], r->order ? "2M" : "4K",
+		 r->threads, r->name, r->contended ? "/contended" : "", page, size);
 }
 
 const struct bench_result *bench_find(const struct bench_run *run, enum bench_kind kind,
 				      const char *name, enum bench_mode mode,
-				      unsigned int order, int threads)
+				      unsigned int order, int threads, bool contended,
+				      int page_bytes, unsigned long size_mib)
 {
 	for (int i = 0; i < run->nr; i++) {
 		const struct bench_result *r = &run->res[i];
 
 		if (r->kind == kind && r->mode == mode && r->order == order &&
-		    r->threads == threads && (!name || !strcmp(r->name, name)))
+		    r->threads == threads && r->contended == contended &&
+		    r->page_bytes == page_bytes && r->size_mib == size_mib && !r->child &&
+		    (!name || !strcmp(r->name, name)))
 			return r;
 	}
 	return NULL;
+}
+
+const struct bench_result *bench_find_child(const struct bench_run *run, enum bench_kind kind,
+					    const char *name, enum bench_mode mode,
+					    unsigned int order, int page_bytes)
+{
+	for (int i = 0; i < run->nr; i++) {
+		const struct bench_result *r = &run->res[i];
+
+		if (r->child && r->kind == kind && r->mode == mode && r->order == order &&
+		    r->page_bytes == page_bytes && (!name || !strcmp(r->name, name)))
+			return r;
+	}
+	return NULL;
+}
+
+void bench_finish_stats(struct bench_run *run)
+{
+	for (int i = 0; i < run->nr; i++) {
+		struct bench_result *r = &run->res[i];
+
+		bench_stat_of(&r->pin_st, r->pin, r->repeats);
+		bench_stat_of(&r->unpin_st, r->unpin, r->repeats);
+	}
+}
+
+static void free_run(struct bench_run *run)
+{
+	for (int i = 0; i < run->nr; i++) {
+		free(run->res[i].pin);
+		free(run->res[i].unpin);
+		free(run->res[i].thr_get_us);
+		free(run->res[i].thr_put_us);
+	}
+	free(run->res);
+	the_run = NULL;
 }
 
 int bench_main(int argc, char **argv)
 {
 	struct bench_run run;
 	unsigned int orders[2];
-	int threads[2], nr_orders = 0, nr_threads = 0;
+	int nr_orders = 0;
 	int ret, status = 0;
 
+	if (argc >= 2 && !strcmp(argv[1], "--spread")) {
+		if (argc < 4) {
+			fprintf(stderr, "pinmm bench: --spread needs two or more JSON records\n");
+			return 2;
+		}
+		return bench_spread_main(argc - 2, argv + 2, 1.10);
+	}
 	memset(&run, 0, sizeof(run));
 	ret = parse_opts(argc, argv, &run.opts);
 	if (ret)
 		return ret == 1 ? 0 : ret;
-	if (run.opts.plot && !bench_gnuplot_available()) {
-		fprintf(stderr, "pinmm bench: --plot needs gnuplot, which is not installed "
-			"(Debian: apt-get install gnuplot-nox)\n");
-		return 1;
-	}
+	run.page_bytes = (int)sizeof(struct page);
 
 	/* 2 MiB folios need whole PMDs: a smaller or odd size would pin 4 KiB pages. */
 	if ((run.opts.thp == 1 || (run.opts.thp == -1 && !run.opts.modes)) &&
@@ -281,15 +445,8 @@ int bench_main(int argc, char **argv)
 		if (run.opts.thp == -1 && !run.opts.modes)
 			orders[nr_orders++] = 9;
 	}
-	if (run.opts.threads) {
-		threads[nr_threads++] = run.opts.threads;
-	} else {
-		threads[nr_threads++] = 1;
-		if (!run.opts.modes)
-			threads[nr_threads++] = 2;
-	}
 	if (!run.opts.modes)
-		run.opts.modes = 1u << BM_PIN_FAST | 1u << BM_GUP_FAST;
+		run.opts.modes = 1u << BM_PIN_FAST | 1u << BM_GUP_FAST | 1u << BM_PIN_LONGTERM;
 
 	run.cap = MAX_RESULTS;
 	run.res = calloc(MAX_RESULTS, sizeof(*run.res));
@@ -297,11 +454,17 @@ int bench_main(int argc, char **argv)
 		fprintf(stderr, "pinmm bench: out of memory\n");
 		return 1;
 	}
+	the_run = &run;
 	bench_describe_machine(run.machine, sizeof(run.machine));
+	if (run.opts.worker) {
+		ret = bench_worker_main(&run);
+		free_run(&run);
+		return ret;
+	}
 	printf("pinmm bench: %s\n", run.machine);
-	printf("pinmm bench: %lu MiB per thread, %ld pages per call, best of %d repeats, %s\n",
+	printf("pinmm bench: %lu MiB per thread, %ld pages per call, %d rounds, %s, struct page %d bytes\n",
 	       run.opts.size >> 20, run.opts.nr_per_call, run.opts.repeats,
-	       run.opts.write ? "FOLL_WRITE" : "read-only");
+	       run.opts.write ? "FOLL_WRITE" : "read-only", run.page_bytes);
 	if (run.opts.host) {
 		const char *why = bench_host_probe();
 
@@ -317,25 +480,46 @@ int bench_main(int argc, char **argv)
 	}
 
 	for (int oi = 0; oi < nr_orders; oi++) {
-		for (int ti = 0; ti < nr_threads; ti++) {
-			if (run.opts.host && !run.host_note[0]) {
-				ret = bench_host_config(&run, orders[oi], threads[ti]);
-				if (ret)
-					fprintf(stderr, "pinmm bench: host: %s\n", strerror(-ret));
-			}
-			ret = bench_gup_config(&run, orders[oi], threads[ti]);
-			if (ret) {
-				fprintf(stderr, "pinmm bench: %s folios, %d threads: %s\n",
-					orders[oi] ? "2 MiB" : "4 KiB", threads[ti], strerror(-ret));
-				status = 1;
-			}
+		ret = bench_gup_config(&run, orders[oi], run.opts.size, false, NULL);
+		if (ret) {
+			fprintf(stderr, "pinmm bench: %s folios: %s\n", orders[oi] ? "2 MiB" : "4 KiB",
+				strerror(-ret));
+			status = 1;
+		}
+	}
+	if (run.opts.page72)
+		bench_page72(&run, argv[0]);
+	else
+		snprintf(run.page72_note, sizeof(run.page72_note), "not asked for");
+	for (int i = 0; i < run.opts.nr_sweep; i++) {
+		ret = bench_gup_config(&run, 0, run.opts.sweep[i] * MIB, true, NULL);
+		if (ret) {
+			fprintf(stderr, "pinmm bench: sweep at %lu MiB: %s\n", run.opts.sweep[i],
+				strerror(-ret));
+			status = 1;
 		}
 	}
 
+	bench_finish_stats(&run);
 	bench_print_table(&run);
-	bench_print_verdicts(&run);
+	bench_print_page72(&run);
+	bench_print_micro(&run);
+	bench_print_memory(&run);
+
+	struct bench_verdict *v = calloc(4 * BENCH_MAX_PRESETS * 8, sizeof(*v));
+	int nv = v ? bench_verdicts(&run, v, 4 * BENCH_MAX_PRESETS * 8) : 0;
+
+	bench_print_verdicts(v, nv);
+	if (run.opts.compare) {
+		ret = bench_compare(&run, run.opts.compare);
+		if (ret) {
+			fprintf(stderr, "pinmm bench: %s: %s\n", run.opts.compare,
+				ret == -EINVAL ? "not a pinmm bench record" : strerror(-ret));
+			status = 2;
+		}
+	}
 	if (run.opts.json) {
-		ret = bench_write_json(&run, run.opts.json);
+		ret = bench_write_json(&run, v, nv, run.opts.json);
 		if (ret) {
 			fprintf(stderr, "pinmm bench: %s: %s\n", run.opts.json, strerror(-ret));
 			status = 1;
@@ -344,18 +528,26 @@ int bench_main(int argc, char **argv)
 		}
 	}
 	if (run.opts.plot) {
-		ret = bench_write_plot(&run, run.opts.plot);
+		ret = bench_write_plot(&run, v, nv, run.opts.plot);
 		if (ret == -ENOENT) {
-			fprintf(stderr, "pinmm bench: gnuplot is not installed "
-				"(Debian: apt-get install gnuplot-nox)\n");
+			fprintf(stderr, "pinmm bench: gnuplot is not installed, so no %s "
+				"(Debian: apt-get install gnuplot-nox); its data is written\n",
+				run.opts.plot);
 			status = 1;
 		} else if (ret) {
-			fprintf(stderr, "pinmm bench: gnuplot failed to draw %s\n", run.opts.plot);
+			fprintf(stderr, "pinmm bench: could not draw %s: %s\n", run.opts.plot,
+				strerror(-ret));
 			status = 1;
 		} else {
 			printf("pinmm bench: wrote %s\n", run.opts.plot);
 		}
 	}
-	free(run.res);
+	if (run.opts.tap) {
+		printf("\n");
+		if (bench_print_tap(stdout, v, nv) && !status)
+			status = 1;
+	}
+	free(v);
+	free_run(&run);
 	return status;
 }

@@ -13,6 +13,7 @@
  * unprotected walk is safe here and nowhere else.
  */
 #include <stdatomic.h>
+#include <pinmm/gup/gup.h>
 #include "bench_floor.h"
 
 static long floor_pmd_range(pmd_t pmd, unsigned long addr, unsigned long end,
@@ -83,7 +84,7 @@ long bench_floor_get(pgd_t *pgd, unsigned long start, unsigned long nr_pages,
  * look at every entry; it need not look at every struct page: the pages of a
  * folio are consecutive in mem_map, so a run of entries that are consecutive
  * pointers within the folio is released with one atomic, reading the first
- * struct page only.
+ * struct page only - found by the same scan unpin_user_pages() uses.
  */
 void bench_floor_put(struct page **pages, unsigned long nr_pages)
 {
@@ -100,8 +101,7 @@ void bench_floor_put(struct page **pages, unsigned long nr_pages)
 
 			if (max > nr_pages - i)
 				max = nr_pages - i;
-			while (n < max && pages[i + n] == page + n)
-				n++;
+			n = gup_pages_contig(pages + i, page, max);
 		}
 		atomic_fetch_sub_explicit(&folio->_refcount, (int)n, memory_order_release);
 		i += n;

@@ -6,8 +6,9 @@
  * unpins it. /proc/vmstat's nr_foll_pin_acquired/released before and after
  * prove the pins happened. Registration does more than pin (it allocates the
  * bvec table, accounts locked memory unless CAP_IPC_LOCK, checks whether the
- * folios can be coalesced), so the anchor is an upper bound on the host's
- * pin cost, not the pin alone.
+ * folios can be coalesced), so the anchor is io_uring registration - pin
+ * plus bookkeeping - and an upper bound on the host's pin cost, not the pin
+ * alone. It runs as one more arm of the rounds, so its ratios are paired too.
  */
 #include <errno.h>
 #include <liburing.h>
@@ -202,98 +203,69 @@ static long anon_huge_kib(void)
 	return v;
 }
 
-int bench_host_config(struct bench_run *run, unsigned int order, int threads)
+void bench_host_teardown(struct host_ctx *h)
 {
-	const struct bench_opts *o = &run->opts;
-	struct bench_result *r;
+	if (!h)
+		return;
+	for (int i = 0; i < BENCH_MAX_THREADS; i++) {
+		if (h->ring_ok[i])
+			io_uring_queue_exit(&h->ring[i]);
+		host_buf_free(&h->buf[i]);
+	}
+	free(h);
+}
+
+int bench_host_setup(struct host_ctx **hp, unsigned long size, unsigned int order,
+		     int threads, bool same_range, char *note, size_t note_len)
+{
+	int nbuf = same_range ? 1 : threads;
 	struct host_ctx *h;
 	long thp0, thp1;
-	int nbuf = o->same_range ? 1 : threads;
 	int ret = 0;
 
-	r = bench_add_result(run);
-	if (!r)
-		return -ENOMEM;
-	snprintf(r->name, sizeof(r->name), "host");
-	r->kind = BK_HOST;
-	r->mode = BM_PIN_LONGTERM;
-	r->order = order;
-	r->threads = threads;
-	r->same_range = o->same_range;
-	r->pages = o->size / HOST_PAGE;
-	r->nr_per_call = -1;
-	r->foll_pin_acquired = r->foll_pin_released = -1;
-	r->expect_pins = (long)r->pages * threads;
-
-	const char *why = bench_host_probe();
-	if (*why) {
-		r->err = -EOPNOTSUPP;
-		snprintf(r->note, sizeof(r->note), "%s", why);
-		bench_print_case_header(r);
-		printf("host: not measured: %s\n", why);
-		return 0;
-	}
-
+	*hp = NULL;
+	note[0] = 0;
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
 	h->threads = threads;
-	h->same_range = o->same_range;
-	h->pages = r->pages;
+	h->same_range = same_range;
+	h->pages = size / HOST_PAGE;
 	h->have_vmstat = bench_host_vmstat("nr_foll_pin_acquired") >= 0;
-
 	thp0 = anon_huge_kib();
 	for (int i = 0; i < nbuf && !ret; i++)
-		ret = host_buf_alloc(&h->buf[i], o->size, order);
+		ret = host_buf_alloc(&h->buf[i], size, order);
 	thp1 = anon_huge_kib();
 	for (int i = 0; i < threads && !ret; i++) {
 		ret = io_uring_queue_init(2, &h->ring[i], 0);
 		h->ring_ok[i] = ret == 0;
 	}
 	if (ret) {
-		r->err = ret;
-		snprintf(r->note, sizeof(r->note), "setting up the buffers: %s", strerror(-ret));
-		bench_print_case_header(r);
-		printf("host: not measured: %s\n", r->note);
-		goto out;
-	}
-
-	struct bench_case c = {
-		.label = "IO_URING_REGISTER_BUFFERS",
-		.ctx = h,
-		.get = host_get,
-		.put = host_put,
-		.counters = h->have_vmstat ? host_counters : NULL,
-	};
-	bench_print_case_header(r);
-	ret = bench_time_case(&c, threads, o->repeats, o->quiet, r);
-	if (ret) {
-		r->err = ret;
-		snprintf(r->note, sizeof(r->note), "io_uring_register_buffers: %s", strerror(-ret));
-		printf("host: not measured: %s\n", r->note);
-		ret = 0;
-		goto out;
+		snprintf(note, note_len, "setting up the buffers: %s", strerror(-ret));
+		bench_host_teardown(h);
+		return ret;
 	}
 	if (!h->have_vmstat)
-		snprintf(r->note, sizeof(r->note),
-			 "/proc/vmstat has no nr_foll_pin_acquired: pins not proven");
+		snprintf(note, note_len, "/proc/vmstat has no nr_foll_pin_acquired: pins not proven");
 	if (order && thp0 >= 0 && thp1 >= 0) {
-		long want = (long)(o->size >> 10) * nbuf;
-		long got = thp1 - thp0;
+		long want = (long)(size >> 10) * nbuf, got = thp1 - thp0;
+		size_t l = strlen(note);
 
-		if (got < want) {
-			size_t l = strlen(r->note);
-			snprintf(r->note + l, sizeof(r->note) - l, "%sonly %ld of %ld KiB backed by THP",
+		if (got < want)
+			snprintf(note + l, note_len - l, "%sonly %ld of %ld KiB backed by THP",
 				 l ? "; " : "", got, want);
-		}
 	}
-	bench_print_summary_line(run, r);
-out:
-	for (int i = 0; i < threads; i++)
-		if (h->ring_ok[i])
-			io_uring_queue_exit(&h->ring[i]);
-	for (int i = 0; i < nbuf; i++)
-		host_buf_free(&h->buf[i]);
-	free(h);
-	return ret;
+	*hp = h;
+	return 0;
+}
+
+void bench_host_arm(struct host_ctx *h, struct bench_arm *arm, int threads)
+{
+	memset(arm, 0, sizeof(*arm));
+	arm->c.label = "IO_URING_REGISTER_BUFFERS";
+	arm->c.ctx = h;
+	arm->c.get = host_get;
+	arm->c.put = host_put;
+	arm->c.counters = h->have_vmstat ? host_counters : NULL;
+	arm->threads = threads;
 }

@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The timing harness. Every thread times its own get and put phases with
- * CLOCK_MONOTONIC; a phase's time is the wall time from the first thread's
- * start to the last thread's end, so that two threads are only faster than one
- * if they really overlapped. Threads meet at a pthread barrier before each
- * phase and then spin until all have arrived: a thread woken from a futex can
+ * The timing harness. Every case of one machine is an arm; a round runs every
+ * arm once, in order on even rounds and in reverse on odd ones, so that no arm
+ * always follows the same neighbour and a slow moment of the shared machine
+ * lands on arms next to each other: their ratio in that round cancels it.
+ *
+ * Each thread times its own get and put phases with CLOCK_MONOTONIC; a
+ * phase's time is the wall time from the first active thread's start to the
+ * last one's end, so that two threads are only faster than one if they really
+ * overlapped. Threads meet at a pthread barrier before each phase and then
+ * spin until all active ones have arrived: a thread woken from a futex can
  * start tens of microseconds after the one that released it, which is as long
  * as a whole 2 MiB-folio phase.
  */
@@ -15,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include "bench.h"
 
 double bench_now_ns(void)
@@ -25,44 +31,65 @@ double bench_now_ns(void)
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+long bench_rss_kib(void)
+{
+	long size, rss;
+	FILE *f = fopen("/proc/self/statm", "r");
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld %ld", &size, &rss) != 2)
+		rss = -1;
+	fclose(f);
+	return rss < 0 ? -1 : rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 struct phase_time {
-	double t0, t1;		/* start and end of this thread's phase */
+	double g0, g1, p0, p1;
+	long got;
 };
 
 struct harness {
-	const struct bench_case *c;
-	int threads, repeats;
+	struct bench_arm *arms;
+	int nr_arms, threads;
+	const struct bench_sched *s;
 	pthread_barrier_t bar;
 	atomic_long arrive;	/* spin rendezvous, counts up forever */
-	atomic_int err;		/* first -errno any thread met */
+	atomic_int err;		/* first harness -errno */
+	atomic_int stop;
 	pthread_mutex_t gate_lock;	/* workers wait here until all exist */
 	pthread_cond_t gate;
 	bool go;
-	struct phase_time *get, *put;	/* [repeat * threads + tid] */
-	long *got;			/* pages each get() returned */
-	long *acq, *rel;		/* counter deltas per repeat */
-	int done_repeats;
+	struct phase_time *t;	/* [tid], this arm's repeat */
+	int arm_err;		/* select() of the current arm failed */
+	long acq0, rel0;
 };
 
 struct worker {
 	struct harness *h;
 	int tid;
 	pthread_t thread;
-	long spins;		/* rendezvous count seen so far by this thread */
+	long spins;		/* spin rendezvous this thread has passed */
 };
 
-static void rendezvous(struct worker *w)
+/*
+ * Every thread meets; then the @active first ones spin until every thread has
+ * counted itself in. Each rendezvous adds exactly h->threads to the counter,
+ * so it is a multiple of h->threads whenever one starts.
+ */
+static void rendezvous(struct worker *w, int active)
 {
 	struct harness *h = w->h;
-	long target;
+	long old, target;
 	int n = 0;
 
 	pthread_barrier_wait(&h->bar);
 	if (h->threads == 1)
 		return;
-	w->spins++;
-	target = w->spins * h->threads;
-	atomic_fetch_add_explicit(&h->arrive, 1, memory_order_acq_rel);
+	old = atomic_fetch_add_explicit(&h->arrive, 1, memory_order_acq_rel);
+	if (active <= 1 || w->tid >= active)
+		return;
+	target = (old / h->threads + 1) * h->threads;
 	while (atomic_load_explicit(&h->arrive, memory_order_acquire) < target) {
 		/* More threads than cores: let the late one run. */
 		if (++n > 4096) {
@@ -70,13 +97,6 @@ static void rendezvous(struct worker *w)
 			n = 0;
 		}
 	}
-}
-
-static void set_err(struct harness *h, int err)
-{
-	int zero = 0;
-
-	atomic_compare_exchange_strong(&h->err, &zero, err);
 }
 
 /*
@@ -105,16 +125,127 @@ static void bind_cpu(int tid)
 	}
 }
 
+static double wall(const struct phase_time *t, int active, bool put)
+{
+	double lo = put ? t[0].p0 : t[0].g0, hi = put ? t[0].p1 : t[0].g1;
+
+	for (int i = 1; i < active; i++) {
+		double a = put ? t[i].p0 : t[i].g0, b = put ? t[i].p1 : t[i].g1;
+
+		if (a < lo)
+			lo = a;
+		if (b > hi)
+			hi = b;
+	}
+	return hi - lo;
+}
+
+static void note_once(struct bench_result *r, const char *msg)
+{
+	if (!strstr(r->note, msg)) {
+		size_t l = strlen(r->note);
+
+		snprintf(r->note + l, sizeof(r->note) - l, "%s%s", l ? "; " : "", msg);
+	}
+}
+
+/* Thread 0, after the arm's timed repeat: one sample. */
+static void record(struct harness *h, struct bench_arm *a, int round)
+{
+	struct bench_result *r = a->r;
+	double total = (double)a->threads * (double)r->pages;
+	bool short_got = false;
+
+	if (round >= r->cap || r->err)
+		return;
+	for (int t = 0; t < a->threads; t++) {
+		if (h->t[t].got < 0) {
+			r->err = (int)h->t[t].got;
+			snprintf(r->note, sizeof(r->note), "%s failed: %s", bench_mode_short[r->mode],
+				 strerror((int)-h->t[t].got));
+			return;
+		}
+		short_got |= (unsigned long)h->t[t].got != r->pages;
+		r->thr_get_us[round * r->threads + t] = (h->t[t].g1 - h->t[t].g0) / 1000;
+		r->thr_put_us[round * r->threads + t] = (h->t[t].p1 - h->t[t].p0) / 1000;
+	}
+	if (short_got)
+		note_once(r, "truncated: a call pinned fewer pages than asked");
+	r->pin[round] = wall(h->t, a->threads, false) / total;
+	r->unpin[round] = wall(h->t, a->threads, true) / total;
+	r->repeats = round + 1;
+	if (a->c.counters) {
+		long acq1, rel1;
+
+		a->c.counters(a->c.ctx, &acq1, &rel1);
+		r->foll_pin_acquired = h->acq0 < 0 || acq1 < 0 ? -1 : acq1 - h->acq0;
+		r->foll_pin_released = h->rel0 < 0 || rel1 < 0 ? -1 : rel1 - h->rel0;
+		if (r->foll_pin_acquired != r->expect_pins || r->foll_pin_released != r->expect_pins)
+			r->pins_mismatch = true;
+	}
+}
+
+static void run_arm(struct worker *w, struct bench_arm *a, int round)
+{
+	struct harness *h = w->h;
+	bool active = w->tid < a->threads;
+	struct phase_time *t = &h->t[w->tid];
+
+	pthread_barrier_wait(&h->bar);
+	if (w->tid == 0) {
+		h->arm_err = a->r->err;
+		if (!h->arm_err && a->select)
+			h->arm_err = a->select(a->arg);
+		if (h->arm_err && !a->r->err) {
+			a->r->err = h->arm_err;
+			snprintf(a->r->note, sizeof(a->r->note), "could not be selected: %s",
+				 strerror(-h->arm_err));
+		}
+	}
+	pthread_barrier_wait(&h->bar);
+	if (h->arm_err)
+		return;
+
+	if (h->s->warm) {
+		long got = active ? a->c.get(a->c.ctx, w->tid) : 0;
+
+		if (got > 0 && a->c.check)
+			a->c.check(a->c.ctx, w->tid);
+		if (got > 0)
+			a->c.put(a->c.ctx, w->tid);
+		pthread_barrier_wait(&h->bar);
+	}
+	if (w->tid == 0 && a->c.counters)
+		a->c.counters(a->c.ctx, &h->acq0, &h->rel0);
+
+	rendezvous(w, a->threads);
+	if (active) {
+		t->g0 = bench_now_ns();
+		t->got = a->c.get(a->c.ctx, w->tid);
+		t->g1 = bench_now_ns();
+	}
+	rendezvous(w, a->threads);
+	if (active) {
+		t->p0 = bench_now_ns();
+		if (t->got > 0)
+			a->c.put(a->c.ctx, w->tid);
+		t->p1 = bench_now_ns();
+	}
+	pthread_barrier_wait(&h->bar);
+	if (w->tid == 0) {
+		record(h, a, round);
+		if (a->deselect)
+			a->deselect(a->arg);
+	}
+}
+
 static void *worker_fn(void *arg)
 {
 	struct worker *w = arg;
 	struct harness *h = w->h;
-	const struct bench_case *c = h->c;
-	long acq0 = 0, rel0 = 0;
 
 	if (h->threads > 1)
 		bind_cpu(w->tid);
-
 	pthread_mutex_lock(&h->gate_lock);
 	while (!h->go)
 		pthread_cond_wait(&h->gate, &h->gate_lock);
@@ -122,131 +253,55 @@ static void *worker_fn(void *arg)
 	if (atomic_load(&h->err))
 		return NULL;
 
-	for (int rep = 0; rep < h->repeats; rep++) {
-		struct phase_time *g = &h->get[rep * h->threads + w->tid];
-		struct phase_time *p = &h->put[rep * h->threads + w->tid];
-		long got = 0;
-		int ret;
-
-		if (c->prepare) {
-			ret = c->prepare(c->ctx, w->tid);
-			if (ret)
-				set_err(h, ret);
-		}
+	for (int round = 0; round < h->s->repeats; round++) {
 		pthread_barrier_wait(&h->bar);
-		if (atomic_load(&h->err))
+		if (w->tid == 0 && h->s->before_round && h->s->before_round(h->s->arg, round))
+			atomic_store(&h->stop, 1);
+		pthread_barrier_wait(&h->bar);
+		if (atomic_load(&h->stop))
 			break;
-		if (w->tid == 0 && c->counters)
-			c->counters(c->ctx, &acq0, &rel0);
-
-		rendezvous(w);
-		g->t0 = bench_now_ns();
-		got = c->get(c->ctx, w->tid);
-		g->t1 = bench_now_ns();
-		h->got[rep * h->threads + w->tid] = got;
-		if (got < 0)
-			set_err(h, (int)got);
-		else if (got > 0 && c->check && (ret = c->check(c->ctx, w->tid)))
-			set_err(h, ret);
-
-		rendezvous(w);
-		p->t0 = bench_now_ns();
-		if (got > 0) {
-			ret = c->put(c->ctx, w->tid);
-			if (ret)
-				set_err(h, ret);
-		}
-		p->t1 = bench_now_ns();
-
+		for (int k = 0; k < h->nr_arms; k++)
+			run_arm(w, &h->arms[round & 1 ? h->nr_arms - 1 - k : k], round);
 		pthread_barrier_wait(&h->bar);
-		if (w->tid == 0) {
-			long acq1 = 0, rel1 = 0;
-
-			if (c->counters) {
-				c->counters(c->ctx, &acq1, &rel1);
-				h->acq[rep] = acq0 < 0 || acq1 < 0 ? -1 : acq1 - acq0;
-				h->rel[rep] = rel0 < 0 || rel1 < 0 ? -1 : rel1 - rel0;
-			}
-			h->done_repeats = rep + 1;
-		}
-		if (c->finish)
-			c->finish(c->ctx, w->tid);
-		pthread_barrier_wait(&h->bar);
-		if (atomic_load(&h->err))
-			break;
+		if (w->tid == 0 && h->s->after_round)
+			h->s->after_round(h->s->arg, round);
 	}
 	return NULL;
 }
 
-static double phase_wall(const struct phase_time *t, int threads)
-{
-	double lo = t[0].t0, hi = t[0].t1;
-
-	for (int i = 1; i < threads; i++) {
-		if (t[i].t0 < lo)
-			lo = t[i].t0;
-		if (t[i].t1 > hi)
-			hi = t[i].t1;
-	}
-	return hi - lo;
-}
-
-static void print_lines(const struct harness *h, const struct bench_result *r)
-{
-	for (int rep = 0; rep < h->done_repeats; rep++) {
-		for (int t = 0; t < h->threads; t++) {
-			const struct phase_time *g = &h->get[rep * h->threads + t];
-			const struct phase_time *p = &h->put[rep * h->threads + t];
-			long got = h->got[rep * h->threads + t];
-
-			/* gup_test's line, with its microsecond truncation. */
-			printf("%s: Time: get:%lld put:%lld us", h->c->label,
-			       (long long)((g->t1 - g->t0) / 1000),
-			       (long long)((p->t1 - p->t0) / 1000));
-			if (got >= 0 && (unsigned long)got != r->pages)
-				printf(", truncated (size: %lld)", (long long)got << 12);
-			printf("\n");
-		}
-	}
-}
-
-int bench_time_case(const struct bench_case *c, int threads, int repeats, bool quiet,
-		    struct bench_result *r)
+int bench_run_rounds(struct bench_arm *arms, int nr_arms, int threads,
+		     const struct bench_sched *s)
 {
 	struct harness h;
 	struct worker *w;
-	size_t n = (size_t)threads * (size_t)repeats;
-	int ret;
+	int started = 0, ret;
 
-	if (threads < 1 || threads > BENCH_MAX_THREADS || repeats < 1)
+	if (threads < 1 || threads > BENCH_MAX_THREADS || s->repeats < 1 || nr_arms < 1)
 		return -EINVAL;
+	for (int i = 0; i < nr_arms; i++)
+		if (arms[i].threads < 1 || arms[i].threads > threads)
+			return -EINVAL;
 	memset(&h, 0, sizeof(h));
-	h.c = c;
+	h.arms = arms;
+	h.nr_arms = nr_arms;
 	h.threads = threads;
-	h.repeats = repeats;
-	h.get = calloc(n, sizeof(*h.get));
-	h.put = calloc(n, sizeof(*h.put));
-	h.got = calloc(n, sizeof(*h.got));
-	h.acq = calloc((size_t)repeats, sizeof(long));
-	h.rel = calloc((size_t)repeats, sizeof(long));
+	h.s = s;
+	h.t = calloc((size_t)threads, sizeof(*h.t));
 	w = calloc((size_t)threads, sizeof(*w));
-	if (!h.get || !h.put || !h.got || !h.acq || !h.rel || !w) {
-		ret = -ENOMEM;
-		goto out;
+	if (!h.t || !w) {
+		free(h.t);
+		free(w);
+		return -ENOMEM;
 	}
-	for (int i = 0; i < repeats; i++)
-		h.acq[i] = h.rel[i] = -1;
 	pthread_barrier_init(&h.bar, NULL, (unsigned int)threads);
 	pthread_mutex_init(&h.gate_lock, NULL);
 	pthread_cond_init(&h.gate, NULL);
-	int started = 0;
 	for (int t = 0; t < threads; t++) {
 		w[t].h = &h;
 		w[t].tid = t;
 		if (pthread_create(&w[t].thread, NULL, worker_fn, &w[t])) {
 			/* The ones already started leave at the gate. */
-			fprintf(stderr, "bench: cannot start thread %d\n", t);
-			set_err(&h, -EAGAIN);
+			atomic_store(&h.err, -EAGAIN);
 			break;
 		}
 		started++;
@@ -260,44 +315,18 @@ int bench_time_case(const struct bench_case *c, int threads, int repeats, bool q
 	pthread_barrier_destroy(&h.bar);
 	pthread_mutex_destroy(&h.gate_lock);
 	pthread_cond_destroy(&h.gate);
-
-	if (!quiet)
-		print_lines(&h, r);
 	ret = atomic_load(&h.err);
-	r->repeats = h.done_repeats;
-	if (h.done_repeats == 0) {
-		if (!ret)
-			ret = -EIO;
-		goto out;
-	}
-
-	/* Best repeat of each phase: the least disturbed by the other tenants. */
-	int best_get = 0;
-	for (int rep = 0; rep < h.done_repeats; rep++) {
-		double gw = phase_wall(&h.get[rep * threads], threads);
-		double pw = phase_wall(&h.put[rep * threads], threads);
-
-		if (rep == 0 || gw < r->get_ns) {
-			r->get_ns = gw;
-			best_get = rep;
-		}
-		if (rep == 0 || pw < r->put_ns)
-			r->put_ns = pw;
-	}
-	r->foll_pin_acquired = h.acq[best_get];
-	r->foll_pin_released = h.rel[best_get];
-	{
-		double total = (double)threads * (double)r->pages;
-
-		r->pin_ns_page = total > 0 ? r->get_ns / total : 0;
-		r->unpin_ns_page = total > 0 ? r->put_ns / total : 0;
-	}
-out:
-	free(h.get);
-	free(h.put);
-	free(h.got);
-	free(h.acq);
-	free(h.rel);
+	free(h.t);
 	free(w);
 	return ret;
+}
+
+void bench_print_gup_test_lines(const struct bench_result *r, const char *label)
+{
+	for (int rep = 0; rep < r->repeats; rep++)
+		for (int t = 0; t < r->threads; t++)
+			/* gup_test's line, with its microsecond truncation. */
+			printf("%s: Time: get:%lld put:%lld us\n", label,
+			       (long long)r->thr_get_us[rep * r->threads + t],
+			       (long long)r->thr_put_us[rep * r->threads + t]);
 }

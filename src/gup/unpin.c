@@ -39,18 +39,16 @@ static struct folio *gup_folio_next(struct page **pages, unsigned long npages,
 	unsigned long nr = 1;
 
 	/*
-	 * The run of entries first + 1, first + 2 ... inside the folio: a
-	 * compare each against a pointer held in a register, as tight as the
-	 * bench's floor (reloading the previous entry to compare with made
-	 * 2 MiB unpin 2.4x the floor). Whatever follows is asked of its struct
-	 * page, as mainline does.
+	 * The run of entries first + 1, first + 2 ... inside the folio, compared
+	 * against pointers computed from the first (reloading the previous entry
+	 * to compare with made 2 MiB unpin 2.4x the bench's floor). Whatever
+	 * follows is asked of its struct page, as mainline does.
 	 */
 	if (span > npages - i)
 		span = npages - i;
 	if (span > INT_MAX)
 		span = INT_MAX;
-	while (nr < span && pages[i + nr] == first + nr)
-		nr++;
+	nr = gup_pages_contig(pages + i, first, span);
 	for (; i + nr < npages && nr < (unsigned long)INT_MAX; nr++) {
 		struct page *p = pages[i + nr];
 

@@ -173,4 +173,32 @@ static inline void gup_put_folio(struct folio *folio, int refs, unsigned int fla
 }
 
 
+/*
+ * How many entries of pages[0..max) are first, first + 1, first + 2 ...
+ * (pages[0] == first; max >= 1): the run unpin releases with one call, and
+ * the bench's floor with one atomic. Four entries per branch, so that the scan
+ * runs at the same speed wherever the linker places it: with one taken branch
+ * per entry, 2 MiB unpin took 0.40 or 0.70 ns/page from the loop's alignment
+ * alone (the same source flipped between the two with -falign-loops=64).
+ */
+static inline unsigned long gup_pages_contig(struct page *const *pages, const struct page *first,
+					     unsigned long max)
+{
+	unsigned long n = 1;
+
+	while (n + 4 <= max) {
+		unsigned long d = ((unsigned long)pages[n] - (unsigned long)(first + n)) |
+				  ((unsigned long)pages[n + 1] - (unsigned long)(first + n + 1)) |
+				  ((unsigned long)pages[n + 2] - (unsigned long)(first + n + 2)) |
+				  ((unsigned long)pages[n + 3] - (unsigned long)(first + n + 3));
+
+		if (d)
+			break;
+		n += 4;
+	}
+	while (n < max && pages[n] == first + n)
+		n++;
+	return n;
+}
+
 #endif
