@@ -140,7 +140,7 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 		}
 		if (!folio_test_referenced(folio))
 			folio_set_referenced(folio);
-		pages[(*nr)++] = gup_pin_entry(page, NULL, 0, flags);
+		gup_pin_entries(page, 1, NULL, 0, flags, pages + (*nr)++);
 	} while (ptep++, addr += PAGE_SIZE, addr != end);
 	return true;
 }
@@ -183,8 +183,8 @@ static bool gup_fast_pmd_leaf(pmd_t orig, pmd_t *pmdp, unsigned long addr, unsig
 		gup_put_folio(folio, refs, flags);
 		return false;
 	}
-	for (int i = 0; i < refs; i++)
-		pages[(*nr)++] = gup_pin_entry(page + i, NULL, 0, flags);
+	gup_pin_entries(page, (unsigned int)refs, NULL, 0, flags, pages + *nr);
+	*nr += (unsigned long)refs;
 	folio_set_referenced(folio);
 	return true;
 }

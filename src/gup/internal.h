@@ -18,24 +18,29 @@ static inline void mm_set_has_pinned_flag(struct mm_struct *mm)
 }
 
 /*
- * What a FOLL_PIN call stores in pages[] for @page, whose pin it has just
- * taken, found through @vma at @addr: the page, or the tracker's proxy with
- * the file and offset it was found through (a proxy's own mapping/index, seed
- * 000). Anonymous folios and the zero page (never really pinned) have none.
+ * What a FOLL_PIN call stores in pages[] for @nr pages of one folio from
+ * @page, whose pins it has just taken, found through @vma at @addr (NULL: no
+ * VMA, as in GUP-fast): the pages, or the tracker's proxies with the file
+ * and offset they were found through (a proxy's own mapping/index, seed
+ * 000). Anonymous folios have no file; the zero page (never really pinned)
+ * gets no proxy.
  */
-static inline struct page *gup_pin_entry(struct page *page, struct vm_area_struct *vma,
-					 unsigned long addr, unsigned int flags)
+static inline void gup_pin_entries(struct page *page, unsigned int nr, struct vm_area_struct *vma,
+				   unsigned long addr, unsigned int flags, struct page **out)
 {
 	struct folio *folio;
 
-	if (likely(!pin_tracker_has_entries()) || !(flags & FOLL_PIN))
-		return page;
-	folio = page_folio(page);
-	if (is_zero_folio(folio))
-		return page;
+	if (likely(!pin_tracker_has_entries()) || !(flags & FOLL_PIN) ||
+	    is_zero_folio(folio = page_folio(page))) {
+		for (unsigned int i = 0; i < nr; i++)
+			out[i] = page + i;
+		return;
+	}
 	if (folio_test_anon(folio) || !vma || !vma->vm_file)
-		return pin_tracker_entry(page, NULL, 0);
-	return pin_tracker_entry(page, vma->vm_file->f_mapping, linear_page_index(vma, addr));
+		pin_tracker_entries(page, nr, NULL, 0, out);
+	else
+		pin_tracker_entries(page, nr, vma->vm_file->f_mapping,
+				    linear_page_index(vma, addr), out);
 }
 
 /* The slow path, mmap_lock held (or taken when *locked == 0). */

@@ -397,10 +397,7 @@ retry:
 					goto out;
 				}
 			}
-			for (unsigned int j = 0; j < page_increm; j++)
-				pages[i + j] = gup_pin_entry(page + j, vma,
-							     start + ((unsigned long)j << PAGE_SHIFT),
-							     gup_flags);
+			gup_pin_entries(page, page_increm, vma, start, gup_flags, pages + i);
 		}
 		i += page_increm;
 		start += (unsigned long)page_increm << PAGE_SHIFT;

@@ -109,10 +109,10 @@ static unsigned int unpin_proxy_run(struct page **pages, unsigned long npages, u
 
 	do {
 		sanity_check_pinned_folio(folio, canonical_page(pages[i + nr]));
-		drops += pin_tracker_put_entry(pages[i + nr]);
 		nr++;
 	} while (i + nr < npages && nr < (unsigned int)INT_MAX && pages[i + nr] &&
 		 page_is_proxy(pages[i + nr]) && page_folio(pages[i + nr]) == folio);
+	drops = pin_tracker_put_entries(pages + i, nr);
 	if (make_dirty)
 		unpin_dirty_folio(folio);
 	if (drops)

@@ -28,8 +28,8 @@
  * Two steps, because a pin must be visible before GUP-fast re-reads the PTE
  * but the page it will be handed out for is known only at the fill: try_pin()
  * allocates the folio's proxies ("pinned", not yet handed out) and publishes
- * them; pin_entry() hands one out for a page with its mapping and index. The
- * unpin family gives an entry back (put_entry()) and then drops the pin
+ * them; pin_entries() hands them out for pages with their mapping and index.
+ * The unpin family gives entries back (put_entries()) and then drops the pins
  * (unpin()), which frees a proxy of that folio that is not handed out. Pins
  * taken through folio-only interfaces (unpin_folio()) simply stay unhanded.
  *
@@ -229,33 +229,38 @@ static void proxy_unpin(struct folio *folio, int refs)
 		folio_put_refs(folio, n);
 }
 
-/* Hand out one of the folio's pinned proxies for @page. */
-static struct page *proxy_pin_entry(struct page *page, struct address_space *mapping,
-				    pgoff_t index)
+/* Hand out @nr of the folio's pinned proxies, for @page onwards. */
+static void proxy_pin_entries(struct page *page, unsigned int nr, struct address_space *mapping,
+			      pgoff_t index, struct page **out)
 {
 	struct folio *folio = page_folio(page);
 	struct proxy_bucket *b = folio_bucket(folio);
-	struct page_proxy *p;
+	struct page_proxy *p, *tmp;
+	unsigned int i = 0;
 
 	pthread_mutex_lock(&b->lock);
-	cds_list_for_each_entry(p, &b->pins, list) {
+	cds_list_for_each_entry_safe(p, tmp, &b->pins, list) {
+		if (i == nr)
+			break;
 		if (p->folio != folio || p->state != PROXY_PINNED)
 			continue;
 		p->state = PROXY_HANDED_OUT;
-		p->page = page;
+		p->page = page + i;
 		p->mapping = mapping;
-		p->index = index;
+		p->index = mapping ? index + i : 0;
 		p->refs = 1;
 		/* Handed-out proxies go to the back: the next hand-out finds a pinned one first. */
 		cds_list_del(&p->list);
 		cds_list_add_tail(&p->list, &b->pins);
-		pthread_mutex_unlock(&b->lock);
-		return proxy_to_page_entry(p);
+		out[i++] = proxy_to_page_entry(p);
 	}
 	pthread_mutex_unlock(&b->lock);
+	if (likely(i == nr))
+		return;
 	/* try_pin() made one for every pin GUP takes: this is a GUP bug. */
-	mm_event(MM_EV_BUG, page, "proxy: no pinned proxy of the folio to hand out");
-	return page;
+	mm_event(MM_EV_BUG, page, "proxy: %u of %u pinned proxies of the folio to hand out", i, nr);
+	for (; i < nr; i++)
+		out[i] = page + i;
 }
 
 static int proxy_get_entry(struct page *entry)
@@ -278,21 +283,28 @@ static int proxy_get_entry(struct page *entry)
 	return ret;
 }
 
-static int proxy_put_entry(struct page *entry)
+/* @nr entries of one folio given back; how many of their pins to drop now. */
+static int proxy_put_entries(struct page **entries, unsigned int nr)
 {
-	struct page_proxy *p = page_to_proxy(entry);
-	struct proxy_bucket *b = &buckets[p->cache];
-	int ret = 0;
-	bool stale;
+	struct proxy_bucket *b = &buckets[page_to_proxy(entries[0])->cache];
+	struct page *stale = NULL;
+	int drops = 0;
 
 	pthread_mutex_lock(&b->lock);
-	stale = p->state != PROXY_HANDED_OUT;
-	if (!stale && --p->refs == 0) {
+	for (unsigned int i = 0; i < nr; i++) {
+		struct page_proxy *p = page_to_proxy(entries[i]);
+
+		if (p->state != PROXY_HANDED_OUT || p->cache != (unsigned short)(b - buckets)) {
+			stale = p->page;
+			continue;
+		}
+		if (--p->refs)
+			continue;
 		/* Back among the folio's pinned proxies, for unpin() to free. */
 		p->state = PROXY_PINNED;
 		p->mapping = NULL;
 		cds_list_move(&p->list, &b->pins);
-		ret = 1;
+		drops++;
 	}
 	pthread_mutex_unlock(&b->lock);
 	/*
@@ -301,9 +313,9 @@ static int proxy_put_entry(struct page *entry)
 	 * which case it drops someone else's pin, as a use-after-free would.
 	 */
 	if (stale)
-		mm_event(MM_EV_WARN, READ_ONCE(p->page),
+		mm_event(MM_EV_WARN, stale,
 			 "proxy: unpin_user_page() of a proxy already released (double unpin)");
-	return ret;
+	return drops;
 }
 
 static bool proxy_maybe_dma_pinned(struct folio *folio)
@@ -412,9 +424,9 @@ PIN_TRACKER(60, proxy_tracker) = {
 	.unpin = proxy_unpin,
 	.maybe_dma_pinned = proxy_maybe_dma_pinned,
 	.pincount = proxy_pincount,
-	.pin_entry = proxy_pin_entry,
+	.pin_entries = proxy_pin_entries,
 	.get_entry = proxy_get_entry,
-	.put_entry = proxy_put_entry,
+	.put_entries = proxy_put_entries,
 	.pins_through = proxy_pins_through,
 	.enable = proxy_enable,
 	.disable = proxy_disable,

@@ -15,6 +15,19 @@
 
 static const struct pin_tracker *t = &proxy_tracker;
 
+static struct page *pin_entry(struct page *page, struct address_space *mapping, pgoff_t index)
+{
+	struct page *entry;
+
+	t->pin_entries(page, 1, mapping, index, &entry);
+	return entry;
+}
+
+static int put_entry(struct page *entry)
+{
+	return t->put_entries(&entry, 1);
+}
+
 static int setup(void **state)
 {
 	struct mem_config cfg = { 0 };
@@ -66,7 +79,7 @@ static void test_entry_is_tagged_and_accessors_look_through(void **state)
 	struct page *entry;
 
 	assert_int_equal(t->try_pin(folio, 1, 0), 0);
-	entry = t->pin_entry(page, fake, 42);
+	entry = pin_entry(page, fake, 42);
 	assert_true(page_is_proxy(entry));
 	assert_ptr_not_equal(entry, page);
 	assert_ptr_equal(canonical_page(entry), page);
@@ -81,7 +94,7 @@ static void test_entry_is_tagged_and_accessors_look_through(void **state)
 	assert_ptr_equal(canonical_page(page), page);
 	assert_int_equal(__page_to_pfn(page), page_to_pfn(page));
 
-	assert_int_equal(t->put_entry(entry), 1);
+	assert_int_equal(put_entry(entry), 1);
 	t->unpin(folio, 1);
 	assert_false(t->maybe_dma_pinned(folio));
 	folio_put(folio);
@@ -93,20 +106,20 @@ static void test_ref_user_page_counts_on_the_proxy(void **state)
 	struct page *entry;
 
 	assert_int_equal(t->try_pin(folio, 1, 0), 0);
-	entry = t->pin_entry(&folio->page, NULL, 0);
+	entry = pin_entry(&folio->page, NULL, 0);
 	assert_int_equal(t->get_entry(entry), 0);
 	assert_int_equal(t->get_entry(entry), 0);
 	/* Still one pin and one reference: the extra references are the proxy's. */
 	assert_int_equal(t->pincount(folio), 1);
 	assert_int_equal(folio_ref_count(folio), 2);
-	assert_int_equal(t->put_entry(entry), 0);
-	assert_int_equal(t->put_entry(entry), 0);
+	assert_int_equal(put_entry(entry), 0);
+	assert_int_equal(put_entry(entry), 0);
 	assert_true(t->maybe_dma_pinned(folio));
-	assert_int_equal(t->put_entry(entry), 1);
+	assert_int_equal(put_entry(entry), 1);
 	t->unpin(folio, 1);
 	assert_false(t->maybe_dma_pinned(folio));
 	/* Given back twice: caught, nothing dropped. */
-	assert_int_equal(t->put_entry(entry), 0);
+	assert_int_equal(put_entry(entry), 0);
 	assert_int_equal(mm_event_match(MM_EV_WARN, "already released"), 1);
 	assert_int_equal(t->get_entry(entry), -EINVAL);
 	assert_int_equal(folio_ref_count(folio), 1);
@@ -119,7 +132,7 @@ static void test_put_page_on_proxy_is_caught(void **state)
 	struct page *entry;
 
 	assert_int_equal(t->try_pin(folio, 1, 0), 0);
-	entry = t->pin_entry(&folio->page, NULL, 0);
+	entry = pin_entry(&folio->page, NULL, 0);
 	put_page(entry);
 	assert_int_equal(mm_event_match(MM_EV_WARN, "put_page() on a pin_user_pages() proxy"), 1);
 	get_page(entry);
@@ -131,7 +144,7 @@ static void test_put_page_on_proxy_is_caught(void **state)
 	folio_get(folio);
 	put_page(&folio->page);
 	assert_int_equal(mm_event_count_kind(MM_EV_WARN), 2);
-	assert_int_equal(t->put_entry(entry), 1);
+	assert_int_equal(put_entry(entry), 1);
 	t->unpin(folio, 1);
 	folio_put(folio);
 }

@@ -55,41 +55,50 @@ static inline void pin_tracker_unpin(struct folio *folio, int refs)
 }
 
 /*
- * The pages[] entry a FOLL_PIN call hands out for @page, whose pin it has just
- * taken: the page itself, or the tracker's proxy (seed 000). Inline, one
- * predictable branch: it is on GUP-fast's per-page path.
+ * The pages[] entries a FOLL_PIN call hands out for @nr pages of one folio
+ * from @page, whose pins it has just taken: the pages themselves, or the
+ * tracker's proxies (seed 000). Inline, one predictable branch: it is on
+ * GUP-fast's per-page path.
  */
-static inline struct page *pin_tracker_entry(struct page *page, struct address_space *mapping,
-					     pgoff_t index)
+static inline void pin_tracker_entries(struct page *page, unsigned int nr,
+				       struct address_space *mapping, pgoff_t index,
+				       struct page **out)
 {
 	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
 
-	if (likely(!t->pin_entry))
-		return page;
-	return t->pin_entry(page, mapping, index);
+	if (likely(!t->pin_entries)) {
+		for (unsigned int i = 0; i < nr; i++)
+			out[i] = page + i;
+		return;
+	}
+	t->pin_entries(page, nr, mapping, index, out);
 }
 
 /* Does the current tracker hand out proxies (so GUP needs the file of each page)? */
 static inline bool pin_tracker_has_entries(void)
 {
-	return READ_ONCE(pin_config.tracker)->pin_entry != NULL;
+	return READ_ONCE(pin_config.tracker)->pin_entries != NULL;
 }
 
 /*
- * Give back a pages[] entry pin_tracker_entry() made: how many pins of its
- * folio to drop now (0 while ref_user_page() references remain). A plain page
- * is its own pin: 1.
+ * Give back @nr pages[] entries of one folio that pin_tracker_entries()
+ * made: how many pins of the folio to drop now (fewer while ref_user_page()
+ * references remain). A plain page is its own pin.
  */
-static inline int pin_tracker_put_entry(struct page *entry)
+static inline int pin_tracker_put_entries(struct page **entries, unsigned int nr)
 {
 	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
 
-	if (!page_is_proxy(entry))
-		return 1;
+	if (!page_is_proxy(entries[0]))
+		return (int)nr;
 	/* A proxy outlived its tracker (a switch is refused while pins exist). */
-	if (WARN_ON_ONCE(!t->put_entry))
+	if (WARN_ON_ONCE(!t->put_entries))
 		return 0;
-	return t->put_entry(entry);
+	return t->put_entries(entries, nr);
+}
+static inline int pin_tracker_put_entry(struct page *entry)
+{
+	return pin_tracker_put_entries(&entry, 1);
 }
 
 /* ref_user_page() on a proxy entry: 0, or -errno. */

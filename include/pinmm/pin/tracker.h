@@ -58,18 +58,21 @@ struct pin_tracker {
 	/*
 	 * Optional: the design hands GUP's caller a per-pin object in place of
 	 * the struct page (seed 000's proxy; NULL for every other design).
-	 * pin_entry turns one of the pins try_pin() took on page_folio(@page)
-	 * into the pages[] entry for @page, found through @mapping at @index
-	 * (the VMA's file; NULL for anonymous memory). It allocates nothing, so
-	 * it cannot fail: try_pin() did the allocating and answered -ENOMEM if
-	 * it could not. get_entry is ref_user_page() on such an entry (0, or
-	 * -errno); put_entry is the unpin family's, and returns how many pins
-	 * of the folio to drop with unpin() now (0 while ref_user_page()
-	 * references remain).
+	 * pin_entries turns @nr of the pins try_pin() took on page_folio(@page)
+	 * into the pages[] entries @out[0..nr) for @page .. @page + nr - 1 (one
+	 * folio), found through @mapping at @index .. @index + nr - 1 (the VMA's
+	 * file; NULL for anonymous memory). It allocates nothing, so it cannot
+	 * fail: try_pin() did the allocating and answered -ENOMEM if it could
+	 * not. get_entry is ref_user_page() on an entry (0, or -errno);
+	 * put_entries gives back @nr entries of one folio for the unpin family
+	 * and returns how many pins of it to drop with unpin() now (fewer while
+	 * ref_user_page() references remain). Batched, so that a 2 MiB folio
+	 * costs one lock, not 512.
 	 */
-	struct page *(*pin_entry)(struct page *page, struct address_space *mapping, pgoff_t index);
+	void (*pin_entries)(struct page *page, unsigned int nr, struct address_space *mapping,
+			    pgoff_t index, struct page **out);
 	int  (*get_entry)(struct page *entry);
-	int  (*put_entry)(struct page *entry);
+	int  (*put_entries)(struct page **entries, unsigned int nr);
 	/*
 	 * Optional: how many pins of @page were handed out through @mapping
 	 * (a proxy's own mapping). NULL: the design cannot say whose a pin is.
