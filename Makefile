@@ -68,7 +68,7 @@ TEST_COMMON:= $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/common/*.c))
 # One stamp per compiler and sanitizer: each may need packages of its own.
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all run check test-bins deps clean bench fuzz layers models help
+.PHONY: all run check test-bins deps clean bench fuzz layers models help docs
 # Keep intermediate objects: no rebuilds, and no "rm" after the test summary.
 .SECONDARY:
 
@@ -80,6 +80,7 @@ help:
 	@echo "make check      build and run every test (SAN=address,undefined or SAN=thread)"
 	@echo "make bench      run the standard benchmark set"
 	@echo "make fuzz       run the fuzz targets for a bounded time (clang)"
+	@echo "make docs       regenerate the reference part of docs/scenario-language.md"
 	@echo "make PAGE=72    the 72-byte struct page variant (field tracker): build/gcc-page72/pinmm"
 	@echo "                (build/clang-page72/pinmm with CC=clang); PAGE=72 check runs the suite in it"
 	@echo "make models     check every spin model under models/ exhaustively"
@@ -143,6 +144,10 @@ run: $(PINMM)
 
 layers:
 	@sh mk/check-layers.sh
+
+# The generated part of docs/scenario-language.md (test_reference checks it).
+docs: $(PINMM)
+	sh mk/gen-docs.sh $(PINMM)
 
 fuzz: $(BUILD)/gen/pin_registry.c
 	@sh mk/deps.sh fuzz && sh mk/fuzz.sh

@@ -32,7 +32,7 @@ device odp0 odp
 mmap p m anon len=8K private rw
 pin p m len=8K as=odp0
 P
-echo "1..12"
+echo "1..15"
 "$pinmm" run --preset mainline "$d/dir/bad.pin" "$d/dir/good.pin" >"$d/out" 2>"$d/err"
 rc=$?
 t $([ $rc -eq 2 ] && echo 0 || echo 1) "run: a parse error exits 2"
@@ -52,7 +52,14 @@ t $(grep -Eq '^pinmm [0-9.]+ \(scenario language [0-9]+\)$' "$d/out"; echo $?) "
 "$pinmm" run --help >"$d/out"
 t $(grep -q -- '--trace' "$d/out" && grep -q 'refused' "$d/out" && grep -q -- '--preset' "$d/out"; echo $?) "run --help explains --trace, cells and presets"
 "$pinmm" list --help >"$d/out"
-t $(grep -q 'presets' "$d/out"; echo $?) "list --help names the lists"
+t $(grep -q commands "$d/out" && grep -q vmstat "$d/out"; echo $?) "list --help names the lists"
 "$pinmm" explain --help >"$d/out"
 t $(grep -q 'usage: pinmm explain' "$d/out"; echo $?) "explain --help"
+"$pinmm" list commands >"$d/out"
+t $(grep -q '^  pin PROC MAP\[+OFF\] len=SIZE as=HANDLE' "$d/out" && grep -q '^  check zone HANDLE' "$d/out"; echo $?) "list commands: every command with its arguments"
+"$pinmm" list vmstat >"$d/out"
+t $(grep -q '^  nr_foll_pin_acquired ' "$d/out"; echo $?) "list vmstat"
+# The five scenarios of issue 19, written from docs/scenario-language.md alone.
+"$pinmm" run docs/examples >"$d/out" 2>&1
+t $? "docs/examples: dev=, a THP, a partial munmap, a DMA expected to fail, pwrite under a pin"
 [ $fails -eq 0 ]

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* `pinmm list`: the presets, trackers, policies and scenarios built in. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <pinmm/pin/preset.h>
+#include <pinmm/scenario/parse.h>
+#include <pinmm/scenario/reference.h>
 #include <pinmm/scenario/run.h>
 #include <pinmm/scenario/suite.h>
 
@@ -93,13 +96,40 @@ static int list_scenarios(void)
 	return PINMM_EXIT_OK;
 }
 
+static void list_vmstat(void)
+{
+	printf("vmstat counters (check vmstat NAME=VALUE):\n");
+	for (size_t i = 0; scn_vmstat_docs[i].name; i++)
+		printf("  %-32s %s\n", scn_vmstat_docs[i].name, scn_vmstat_docs[i].help);
+}
+
+static void list_usage(FILE *f)
+{
+	fputs("usage: pinmm list [presets | trackers | policies | scenarios | commands [--markdown]\n"
+	      "                  | checks | vmstat]\n"
+	      "\n"
+	      "  presets    the presets a scenario runs under: tracker / longterm / writeback\n"
+	      "  trackers   the pin-tracking designs, with their memory cost\n"
+	      "  policies   the longterm and writeback policies presets combine\n"
+	      "  scenarios  the built-in suite\n"
+	      "  commands   the scenario language's commands (--markdown: the reference section\n"
+	      "             of docs/scenario-language.md, as make docs writes it)\n"
+	      "  checks     the check and expect commands\n"
+	      "  vmstat     the counters check vmstat can name\n"
+	      "With no argument: presets, trackers, policies and scenarios.\n", f);
+}
+
 int cmd_list(int argc, char **argv)
 {
+	static const char *const lists[] = {
+		"presets", "trackers", "policies", "scenarios", "commands", "checks", "vmstat",
+	};
 	const char *what = argc > 1 ? argv[1] : NULL;
+	bool markdown = argc == 3 && what && !strcmp(what, "commands") &&
+			!strcmp(argv[2], "--markdown");
 
-	if (argc > 2 || (what && (!strcmp(what, "--help") || !strcmp(what, "-h")))) {
-		fprintf(argc > 2 ? stderr : stdout,
-			"usage: pinmm list [presets | trackers | policies | scenarios]\n");
+	if ((argc > 2 && !markdown) || (what && (!strcmp(what, "--help") || !strcmp(what, "-h")))) {
+		list_usage(argc > 2 && !markdown ? stderr : stdout);
 		return argc > 2 ? PINMM_EXIT_USAGE : PINMM_EXIT_OK;
 	}
 	if (!what) {
@@ -119,9 +149,19 @@ int cmd_list(int argc, char **argv)
 		list_policies();
 	else if (!strcmp(what, "scenarios"))
 		return list_scenarios();
+	else if (!strcmp(what, "commands") && markdown)
+		scn_reference_markdown(stdout);
+	else if (!strcmp(what, "commands"))
+		scn_reference_text(stdout, false);
+	else if (!strcmp(what, "checks"))
+		scn_reference_text(stdout, true);
+	else if (!strcmp(what, "vmstat"))
+		list_vmstat();
 	else {
-		fprintf(stderr, "pinmm list: unknown list '%s' (presets, trackers, policies, scenarios)\n",
-			what);
+		char hint[256];
+
+		scn_suggest(hint, sizeof(hint), what, lists, sizeof(lists) / sizeof(lists[0]));
+		fprintf(stderr, "pinmm list: unknown list '%s' (%s)\n", what, hint);
 		return PINMM_EXIT_USAGE;
 	}
 	return PINMM_EXIT_OK;

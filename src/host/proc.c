@@ -151,17 +151,58 @@ static void child_access(const struct host_req *rq, struct host_rep *rp)
 	fault_armed = 0;
 }
 
+#define HOST_PMD_SIZE (2UL << 20)
+
+/*
+ * mmap ... thp [populate]: the range is placed on a PMD boundary (as the
+ * kernel's thp_get_unmapped_area does for an aligned length) and
+ * MADV_HUGEPAGE is set before anything is faulted, so populate gets THPs:
+ * MAP_POPULATE would fault 4K pages before the madvise could apply.
+ */
+static void *thp_mmap(const struct host_req *rq, int fd, struct host_rep *rp)
+{
+	size_t len = rq->len, slop = HOST_PMD_SIZE;
+	int flags = rq->flags & ~MAP_POPULATE;
+	uintptr_t base, start;
+	void *a;
+
+	a = mmap(NULL, len + slop, rq->prot, flags, fd, (off_t)rq->off);
+	if (a == MAP_FAILED)
+		return a;
+	base = (uintptr_t)a;
+	start = (base + HOST_PMD_SIZE - 1) & ~(HOST_PMD_SIZE - 1);
+	if (fd >= 0) {
+		/* A file mapping keeps its offset: map it again at the aligned address. */
+		munmap(a, len + slop);
+		a = mmap((void *)start, len, rq->prot, flags | MAP_FIXED, fd, (off_t)rq->off);
+		if (a == MAP_FAILED)
+			return a;
+	} else {
+		if (start > base)
+			munmap(a, start - base);
+		if (start + len < base + len + slop)
+			munmap((void *)(start + len), base + len + slop - (start + len));
+		a = (void *)start;
+	}
+	if (madvise(a, len, MADV_HUGEPAGE))
+		rp->err = -errno;
+	else if ((rq->flags & MAP_POPULATE) &&
+		 madvise(a, len, (rq->prot & PROT_WRITE) && (flags & MAP_PRIVATE) ?
+			 MADV_POPULATE_WRITE : MADV_POPULATE_READ))
+		rp->err = -errno;
+	return a;
+}
+
 static void child_mmap(const struct host_req *rq, int fd, struct host_rep *rp)
 {
-	void *a = mmap(NULL, rq->len, rq->prot, rq->flags, fd, (off_t)rq->off);
+	void *a = rq->thp ? thp_mmap(rq, fd, rp)
+			  : mmap(NULL, rq->len, rq->prot, rq->flags, fd, (off_t)rq->off);
 
 	if (a == MAP_FAILED) {
 		rp->err = -errno;
 		return;
 	}
 	rp->val = (uint64_t)(uintptr_t)a;
-	if (rq->thp && madvise(a, rq->len, MADV_HUGEPAGE))
-		rp->err = -errno;
 }
 
 static struct host_session *child_hs;

@@ -74,8 +74,8 @@ bool scn_cmd_applies(const struct scn_cmd *c, const char *preset)
 		return true;
 	for (size_t i = 0; i < c->nr_only; i++)
 		if (!strcmp(c->only[i], preset))
-			return true;
-	return false;
+			return !c->except;
+	return c->except;
 }
 
 int scn_cell_parse(const char *name, enum scn_cell *out)
@@ -125,6 +125,11 @@ int scn_errno_parse(const char *name)
 		if (!strcmp(name, scn_errnos[i].name))
 			return scn_errnos[i].err;
 	return -EINVAL;
+}
+
+const char *scn_errno_name_at(size_t i)
+{
+	return i < sizeof(scn_errnos) / sizeof(scn_errnos[0]) ? scn_errnos[i].name : NULL;
 }
 
 const char *scn_errno_name(int err)

@@ -49,8 +49,8 @@ int scenario_check(const struct scenario *s, const char *const *presets, size_t 
 				if (known(c->only[j], presets, nr_presets))
 					continue;
 				scn_suggest(hint, sizeof(hint), c->only[j], presets, nr_presets);
-				snprintf(err, errlen, "%s:%u: unknown preset '%s' in only= (%s)", s->path,
-					 c->line, c->only[j], hint);
+				snprintf(err, errlen, "%s:%u: unknown preset '%s' in %s= (%s)", s->path,
+					 c->line, c->only[j], c->except ? "except" : "only", hint);
 				return -EINVAL;
 			}
 		}

@@ -270,7 +270,7 @@ size_t scn_cmd_format(const struct scenario *s, const struct scn_cmd *c, char *b
 		put(&o, " during=%s", c->during == SCN_DURING_ANY ? "any" :
 		    (unsigned int)c->during < NR_RACE_POINTS ? race_point_names[c->during] : "?");
 	for (size_t i = 0; i < c->nr_only; i++)
-		put(&o, "%s%s", i ? "," : " only=", c->only[i]);
+		put(&o, "%s%s", i ? "," : c->except ? " except=" : " only=", c->only[i]);
 	if (c->has_result) {
 		const char *r = scn_errno_name(c->result);
 

@@ -306,7 +306,8 @@ static int scenario_run_once(const struct scenario *s, const char *preset,
 		in.cur = c;
 		if (!scn_cmd_applies(c, preset)) {
 			if (trace)
-				fprintf(trace, "scenario: line %u: not for %s (only=)\n", c->line, preset);
+				fprintf(trace, "scenario: line %u: not for %s (%s=)\n", c->line, preset,
+					c->except ? "except" : "only");
 			continue;
 		}
 		if (trace) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/gup/gup.h>
+#include <pinmm/mem/proxy.h>
 #include <pinmm/pin/debug.h>
 #include <pinmm/devmap/pmem.h>
 #include <pinmm/fs/fs.h>
@@ -549,8 +550,11 @@ static void do_check_pinned(struct interp *in, const struct scn_cmd *c)
 	}
 }
 
-static enum scn_zone page_scn_zone(struct page *page)
+/* @entry is a GUP result: a proxy tracker's entries front the real page. */
+static enum scn_zone page_scn_zone(struct page *entry)
 {
+	struct page *page = canonical_page(entry);
+
 	switch (page_zonenum(page)) {
 	case ZONE_MOVABLE:
 		return SCN_ZONE_MOVABLE;

@@ -245,6 +245,11 @@ static void do_pin(struct hrun *r, const struct scn_cmd *c)
 			na(r, "the session directory's filesystem has no O_DIRECT");
 			return;
 		}
+		/* As at dma: the host's way to pin, not pin_user_pages(), needs alignment. */
+		if (err == -EINVAL) {
+			na(r, "O_DIRECT needs 512-byte aligned offsets and lengths");
+			return;
+		}
 	}
 	h->dead = !result(r, err, f & SCN_PIN_REMOTE ? "process_vm_readv/writev" : "O_DIRECT I/O");
 }

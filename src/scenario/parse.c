@@ -282,13 +282,13 @@ static int parse_lines(struct scn_parser *P, struct scn_lexer *lx, struct scn_li
 		return scn_perr(P, "missing 'scenario \"TITLE\"' line");
 	}
 	ret = check_verdicts(P);
-	return ret ? ret : check_unused(P);
+	return ret || P->probe ? ret : check_unused(P);
 }
 
-int scenario_parse_buffer(const char *display, const char *buf, size_t len,
-			  struct scenario **out, char *err, size_t errlen)
+static int parse_buffer(const char *display, const char *buf, size_t len, struct scenario **out,
+			char *err, size_t errlen, struct scn_probe *probe)
 {
-	struct scn_parser P = { .err = err, .errlen = errlen };
+	struct scn_parser P = { .err = err, .errlen = errlen, .probe = probe != NULL };
 	struct strbuf desc = { 0 };
 	struct scn_line line = { 0 };
 	struct scn_lexer lx;
@@ -311,6 +311,15 @@ int scenario_parse_buffer(const char *display, const char *buf, size_t len,
 	P.s = s;
 	scn_lex_init(&lx, buf, len);
 	ret = parse_lines(&P, &lx, &line, &desc);
+	if (probe && !ret) {
+		/* The handler of the last line asked for these: copy them out. */
+		probe->nr = 0;
+		for (size_t i = 0; i < P.nr_asked && i < SCN_PROBE_MAX; i++) {
+			snprintf(probe->args[probe->nr++], sizeof(probe->args[0]), "%s%s",
+				 P.asked[i], P.asked_kv[i] ? "=" : "");
+		}
+		probe->result_ok = s->nr_cmds && s->cmds[s->nr_cmds - 1].has_result;
+	}
 	scn_line_release(&line);
 	free(P.used);
 	free(P.vis);
@@ -334,6 +343,21 @@ nomem:
 	free(desc.s);
 	scenario_free(s);
 	return -ENOMEM;
+}
+
+int scenario_parse_buffer(const char *display, const char *buf, size_t len,
+			  struct scenario **out, char *err, size_t errlen)
+{
+	return parse_buffer(display, buf, len, out, err, errlen, NULL);
+}
+
+int scenario_parse_probe(const char *text, struct scn_probe *probe, char *err, size_t errlen)
+{
+	struct scenario *s;
+	int ret = parse_buffer("probe.pin", text, strlen(text), &s, err, errlen, probe);
+
+	scenario_free(s);
+	return ret;
 }
 
 int scenario_parse_file(const char *path, struct scenario **out, char *err, size_t errlen)

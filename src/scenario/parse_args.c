@@ -162,9 +162,18 @@ int scn_args_begin(struct scn_parser *P, size_t first, struct scn_cmd *c, bool r
 			return scn_perr(P, "'->' must be followed by one result at the end of the line");
 		c->has_result = true;
 		c->result = scn_errno_parse(tok(P, i + 1)->s);
-		if (c->result < 0)
-			return scn_perr(P, "unknown result '%s' (ok or an errno name like EFAULT)",
-					tok(P, i + 1)->s);
+		if (c->result < 0) {
+			const char *known[32];
+			char hint[384];
+			size_t nr = 0;
+
+			while (nr < 32 && scn_errno_name_at(nr)) {
+				known[nr] = scn_errno_name_at(nr);
+				nr++;
+			}
+			scn_suggest(hint, sizeof(hint), tok(P, i + 1)->s, known, nr);
+			return scn_perr(P, "unknown result '%s' (%s)", tok(P, i + 1)->s, hint);
+		}
 		end = i;
 		break;
 	}

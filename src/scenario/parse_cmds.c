@@ -739,17 +739,28 @@ static bool is_check(enum scn_cmd_kind k)
 }
 
 /*
- * only=PRESET,...: a check that holds where the design can tell (a tracker
- * that counts pins can answer check pinned; the get tracker cannot).
+ * only=PRESET,... or except=PRESET,...: a check that holds where the design
+ * can tell (a tracker that counts pins can answer check pinned; the get
+ * tracker cannot).
  */
 static int parse_only(struct scn_parser *P, struct scn_cmd *c)
 {
-	const char *v, *p;
+	const char *v, *p, *key = "only";
 	size_t n = 1;
 	int ret = scn_arg_kv(P, "only", false, &v);
+	int ex = scn_arg_kv(P, "except", false, &p);
 
-	if (ret)
-		return ret < 0 ? ret : 0;
+	if (ret < 0 || ex < 0)
+		return ret < 0 ? ret : ex;
+	if (!ret && !ex)
+		return scn_perr(P, "a check takes only= or except=, not both");
+	if (ret && ex)
+		return 0;
+	if (ret) {
+		v = p;
+		key = "except";
+		c->except = true;
+	}
 	for (p = v; *p; p++)
 		n += *p == ',';
 	c->only = calloc(n, sizeof(*c->only));
@@ -764,10 +775,10 @@ static int parse_only(struct scn_parser *P, struct scn_cmd *c)
 			return -ENOMEM;
 		c->only[c->nr_only++] = name;
 		if (!scn_valid_name(name))
-			return scn_perr(P, "bad preset name '%s' in only=", name);
+			return scn_perr(P, "bad preset name '%s' in %s=", name, key);
 		for (size_t i = 0; i + 1 < c->nr_only; i++)
 			if (!strcmp(c->only[i], name))
-				return scn_perr(P, "preset '%s' listed twice in only=", name);
+				return scn_perr(P, "preset '%s' listed twice in %s=", name, key);
 		if (!e)
 			break;
 		p = e + 1;
@@ -795,8 +806,12 @@ static int p_during(struct scn_parser *P, struct scn_cmd *c)
 	char known[160] = "";
 	enum race_point rp;
 	const char *w;
+	size_t asked = P->nr_asked;
 	int ret = scn_arg_kv(P, "during", false, &w);
 
+	/* A command that cannot be armed does not offer during= in "takes:" lists. */
+	if (!armable(c->kind))
+		P->nr_asked = asked;
 	if (ret)
 		return ret < 0 ? ret : 0;
 	if (!armable(c->kind))

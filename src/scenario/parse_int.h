@@ -46,6 +46,7 @@ struct scn_parser {
 	unsigned int *unpinned;		/* [handle]: line of its first unpin, or 0 */
 	size_t cap_unpinned;
 
+	bool probe;			/* scenario_parse_probe(): no whole-file checks */
 	unsigned int first_op_line;	/* first command after the header, 0 if none yet */
 	bool have_memory;
 };

@@ -80,7 +80,13 @@ static const struct {
 	{ BASE "pin p m len=4K as=h times=4194305\n",
 	  "foo.pin:6: times= x pages must stay under 8388608 pins in one handle" },
 	{ BASE "pin p m len=4K as=h -> EFOO\n",
-	  "foo.pin:6: unknown result 'EFOO' (ok or an errno name like EFAULT)" },
+	  "foo.pin:6: unknown result 'EFOO' (did you mean 'EIO'?)" },
+	{ BASE "pin p m len=4K as=h -> EFALT\n",
+	  "foo.pin:6: unknown result 'EFALT' (did you mean 'EFAULT'?)" },
+	{ BASE "pin p m len=4K as=h -> nope\n",
+	  "foo.pin:6: unknown result 'nope' (known: ok, EPERM, ENOENT, EINTR, EIO, ENXIO, E2BIG, "
+	  "EAGAIN, ENOMEM, EACCES, EFAULT, EBUSY, EEXIST, ENODEV, EINVAL, ETXTBSY, EFBIG, ENOSPC, "
+	  "ERANGE, ENOSYS, EOPNOTSUPP, EHWPOISON)" },
 	{ BASE "pin p m len=4K as=h -> EFAULT ok\n",
 	  "foo.pin:6: '->' must be followed by one result at the end of the line" },
 	{ BASE "unpin p -> ok\n", "foo.pin:6: 'unpin' takes no '-> RESULT'" },

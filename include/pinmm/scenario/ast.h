@@ -48,8 +48,8 @@
  *   once per point the next command reaches (and once after it) and keeps the
  *   worst cell, saying where it landed; one during=any per scenario.
  *
- * Every check may end in only=PRESET[,PRESET...]: it applies under those
- * presets alone. docs/scenario-language.md is the full reference.
+ * Every check may end in only=PRESET[,PRESET...] (it applies under those
+ * presets alone) or except=PRESET[,PRESET...] (under all others). docs/scenario-language.md is the full reference.
  *
  * What the interpreter is to make of the less obvious parts:
  * - a mapping belongs to the process that mmap()ed it; fork gives the child
@@ -201,9 +201,13 @@ struct scn_cmd {
 	/* during=POINT: has_during, and during is an enum race_point or SCN_DURING_ANY. */
 	bool has_during;
 	int during;
-	/* only=PRESET,...: a check that holds for these presets only; NULL: all. */
+	/*
+	 * only=PRESET,...: a check that holds for these presets only (with
+	 * except: for every preset but these); NULL: all.
+	 */
 	char **only;
 	size_t nr_only;
+	bool except;
 	union {
 		struct { uint64_t size, movable, cma; } memory;
 		struct { int fs; uint64_t size; bool checksum, dax; } disk;
@@ -301,5 +305,7 @@ bool scenario_wants_preset(const struct scenario *s, const char *preset);
 int scn_errno_parse(const char *name);
 /* "ok", "EFAULT", ... or NULL for an errno the language has no name for. */
 const char *scn_errno_name(int err);
+/* The @i-th result name ("ok" first), NULL past the last. */
+const char *scn_errno_name_at(size_t i);
 
 #endif

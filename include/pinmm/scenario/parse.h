@@ -6,6 +6,7 @@
 #ifndef PINMM_SCENARIO_PARSE_H
 #define PINMM_SCENARIO_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <pinmm/scenario/ast.h>
@@ -22,6 +23,20 @@ int scenario_parse_buffer(const char *display, const char *buf, size_t len,
 /* Read and parse @path; -errno from open/read with "path: strerror" in @err. */
 int scenario_parse_file(const char *path, struct scenario **out, char *err, size_t errlen);
 void scenario_free(struct scenario *s);
+
+/*
+ * What the parser itself accepts, for the language reference and its test:
+ * parse @text (a whole scenario, without the checks that need the whole
+ * file, such as unused declarations) and return the arguments the handler of
+ * its last line asked for ("len=", "write", ...), in the order it asked.
+ */
+#define SCN_PROBE_MAX 24
+struct scn_probe {
+	char args[SCN_PROBE_MAX][24];
+	size_t nr;
+	bool result_ok;			/* the last line's "-> RES" was accepted */
+};
+int scenario_parse_probe(const char *text, struct scn_probe *probe, char *err, size_t errlen);
 
 /*
  * A .pin size: decimal or 0x hex, then optionally K/M/G (binary, either case)
