@@ -5,6 +5,7 @@
 
 #include <pinmm/scenario/format.h>
 #include <pinmm/scenario/parse.h>
+#include <pinmm/scenario/run.h>
 #include <pinmm/scenario/suite.h>
 
 #include "pinmm.h"
@@ -27,6 +28,9 @@ static void explain(const struct scenario *s)
 			printf("  %-14s %s\n", presets[i],
 			       scn_cell_names[scenario_expected(s, presets[i])]);
 	}
+	printf("  %-14s %s (the verdict of %s, the release nearest to this kernel)\n",
+	       SCN_HOST_PRESET, scn_cell_names[scenario_expected(s, scenario_host_release())],
+	       scenario_host_release());
 
 	printf("\ncommands:\n");
 	for (size_t i = 0; i < s->nr_cmds; i++) {
