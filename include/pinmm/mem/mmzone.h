@@ -116,7 +116,7 @@ static inline unsigned long pfn_to_phys(unsigned long pfn)
 
 static inline enum zone_type page_zonenum(const struct page *page)
 {
-	return (enum zone_type)((READ_ONCE(page->flags) >> ZONES_PGSHIFT) & ZONES_MASK);
+	return (enum zone_type)((READ_ONCE(canonical_page(page)->flags) >> ZONES_PGSHIFT) & ZONES_MASK);
 }
 static inline enum zone_type folio_zonenum(const struct folio *folio)
 {

@@ -170,7 +170,7 @@ static inline bool folio_test_anon(const struct folio *folio)
 /* Per-page: may this anonymous page be pinned without COW-unsharing it first? */
 static inline bool PageAnonExclusive(const struct page *page)
 {
-	return test_bit(PG_anon_exclusive, &page->flags);
+	return test_bit(PG_anon_exclusive, &canonical_page(page)->flags);
 }
 static inline void SetPageAnonExclusive(struct page *page)
 {

@@ -9,8 +9,10 @@
  *
  * Only the `proxy` tracker makes them (src/pin/proxy.c); its pages[] entries
  * are tagged pointers. Every accessor a GUP result goes through looks through
- * a proxy - page_to_pfn(), page_folio(), compound_head(), page_address(), and
- * get_page()/put_page(), which catch it - so the branch Dan named ("a
+ * a proxy - page_to_pfn(), page_folio(), compound_head(), PageTail(),
+ * page_address(), page_ref_count(), page_zonenum(), PageAnonExclusive(),
+ * is_zero_page(), and get_page()/put_page(), which catch it - so the branch
+ * Dan named ("a
  * conditional branch and pointer chase to many page operations, like
  * page_to_pfn()") is on every path, for every preset, as it would be in a
  * kernel that had proxies. __page_to_pfn() is the branch-free form, for
