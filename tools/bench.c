@@ -300,6 +300,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		o->nr_per_call = -1;
 	/* The standard set has every part; a gup_test-style run only what it names. */
 	bool standard = !o->modes;
+
+	o->standard = standard;
 	o->contended = contended >= 0 ? contended : standard;
 	o->micro = micro >= 0 ? micro : standard;
 	o->memory = memory >= 0 ? memory : standard;

@@ -48,6 +48,7 @@ extern const char *const bench_mode_short[BM_NR_MODES];
 
 struct bench_opts {
 	unsigned int modes;		/* 1 << enum bench_mode; 0: the standard set */
+	bool standard;			/* no -a/-u/-L: the standard set */
 	unsigned long size;		/* bytes each thread pins (-m MiB) */
 	long nr_per_call;		/* -n; -1: the whole range in one call */
 	int repeats;			/* -r: rounds; every case runs once per round */

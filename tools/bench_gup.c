@@ -603,7 +603,7 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 		threads[nr_threads++] = o->threads;
 	} else {
 		threads[nr_threads++] = 1;
-		if (!sweep)
+		if (!sweep && o->standard)
 			threads[nr_threads++] = 2;
 	}
 	for (int i = 0; i < nr_threads; i++)

@@ -78,9 +78,8 @@ static long check_and_migrate_movable_pages(unsigned long nr_pages, struct page 
 		 * after reading each tail page's compound_head; a 2 MiB folio here
 		 * costs one head read, not 512 tail reads and 512 zone checks.
 		 */
-		for (nr = 1; i + nr < nr_pages && pages[i + nr] == pages[i + nr - 1] + 1 &&
-			     pages[i + nr] < end; nr++)
-			;
+		nr = (unsigned long)(end - pages[i]);
+		nr = gup_pages_contig(pages + i, pages[i], nr < nr_pages - i ? nr : nr_pages - i);
 		if (!gup_longterm_must_migrate(folio) || folio_in(movable, nr_movable, folio))
 			continue;
 		if (!movable) {
