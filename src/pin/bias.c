@@ -17,6 +17,7 @@
  * sees the other (GUP-fast backs out, or the writer sees the pin).
  */
 #include <limits.h>
+#include <pinmm/pin/preset.h>
 #include <pinmm/pin/trackers.h>
 
 static int bias_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
@@ -107,4 +108,19 @@ PIN_TRACKER(90, bias_tracker) = {
 	.maybe_dma_pinned = bias_maybe_dma_pinned,
 	.pincount = bias_pincount,
 	.pin_refs = bias_pin_refs,
+};
+
+/*
+ * Mainline's tracker on the design footing (bounce writeback, so the tracker
+ * is the only variable): the column the exact design is compared with, and
+ * where bias's false positives cost what they cost (10a).
+ */
+PIN_PRESET(210, bias_preset) = {
+	.name = "bias",
+	.family = PRESET_DESIGN,
+	.kernel = NULL,
+	.tracker = "bias",
+	.longterm = LONGTERM_MAINLINE,
+	.writeback = WB_BOUNCE,
+	.summary = "mainline's bias tracker with bounce writeback: the design the exact tracker is measured against",
 };

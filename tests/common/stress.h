@@ -43,7 +43,7 @@ static inline unsigned int rnd(unsigned int *seed, unsigned int n)
  * named "FN[PRESET]", the preset's name as the initial state.
  */
 static const char *const stress_presets[] = {
-	"mainline", "field", "page_ext", "lru", "mapping", "proxy", "exact", "pinmm", NULL,
+	"mainline", "bias", "field", "page_ext", "lru", "mapping", "proxy", "exact", "pinmm", NULL,
 };
 
 static inline size_t stress_tests(struct CMUnitTest *v, size_t max, const char *fn_name,
