@@ -25,8 +25,8 @@ static const char *const longterm_help[NR_LONGTERM_POLICIES] = {
 
 static const char *const writeback_help[NR_WRITEBACK_POLICIES] = {
 	[WB_IGNORE] = "write what is in the pinned folio and mark it clean (mainline today)",
-	[WB_BOUNCE] = "checksum and write a stable copy made under the folio lock; a writably "
-		      "pinned folio stays dirty, rewritten only when its bytes changed",
+	[WB_BOUNCE] = ("checksum and write a stable copy made under the folio lock; a writably "
+		       "pinned folio stays dirty, rewritten only when its bytes changed"),
 	[WB_SKIP] = "leave pinned folios dirty; a data-integrity sync bounces them",
 };
 
