@@ -285,11 +285,17 @@ repeat:
 		*err = -ENOMEM;
 		return NULL;
 	}
-	/* Nobody else can see it yet: the non-atomic set is enough. */
-	__folio_set_locked(folio);
+	/*
+	 * Model: mainline sets the lock bit non-atomically, nobody else being
+	 * able to reach the folio yet. GUP-fast can: a stale PTE of the page's
+	 * previous life lets it take a speculative reference and read (a
+	 * tracker may write) page->flags before it re-checks the PTE and backs
+	 * out. The kernel lets that plain read race; C11 does not, so atomic.
+	 */
+	folio_set_locked(folio);
 	ret = filemap_add_folio(mapping, folio, index, gfp);
 	if (ret) {
-		__folio_clear_locked(folio);
+		folio_clear_locked(folio);
 		folio_put(folio);
 		if (ret == -EEXIST)
 			goto repeat;

@@ -245,7 +245,8 @@ static bool pin_lru_isolate(struct folio *folio, void (*mark)(struct folio *foli
 	if (folio_is_zone_device(folio))
 		return false;	/* never on an LRU: its ->lru words are pgmap and zone_device_data */
 	pthread_mutex_lock(&lruvec.lock);
-	if (folio_test_clear_lru(folio)) {
+	/* Test first: GUP-fast may hand us a folio it is about to back out of. */
+	if (folio_test_lru(folio) && folio_test_clear_lru(folio)) {
 		lru_del_locked(folio);
 		ret = true;
 	} else if (folio_test_anon(folio)) {

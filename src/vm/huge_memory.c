@@ -59,9 +59,9 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 	folio_add_new_anon_rmap(folio, vma, haddr, true);
 	pgtable_trans_huge_deposit(mm, vmf->pmd, pgtable);
 	add_mm_counter(mm, MM_ANONPAGES, HPAGE_PMD_NR);
+	lru_add_new(folio);	/* before the PMD publishes it: see do_anonymous_page() */
 	set_pmd_at(mm, haddr, vmf->pmd, entry);
 	spin_unlock(ptl);
-	lru_add_new(folio);
 	mm_trace("fault", "mm=%s addr=%#lx flags=%s -> thp pfn=%#lx", mm->owner, vmf->address,
 		 (vmf->flags & FAULT_FLAG_WRITE) ? "write" : "read", folio_pfn(folio));
 	return 0;

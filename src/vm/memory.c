@@ -287,9 +287,14 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 	}
 	folio_add_new_anon_rmap(folio, vma, vmf->address, false);
 	add_mm_counter(mm, MM_ANONPAGES, 1);
+	/*
+	 * Before the PTE is set, as mainline's folio_add_lru_vma(): once it
+	 * is, another thread may pin, migrate and free the folio, and we hold
+	 * no reference of our own to look at it with.
+	 */
+	lru_add_new(folio);
 	set_pte_at(mm, vmf->address, vmf->pte, entry);
 	pte_unmap_unlock(vmf->pte, vmf->ptl);
-	lru_add_new(folio);
 	mm_trace("fault", "mm=%s addr=%#lx flags=%s -> anon pfn=%#lx", mm->owner, vmf->address,
 		 fault_kind(vmf->flags), folio_pfn(folio));
 	return 0;
@@ -343,9 +348,9 @@ static vm_fault_t finish_fault(struct vm_fault *vmf)
 		folio_add_file_rmap_pte(folio, page, vma);
 		add_mm_counter(mm, mm_counter(folio), 1);
 	}
+	lru_add_new(folio);	/* before the PTE publishes it: see do_anonymous_page() */
 	set_pte_at(mm, vmf->address, vmf->pte, entry);
 	pte_unmap_unlock(vmf->pte, vmf->ptl);
-	lru_add_new(folio);
 	return 0;
 }
 
@@ -543,6 +548,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old)
 		ptep_get_and_clear(mm, vmf->address, vmf->pte);
 		flush_tlb_range(vma, vmf->address, vmf->address + PAGE_SIZE);
 		folio_add_new_anon_rmap(new, vma, vmf->address, false);
+		lru_add_new(new);	/* before the PTE publishes it: see do_anonymous_page() */
 		set_pte_at(mm, vmf->address, vmf->pte, entry);
 		if (old)
 			folio_remove_rmap_pte(old, vmf->page, vma);
@@ -552,7 +558,6 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old)
 		pte_unmap_unlock(vmf->pte, vmf->ptl);
 	mmu_notifier_invalidate_range_end(&range);
 	if (copied) {
-		lru_add_new(new);
 		mm_trace("cow", "mm=%s addr=%#lx %s pfn=%#lx -> pfn=%#lx%s", mm->owner, vmf->address,
 			 old ? "copy" : "zero page", old ? page_to_pfn(vmf->page) : page_to_pfn(zero_page),
 			 folio_pfn(new), unshare ? " (unshare)" : "");
