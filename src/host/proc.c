@@ -6,7 +6,9 @@
  * or the session dying), when SIGKILLed, or by its alarm().
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <string.h>
@@ -408,22 +410,58 @@ int host_munmap(struct host_session *hs, int proc, uint64_t addr, uint64_t len)
 	return simple_call(hs, proc, &rq, -1, &rp);
 }
 
-int host_mprotect(struct host_session *hs, int proc, uint64_t addr, uint64_t len, bool writable)
+int host_mprotect(struct host_session *hs, int proc, uint64_t addr, uint64_t len, int prot)
 {
-	struct host_req rq = { .op = HOP_MPROTECT, .addr = addr, .len = len,
-			       .prot = PROT_READ | (writable ? PROT_WRITE : 0) };
+	struct host_req rq = { .op = HOP_MPROTECT, .addr = addr, .len = len, .prot = prot };
 	struct host_rep rp;
 
 	return simple_call(hs, proc, &rq, -1, &rp);
 }
 
-int host_madvise_dontneed(struct host_session *hs, int proc, uint64_t addr, uint64_t len)
+int host_madvise(struct host_session *hs, int proc, uint64_t addr, uint64_t len, int advice)
 {
-	struct host_req rq = { .op = HOP_MADVISE, .addr = addr, .len = len,
-			       .flags = MADV_DONTNEED };
+	struct host_req rq = { .op = HOP_MADVISE, .addr = addr, .len = len, .flags = advice };
 	struct host_rep rp;
 
 	return simple_call(hs, proc, &rq, -1, &rp);
+}
+
+/* Has @pid exited (a zombie, or gone)? Its mm is torn down before it is a zombie. */
+static bool proc_exited(pid_t pid)
+{
+	char path[64], buf[256], *s;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = 0;
+	s = strrchr(buf, ')');
+	return !s || s[1] == 0 || s[2] == 'Z' || s[2] == 'X';
+}
+
+int host_proc_exit(struct host_session *hs, int proc)
+{
+	struct host_proc *p;
+
+	if (proc < 0 || proc >= hs->nr_procs)
+		return -EINVAL;
+	p = &hs->procs[proc];
+	if (p->sock < 0)
+		return 0;
+	/* The child exits when its socket closes (host_child_serve). */
+	close(p->sock);
+	p->sock = -1;
+	/* Bounded: the next command must see the process's mappings gone. */
+	for (int i = 0; i < 2000 && !proc_exited(p->pid); i++)
+		usleep(1000);
+	return proc_exited(p->pid) ? 0 : -ETIMEDOUT;
 }
 
 int host_pin_longterm(struct host_session *hs, int proc, uint64_t addr, uint64_t len,

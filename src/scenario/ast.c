@@ -59,6 +59,18 @@ const char *const scn_cmd_names[SCN_NR_CMDS] = {
 	[SCN_EXPECT_EVENT] = "expect event",
 	[SCN_PWRITE] = "pwrite",
 	[SCN_CHECK_ZONE] = "check zone",
+	[SCN_EXIT] = "exit",
+	[SCN_CHECK_FOLIO] = "check folio",
+};
+
+const char *const scn_advice_names[SCN_NR_ADVICE] = {
+	[SCN_MADV_DONTNEED] = "dontneed",
+	[SCN_MADV_DONTFORK] = "dontfork",
+	[SCN_MADV_DOFORK] = "dofork",
+	[SCN_MADV_WIPEONFORK] = "wipeonfork",
+	[SCN_MADV_KEEPONFORK] = "keeponfork",
+	[SCN_MADV_HUGEPAGE] = "hugepage",
+	[SCN_MADV_NOHUGEPAGE] = "nohugepage",
 };
 
 const char *const scn_zone_names[SCN_NR_ZONES] = {

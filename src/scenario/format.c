@@ -88,6 +88,8 @@ static void put_pin(struct out *o, const struct scenario *s, const struct scn_cm
 		put(o, " dev=%s", scn_name(s, SCN_NS_DEV, c->pin.dev));
 	if (c->pin.times != 1)
 		put(o, " times=%llu", (unsigned long long)c->pin.times);
+	if (c->pin.batch)
+		put(o, " batch=%llu", (unsigned long long)c->pin.batch);
 }
 
 static void put_body(struct out *o, const struct scenario *s, const struct scn_cmd *c)
@@ -224,12 +226,34 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		    scn_zone_names[c->check_zone.zone]);
 		break;
 	case SCN_MPROTECT:
-		put(o, " %s %s %s", scn_name(s, SCN_NS_PROC, c->mprotect.proc),
-		    scn_name(s, SCN_NS_MAP, c->mprotect.map), c->mprotect.writable ? "rw" : "ro");
+		put(o, " %s", scn_name(s, SCN_NS_PROC, c->mprotect.proc));
+		put_loc(o, s, SCN_NS_MAP, &(struct scn_loc){ .id = c->mprotect.map, .off = c->mprotect.off });
+		if (c->mprotect.len)
+			put_size(o, "len", c->mprotect.len);
+		put(o, " %s", c->mprotect.none ? "none" : c->mprotect.writable ? "rw" : "ro");
 		break;
 	case SCN_MADVISE:
-		put(o, " %s %s dontneed", scn_name(s, SCN_NS_PROC, c->madvise.proc),
-		    scn_name(s, SCN_NS_MAP, c->madvise.map));
+		put(o, " %s", scn_name(s, SCN_NS_PROC, c->madvise.proc));
+		put_loc(o, s, SCN_NS_MAP, &(struct scn_loc){ .id = c->madvise.map, .off = c->madvise.off });
+		if (c->madvise.len)
+			put_size(o, "len", c->madvise.len);
+		put(o, " %s", scn_advice_names[c->madvise.advice]);
+		break;
+	case SCN_EXIT:
+		put(o, " %s", scn_name(s, SCN_NS_PROC, c->exit.proc));
+		break;
+	case SCN_CHECK_FOLIO:
+		put(o, " %s", scn_name(s, SCN_NS_HANDLE, c->check_folio.handle));
+		if (c->check_folio.page)
+			put(o, " page=%llu", (unsigned long long)c->check_folio.page);
+		if (c->check_folio.order >= 0)
+			put(o, " order=%d", c->check_folio.order);
+		if (c->check_folio.large >= 0)
+			put(o, " %s", c->check_folio.large ? "large" : "small");
+		if (c->check_folio.exclusive >= 0)
+			put(o, " %s", c->check_folio.exclusive ? "exclusive" : "shared");
+		if (c->check_folio.pincount >= 0)
+			put(o, " pincount=%ld", c->check_folio.pincount);
 		break;
 	case SCN_TRUNCATE:
 		put(o, " %s", scn_name(s, SCN_NS_FILE, c->truncate.file));

@@ -116,6 +116,8 @@ bool interp_result(struct interp *in, int err, const char *what);
 void interp_error(struct interp *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void interp_exec(struct interp *in, const struct scn_cmd *c);
+/* MADV_* for a scenario's advice word (the host backend passes it to madvise(2)). */
+int scn_advice_to_madv(enum scn_advice a);
 /* Give back pages of a handle as its driver would (unpin, put, vaddr_unpin). */
 void interp_put_pages(struct interp_handle *h, struct page **pages, unsigned long n, bool dirty);
 

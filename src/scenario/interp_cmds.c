@@ -308,6 +308,33 @@ static long pin_once(struct mm_struct *mm, unsigned long addr, unsigned long nr,
 }
 
 /*
+ * The range in calls of @batch pages (gup_test's -n), as a driver that pins a
+ * large buffer piecewise does: each call may stop at a folio boundary inside
+ * its own range, which a single call over the range never shows. A short call
+ * ends the pass with what was pinned so far.
+ */
+static long pin_batched(struct mm_struct *mm, unsigned long addr, unsigned long nr,
+			unsigned long batch, unsigned int flags, struct page **pages,
+			struct interp_handle *h)
+{
+	unsigned long done = 0;
+
+	if (!batch || batch >= nr)
+		return pin_once(mm, addr, nr, flags, pages, h);
+	while (done < nr) {
+		unsigned long n = min_t(unsigned long, batch, nr - done);
+		long got = pin_once(mm, addr + (done << PAGE_SHIFT), n, flags, pages + done, h);
+
+		if (got < 0)
+			return done ? (long)done : got;
+		done += (unsigned long)got;
+		if ((unsigned long)got < n)
+			break;
+	}
+	return (long)done;
+}
+
+/*
  * Give back @n pages taken for handle @h, the way its driver would: a lease's
  * pins through vaddr_unpin_pages(), references with put_page(), pins with
  * unpin_user_pages() (the _dirty_lock variant only to dirty).
@@ -366,7 +393,7 @@ static void do_pin(struct interp *in, const struct scn_cmd *c)
 		return;
 	}
 	for (uint64_t t = 0; t < c->pin.times && !err; t++) {
-		long got = pin_once(mm, addr, nr, c->pin.flags, pages, h);
+		long got = pin_batched(mm, addr, nr, c->pin.batch, c->pin.flags, pages, h);
 
 		if (got >= 0 && (unsigned long)got < nr) {
 			/* Like every real caller: a short pin is released and fails. */
@@ -630,6 +657,87 @@ static void do_fork(struct interp *in, const struct scn_cmd *c)
 	interp_result(in, child ? 0 : -ENOMEM, "fork");
 }
 
+int scn_advice_to_madv(enum scn_advice a)
+{
+	static const int madv[SCN_NR_ADVICE] = {
+		[SCN_MADV_DONTNEED] = MADV_DONTNEED,
+		[SCN_MADV_DONTFORK] = MADV_DONTFORK,
+		[SCN_MADV_DOFORK] = MADV_DOFORK,
+		[SCN_MADV_WIPEONFORK] = MADV_WIPEONFORK,
+		[SCN_MADV_KEEPONFORK] = MADV_KEEPONFORK,
+		[SCN_MADV_HUGEPAGE] = MADV_HUGEPAGE,
+		[SCN_MADV_NOHUGEPAGE] = MADV_NOHUGEPAGE,
+	};
+
+	return (unsigned int)a < SCN_NR_ADVICE ? madv[a] : -1;
+}
+
+/* exit(): the mm goes with its mappings; pins taken through it keep their pages. */
+static void do_exit(struct interp *in, const struct scn_cmd *c)
+{
+	struct process *p = in->procs[c->exit.proc];
+
+	if (!p)
+		return;
+	in->procs[c->exit.proc] = NULL;
+	process_destroy(p);
+}
+
+/* check folio: what the folio behind page N of a handle is, as the kernel keeps it. */
+static void do_check_folio(struct interp *in, const struct scn_cmd *c)
+{
+	struct interp_handle *h = &in->handles[c->check_folio.handle];
+	struct page *page;
+	struct folio *folio;
+	long pins;
+
+	if (!handle_usable(in, c->check_folio.handle))
+		return;
+	if (c->check_folio.page >= h->nr) {
+		interp_error(in, "check folio: page=%llu, but the handle holds %lu page(s)",
+			     (unsigned long long)c->check_folio.page, h->nr);
+		return;
+	}
+	page = h->pages[c->check_folio.page];
+	folio = page_folio(page);
+	if (c->check_folio.order >= 0 && (int)folio_order(folio) != c->check_folio.order) {
+		interp_fail(in, SCN_CORRUPT, "check folio: page %llu is in a folio of order %u, not %d",
+			    (unsigned long long)c->check_folio.page, folio_order(folio),
+			    c->check_folio.order);
+		return;
+	}
+	if (c->check_folio.large >= 0 && folio_test_large(folio) != (bool)c->check_folio.large) {
+		interp_fail(in, SCN_CORRUPT, "check folio: page %llu is in a %s folio",
+			    (unsigned long long)c->check_folio.page,
+			    folio_test_large(folio) ? "large" : "small");
+		return;
+	}
+	if (c->check_folio.exclusive >= 0) {
+		bool excl = folio_test_anon(folio) && PageAnonExclusive(page);
+
+		if (excl != (bool)c->check_folio.exclusive) {
+			interp_fail(in, SCN_CORRUPT, "check folio: page %llu is %s",
+				    (unsigned long long)c->check_folio.page,
+				    excl ? "PageAnonExclusive" : "not PageAnonExclusive");
+			return;
+		}
+	}
+	if (c->check_folio.pincount >= 0) {
+		pins = pin_config.tracker->pincount(folio);
+		if (pins < 0) {
+			/* The design cannot know (bias on a small folio): say so. */
+			interp_fail(in, SCN_NA,
+				    "check folio pincount=: the %s tracker keeps no exact count for this folio",
+				    pin_config.tracker->name);
+			return;
+		}
+		if (pins != c->check_folio.pincount)
+			interp_fail(in, SCN_CORRUPT, "check folio: page %llu's folio has %ld pin(s), not %ld",
+				    (unsigned long long)c->check_folio.page, pins,
+				    c->check_folio.pincount);
+	}
+}
+
 static void do_vma_op(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_map *m;
@@ -659,11 +767,15 @@ static void do_vma_op(struct interp *in, const struct scn_cmd *c)
 					    c->vma.len ? c->vma.len : m->len), "munmap");
 		break;
 	case SCN_MPROTECT:
-		interp_result(in, do_mprotect(mm, m->addr, m->len, PROT_READ |
+		interp_result(in, do_mprotect(mm, m->addr + c->mprotect.off,
+					      c->mprotect.len ? c->mprotect.len : m->len,
+					      c->mprotect.none ? PROT_NONE : PROT_READ |
 					      (c->mprotect.writable ? PROT_WRITE : 0)), "mprotect");
 		break;
 	case SCN_MADVISE:
-		interp_result(in, do_madvise(mm, m->addr, m->len, MADV_DONTNEED), "madvise");
+		interp_result(in, do_madvise(mm, m->addr + c->madvise.off,
+					     c->madvise.len ? c->madvise.len : m->len,
+					     scn_advice_to_madv(c->madvise.advice)), "madvise");
 		break;
 	default:
 		/*
@@ -750,6 +862,12 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 		break;
 	case SCN_FORK:
 		do_fork(in, c);
+		break;
+	case SCN_EXIT:
+		do_exit(in, c);
+		break;
+	case SCN_CHECK_FOLIO:
+		do_check_folio(in, c);
 		break;
 	case SCN_MUNMAP:
 	case SCN_MPROTECT:

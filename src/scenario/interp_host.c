@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <pinmm/host/host.h>
@@ -214,6 +215,11 @@ static void do_pin(struct hrun *r, const struct scn_cmd *c)
 			return;
 		}
 		h->kind = H_FIXED;
+		/*
+		 * batch= has no system-call form: the registration pins the
+		 * range in calls of its own choosing, and only the outcome
+		 * (all of it pinned or refused) is comparable.
+		 */
 		err = host_pin_longterm(r->hs, proc, h->addr, h->len,
 					c->pin.times > HOST_MAX_TIMES ? 0 : (unsigned int)c->pin.times,
 					&h->pin);
@@ -430,10 +436,14 @@ static void do_vma_op(struct hrun *r, const struct scn_cmd *c)
 		result(r, host_munmap(r->hs, proc, m->addr + c->vma.off,
 				      c->vma.len ? c->vma.len : m->len), "munmap");
 	else if (c->kind == SCN_MPROTECT)
-		result(r, host_mprotect(r->hs, proc, m->addr, m->len, c->mprotect.writable),
-		       "mprotect");
+		result(r, host_mprotect(r->hs, proc, m->addr + c->mprotect.off,
+					c->mprotect.len ? c->mprotect.len : m->len,
+					c->mprotect.none ? PROT_NONE : PROT_READ |
+					(c->mprotect.writable ? PROT_WRITE : 0)), "mprotect");
 	else
-		result(r, host_madvise_dontneed(r->hs, proc, m->addr, m->len), "madvise");
+		result(r, host_madvise(r->hs, proc, m->addr + c->madvise.off,
+				       c->madvise.len ? c->madvise.len : m->len,
+				       scn_advice_to_madv(c->madvise.advice)), "madvise");
 }
 
 static void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
@@ -546,6 +556,14 @@ static void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 	case SCN_CHECK_ZONE:
 		na(r, "the host run does not look up which zone holds a page (pagemap PFNs against "
 		      "/proc/zoneinfo spans)");
+		break;
+	case SCN_EXIT:
+		mark_unsafe(r);
+		result(r, host_proc_exit(r->hs, r->procs[c->exit.proc]), "exit");
+		break;
+	case SCN_CHECK_FOLIO:
+		na(r, "folio order, PageAnonExclusive and pin counts are not shown to userspace "
+		      "(kpageflags shows THP, not the rest)");
 		break;
 	case SCN_DEBUG_PINS:
 		na(r, "the pin debug checks are a build option of the host kernel (CONFIG_DEBUG_VM)");

@@ -324,6 +324,12 @@ static int p_pin(struct scn_parser *P, struct scn_cmd *c)
 	if (c->pin.times * ((c->pin.len + SCN_PAGE_BYTES - 1) / SCN_PAGE_BYTES + 1) > SCN_PIN_ENTRIES_MAX)
 		return scn_perr(P, "times= x pages must stay under %llu pins in one handle",
 				(unsigned long long)SCN_PIN_ENTRIES_MAX);
+	ret = scn_arg_kv(P, "batch", false, &w);
+	if (ret < 0)
+		return ret;
+	if (!ret && (scn_parse_count(w, &c->pin.batch) || !c->pin.batch ||
+		     c->pin.batch > INT32_MAX))
+		return scn_perr(P, "bad batch '%s': pages per call, 1 to %d", w, INT32_MAX);
 	TRY(scn_arg_kv(P, "as", true, &h));
 	return scn_declare(P, SCN_NS_HANDLE, h, (int)(c - P->s->cmds), &c->pin.handle);
 }
@@ -546,35 +552,48 @@ static int p_vma(struct scn_parser *P, struct scn_cmd *c)
 	return proc_map(P, &c->vma.proc, &c->vma.map);
 }
 
+/*
+ * PROC MAP[+OFF] [len=SIZE], for munmap, mprotect and madvise: all of the
+ * mapping, or a page-aligned part of it. @what names the call in messages.
+ */
+static int p_range(struct scn_parser *P, const char *what, int *proc, int *map, uint64_t *off,
+		   uint64_t *len)
+{
+	const struct scn_name *m;
+	struct scn_loc at;
+	const char *w;
+	int ret;
+
+	TRY(word_lookup(P, "process", SCN_NS_PROC, proc));
+	TRY(scn_arg_word(P, "mapping", &w));
+	TRY(scn_lookup_map(P, *proc, w, &at));
+	*map = at.id;
+	*off = at.off;
+	m = &P->s->names[SCN_NS_MAP].v[at.id];
+	ret = scn_arg_size(P, "len", false, len);
+	if (ret < 0)
+		return ret;
+	if (ret && at.off)
+		return scn_perr(P, "%s of part of a mapping needs len=", what);
+	if (!ret && !*len)
+		return scn_perr(P, "len= must not be 0 for %s", what);
+	if (at.off % SCN_PAGE_BYTES)
+		return scn_perr(P, "%s offset must be page aligned (%s(2) answers EINVAL)", what, what);
+	return check_range(P, &(struct scn_cmd){ .has_result = true }, *proc, &at,
+			   *len ? *len : m->len);
+}
+
 /* munmap PROC MAP[+OFF] [len=SIZE]: all of the mapping, or a page-aligned part. */
 static int p_munmap(struct scn_parser *P, struct scn_cmd *c)
 {
 	const struct scn_name *m;
-	struct scn_loc at;
 	struct scn_vis *v;
-	const char *w;
-	int ret;
 
-	TRY(word_lookup(P, "process", SCN_NS_PROC, &c->vma.proc));
-	TRY(scn_arg_word(P, "mapping", &w));
-	TRY(scn_lookup_map(P, c->vma.proc, w, &at));
-	c->vma.map = at.id;
-	c->vma.off = at.off;
-	m = &P->s->names[SCN_NS_MAP].v[at.id];
-	ret = scn_arg_size(P, "len", false, &c->vma.len);
-	if (ret < 0)
-		return ret;
-	if (ret && at.off)
-		return scn_perr(P, "munmap of part of a mapping needs len=");
-	if (!ret && !c->vma.len)
-		return scn_perr(P, "len= must not be 0 for munmap");
-	if (at.off % SCN_PAGE_BYTES)
-		return scn_perr(P, "munmap offset must be page aligned (munmap(2) answers EINVAL)");
-	TRY(check_range(P, &(struct scn_cmd){ .has_result = true }, c->vma.proc, &at,
-			c->vma.len ? c->vma.len : m->len));
-	v = scn_vis_find(P, c->vma.proc, at.id);
+	TRY(p_range(P, "munmap", &c->vma.proc, &c->vma.map, &c->vma.off, &c->vma.len));
+	m = &P->s->names[SCN_NS_MAP].v[c->vma.map];
+	v = scn_vis_find(P, c->vma.proc, c->vma.map);
 	if (v && v->nr_holes < SCN_HOLES_MAX && !c->has_result) {
-		v->holes[v->nr_holes].off = at.off;
+		v->holes[v->nr_holes].off = c->vma.off;
 		v->holes[v->nr_holes].len = c->vma.len ? c->vma.len : m->len;
 		v->holes[v->nr_holes++].line = c->line;
 	}
@@ -585,24 +604,97 @@ static int p_mprotect(struct scn_parser *P, struct scn_cmd *c)
 {
 	const char *w;
 
-	TRY(proc_map(P, &c->mprotect.proc, &c->mprotect.map));
-	TRY(scn_arg_word(P, "ro|rw", &w));
+	TRY(p_range(P, "mprotect", &c->mprotect.proc, &c->mprotect.map, &c->mprotect.off,
+		    &c->mprotect.len));
+	TRY(scn_arg_word(P, "none|ro|rw", &w));
 	if (!strcmp(w, "rw"))
 		c->mprotect.writable = true;
+	else if (!strcmp(w, "none"))
+		c->mprotect.none = true;
 	else if (strcmp(w, "ro"))
-		return scn_perr(P, "mprotect takes 'ro' or 'rw', not '%s'", w);
+		return scn_perr(P, "mprotect takes 'none', 'ro' or 'rw', not '%s'", w);
 	return 0;
 }
 
 static int p_madvise(struct scn_parser *P, struct scn_cmd *c)
 {
 	const char *w;
+	char hint[160];
 
-	TRY(proc_map(P, &c->madvise.proc, &c->madvise.map));
+	TRY(p_range(P, "madvise", &c->madvise.proc, &c->madvise.map, &c->madvise.off,
+		    &c->madvise.len));
 	TRY(scn_arg_word(P, "advice", &w));
-	if (strcmp(w, "dontneed"))
-		return scn_perr(P, "unknown advice '%s' (dontneed)", w);
-	c->madvise.advice = SCN_MADV_DONTNEED;
+	for (int a = 0; a < SCN_NR_ADVICE; a++) {
+		if (!strcmp(w, scn_advice_names[a])) {
+			c->madvise.advice = (enum scn_advice)a;
+			return 0;
+		}
+	}
+	scn_suggest(hint, sizeof(hint), w, scn_advice_names, SCN_NR_ADVICE);
+	return scn_perr(P, "unknown advice '%s' (%s)", w, hint);
+}
+
+/* exit PROC: the process and its mappings go; pins it took stay with their handles. */
+static int p_exit(struct scn_parser *P, struct scn_cmd *c)
+{
+	size_t keep = 0;
+
+	TRY(word_lookup(P, "process", SCN_NS_PROC, &c->exit.proc));
+	for (size_t i = 0; i < P->nr_vis; i++)
+		if (P->vis[i].proc != c->exit.proc)
+			P->vis[keep++] = P->vis[i];
+	P->nr_vis = keep;
+	return 0;
+}
+
+/* check folio HANDLE [page=N] [order=N] [large|small] [exclusive|shared] [pincount=N] */
+static int p_check_folio(struct scn_parser *P, struct scn_cmd *c)
+{
+	uint64_t v;
+	int ret;
+
+	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->check_folio.handle));
+	c->check_folio.order = c->check_folio.large = c->check_folio.exclusive = -1;
+	c->check_folio.pincount = -1;
+	/* scn_arg_size(): 0 when given, 1 when absent, < 0 on error. */
+	ret = scn_arg_size(P, "page", false, &v);
+	if (ret < 0)
+		return ret;
+	if (!ret)
+		c->check_folio.page = v;
+	ret = scn_arg_size(P, "order", false, &v);
+	if (ret < 0)
+		return ret;
+	if (!ret) {
+		if (v > 18)
+			return scn_perr(P, "order= is a folio order, 0 to 18");
+		c->check_folio.order = (int)v;
+	}
+	ret = scn_arg_size(P, "pincount", false, &v);
+	if (ret < 0)
+		return ret;
+	if (!ret) {
+		if (v > INT32_MAX)
+			return scn_perr(P, "pincount= is more than a folio can hold");
+		c->check_folio.pincount = (long)v;
+	}
+	if (scn_arg_flag(P, "large"))
+		c->check_folio.large = 1;
+	if (scn_arg_flag(P, "small")) {
+		if (c->check_folio.large == 1)
+			return scn_perr(P, "check folio: 'large' and 'small' contradict each other");
+		c->check_folio.large = 0;
+	}
+	if (scn_arg_flag(P, "exclusive"))
+		c->check_folio.exclusive = 1;
+	if (scn_arg_flag(P, "shared")) {
+		if (c->check_folio.exclusive == 1)
+			return scn_perr(P, "check folio: 'exclusive' and 'shared' contradict each other");
+		c->check_folio.exclusive = 0;
+	}
+	if (c->check_folio.order < 0 && c->check_folio.large < 0 &&
+	    c->check_folio.exclusive < 0 && c->check_folio.pincount < 0)
+		return scn_perr(P, "check folio asks nothing: give order=, large|small, exclusive|shared or pincount=");
 	return 0;
 }
 
@@ -720,6 +812,8 @@ static const struct {
 	[SCN_MUNMAP] = { p_munmap, true },
 	[SCN_MPROTECT] = { p_mprotect, true },
 	[SCN_MADVISE] = { p_madvise, true },
+	[SCN_EXIT] = { p_exit, true },
+	[SCN_CHECK_FOLIO] = { p_check_folio, false },
 	[SCN_TRUNCATE] = { p_truncate, true },
 	[SCN_PUNCH] = { p_punch, true },
 	[SCN_RECLAIM] = { p_none, false },

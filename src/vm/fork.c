@@ -219,10 +219,13 @@ int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 			break;
 		}
 		tmp->vm_mm = mm;
-		tmp->anon_vma = vma->anon_vma;
+		/* MADV_WIPEONFORK: the child starts with none of the parent's pages. */
+		tmp->anon_vma = (vma->vm_flags & VM_WIPEONFORK) ? NULL : vma->anon_vma;
 		vma_link(mm, tmp);
 		if (tmp->vm_ops && tmp->vm_ops->open)
 			tmp->vm_ops->open(tmp);
+		if (vma->vm_flags & VM_WIPEONFORK)
+			continue;
 		/* File pages refault in the child; anon and raw pfns must be copied. */
 		if (vma->anon_vma || (vma->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))) {
 			ret = copy_page_range(tmp, vma);

@@ -419,8 +419,25 @@ int do_madvise(struct mm_struct *mm, unsigned long start, size_t len, int behavi
 	case MADV_DOFORK:
 		clear = VM_DONTCOPY;
 		break;
+	case MADV_WIPEONFORK:
+		set = VM_WIPEONFORK;
+		break;
+	case MADV_KEEPONFORK:
+		clear = VM_WIPEONFORK;
+		break;
 	default:
 		return -EINVAL;
+	}
+	/* As the kernel: wiping on fork means something only for private anonymous memory. */
+	if (behavior == MADV_WIPEONFORK) {
+		mmap_read_lock(mm);
+		for (vma = find_vma_intersection(mm, start, end); vma && vma->vm_start < end;
+		     vma = vma_next(vma))
+			if (vma->vm_file || (vma->vm_flags & VM_SHARED))
+				err = -EINVAL;
+		mmap_read_unlock(mm);
+		if (err)
+			return err;
 	}
 	mmap_write_lock(mm);
 	err = vma_range_prepare(mm, start, end);

@@ -113,8 +113,10 @@ int host_mmap(struct host_session *hs, int proc, const struct host_mmap_args *a,
 int host_access(struct host_session *hs, int proc, uint64_t addr, uint64_t len, bool write,
 		uint8_t byte, bool check, struct host_mismatch *mm);
 int host_munmap(struct host_session *hs, int proc, uint64_t addr, uint64_t len);
-int host_mprotect(struct host_session *hs, int proc, uint64_t addr, uint64_t len, bool writable);
-int host_madvise_dontneed(struct host_session *hs, int proc, uint64_t addr, uint64_t len);
+int host_mprotect(struct host_session *hs, int proc, uint64_t addr, uint64_t len, int prot);
+int host_madvise(struct host_session *hs, int proc, uint64_t addr, uint64_t len, int advice);
+/* exit(): the process goes (its mappings with it); waits, bounded, until it has. */
+int host_proc_exit(struct host_session *hs, int proc);
 
 /*
  * Long-term pins: io_uring fixed-buffer registration of [@addr, +@len) in

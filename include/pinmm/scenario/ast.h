@@ -21,7 +21,7 @@
  *   write PROC LOC len=SIZE byte=BYTE [-> RES]
  *   read PROC LOC len=SIZE [expect=BYTE] [-> RES]
  *   pin PROC LOC len=SIZE as=HANDLE [write] [longterm] [fast] [get] [remote]
- *       [dev=DEV] [times=N] [-> RES]
+ *       [dev=DEV] [times=N] [batch=N] [-> RES]
  *   unpin HANDLE [dirty]
  *   writeback [FS]      sync [FS]
  *   dma HANDLE write byte=BYTE [offset=SIZE] [len=SIZE] [-> RES]
@@ -31,8 +31,12 @@
  *   check disk FILE+OFF len=SIZE byte=BYTE | check fsck FS
  *   check pinned HANDLE yes|no | check vmstat NAME=VALUE...
  *   check events none | check events BUG=N [WARN=N] [CSUM=N]
- *   fork PROC NEWPROC      munmap PROC MAP[+OFF] [len=SIZE]      mprotect PROC MAP ro|rw
- *   madvise PROC MAP dontneed      migrate PROC MAP      reclaim
+ *   check folio HANDLE [page=N] [order=N] [large|small] [exclusive|shared] [pincount=N]
+ *   fork PROC NEWPROC      exit PROC      munmap PROC MAP[+OFF] [len=SIZE]
+ *   mprotect PROC MAP[+OFF] [len=SIZE] none|ro|rw
+ *   madvise PROC MAP[+OFF] [len=SIZE] dontneed|dontfork|dofork|wipeonfork|keeponfork|
+ *           hugepage|nohugepage
+ *   migrate PROC MAP      reclaim
  *   truncate FILE size=SIZE      punch FILE offset=SIZE len=SIZE
  *   drop-caches      lease FILE      unlease FILE
  *   debug-pins       (the pin debug mode: put_page() of a pinned page, double unpin)
@@ -159,6 +163,8 @@ enum scn_cmd_kind {
 	SCN_DEBUG_PINS,
 	SCN_PWRITE,
 	SCN_CHECK_ZONE,
+	SCN_EXIT,
+	SCN_CHECK_FOLIO,
 	SCN_NR_CMDS,
 };
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
@@ -174,7 +180,18 @@ extern const char *const scn_cmd_names[SCN_NR_CMDS];
 #define SCN_PIN_GET		(1u << 3)	/* FOLL_GET: get_user_pages*(), not a pin */
 #define SCN_PIN_REMOTE		(1u << 4)	/* *_remote(): another mm's pages */
 
-enum scn_advice { SCN_MADV_DONTNEED };
+enum scn_advice {
+	SCN_MADV_DONTNEED,
+	SCN_MADV_DONTFORK,
+	SCN_MADV_DOFORK,
+	SCN_MADV_WIPEONFORK,
+	SCN_MADV_KEEPONFORK,
+	SCN_MADV_HUGEPAGE,
+	SCN_MADV_NOHUGEPAGE,
+	SCN_NR_ADVICE,
+};
+/* "dontneed", ...: the MADV_ name in lower case. */
+extern const char *const scn_advice_names[SCN_NR_ADVICE];
 
 /* check zone: where every page of a handle must be. */
 enum scn_zone { SCN_ZONE_NORMAL, SCN_ZONE_MOVABLE, SCN_ZONE_CMA, SCN_ZONE_DEVICE, SCN_NR_ZONES };
@@ -229,6 +246,7 @@ struct scn_cmd {
 			int handle, dev;	/* dev -1: the default device */
 			unsigned int flags;	/* SCN_PIN_* */
 			uint64_t times;		/* pin the range this many times into the handle */
+			uint64_t batch;		/* pages per call (gup_test -n); 0: the range in one */
 		} pin;
 		struct { int handle; bool dirty; } unpin;
 		struct { int fs; } sync;			/* writeback and sync; fs -1: all */
@@ -250,8 +268,20 @@ struct scn_cmd {
 		struct { int parent, child; } fork;
 		/* munmap, migrate; munmap of [off, off+len) when len, else all of it */
 		struct { int proc, map; uint64_t off, len; } vma;
-		struct { int proc, map; bool writable; } mprotect;
-		struct { int proc, map; enum scn_advice advice; } madvise;
+		/* Both also act on [off, off+len) when len, else on all of it. */
+		struct { int proc, map; uint64_t off, len; bool writable, none; } mprotect;
+		struct { int proc, map; uint64_t off, len; enum scn_advice advice; } madvise;
+		struct { int proc; } exit;
+		/*
+		 * check folio: the folio of page @page of a handle; -1 where the
+		 * line did not ask (order, large, exclusive, pincount).
+		 */
+		struct {
+			int handle;
+			uint64_t page;
+			int order, large, exclusive;
+			long pincount;
+		} check_folio;
 		struct { int file; uint64_t size; } truncate;
 		struct { int file; uint64_t offset, len; } punch;
 		struct { int file; } lease;			/* lease and unlease */
