@@ -104,16 +104,18 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	[SCN_PIN] = {
 		SCN_GROUP_PINS,
 		"pin PROC MAP[+OFF] len=SIZE as=HANDLE [write] [longterm] [fast] [get] [remote] "
-		"[dev=DEV] [times=N] [during=POINT] [-> RES]",
-		"len= as= write longterm fast get remote dev= times= during=",
+		"[dev=DEV] [times=N] [batch=N] [during=POINT] [-> RES]",
+		"len= as= write longterm fast get remote dev= times= batch= during=",
 		"pin p m+8K len=4K as=g write longterm dev=nic times=2 -> ok\n"
 		"pin p m len=4K as=g2 fast get\n"
-		"pin p m len=4K as=g3 remote",
+		"pin p m len=4K as=g3 remote batch=1",
 		"pin_user_pages() of the range into HANDLE (FOLL_PIN); write is FOLL_WRITE, "
 		"longterm FOLL_LONGTERM, fast pin_user_pages_fast(), remote "
 		"pin_user_pages_remote(), get the get_user_pages*() family (FOLL_GET: a plain "
 		"reference, not a pin). A longterm pin of a leased file goes through "
-		"vaddr_pin_pages(). times=N pins the range N times into the handle. The pages are "
+		"vaddr_pin_pages(). times=N pins the range N times into the handle; batch=N "
+		"takes it in calls of N pages (gup_test's -n), so a call can end inside a large "
+		"folio. The pages are "
 		"then registered with DEV (default device), or, for an odp DEV, the range is "
 		"mirrored and nothing is pinned. A short pin is released and fails with EFAULT, "
 		"as callers do. A refused pin makes the cell refused; a later command using the "
@@ -206,14 +208,42 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"unless it ends in '-> EFAULT'. Pins keep their pages.",
 	},
 	[SCN_MPROTECT] = {
-		SCN_GROUP_MEMORY, "mprotect PROC MAP ro|rw [during=POINT] [-> RES]", "during=",
-		"mprotect p m ro", "mprotect() of the whole mapping.",
+		SCN_GROUP_MEMORY,
+		"mprotect PROC MAP[+OFF] [len=SIZE] none|ro|rw [during=POINT] [-> RES]",
+		"len= during=", "mprotect p m ro\nmprotect p m+4K len=4K rw",
+		"mprotect() of the whole mapping, or of [OFF, OFF+len) of it (OFF page "
+		"aligned), splitting the VMA; a PMD-mapped THP in the range is remapped by PTEs "
+		"and stays one folio (cow.c's PTE-mapped THP).",
 	},
 	[SCN_MADVISE] = {
-		SCN_GROUP_MEMORY, "madvise PROC MAP dontneed [during=POINT] [-> RES]", "during=",
-		"madvise p m dontneed",
-		"madvise(MADV_DONTNEED) of the whole mapping: zap the PTEs; pinned pages stay "
-		"allocated, held by the pin.",
+		SCN_GROUP_MEMORY,
+		"madvise PROC MAP[+OFF] [len=SIZE] dontneed|dontfork|dofork|wipeonfork|keeponfork|"
+		"hugepage|nohugepage [during=POINT] [-> RES]",
+		"len= during=", "madvise p m dontneed\nmadvise p m+4K len=8K dontfork",
+		"madvise() of the whole mapping or of [OFF, OFF+len): dontneed zaps the PTEs "
+		"(pinned pages stay allocated, held by the pin); dontfork/dofork set and clear "
+		"VM_DONTCOPY (fork leaves the range out of the child); wipeonfork/keeponfork set "
+		"and clear VM_WIPEONFORK (the child gets the range empty; private anonymous "
+		"memory only, EINVAL otherwise); hugepage/nohugepage set VM_HUGEPAGE/"
+		"VM_NOHUGEPAGE.",
+	},
+	[SCN_EXIT] = {
+		SCN_GROUP_MEMORY, "exit PROC [-> RES]", "", "exit p",
+		"The process exits: its mm and mappings go (a later command naming its "
+		"mappings is a parse error); pins it took keep their pages, as a driver's "
+		"do. On the host, the child process exits.",
+	},
+	[SCN_CHECK_FOLIO] = {
+		SCN_GROUP_CHECKS,
+		"check folio HANDLE [page=N] [order=N] [large|small] [exclusive|shared] "
+		"[pincount=N] [only=|except=PRESET,...]",
+		"page= order= pincount= large small exclusive shared only= except=",
+		"check folio h order=9 large\ncheck folio h page=1 small exclusive pincount=1",
+		"What the folio behind page N (default 0) of the handle is: its order, whether "
+		"it is large, whether that page is PageAnonExclusive, and its exact pin count "
+		"(the tracker's; a design that keeps none, bias on a small folio, makes the "
+		"cell n/a unless only= says where to ask). At least one property is needed: "
+		"this is how a scenario proves it got the memory it meant.",
 	},
 	[SCN_TRUNCATE] = {
 		SCN_GROUP_KERNEL, "truncate FILE size=SIZE [during=POINT] [-> RES]", "size= during=",
