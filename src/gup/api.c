@@ -32,8 +32,10 @@ static long gup_slow_entry(const char *name, struct mm_struct *mm, unsigned long
 	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, locked, &flags, add))
 		ret = -EINVAL;
 	else
-		ret = __gup_longterm_locked(mm, start, nr_pages, pages,
-					    locked ? locked : &local_locked, flags);
+		ret = gup_pin_post(mm, start, pages,
+				   __gup_longterm_locked(mm, start, nr_pages, pages,
+							 locked ? locked : &local_locked, flags),
+				   locked ? locked : &local_locked, flags);
 	gup_trace(name, mm, start, nr_pages, gup_flags, ret);
 	return ret;
 }
@@ -50,6 +52,14 @@ static int gup_fast_entry(const char *name, struct mm_struct *mm, unsigned long 
 	else
 		ret = internal_get_user_pages_fast(mm, start, (unsigned long)(long)nr_pages,
 						   flags, pages);
+	if (ret > 0) {
+		int locked = 0;
+
+		ret = gup_pin_post(mm, start & PAGE_MASK, pages, ret, &locked,
+				   flags | FOLL_UNLOCKABLE);
+		if (locked)
+			mmap_read_unlock(mm);
+	}
 	gup_trace(name, mm, start, nr_pages, gup_flags, ret);
 	return (int)ret;
 }

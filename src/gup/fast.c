@@ -32,10 +32,10 @@ try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
 			return NULL;
 		if (likely(page_folio(page) == folio))
 			break;
-		gup_put_folio(folio, refs, flags);
+		gup_undo_grab(folio, refs, flags);
 	}
 	if ((flags & FOLL_LONGTERM) && gup_longterm_must_migrate(folio)) {
-		gup_put_folio(folio, refs, flags);
+		gup_undo_grab(folio, refs, flags);
 		return NULL;
 	}
 	return folio;
@@ -116,17 +116,17 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 		 */
 		if (unlikely(pmd_val(pmd) != pmd_val(pmdp_get_lockless(pmdp))) ||
 		    unlikely(pte_val(pte) != pte_val(ptep_get(ptep)))) {
-			gup_put_folio(folio, 1, flags);
+			gup_undo_grab(folio, 1, flags);
 			return false;
 		}
 		/* Only writable long-term pins are restricted by mapping. */
 		if (unlikely((flags & GUP_FAST_LT_WRITE) == GUP_FAST_LT_WRITE) &&
 		    !gup_fast_folio_allowed(folio, flags)) {
-			gup_put_folio(folio, 1, flags);
+			gup_undo_grab(folio, 1, flags);
 			return false;
 		}
 		if (!pte_write(pte) && gup_must_unshare(NULL, flags, page)) {
-			gup_put_folio(folio, 1, flags);
+			gup_undo_grab(folio, 1, flags);
 			return false;
 		}
 		/*
@@ -135,7 +135,7 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 		 * dirtying the line again when it is already set.
 		 */
 		if (unlikely(!gup_fast_entry_ok(folio, flags))) {
-			gup_put_folio(folio, 1, flags);
+			gup_undo_grab(folio, 1, flags);
 			return false;
 		}
 		if (!folio_test_referenced(folio))
@@ -168,19 +168,19 @@ static bool gup_fast_pmd_leaf(pmd_t orig, pmd_t *pmdp, unsigned long addr, unsig
 		return false;
 	race_point(RACE_GUP_FAST, folio);
 	if (unlikely(pmd_val(orig) != pmd_val(pmdp_get_lockless(pmdp)))) {
-		gup_put_folio(folio, refs, flags);
+		gup_undo_grab(folio, refs, flags);
 		return false;
 	}
 	if (!gup_fast_folio_allowed(folio, flags)) {
-		gup_put_folio(folio, refs, flags);
+		gup_undo_grab(folio, refs, flags);
 		return false;
 	}
 	if (!pmd_write(orig) && gup_must_unshare(NULL, flags, &folio->page)) {
-		gup_put_folio(folio, refs, flags);
+		gup_undo_grab(folio, refs, flags);
 		return false;
 	}
 	if (unlikely(!gup_fast_entry_ok(folio, flags))) {
-		gup_put_folio(folio, refs, flags);
+		gup_undo_grab(folio, refs, flags);
 		return false;
 	}
 	gup_pin_entries(page, (unsigned int)refs, NULL, 0, flags, pages + *nr);
@@ -249,8 +249,14 @@ static unsigned long gup_fast(struct mm_struct *mm, unsigned long start, unsigne
 	 */
 	if ((gup_flags & FOLL_PIN) &&
 	    __atomic_load_n(&mm->write_protect_seq.sequence, __ATOMIC_SEQ_CST) != seq) {
-		for (unsigned long i = 0; i < nr_pinned; i++)
-			gup_put_entry(pages[i], gup_flags);
+		bool pending = READ_ONCE(pin_config.tracker)->pin_post != NULL;
+
+		for (unsigned long i = 0; i < nr_pinned; i++) {
+			if (pending)
+				gup_undo_grab(page_folio(pages[i]), 1, gup_flags);
+			else
+				gup_put_entry(pages[i], gup_flags);
+		}
 		return 0;
 	}
 	return nr_pinned;

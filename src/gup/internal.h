@@ -51,6 +51,16 @@ long __get_user_pages_locked(struct mm_struct *mm, unsigned long start,
 long __gup_longterm_locked(struct mm_struct *mm, unsigned long start,
 			   unsigned long nr_pages, struct page **pages, int *locked,
 			   unsigned int gup_flags);
+/*
+ * For trackers with pin_post (the page-lock plan): record the @nr pins GUP
+ * took at @start under each folio's lock, re-asking the slow path for pages
+ * whose mapping changed. Returns how many of the entries are now pins (the
+ * rest were released), or the slow path's -errno when none is. No-op (@nr)
+ * for every other tracker.
+ */
+long gup_pin_post(struct mm_struct *mm, unsigned long start, struct page **pages, long nr,
+		  int *locked, unsigned int flags);
+
 /* GUP-fast with the slow-path fallback. */
 long internal_get_user_pages_fast(struct mm_struct *mm, unsigned long start,
 				  unsigned long nr_pages, unsigned int gup_flags,

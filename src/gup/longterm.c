@@ -31,8 +31,15 @@ static bool folio_in(struct folio **list, unsigned long n, struct folio *folio)
 static void gup_release_pages(struct page **pages, unsigned long nr_pages,
 			      unsigned int gup_flags)
 {
-	for (unsigned long i = 0; i < nr_pages; i++)
-		gup_put_entry(pages[i], gup_flags);
+	bool pending = (gup_flags & FOLL_PIN) && READ_ONCE(pin_config.tracker)->pin_post;
+
+	/* Before the post-pass, a page-lock tracker's pins are only references. */
+	for (unsigned long i = 0; i < nr_pages; i++) {
+		if (pending)
+			gup_undo_grab(page_folio(pages[i]), 1, gup_flags);
+		else
+			gup_put_entry(pages[i], gup_flags);
+	}
 }
 
 static int migrate_longterm_unpinnable_folio(struct folio *folio)

@@ -393,7 +393,7 @@ retry:
 
 				ret = try_grab_folio(folio, (int)page_increm - 1, gup_flags);
 				if (ret) {
-					gup_put_folio(folio, 1, gup_flags);
+					gup_undo_grab(folio, 1, gup_flags);
 					goto out;
 				}
 			}

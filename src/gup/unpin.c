@@ -145,13 +145,30 @@ void gup_put_entry(struct page *entry, unsigned int flags)
 		gup_put_folio(folio, 1, FOLL_PIN);
 }
 
+/*
+ * A pin of a page the caller holds pinned already: a page-lock tracker
+ * records it under the folio lock at once (the page stays mapped and pinned).
+ */
+static int gup_grab_and_record(struct folio *folio)
+{
+	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
+	int ret = try_grab_folio(folio, 1, FOLL_PIN);
+
+	if (ret || !t->pin_post || is_zero_folio(folio))
+		return ret;
+	folio_lock(folio);
+	t->pin_post(folio, 1, FOLL_PIN);
+	folio_unlock(folio);
+	return 0;
+}
+
 int ref_user_page(struct page *page)
 {
 	if (WARN_ON_ONCE(!page))
 		return -EINVAL;
 	if (page_is_proxy(page))
 		return pin_tracker_get_entry(page);
-	return try_grab_folio(page_folio(page), 1, FOLL_PIN);
+	return gup_grab_and_record(page_folio(page));
 }
 
 void unpin_folio(struct folio *folio)

@@ -23,7 +23,9 @@ long vaddr_pin_pages(unsigned long addr, unsigned long nr_pages, unsigned int gu
 				    FOLL_PIN | FOLL_TOUCH | FOLL_UNLOCKABLE | FOLL_LAYOUT_LEASE))
 		ret = -EINVAL;
 	else
-		ret = __gup_longterm_locked(mm, addr, nr_pages, pages, &locked, flags);
+		ret = gup_pin_post(mm, addr & PAGE_MASK, pages,
+				   __gup_longterm_locked(mm, addr, nr_pages, pages, &locked, flags),
+				   &locked, flags);
 	if (ret > 0)
 		fs_lease_pin_add(file_inode(vaddr_pin->f_owner), ret);
 	mm_trace("vaddr_pin_pages", "mm=%s start=%#lx nr=%lu flags=%#x lease=%s -> %ld",

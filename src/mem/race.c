@@ -12,6 +12,7 @@ const char *const race_point_names[NR_RACE_POINTS] = {
 	[RACE_FORK] = "fork",
 	[RACE_TRUNCATE] = "truncate",
 	[RACE_GUP_FAST] = "gup-fast",
+	[RACE_PIN] = "pin",
 };
 
 race_fn race_hook;

@@ -8,6 +8,7 @@
 
 struct mkclean_arg {
 	int cleaned;
+	int mapped;	/* PTEs found mapping the head page, for mkclean_end */
 };
 
 static bool invalid_mkclean_vma(struct vm_area_struct *vma, void *arg)
@@ -37,6 +38,8 @@ static bool page_mkclean_one(struct folio *folio, struct vm_area_struct *vma,
 		if (pvmw.pte) {
 			pte_t old = ptep_get(pvmw.pte);
 
+			if (pte_pfn(old) == folio_pfn(folio))
+				a->mapped++;
 			if (!pte_dirty(old) && !pte_write(old))
 				continue;
 			old = ptep_modify(pvmw.pte, _PAGE_RW | _PAGE_DIRTY, 0);
@@ -62,7 +65,7 @@ static bool page_mkclean_one(struct folio *folio, struct vm_area_struct *vma,
 int folio_mkclean_pinned(struct folio *folio, bool *pin_raced)
 {
 	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
-	struct mkclean_arg a = { .cleaned = 0 };
+	struct mkclean_arg a = { .cleaned = 0, .mapped = 0 };
 	struct rmap_walk_control rwc = {
 		.arg = &a,
 		.rmap_one = page_mkclean_one,
@@ -81,7 +84,7 @@ int folio_mkclean_pinned(struct folio *folio, bool *pin_raced)
 	if (folio_mapped(folio))
 		rmap_walk(folio, &rwc);
 	if (t && t->mkclean_end)
-		raced = t->mkclean_end(folio);
+		raced = t->mkclean_end(folio, a.mapped);
 	if (pin_raced)
 		*pin_raced = raced;
 	mm_trace("mkclean", "pfn=%#lx index=%lu cleaned=%d%s", folio_pfn(folio), folio->index,

@@ -116,7 +116,7 @@ static const struct {
 	{ BASE "pin p m len=4K as=h\ndma h poke byte=1\n",
 	  "foo.pin:7: dma direction must be 'write' or 'read', not 'poke'" },
 	{ BASE "pin p m len=4K as=h\ndma h write byte=1 during=forks\n",
-	  "foo.pin:7: unknown race point 'during=forks' (known: writeback, mkclean, reclaim, migrate, fork, truncate, gup-fast, any)" },
+	  "foo.pin:7: unknown race point 'during=forks' (known: writeback, mkclean, reclaim, migrate, fork, truncate, gup-fast, pin, any)" },
 	{ BASE "pin p m len=4K as=h during=any\ndrop-caches during=any\n",
 	  "foo.pin:7: only one during=any per scenario (the first is at line 6)" },
 	{ BASE "debug-pins during=mkclean\n",

@@ -160,7 +160,7 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 /* Release one pages[] entry a GUP call filled (FOLL_GET or FOLL_PIN). */
 void gup_put_entry(struct page *entry, unsigned int flags);
 
-/* Undo try_grab_folio(). */
+/* Undo try_grab_folio() (or drop a pin GUP returned). */
 static inline void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 {
 	if (flags & FOLL_PIN) {
@@ -170,6 +170,20 @@ static inline void gup_put_folio(struct folio *folio, int refs, unsigned int fla
 		return;
 	}
 	folio_put_refs(folio, refs);
+}
+
+/*
+ * Undo try_grab_folio() inside GUP, before it returns the pages: under a
+ * tracker with pin_post the pin is still pending (references only).
+ */
+static inline void gup_undo_grab(struct folio *folio, int refs, unsigned int flags)
+{
+	if ((flags & FOLL_PIN) && READ_ONCE(pin_config.tracker)->pin_post) {
+		if (!is_zero_folio(folio) || pins_are_references())
+			pin_tracker_drop_pending(folio, refs);
+		return;
+	}
+	gup_put_folio(folio, refs, flags);
 }
 
 

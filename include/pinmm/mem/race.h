@@ -22,10 +22,11 @@ enum race_point {
 	RACE_MIGRATE,	/* migration: the old folio unmapped and copied, before the mapping moves */
 	RACE_FORK,	/* fork: inside write_protect_seq, before a parent page is shared */
 	RACE_TRUNCATE,	/* truncate/punch: the range unmapped, before its folios leave the cache */
-	RACE_GUP_FAST,	/* GUP-fast: a folio grabbed, before the PTE is read again */
+	RACE_GUP_FAST,	/* GUP: a folio grabbed, before its re-check (GUP-fast's PTE re-read, the page-lock post-pass) */
+	RACE_PIN,	/* a tracker's pin half recorded (mapcount: between _mapcount and PagePin) */
 	NR_RACE_POINTS,
 };
-/* "writeback", "mkclean", "reclaim", "migrate", "fork", "truncate", "gup-fast" */
+/* "writeback", "mkclean", "reclaim", "migrate", "fork", "truncate", "gup-fast", "pin" */
 extern const char *const race_point_names[NR_RACE_POINTS];
 /* -EINVAL for a name that is not a race point. */
 int race_point_parse(const char *name, enum race_point *out);

@@ -39,6 +39,22 @@ static inline int pin_tracker_try_pin(struct folio *folio, int refs, unsigned in
 	return 0;
 }
 
+/*
+ * A pin try_pin() took whose pin_post() has not run (the tracker has one):
+ * only its references and accounting exist. GUP backing out drops it here.
+ */
+static inline void pin_tracker_drop_pending(struct folio *folio, int refs)
+{
+	if (unlikely(READ_ONCE(pin_config.debug))) {
+		pin_sync_boot();
+		refs = pin_debug_unpinning(folio, refs);
+		if (!refs)
+			return;
+	}
+	mod_node_page_state(NR_FOLL_PIN_RELEASED, refs);
+	folio_put_refs(folio, refs);
+}
+
 /* Drop @refs pins of @folio through pin_config.tracker; may free the folio. */
 static inline void pin_tracker_unpin(struct folio *folio, int refs)
 {

@@ -41,10 +41,20 @@ struct pin_tracker {
 	/*
 	 * Optional: trackers that synchronise with page_mkclean() (seed 004).
 	 * mkclean_begin runs with the folio locked before the rmap walk,
-	 * mkclean_end after it; mkclean_end returns whether a pin raced in.
+	 * mkclean_end after it, told how many PTEs the walk found mapping the
+	 * folio's head page; mkclean_end returns whether a pin raced in.
 	 */
 	void (*mkclean_begin)(struct folio *folio);
-	bool (*mkclean_end)(struct folio *folio);
+	bool (*mkclean_end)(struct folio *folio, int mapped);
+	/*
+	 * Optional: the design records a pin only under the folio lock (seed
+	 * 004, John Hubbard's plan A), which GUP cannot take inside GUP-fast's
+	 * lockless walk nor under a page-table lock. try_pin then takes only the
+	 * references; GUP drops them itself if it backs out, and once it holds
+	 * no lock it takes each folio's lock, checks the PTE still maps the page
+	 * as it did, and calls pin_post with the folio locked to record the pins.
+	 */
+	void (*pin_post)(struct folio *folio, int refs, unsigned int gup_flags);
 	/* Optional: called once when the tracker becomes current / stops being. */
 	int  (*enable)(void);
 	void (*disable)(void);

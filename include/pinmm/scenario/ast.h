@@ -46,8 +46,8 @@
  *   fork, munmap, mprotect, madvise, migrate, reclaim, truncate, punch,
  *   drop-caches) takes [during=POINT]: it is armed instead of run, and runs
  *   in another context at the first race point POINT (mem/race.h: writeback,
- *   mkclean, reclaim, migrate, fork, truncate, gup-fast) that the next command
- *   reaches, or when that command ends if it reaches none. A dma lands only
+ *   mkclean, reclaim, migrate, fork, truncate, gup-fast, pin) that the next
+ *   command reaches, or when that command ends if it reaches none. A dma lands only
  *   at a point working on a folio of its handle. during=any runs the scenario
  *   once per point the next command reaches (and once after it) and keeps the
  *   worst cell, saying where it landed; one during=any per scenario.
