@@ -1,27 +1,63 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# Run every test binary (TAP on stdout), then the layer check, and print one
-# closing "N passed, N failed" line over everything.
+# Run every test binary, then the layer check, the command-line tests and the
+# scenario matrix, as one TAP13 stream on stdout, and print one closing
+# "N passed, N failed, N skipped" line over everything.
 set -u
+# One TAP13 stream over everything: each binary's tests are renumbered into
+# one sequence, named "BINARY: test" so no name repeats, its plan dropped for
+# the single plan at the end, and anything that is not a TAP line (stress
+# figures, cmocka's ERROR lines) kept as a "#" comment.
+n=0
 pass=0
 fail=0
 skip=0
 failed_bins=""
 tap=$(mktemp)
+counts=$(mktemp)
+echo "TAP version 13"
 run_one() {
 	name=$1; shift
 	echo "# $name"
 	"$@" >"$tap" 2>&1
 	rc=$?
-	cat "$tap"
-	p=$(grep '^ok ' "$tap" | grep -vc '# SKIP')
-	s=$(grep '^ok ' "$tap" | grep -c '# SKIP')
-	f=$(grep -c '^not ok ' "$tap")
-	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		f=1
-		echo "not ok - $name exited with status $rc"
-	fi
+	awk -v name="$name" -v n="$n" -v rc="$rc" -v counts="$counts" '
+		function emit(status, desc) {
+			n++
+			if (desc in seen)
+				desc = desc " (" ++seen[desc] ")"
+			else
+				seen[desc] = 1
+			print status " " n " - " name ": " desc
+		}
+		/^TAP version/ || /^[0-9]+\.\.[0-9]+/ || /^[ \t]*$/ { next }
+		/^(not )?ok([ \t]|$)/ {
+			bad = /^not /
+			desc = $0
+			sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(-[ \t]*)?/, "", desc)
+			if (desc == "")
+				desc = "(unnamed)"
+			emit(bad ? "not ok" : "ok", desc)
+			if (bad)
+				f++
+			else if (desc ~ /#[ \t]*SKIP/)
+				s++
+			else
+				p++
+			next
+		}
+		/^Bail out!/ { print "# " $0; emit("not ok", $0); f++; next }
+		/^#/ { print; next }
+		{ print "# " $0 }
+		END {
+			if (rc != 0 && f == 0) {
+				emit("not ok", "exited with status " rc)
+				f++
+			}
+			print n, p + 0, s + 0, f + 0 > counts
+		}' "$tap"
+	read -r n p s f <"$counts"
 	pass=$((pass + p))
 	fail=$((fail + f))
 	skip=$((skip + s))
@@ -40,15 +76,20 @@ case "${SAN:-}" in
 	;;
 esac
 for bin in "$@"; do
-	run_one "$(basename "$bin")" $tsan_run "$bin"
+	# layer/test_x: two tests in different layers may share a file name.
+	run_one "$(basename "$(dirname "$bin")")/$(basename "$bin")" $tsan_run "$bin"
 done
+# The stream's own format, on fake binaries (not from inside its own check).
+[ -z "${PINMM_TAP_SELFTEST:-}" ] && run_one "tap-stream" sh tests/tap_stream.sh
 run_one "layer-check" sh -c 'sh mk/check-layers.sh && echo "ok 1 - no layer includes an upper layer"'
 [ -x "$BUILD/pinmm" ] && run_one "cli" sh tests/cli.sh "$BUILD/pinmm"
 [ -x "$BUILD/pinmm" ] && run_one "bench-smoke" $tsan_run sh tests/tools/bench_smoke.sh "$BUILD/pinmm"
 if [ -x "$BUILD/pinmm" ] && [ -d scenarios ] && ls scenarios/*.pin >/dev/null 2>&1; then
 	run_one "scenario-suite" $tsan_run "$BUILD/pinmm" run --tap
 fi
-rm -f "$tap"
+rm -f "$tap" "$counts"
+echo "1..$n"
 [ -n "$failed_bins" ] && echo "# failed:$failed_bins"
+# Not a TAP line (a TAP reader ignores it); the one line CI and land.sh read.
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
