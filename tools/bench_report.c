@@ -114,6 +114,8 @@ void bench_print_table(const struct bench_run *run)
 			paired(&s, r, ho, false);
 			cell_stat(&s, 2);
 		}
+		if (r->size_mib != run->opts.size >> 20 && r->rss_kib >= 0)
+			printf(" RSS %ld MiB", r->rss_kib >> 10);
 		printf("\n");
 		if (r->foll_pin_acquired >= 0 && r->pins_mismatch)
 			printf("%-36s nr_foll_pin_acquired +%ld released +%ld, expected %ld%s\n", "",
