@@ -29,8 +29,7 @@ static long floor_pmd_range(pmd_t pmd, unsigned long addr, unsigned long end,
 		if (pmd_devmap(pmd))
 			return 0;
 		atomic_fetch_add_explicit(&folio->_refcount, (int)nr, memory_order_seq_cst);
-		for (unsigned long i = 0; i < nr; i++)
-			pages[i] = page + i;
+		gup_pages_fill(pages, page, nr);
 		return (long)nr;
 	}
 

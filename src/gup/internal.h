@@ -32,8 +32,7 @@ static inline void gup_pin_entries(struct page *page, unsigned int nr, struct vm
 
 	if (likely(!pin_tracker_has_entries()) || !(flags & FOLL_PIN) ||
 	    is_zero_folio(folio = page_folio(page))) {
-		for (unsigned int i = 0; i < nr; i++)
-			out[i] = page + i;
+		gup_pages_fill(out, page, nr);
 		return;
 	}
 	if (folio_test_anon(folio) || !vma || !vma->vm_file)

@@ -188,6 +188,26 @@ static inline void gup_undo_grab(struct folio *folio, int refs, unsigned int fla
 
 
 /*
+ * pages[i] = first + i for i < nr: what a huge mapping contributes to
+ * pages[]. Four stores per branch, for the reason gup_pages_contig() gives:
+ * with one per entry the same loop ran at 0.37 or 0.70 ns/page in the 64-
+ * and 72-byte builds from its alignment alone.
+ */
+static inline void gup_pages_fill(struct page **pages, struct page *first, unsigned long nr)
+{
+	unsigned long i = 0;
+
+	for (; i + 4 <= nr; i += 4) {
+		pages[i] = first + i;
+		pages[i + 1] = first + i + 1;
+		pages[i + 2] = first + i + 2;
+		pages[i + 3] = first + i + 3;
+	}
+	for (; i < nr; i++)
+		pages[i] = first + i;
+}
+
+/*
  * How many entries of pages[0..max) are first, first + 1, first + 2 ...
  * (pages[0] == first; max >= 1): the run unpin releases with one call, and
  * the bench's floor with one atomic. Four entries per branch, so that the scan
