@@ -34,6 +34,7 @@ const char *const bench_kind_names[BK_NR_KINDS] = {
 #define TARGET_2M_FLOOR		1.25	/* 2 MiB pin and unpin within 1.25x the 2 MiB floor */
 #define TARGET_L_HOST		1.0	/* -L at 2 MiB no slower than the host's registration */
 #define TARGET_SCALING		1.9	/* 2 threads on disjoint ranges vs 1 */
+#define TARGET_EXACT_BIAS	1.05	/* the exact tracker's 4 KiB pin and unpin vs bias (issue 12) */
 
 /* The floor (or host) measured beside @r: same machine, threads and contention. */
 static const struct bench_result *ref_of(const struct bench_run *run, enum bench_kind kind,
@@ -271,6 +272,20 @@ int bench_verdicts(const struct bench_run *run, struct bench_verdict *v, int max
 					 order ? "(one atomic per folio)" : "");
 				judge(x, what);
 			}
+		}
+
+		/* The exact tracker's claim (docs/trackers.md): bias's cost, with exact counts. */
+		a = !strcmp(r->name, "exact") ? pick(run, r, BK_PRESET, BM_PIN_FAST, 0, 1) : NULL;
+		b = a ? bench_find(run, BK_PRESET, "bias", BM_PIN_FAST, 0, 1, false, run->page_bytes,
+				   a->size_mib) : NULL;
+		for (int u = 0; a && b && !b->err && b->repeats && u < 2; u++) {
+			x = add(v, &n, max, u ? "4k-unpin-1.05x-bias" : "4k-pin-1.05x-bias", r->name,
+				TARGET_EXACT_BIAS, true);
+			if (!x)
+				return n;
+			paired(&x->st, a, b, u);
+			judge(x, u ? "4 KiB unpin / the bias preset's, paired"
+				   : "4 KiB pin-fast / the bias preset's, paired");
 		}
 
 		a = pick(run, r, BK_PRESET, BM_PIN_LONGTERM, 9, 1);

@@ -252,8 +252,13 @@ static bool free_pages_prepare(struct page *page, unsigned int order)
 
 		WRITE_ONCE(p->flags, p->flags & (ZONES_MASK << ZONES_PGSHIFT));
 		WRITE_ONCE(p->compound_head, 0);
-		p->mapping = NULL;
-		p->index = 0;
+		/*
+		 * A lockless page-cache walk (filemap_get_folios() under RCU)
+		 * may still read ->mapping and ->index of a folio freed under it,
+		 * then fail its folio_try_get(): these are single-word stores.
+		 */
+		WRITE_ONCE(p->mapping, NULL);
+		WRITE_ONCE(p->index, 0);
 		p->private = 0;
 	}
 	return true;

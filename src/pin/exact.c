@@ -365,7 +365,28 @@ static void exact_unpin_large(struct folio *folio, int refs)
 
 /* ---- the ops ---- */
 
-static int exact_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
+/* Take back @n units of P that a pin added to a folio that changed kind under it. */
+static __attribute__((noinline, cold)) void exact_sub_units(struct folio *folio, int n)
+{
+	int old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
+	int new;
+
+	do {
+		new = old - n * EXACT_PIN_ONE;
+		if (pin_field(old) == n)
+			new &= ~EXACT_PIN_W;
+	} while (!cas(&folio->_refcount, &old, new));
+	exact_put_tail(folio, new);
+}
+
+static void exact_unpin_small_undo(struct folio *folio)
+{
+	exact_sub_units(folio, 1);
+}
+
+/* Everything but one pin of a small folio with room in its field. */
+static __attribute__((noinline, cold)) int exact_try_pin_slow(struct folio *folio, int refs,
+								unsigned int gup_flags)
 {
 	bool write = gup_flags & PIN_FOLL_WRITE;
 	int ret;
@@ -380,15 +401,7 @@ static int exact_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 		 * the folio as it now is, so take them back and retry slow.
 		 */
 		if (!ret && unlikely(folio_test_large(folio))) {
-			int old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
-			int new;
-
-			do {
-				new = old - refs * EXACT_PIN_ONE;
-				if (pin_field(old) == refs)
-					new &= ~EXACT_PIN_W;
-			} while (!cas(&folio->_refcount, &old, new));
-			exact_put_tail(folio, new);
+			exact_sub_units(folio, refs);
 			return -EAGAIN;
 		}
 		return ret;
@@ -396,21 +409,13 @@ static int exact_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 	ret = exact_pin_large(folio, refs, write);
 	if (!ret && unlikely(!folio_test_large(folio))) {
 		/* Only the unit path can get here: the partial path checked. */
-		int old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
-		int new;
-
-		do {
-			new = old - EXACT_PIN_ONE;
-			if (pin_field(old) == 1)
-				new &= ~EXACT_PIN_W;
-		} while (!cas(&folio->_refcount, &old, new));
-		exact_put_tail(folio, new);
+		exact_sub_units(folio, 1);
 		return -EAGAIN;
 	}
 	return ret;
 }
 
-static void exact_unpin(struct folio *folio, int refs)
+static __attribute__((noinline, cold)) void exact_unpin_slow(struct folio *folio, int refs)
 {
 	if (refs <= 0)
 		return;
@@ -418,6 +423,53 @@ static void exact_unpin(struct folio *folio, int refs)
 		exact_unpin_large(folio, refs);
 	else
 		exact_unpin_small(folio, refs);
+}
+
+/*
+ * GUP-fast's per-page case, one pin of a small folio, is kept to what bias
+ * does for it: one load, one CAS, the large-folio re-check; every other case
+ * is out of line.
+ */
+static int exact_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
+{
+	int w = (gup_flags & PIN_FOLL_WRITE) ? EXACT_PIN_W : 0;
+	int old, new;
+
+	if (unlikely(refs != 1 || folio_test_large(folio)))
+		return exact_try_pin_slow(folio, refs, gup_flags);
+	old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
+	do {
+		if (unlikely(old <= 0 || pin_field(old) == EXACT_PIN_SAT))
+			return exact_try_pin_slow(folio, refs, gup_flags);
+		new = (old + EXACT_PIN_ONE) | w;
+	} while (!cas(&folio->_refcount, &old, new));
+	if (likely(!folio_test_large(folio)))
+		return 0;
+	/* Reused as a large folio before our CAS (see exact_try_pin_slow): undo, retry slow. */
+	exact_unpin_small_undo(folio);
+	return -EAGAIN;
+}
+
+static void exact_unpin(struct folio *folio, int refs)
+{
+	int old, new;
+
+	if (unlikely(refs != 1 || folio_test_large(folio))) {
+		exact_unpin_slow(folio, refs);
+		return;
+	}
+	old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
+	do {
+		int p = pin_field(old);
+
+		if (unlikely(p == 0 || p == EXACT_PIN_SAT)) {
+			exact_unpin_slow(folio, refs);
+			return;
+		}
+		new = (old - EXACT_PIN_ONE) & ~(p == 1 ? EXACT_PIN_W : 0);
+	} while (!cas(&folio->_refcount, &old, new));
+	if (unlikely(new <= 1))
+		exact_put_tail(folio, new);
 }
 
 static bool exact_maybe_dma_pinned(struct folio *folio)
