@@ -5,6 +5,12 @@
  * and attaches buffers; page_mkwrite allocates blocks and attaches buffers;
  * writepage allocates what is still delayed, checksums and writes, and must
  * find the folio's buffers.
+ *
+ * Model: page_mkwrite allocates, as ext4 does with nodelalloc; with delalloc
+ * (the default) ext4_page_mkwrite() only reserves (ext4_da_get_block_prep())
+ * and the block appears at writeback. The host backend shows it: before a
+ * sync, check disk finds no block on ext4 and a block of zeroes here; the
+ * cell (corrupt) is the same.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -103,6 +103,8 @@ bool host_compare(const unsigned char *buf, uint64_t len, uint8_t byte, uint64_t
 		  struct host_mismatch *mm);
 /* Fill a descriptor with @len bytes of @byte from @off (pwrite, in chunks). */
 int host_fill_fd(int fd, uint64_t off, uint64_t len, uint8_t byte, bool direct);
+/* Is this kernel log text a BUG/WARN (or, *@csum, a data checksum failure)? */
+bool host_kmsg_is_event(const char *text, bool *csum);
 /* /proc/sys/kernel/tainted; ULONG_MAX when it cannot be read. */
 unsigned long host_taint(void);
 /* Run a program to completion within @hs's deadline; its output is discarded. */

@@ -95,7 +95,7 @@ int host_vmstat(const char *name, long *value)
 }
 
 /* Lines of the kernel log that are a BUG or WARN (or a data checksum failure). */
-static bool kmsg_event(const char *text, bool *csum)
+bool host_kmsg_is_event(const char *text, bool *csum)
 {
 	static const char *const bug[] = {
 		"WARNING:", "BUG:", "kernel BUG at", "Bad page state", "Bad page map",
@@ -174,7 +174,7 @@ int host_kmsg_scan(struct host_session *hs, char *line, size_t len, bool *csum)
 		text = strchr(rec, ';');
 		text = text ? text + 1 : rec;
 		text[strcspn(text, "\n")] = 0;
-		if (!found && kmsg_event(text, csum)) {
+		if (!found && host_kmsg_is_event(text, csum)) {
 			snprintf(line, len, "%s", text);
 			found = 1;
 		}

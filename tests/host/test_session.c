@@ -161,6 +161,22 @@ static void test_rmtree_refuses_foreign_paths(void **state)
 	assert_int_equal(host_rmtree("relative"), -EINVAL);
 }
 
+/* What counts as a kernel event in the log, and what does not. */
+static void test_kmsg_events(void **state)
+{
+	bool csum = true;
+
+	(void)state;
+	assert_true(host_kmsg_is_event("WARNING: CPU: 1 PID: 42 at mm/gup.c:123 try_grab_folio+0x1/0x2", &csum));
+	assert_false(csum);
+	assert_true(host_kmsg_is_event("BUG: Bad page state in process a.out  pfn:1234", &csum));
+	assert_true(host_kmsg_is_event("kernel BUG at mm/filemap.c:1500!", &csum));
+	assert_true(host_kmsg_is_event("BTRFS warning (device loop0): csum failed root 5 ino 257", &csum));
+	assert_true(csum);
+	assert_false(host_kmsg_is_event("EXT4-fs (loop3): mounted filesystem with ordered data mode", &csum));
+	assert_false(host_kmsg_is_event("loop3: detected capacity change from 0 to 32768", &csum));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +184,7 @@ int main(void)
 		cmocka_unit_test(test_crashed_process_is_reaped),
 		cmocka_unit_test(test_disk_gone_after_run),
 		cmocka_unit_test(test_rmtree_refuses_foreign_paths),
+		cmocka_unit_test(test_kmsg_events),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
