@@ -25,12 +25,12 @@ src="src/scenario/lexer.c src/scenario/parse.c src/scenario/parse_args.c \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Iinclude \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-o "$out/fuzz_run" fuzz/fuzz_run.c $(ls src/*/*.c) build/gcc/gen/pin_registry.c \
-	-lurcu-bp -lurcu-cds -lz -lpthread -lm
+	-lurcu-bp -lurcu-cds -lz -luring -lpthread -lm
 "$CLANG" -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Iinclude \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-o "$out/fuzz_api" fuzz/fuzz_api.c $(ls src/*/*.c) build/gcc/gen/pin_registry.c \
-	-lurcu-bp -lurcu-cds -lz -lpthread -lm
+	-lurcu-bp -lurcu-cds -lz -luring -lpthread -lm
 # New inputs go to build/fuzz/corpus*; scenarios/ is only read.
 cd "$out"
 mkdir -p corpus-run
