@@ -18,6 +18,7 @@
 #include <pinmm/pin/pin.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/vm/mm.h>
+#include <pinmm/fs/vmscan.h>
 #include "bench.h"
 #include "bench_floor.h"
 
@@ -617,6 +618,8 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 	ret = mem_init(&cfg);
 	if (ret)
 		return ret;
+	/* The LRU lists exist, as on any kernel: the lru tracker isolates from them. */
+	fs_install_hooks();
 	m = calloc(1, sizeof(*m));
 	if (!m) {
 		mem_exit();
