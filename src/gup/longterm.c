@@ -84,9 +84,15 @@ static long check_and_migrate_movable_pages(unsigned long nr_pages, struct page 
 		 * skips a repeated folio too (collect_longterm_unpinnable_folios()),
 		 * after reading each tail page's compound_head; a 2 MiB folio here
 		 * costs one head read, not 512 tail reads and 512 zone checks.
+		 * A proxy entry (seed 000) has no address arithmetic: one at a time.
 		 */
-		nr = (unsigned long)(end - pages[i]);
-		nr = gup_pages_contig(pages + i, pages[i], nr < nr_pages - i ? nr : nr_pages - i);
+		if (page_is_proxy(pages[i])) {
+			nr = 1;
+		} else {
+			nr = (unsigned long)(end - pages[i]);
+			nr = gup_pages_contig(pages + i, pages[i],
+					      nr < nr_pages - i ? nr : nr_pages - i);
+		}
 		if (!gup_longterm_must_migrate(folio) || folio_in(movable, nr_movable, folio))
 			continue;
 		if (!movable) {

@@ -46,7 +46,7 @@
 
 #define PROXY_HASH_BITS		10
 #define PROXY_BUCKETS		(1U << PROXY_HASH_BITS)
-#define PROXY_SLAB_OBJS		64
+#define PROXY_SLAB_OBJS		8	/* per bucket: 1024 buckets x 8 x 56 B before any reuse */
 
 enum proxy_state {
 	PROXY_FREE,		/* in a bucket's cache */

@@ -64,7 +64,7 @@ static inline struct page *proxy_to_page_entry(const struct page_proxy *proxy)
 static inline struct page *canonical_page(const struct page *page)
 {
 	if (page_is_proxy(page))
-		return READ_ONCE(page_to_proxy(page)->page);
+		return page_to_proxy(page)->page;
 	return (struct page *)page;
 }
 
