@@ -80,6 +80,9 @@ static void fire(struct interp *in, struct interp_armed *a, const char *where)
 		interp_fail(in, SCN_CORRUPT, "out of memory running line %u", a->cmd->line);
 		return;
 	}
+	/* The helper's copy of the interpreter must not create what the main one owns. */
+	if (a->cmd->kind == SCN_PIN && !in->default_dev)
+		in->default_dev = dma_device_create("dev0");
 	h->sub = *in;
 	h->sub.cur = a->cmd;
 	h->sub.in_helper = true;
