@@ -51,6 +51,11 @@ struct host_session {
 	int nr_files;
 	struct host_pin pins[HOST_MAX_PINS];
 	int nr_pins;
+	/* The FUSE server that holds direct reads (fuse.c); fuse_pid 0: none. */
+	pid_t fuse_pid;
+	int fuse_ctl;
+	bool fuse_mounted;
+	char fuse_mnt[1100];
 };
 
 enum host_op {
@@ -64,6 +69,8 @@ enum host_op {
 	HOP_UNPIN,
 	HOP_DMA_FIXED,
 	HOP_DIO,
+	HOP_HELD_SUBMIT,
+	HOP_HELD_WAIT,
 };
 
 struct host_req {
@@ -74,6 +81,7 @@ struct host_req {
 	int prot, flags;
 	bool write, check, restore, thp;
 	uint8_t byte;
+	char path[1104];	/* HOP_HELD_SUBMIT: the FUSE file */
 };
 
 struct host_rep {
@@ -98,6 +106,11 @@ void host_child_dma_fixed(const struct host_session *hs, const struct host_req *
 			  struct host_rep *rp);
 void host_child_dio(const struct host_session *hs, const struct host_req *rq,
 		    struct host_rep *rp);
+/* In a process: submit a held read (HOP_HELD_SUBMIT), or wait for it (HOP_HELD_WAIT). */
+void host_child_held(const struct host_req *rq, struct host_rep *rp);
+void host_child_forget_held(void);
+/* In the session: end the FUSE server and its mount. */
+void host_held_stop(struct host_session *hs);
 /* Compare @len bytes with @byte into @mm; true when they all match. */
 bool host_compare(const unsigned char *buf, uint64_t len, uint8_t byte, uint64_t base,
 		  struct host_mismatch *mm);

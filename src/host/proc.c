@@ -230,6 +230,7 @@ static void child_fork(struct host_rep *rp, int self, int *fd_out)
 		close(sv[0]);
 		/* The pins are the parent's: its rings stay with it. */
 		host_child_forget_pins();
+		host_child_forget_held();
 		host_child_serve(child_hs, sv[1]);
 	}
 	close(sv[1]);
@@ -286,6 +287,10 @@ void host_child_serve(struct host_session *hs, int sock)
 		case HOP_DIO:
 			host_child_dio(hs, &rq, &rp);
 			break;
+		case HOP_HELD_SUBMIT:
+		case HOP_HELD_WAIT:
+			host_child_held(&rq, &rp);
+			break;
 		default:
 			rp.err = -EINVAL;
 		}
@@ -330,6 +335,8 @@ int host_proc_create(struct host_session *hs, int *proc)
 		for (int i = 0; i < hs->nr_procs; i++)
 			if (hs->procs[i].sock >= 0)
 				close(hs->procs[i].sock);
+		if (hs->fuse_ctl >= 0)
+			close(hs->fuse_ctl);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		host_child_serve(hs, sv[1]);
 	}

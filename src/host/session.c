@@ -179,6 +179,7 @@ int host_session_open(struct host_session **out, const char *dir, double deadlin
 		hs->kmsg_fd = -1;
 	}
 	hs->taint = host_taint();
+	hs->fuse_ctl = -1;
 	for (int i = 0; i < HOST_MAX_FS; i++) {
 		hs->fs[i].loop_nr = -1;
 		hs->fs[i].loop_fd = -1;
@@ -220,6 +221,7 @@ void host_session_close(struct host_session *hs)
 {
 	if (!hs)
 		return;
+	host_held_stop(hs);
 	for (int i = 0; i < hs->nr_procs; i++)
 		if (hs->procs[i].sock >= 0)
 			close(hs->procs[i].sock);

@@ -26,7 +26,8 @@
 
 #define HOST_PAGE 4096ULL
 
-enum hkind { H_NONE, H_FIXED, H_DIO, H_REMOTE };
+/* H_HELD: a direct read from the session's FUSE file, pinned until the first dma. */
+enum hkind { H_NONE, H_FIXED, H_DIO, H_REMOTE, H_HELD };
 
 struct hhandle {
 	enum hkind kind;
@@ -184,6 +185,32 @@ static void do_access(struct hrun *r, const struct scn_cmd *c, bool write)
 		mismatch(r, &mm, c->access.byte, "read");
 }
 
+/*
+ * Can this short-term write pin be held for real (fuse.c)? When the next
+ * command using the handle is a device write of all of it — what a read(2)
+ * in flight ends with — and no other such read is outstanding.
+ */
+static bool held_fits(struct hrun *r, const struct scn_cmd *c)
+{
+	const struct scenario *s = r->in.s;
+
+	for (size_t i = 0; i < s->names[SCN_NS_HANDLE].nr; i++)
+		if (r->handles[i].kind == H_HELD && !r->handles[i].unpinned && !r->handles[i].dead &&
+		    (int)i != c->pin.handle)
+			return false;
+	for (size_t i = r->idx + 1; i < s->nr_cmds; i++) {
+		const struct scn_cmd *n = &s->cmds[i];
+
+		if (n->kind == SCN_DMA && n->dma.handle == c->pin.handle)
+			return n->dma.write && !n->has_during && !n->dma.offset &&
+			       (!n->dma.len || n->dma.len == c->pin.len);
+		if ((n->kind == SCN_UNPIN && n->unpin.handle == c->pin.handle) ||
+		    (n->kind == SCN_CHECK_PINNED && n->check_pinned.handle == c->pin.handle))
+			return false;
+	}
+	return false;
+}
+
 static void do_pin(struct hrun *r, const struct scn_cmd *c)
 {
 	struct hhandle *h = &r->handles[c->pin.handle];
@@ -241,6 +268,16 @@ static void do_pin(struct hrun *r, const struct scn_cmd *c)
 	 * (FOLL_WRITE faults the range in for writing, as pin_user_pages() does),
 	 * leaving the bytes as they are; each dma through the handle pins again.
 	 */
+	if ((f & SCN_PIN_WRITE) && !(f & SCN_PIN_REMOTE) && held_fits(r, c)) {
+		char why[HOST_WHY_MAX];
+
+		if (!host_held_start(r->hs, why, sizeof(why))) {
+			h->kind = H_HELD;
+			err = host_held_pin(r->hs, proc, h->addr, h->len, &h->pin);
+			h->dead = !result(r, err, "direct read (FUSE)");
+			return;
+		}
+	}
 	if (f & SCN_PIN_REMOTE) {
 		h->kind = H_REMOTE;
 		err = host_remote_probe(r->hs, proc, h->addr, h->len, h->write);
@@ -279,6 +316,14 @@ static void do_unpin(struct hrun *r, const struct scn_cmd *c)
 		return;
 	}
 	h->unpinned = true;
+	if (h->kind == H_HELD) {
+		/* Released before the device wrote: the read fails, and unpins. */
+		int err = host_held_finish(r->hs, h->pin, EIO, 0, h->len);
+
+		if (err != -EIO)
+			result(r, err, "abort of the held direct read");
+		return;
+	}
 	if (h->kind == H_FIXED)
 		result(r, host_unpin_longterm(r->hs, h->pin), "io_uring buffer unregistration");
 }
@@ -294,6 +339,14 @@ static void do_dma(struct hrun *r, const struct scn_cmd *c)
 		return;
 	if (h->unpinned) {
 		interp_fail(&r->in, SCN_CORRUPT, "dma through a handle the device no longer holds");
+		return;
+	}
+	if (h->kind == H_HELD) {
+		/* held_fits() saw to it that this is a write of the whole range. */
+		err = host_held_finish(r->hs, h->pin, 0, c->dma.byte, h->len);
+		h->kind = H_DIO;	/* a later dma through it pins again */
+		h->since = r->idx;
+		result(r, err, "dma write (the held read completes)");
 		return;
 	}
 	if (h->kind != H_FIXED && r->have_unsafe && r->unsafe_idx > h->since) {

@@ -161,6 +161,66 @@ static void test_rmtree_refuses_foreign_paths(void **state)
 	assert_int_equal(host_rmtree("relative"), -EINVAL);
 }
 
+struct held_out {
+	int ro_err, pin_err, finish_err, before_err, after_err;
+	struct host_mismatch before, after;
+};
+
+/*
+ * A held direct read: pinned when issued, the bytes land only when the server
+ * answers; a read-only mapping refuses the FOLL_WRITE pin with EFAULT.
+ */
+static int held(void *arg, void *outp)
+{
+	struct held_out *out = outp;
+	struct host_session *hs;
+	struct host_mmap_args rw = { .file = -1, .len = 16384, .writable = true };
+	struct host_mmap_args ro = { .file = -1, .len = 16384 };
+	char why[HOST_WHY_MAX];
+	uint64_t a, b;
+	int proc, pin, err;
+
+	err = host_session_open(&hs, arg, host_now() + 20);
+	if (!err)
+		err = host_proc_create(hs, &proc);
+	if (!err)
+		err = host_mmap(hs, proc, &rw, &a);
+	if (!err)
+		err = host_mmap(hs, proc, &ro, &b);
+	if (!err)
+		err = host_held_start(hs, why, sizeof(why));
+	if (err)
+		return err;
+	out->ro_err = host_held_pin(hs, proc, b, 16384, &pin);
+	host_access(hs, proc, a, 16384, true, 0x11, false, NULL);
+	out->pin_err = host_held_pin(hs, proc, a, 16384, &pin);
+	out->before_err = host_access(hs, proc, a, 16384, false, 0x11, true, &out->before);
+	out->finish_err = host_held_finish(hs, pin, 0, 0x44, 16384);
+	out->after_err = host_access(hs, proc, a, 16384, false, 0x44, true, &out->after);
+	host_session_close(hs);
+	return 0;
+}
+
+static void test_held_direct_read(void **state)
+{
+	struct held_out out = { 0 };
+	char dir[1024];
+
+	(void)state;
+	if (!host_usable(NULL, 0) || geteuid() != 0 || access("/dev/fuse", R_OK | W_OK))
+		skip();
+	assert_int_equal(host_mkdtemp(dir, sizeof(dir)), 0);
+	assert_int_equal(host_isolated_run(held, dir, &out, sizeof(out), 20, dir), 0);
+	assert_int_equal(out.ro_err, -EFAULT);
+	assert_int_equal(out.pin_err, 0);
+	assert_int_equal(out.before_err, 0);
+	assert_false(out.before.bad);		/* nothing has landed yet */
+	assert_int_equal(out.finish_err, 0);
+	assert_int_equal(out.after_err, 0);
+	assert_false(out.after.bad);		/* the answer went into the pages */
+	assert_true(gone(dir));
+}
+
 /* What counts as a kernel event in the log, and what does not. */
 static void test_kmsg_events(void **state)
 {
@@ -185,6 +245,7 @@ int main(void)
 		cmocka_unit_test(test_disk_gone_after_run),
 		cmocka_unit_test(test_rmtree_refuses_foreign_paths),
 		cmocka_unit_test(test_kmsg_events),
+		cmocka_unit_test(test_held_direct_read),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
