@@ -82,7 +82,8 @@ done
 # The stream's own format, on fake binaries (not from inside its own check).
 [ -z "${PINMM_TAP_SELFTEST:-}" ] && run_one "tap-stream" sh tests/tap_stream.sh
 run_one "layer-check" sh -c 'sh mk/check-layers.sh && echo "ok 1 - no layer includes an upper layer"'
-[ -x "$BUILD/pinmm" ] && run_one "cli" sh tests/cli.sh "$BUILD/pinmm"
+[ -x "$BUILD/pinmm" ] && run_one "cli" $tsan_run sh tests/cli.sh "$BUILD/pinmm"
+[ -x "$BUILD/pinmm" ] && run_one "trace" $tsan_run sh tests/trace.sh "$BUILD/pinmm"
 [ -x "$BUILD/pinmm" ] && run_one "bench-smoke" $tsan_run sh tests/tools/bench_smoke.sh "$BUILD/pinmm"
 if [ -x "$BUILD/pinmm" ] && [ -d scenarios ] && ls scenarios/*.pin >/dev/null 2>&1; then
 	run_one "scenario-suite" $tsan_run "$BUILD/pinmm" run --tap

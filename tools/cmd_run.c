@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <pinmm/mem/event.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/scenario/parse.h>
 #include <pinmm/scenario/report.h>
@@ -66,7 +67,8 @@ int tool_check_suite(const struct scenario_suite *suite)
 
 static void run_usage(FILE *f)
 {
-	fputs("usage: pinmm run [--preset NAME[,NAME...]]... [--trace] [--json | --tap] [FILE.pin | DIR]...\n", f);
+	fputs("usage: pinmm run [--preset NAME[,NAME...]]... [--trace[=CLASS,...]] [--trace-file F]\n"
+	      "                 [--trace-json F] [--trace-unfold] [--json | --tap] [FILE.pin | DIR]...\n", f);
 }
 
 static void run_help(void)
@@ -88,10 +90,25 @@ static void run_help(void)
 	      "A file that does not parse is reported and the others still run (exit 2).\n"
 	      "\n"
 	      "  --preset NAME[,NAME]  run only these presets (pinmm list presets); repeatable\n"
-	      "  --trace               print, per cell, each command and every fault, pin,\n"
+	      "  --trace[=CLASS,...]   print, per cell, each command and every fault, pin,\n"
 	      "                        unpin, mkclean, writeback and DMA access the model\n"
-	      "                        makes, in kernel function names (to stderr under\n"
-	      "                        --json/--tap, so their output stays machine-readable)\n"
+	      "                        makes, in kernel function names, calls nested as\n"
+	      "                        ftrace's function_graph shows them, with _refcount,\n"
+	      "                        _pincount, mapcount and folio_maybe_dma_pinned() around\n"
+	      "                        every pin and unpin, flags by name, and a dump_page()\n"
+	      "                        block under each BUG/WARN; runs of calls or lines that\n"
+	      "                        differ only in their numbers (per-page loops) are folded\n"
+	      "                        into one and \"… ×N more\". CLASS: gup, fault,\n"
+	      "                        writeback, dma, vm, reclaim, fs, devmap (default all;\n"
+	      "                        BUG/WARN and the scenario's own lines always). To\n"
+	      "                        stderr under --json/--tap, so their output stays\n"
+	      "                        machine-readable\n"
+	      "  --trace-file F        the trace into F instead (implies --trace)\n"
+	      "  --trace-unfold        print every line of a per-page loop\n"
+	      "  --trace-json F        the same events as Chrome trace-event JSON in F, one\n"
+	      "                        process per cell and one track per thread (the CPU,\n"
+	      "                        each during= context): open it in Perfetto\n"
+	      "                        (ui.perfetto.dev) or chrome://tracing\n"
 	      "  --json                the matrix as JSON: presets, scenarios, cells (state\n"
 	      "                        ran|not-run|error, cell, expected, ok, skipped, line,\n"
 	      "                        reason), errors (file, line, message) and a summary\n"
@@ -147,6 +164,31 @@ static int add_presets(const char *arg, const char **all, size_t nr_all, const c
 				hit = NULL;
 		if (hit && *nr_chosen < cap)
 			chosen[(*nr_chosen)++] = hit;
+		if (!e)
+			return 0;
+		p = e + 1;
+	}
+}
+
+/* --trace=gup,fault: the classes to print. */
+static int parse_classes(const char *arg, unsigned int *mask)
+{
+	const char *p = arg;
+
+	*mask = 0;
+	for (;;) {
+		const char *e = strchr(p, ',');
+		char name[32], hint[256];
+		int cls;
+
+		snprintf(name, sizeof(name), "%.*s", (int)(e ? (size_t)(e - p) : strlen(p)), p);
+		cls = mm_trace_class_parse(name);
+		if (cls < 0) {
+			scn_suggest(hint, sizeof(hint), name, mm_trace_class_names, MM_TRACE_NR_CLASSES);
+			fprintf(stderr, "pinmm run: unknown trace class '%s' (%s)\n", name, hint);
+			return -1;
+		}
+		*mask |= 1u << cls;
 		if (!e)
 			return 0;
 		p = e + 1;
@@ -242,7 +284,10 @@ int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "preset", required_argument, NULL, 'p' },
-		{ "trace", no_argument, NULL, 't' },
+		{ "trace", optional_argument, NULL, 't' },
+		{ "trace-file", required_argument, NULL, 'F' },
+		{ "trace-json", required_argument, NULL, 'J' },
+		{ "trace-unfold", no_argument, NULL, 'U' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "tap", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
@@ -252,7 +297,10 @@ int cmd_run(int argc, char **argv)
 	size_t nr_all = tool_preset_names(&all), nr_chosen = 0;
 	struct scenario_suite suite = { 0 };
 	struct run_errors errs = { 0 };
-	bool trace = false, json = false, tap = false;
+	bool trace = false, json = false, tap = false, unfold = false;
+	const char *trace_file = NULL, *trace_json = NULL;
+	FILE *trace_f = NULL, *json_f = NULL;
+	unsigned int classes = ~0u;
 	struct scn_matrix m;
 	struct scn_tally t;
 	int c, ret = PINMM_EXIT_USAGE;
@@ -268,7 +316,14 @@ int cmd_run(int argc, char **argv)
 			if (add_presets(optarg, all, nr_all, chosen, &nr_chosen, nr_all + 1))
 				goto out;
 			break;
-		case 't': trace = true; break;
+		case 't':
+			trace = true;
+			if (optarg && parse_classes(optarg, &classes))
+				goto out;
+			break;
+		case 'F': trace = true; trace_file = optarg; break;
+		case 'J': trace_json = optarg; break;
+		case 'U': unfold = true; break;
 		case 'j': json = true; break;
 		case 'T': tap = true; break;
 		case 'h': run_help(); ret = PINMM_EXIT_OK; goto out;
@@ -318,9 +373,24 @@ int cmd_run(int argc, char **argv)
 		for (size_t i = 0; i < errs.nr; i++)
 			fprintf(stderr, "%s\n", errs.msg[i]);
 
+	if (trace_file && !(trace_f = fopen(trace_file, "w"))) {
+		fprintf(stderr, "pinmm run: %s: %s\n", trace_file, strerror(errno));
+		goto out;
+	}
+	if (trace_json && !(json_f = fopen(trace_json, "w"))) {
+		fprintf(stderr, "pinmm run: %s: %s\n", trace_json, strerror(errno));
+		goto out;
+	}
+	mm_trace_set_classes(classes);
+	mm_trace_set_fold(!unfold);
+	if (json_f)
+		mm_trace_json_start(json_f);
 	/* Machine-readable output keeps stdout clean; the trace goes beside it. */
-	if (scenario_suite_run(&suite, chosen, nr_chosen,
-			       trace ? (json || tap ? stderr : stdout) : NULL, &m)) {
+	c = scenario_suite_run(&suite, chosen, nr_chosen,
+			       trace ? (trace_f ? trace_f : json || tap ? stderr : stdout) : NULL, &m);
+	if (json_f)
+		mm_trace_json_finish();
+	if (c) {
 		fprintf(stderr, "pinmm run: out of memory\n");
 		goto out;
 	}
@@ -336,6 +406,12 @@ int cmd_run(int argc, char **argv)
 	scn_matrix_free(&m);
 	ret = t.file_errors ? PINMM_EXIT_USAGE : t.differ ? PINMM_EXIT_MISMATCH : PINMM_EXIT_OK;
 out:
+	if (trace_f)
+		fclose(trace_f);
+	if (json_f && fclose(json_f)) {
+		fprintf(stderr, "pinmm run: %s: %s\n", trace_json, strerror(errno));
+		ret = PINMM_EXIT_USAGE;
+	}
 	for (size_t i = 0; i < errs.nr; i++) {
 		free(errs.path[i]);
 		free(errs.msg[i]);

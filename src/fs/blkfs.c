@@ -352,9 +352,10 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 		pthread_mutex_unlock(&bi->i_data_sem);
 		clear_buffer_unwritten(bh);
 		clear_buffer_new(bh);
-		mm_trace("writeback", "ino=%lu index=%lu pfn=%#lx block=%llu bytes=%lu csum=%08x policy=%s",
-			 inode->i_ino, idx, page_to_pfn(page), (unsigned long long)b, PAGE_SIZE, csum,
-			 how);
+		mm_trace("writeback", "ino=%lu index=%lu pfn=%#lx block=%llu bytes=%lu csum=%08x "
+			 "maybe_dma_pinned=%d policy=%s", inode->i_ino, idx, page_to_pfn(page),
+			 (unsigned long long)b, PAGE_SIZE, csum,
+			 READ_ONCE(mm_trace_on) ? folio_maybe_dma_pinned(folio) : 0, how);
 	}
 	free(buf);
 	folio_set_mappedtodisk(folio);

@@ -66,7 +66,19 @@ static void pageout(struct folio *folio)
 	writeback_write_folio(folio, &wbc);
 }
 
+static unsigned long __shrink_folio_list(struct folio **folios, size_t n);
+
 unsigned long shrink_folio_list(struct folio **folios, size_t n)
+{
+	unsigned long freed;
+
+	mm_trace_enter("shrink_folio_list", "nr_folios=%zu", n);
+	freed = __shrink_folio_list(folios, n);
+	mm_trace_exit("shrink_folio_list", "%lu freed", freed);
+	return freed;
+}
+
+static unsigned long __shrink_folio_list(struct folio **folios, size_t n)
 {
 	unsigned long freed = 0;
 

@@ -79,7 +79,7 @@ void folio_redirty_for_writepage(struct writeback_control *wbc, struct folio *fo
 		folio_set_dirty(folio);
 }
 
-int writeback_write_folio(struct folio *folio, struct writeback_control *wbc)
+static int __writeback_write_folio(struct folio *folio, struct writeback_control *wbc)
 {
 	struct address_space *mapping = folio_mapping(folio);
 
@@ -93,6 +93,18 @@ int writeback_write_folio(struct folio *folio, struct writeback_control *wbc)
 		return 0;
 	}
 	return mapping->a_ops->writepage(folio, wbc);
+}
+
+/* Traced as the kernel's __writepage(): folio_clear_dirty_for_io(), then ->writepage. */
+int writeback_write_folio(struct folio *folio, struct writeback_control *wbc)
+{
+	int ret;
+
+	mm_trace_enter("__writepage", "pfn=%#lx index=%lu sync_mode=%s", folio_pfn(folio),
+		       folio->index, wbc->sync_mode == WB_SYNC_ALL ? "WB_SYNC_ALL" : "WB_SYNC_NONE");
+	ret = __writeback_write_folio(folio, wbc);
+	mm_trace_exit("__writepage", "%d", ret);
+	return ret;
 }
 
 int write_cache_pages(struct address_space *mapping, struct writeback_control *wbc)

@@ -6,10 +6,32 @@
  */
 #include "internal.h"
 
+const struct trace_flag gup_flag_names[] = {
+	{ FOLL_WRITE, "FOLL_WRITE" }, { FOLL_GET, "FOLL_GET" }, { FOLL_DUMP, "FOLL_DUMP" },
+	{ FOLL_FORCE, "FOLL_FORCE" }, { FOLL_NOWAIT, "FOLL_NOWAIT" },
+	{ FOLL_NOFAULT, "FOLL_NOFAULT" }, { FOLL_HWPOISON, "FOLL_HWPOISON" },
+	{ FOLL_ANON, "FOLL_ANON" }, { FOLL_LONGTERM, "FOLL_LONGTERM" },
+	{ FOLL_SPLIT_PMD, "FOLL_SPLIT_PMD" }, { FOLL_PCI_P2PDMA, "FOLL_PCI_P2PDMA" },
+	{ FOLL_INTERRUPTIBLE, "FOLL_INTERRUPTIBLE" },
+	{ FOLL_HONOR_NUMA_FAULT, "FOLL_HONOR_NUMA_FAULT" }, { FOLL_TOUCH, "FOLL_TOUCH" },
+	{ FOLL_TRIED, "FOLL_TRIED" }, { FOLL_REMOTE, "FOLL_REMOTE" }, { FOLL_PIN, "FOLL_PIN" },
+	{ FOLL_FAST_ONLY, "FOLL_FAST_ONLY" }, { FOLL_UNLOCKABLE, "FOLL_UNLOCKABLE" },
+	{ FOLL_MADV_POPULATE, "FOLL_MADV_POPULATE" }, { FOLL_LAYOUT_LEASE, "FOLL_LAYOUT_LEASE" },
+	{ 0, NULL },
+};
+
+/* Entry and exit of an entry point, function_graph style: its faults and pins nest inside. */
+#define gup_trace_enter(name, mm, start, nr, flags)					\
+	do {										\
+		char __f[256];								\
+											\
+		mm_trace_enter(name, "mm=%s start=%#lx nr_pages=%ld gup_flags=%s",	\
+			       (mm) ? (mm)->owner : "-", (unsigned long)(start),	\
+			       (long)(nr), READ_ONCE(mm_trace_on) ?			\
+			       trace_flags(__f, sizeof(__f), (flags), gup_flag_names) : "");\
+	} while (0)
 #define gup_trace(name, mm, start, nr, flags, ret)					\
-	mm_trace(name, "mm=%s start=%#lx nr=%ld flags=%#x -> %ld",			\
-		 (mm) ? (mm)->owner : "-", (unsigned long)(start), (long)(nr),		\
-		 (unsigned int)(flags), (long)(ret))
+	mm_trace_exit(name, "%ld", (long)(ret))
 
 static bool gup_mm_ok(struct mm_struct *mm)
 {
@@ -29,6 +51,7 @@ static long gup_slow_entry(const char *name, struct mm_struct *mm, unsigned long
 	int local_locked = held;
 	long ret;
 
+	gup_trace_enter(name, mm, start, nr_pages, gup_flags);
 	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, locked, &flags, add))
 		ret = -EINVAL;
 	else
@@ -47,6 +70,7 @@ static int gup_fast_entry(const char *name, struct mm_struct *mm, unsigned long 
 	unsigned int flags = gup_flags;
 	long ret;
 
+	gup_trace_enter(name, mm, start, nr_pages, gup_flags);
 	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, NULL, &flags, add))
 		ret = -EINVAL;
 	else

@@ -51,13 +51,14 @@ static int migrate_longterm_unpinnable_folio(struct folio *folio)
 	gfp_t gfp = GFP_HIGHUSER | (folio_test_large(folio) ? __GFP_COMP : 0);
 	int ret = -EAGAIN;
 
+	mm_trace_enter("migrate_longterm_unpinnable_folio", "pfn=%#lx order=%u", folio_pfn(folio),
+		       folio_order(folio));
 	for (int tries = 0; tries < GUP_MIGRATE_RETRIES && ret == -EAGAIN; tries++) {
 		ret = migrate_folio_to(folio, gfp, NULL);
 		if (ret == -EAGAIN)
 			sched_yield();
 	}
-	mm_trace("gup_migrate_longterm", "pfn=%#lx order=%u -> %d", folio_pfn(folio),
-		 folio_order(folio), ret);
+	mm_trace_exit("migrate_longterm_unpinnable_folio", "%d", ret);
 	return ret;
 }
 
@@ -66,8 +67,23 @@ static int migrate_longterm_unpinnable_folio(struct folio *folio)
  * everything and migrating the offenders (pin again); -ENOMEM when one could
  * not be moved (everything unpinned too).
  */
+static long __check_and_migrate_movable_pages(unsigned long nr_pages, struct page **pages,
+					      unsigned int gup_flags);
+
+/* Traced under the kernel's name for the pass over the folios (6.12: ..._folios). */
 static long check_and_migrate_movable_pages(unsigned long nr_pages, struct page **pages,
 					    unsigned int gup_flags)
+{
+	long ret;
+
+	mm_trace_enter("check_and_migrate_movable_folios", "nr_pages=%lu", nr_pages);
+	ret = __check_and_migrate_movable_pages(nr_pages, pages, gup_flags);
+	mm_trace_exit("check_and_migrate_movable_folios", "%ld", ret);
+	return ret;
+}
+
+static long __check_and_migrate_movable_pages(unsigned long nr_pages, struct page **pages,
+					      unsigned int gup_flags)
 {
 	struct folio **movable = NULL;
 	unsigned long nr_movable = 0;

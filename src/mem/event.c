@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The event log (BUG/WARN/checksum conditions) and the trace channel.
+ * The event log (BUG/WARN/checksum conditions). The trace channel is trace.c.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -22,9 +22,6 @@ static size_t nr_events, cap_events;
 /* Model: the log keeps the first MAX_EVENTS; a runaway loop cannot eat the host. */
 #define MAX_EVENTS 4096
 
-bool mm_trace_on;
-static FILE *trace_sink;
-static pthread_mutex_t trace_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void mm_event(enum mm_event_kind kind, const struct page *page, const char *fmt, ...)
 {
@@ -57,6 +54,13 @@ void mm_event(enum mm_event_kind kind, const struct page *page, const char *fmt,
 		mm_trace(mm_event_kind_names[kind], "%s (pfn %#lx)", ev.text, ev.pfn);
 	else
 		mm_trace(mm_event_kind_names[kind], "%s", ev.text);
+	/* As the kernel prints with VM_BUG_ON_PAGE/VM_WARN_ON_FOLIO: the page's state. */
+	if (page && mem_map && kind != MM_EV_CSUM && READ_ONCE(mm_trace_on)) {
+		char buf[1024];
+
+		dump_page_str(buf, sizeof(buf), page, ev.text);
+		mm_trace_block(buf);
+	}
 }
 
 size_t mm_event_count(void)
@@ -106,27 +110,4 @@ void mm_events_reset(void)
 	events = NULL;
 	nr_events = cap_events = 0;
 	pthread_mutex_unlock(&event_lock);
-}
-
-void mm_trace_set(FILE *sink)
-{
-	pthread_mutex_lock(&trace_lock);
-	trace_sink = sink;
-	WRITE_ONCE(mm_trace_on, sink != NULL);
-	pthread_mutex_unlock(&trace_lock);
-}
-
-void __mm_trace(const char *event, const char *fmt, ...)
-{
-	va_list ap;
-
-	pthread_mutex_lock(&trace_lock);
-	if (trace_sink) {
-		fprintf(trace_sink, "%-14s ", event);
-		va_start(ap, fmt);
-		vfprintf(trace_sink, fmt, ap);
-		va_end(ap);
-		fputc('\n', trace_sink);
-	}
-	pthread_mutex_unlock(&trace_lock);
 }

@@ -36,3 +36,30 @@ long pin_outstanding(void)
 	/* Negative when more was released than acquired: a double unpin. */
 	return node_page_state(NR_FOLL_PIN_ACQUIRED) - node_page_state(NR_FOLL_PIN_RELEASED);
 }
+
+void pin_trace_before(struct folio *folio, struct pin_trace_state *st)
+{
+	st->refcount = folio_ref_count(folio);
+	st->pincount = folio_test_large(folio) ? atomic_load(&folio->_pincount) : -1;
+	st->mapcount = folio_mapcount(folio);
+	st->pinned = pin_config.tracker->maybe_dma_pinned(folio);
+}
+
+/*
+ * One line per folio pinned or unpinned, with the counts a kernel developer
+ * checks: _refcount (which carries the bias under `bias`), _pincount of a
+ * large folio, the mapcount, and what folio_maybe_dma_pinned() says.
+ */
+void pin_trace_after(const char *fn, struct folio *folio, int refs,
+		     const struct pin_trace_state *b, int ret)
+{
+	struct pin_trace_state a;
+	char pc[32] = "";
+
+	pin_trace_before(folio, &a);
+	if (b->pincount >= 0)
+		snprintf(pc, sizeof(pc), " _pincount %d->%d", b->pincount, a.pincount);
+	mm_trace(fn, "pfn=%#lx refs=%d _refcount %d->%d%s mapcount=%d maybe_dma_pinned %d->%d%s%s",
+		 folio_pfn(folio), refs, b->refcount, a.refcount, pc, a.mapcount, b->pinned,
+		 a.pinned, ret ? " -> " : "", ret == -ENOMEM ? "ENOMEM" : ret ? "error" : "");
+}

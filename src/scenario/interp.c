@@ -34,9 +34,27 @@ void interp_fail(struct interp *in, enum scn_cell cell, const char *fmt, ...)
 	if (cell != SCN_REFUSED)
 		in->stop = true;
 	if (in->trace)
-		fprintf(in->trace, "scenario: line %u: %s: %s\n", in->res->line,
+		interp_trace(in->trace, "scenario: line %u: %s: %s\n", in->res->line,
 			scn_cell_names[cell], in->res->reason);
 	pthread_mutex_unlock(in->res_lock);
+}
+
+void interp_trace(FILE *f, const char *fmt, ...)
+{
+	char buf[512];
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	if (READ_ONCE(mm_trace_on))
+		__mm_trace_raw("%s", buf);
+	else if (f)
+		fprintf(f, "%s\n", buf);
 }
 
 void interp_error(struct interp *in, const char *fmt, ...)
@@ -56,7 +74,7 @@ void interp_error(struct interp *in, const char *fmt, ...)
 	va_end(ap);
 	in->stop = true;
 	if (in->trace)
-		fprintf(in->trace, "scenario: line %u: scenario error: %s\n", in->res->line,
+		interp_trace(in->trace, "scenario: line %u: scenario error: %s\n", in->res->line,
 			in->res->reason);
 	pthread_mutex_unlock(in->res_lock);
 }
@@ -286,6 +304,7 @@ static int scenario_run_once(const struct scenario *s, const char *preset,
 			     char *where, size_t wherelen)
 {
 	pthread_mutex_t res_lock = PTHREAD_MUTEX_INITIALIZER;
+	char cmdtext[256];
 	struct interp in = { .s = s, .preset = preset, .res = out, .trace = trace, .res_lock = &res_lock,
 			     .land_at = land_at };
 	int err;
@@ -300,23 +319,25 @@ static int scenario_run_once(const struct scenario *s, const char *preset,
 		return err;
 	}
 	mm_trace_set(trace);
+	mm_trace_thread_name("cpu");
 	for (size_t i = 0; i < s->nr_cmds && !in.stop; i++) {
 		const struct scn_cmd *c = &s->cmds[i];
 
 		in.cur = c;
 		if (!scn_cmd_applies(c, preset)) {
 			if (trace)
-				fprintf(trace, "scenario: line %u: not for %s (%s=)\n", c->line, preset,
+				interp_trace(trace, "scenario: line %u: not for %s (%s=)\n", c->line, preset,
 					c->except ? "except" : "only");
 			continue;
 		}
-		if (trace) {
-			char buf[256];
-
-			scn_cmd_format(s, c, buf, sizeof(buf));
-			fprintf(trace, "scenario: line %u: %s\n", c->line, buf);
+		if (trace || READ_ONCE(mm_trace_on)) {
+			scn_cmd_format(s, c, cmdtext, sizeof(cmdtext));
+			interp_trace(trace, "scenario: line %u: %s\n", c->line, cmdtext);
+			mm_trace_json_scope(cmdtext, true);
 		}
 		interp_exec(&in, c);
+		if (trace || READ_ONCE(mm_trace_on))
+			mm_trace_json_scope(cmdtext, false);
 		if (!c->has_during)
 			interp_land_pending(&in);
 		interp_scan_events(&in);
@@ -373,14 +394,14 @@ int scenario_run(const struct scenario *s, const char *preset, struct scenario_r
 	 * earliest point among equals.
 	 */
 	if (trace)
-		fprintf(trace, "scenario: during=any: a run landing after the command\n");
+		interp_trace(trace, "scenario: during=any: a run landing after the command\n");
 	err = scenario_run_once(s, preset, out, trace, -1, &seen, worst_where, sizeof(worst_where));
 	if (err)
 		return err;
 	runs = seen < DURING_ANY_MAX_RUNS - 1 ? seen : DURING_ANY_MAX_RUNS - 1;
 	for (long k = 0; k < runs; k++) {
 		if (trace)
-			fprintf(trace, "scenario: during=any: run %ld of %ld, landing at race point %ld\n",
+			interp_trace(trace, "scenario: during=any: run %ld of %ld, landing at race point %ld\n",
 				k + 2, runs + 1, k + 1);
 		err = scenario_run_once(s, preset, &r, trace, k, NULL, where, sizeof(where));
 		if (err)
@@ -403,7 +424,7 @@ int scenario_run(const struct scenario *s, const char *preset, struct scenario_r
 		memcpy(out->reason, reason, sizeof(out->reason));
 	}
 	if (trace)
-		fprintf(trace, "scenario: during=any: %ld runs (%ld race points%s), worst %s%s%s\n",
+		interp_trace(trace, "scenario: during=any: %ld runs (%ld race points%s), worst %s%s%s\n",
 			runs + 1, seen, seen > runs ? ", the first ones" : "", scn_cell_names[out->cell],
 			out->cell != SCN_PASS ? " " : "", out->cell != SCN_PASS ? worst_where : "");
 	return 0;

@@ -115,6 +115,13 @@ bool interp_result(struct interp *in, int err, const char *what);
 /* The scenario is wrong, not the preset: stop and say so, score no cell. */
 void interp_error(struct interp *in, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/*
+ * The interpreter's own trace line (@fmt may end in a newline): through the
+ * trace channel while a machine is traced, so it lands in order with the
+ * model's events (and in the JSON), else straight to @f if it is not NULL.
+ */
+void interp_trace(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 void interp_exec(struct interp *in, const struct scn_cmd *c);
 /* MADV_* for a scenario's advice word (the host backend passes it to madvise(2)). */
 int scn_advice_to_madv(enum scn_advice a);

@@ -423,7 +423,7 @@ static bool handle_usable(struct interp *in, int id)
 	struct interp_handle *h = &in->handles[id];
 
 	if (h->dead && in->trace)
-		fprintf(in->trace, "scenario: skipped: handle %s was refused\n",
+		interp_trace(in->trace, "scenario: skipped: handle %s was refused\n",
 			scn_name(in->s, SCN_NS_HANDLE, id));
 	return !h->dead;
 }

@@ -76,7 +76,7 @@ static void na(struct hrun *r, const char *fmt, ...)
 	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
 	va_end(ap);
 	if (r->in.trace)
-		fprintf(r->in.trace, "scenario: line %u: n/a: %s\n", res->line, res->reason);
+		interp_trace(r->in.trace, "scenario: line %u: n/a: %s\n", res->line, res->reason);
 }
 
 /* Errors that mean the run, not the kernel's answer, went wrong. */
@@ -300,7 +300,7 @@ static void do_pin(struct hrun *r, const struct scn_cmd *c)
 static bool handle_usable(struct hrun *r, int id)
 {
 	if (r->handles[id].dead && r->in.trace)
-		fprintf(r->in.trace, "scenario: skipped: handle %s was refused\n",
+		interp_trace(r->in.trace, "scenario: skipped: handle %s was refused\n",
 			scn_name(r->in.s, SCN_NS_HANDLE, id));
 	return !r->handles[id].dead;
 }
@@ -700,7 +700,7 @@ static int host_body(void *arg, void *out)
 			char buf[256];
 
 			scn_cmd_format(s, c, buf, sizeof(buf));
-			fprintf(r.in.trace, "scenario: line %u: %s\n", c->line, buf);
+			interp_trace(r.in.trace, "scenario: line %u: %s\n", c->line, buf);
 		}
 		if (c->has_during)
 			na(&r, "the host cannot run a command inside another at a race point (during=)");

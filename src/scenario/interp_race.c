@@ -42,7 +42,12 @@ static void *helper_main(void *arg)
 {
 	struct interp_helper *h = arg;
 
+	char name[32];
+
 	race_self = h;
+	/* Its own track in the trace: the command it runs, by line. */
+	snprintf(name, sizeof(name), "line %u", h->cmd->line);
+	mm_trace_thread_name(name);
 	interp_exec(&h->sub, h->cmd);
 	pthread_mutex_lock(&h->lock);
 	h->state = HELPER_DONE;
@@ -75,7 +80,7 @@ static void fire(struct interp *in, struct interp_armed *a, const char *where)
 
 	a->fired = true;
 	if (in->trace)
-		fprintf(in->trace, "scenario: line %u runs %s\n", a->cmd->line, where);
+		interp_trace(in->trace, "scenario: line %u runs %s\n", a->cmd->line, where);
 	if (!h) {
 		interp_fail(in, SCN_CORRUPT, "out of memory running line %u", a->cmd->line);
 		return;
@@ -109,7 +114,7 @@ static void fire(struct interp *in, struct interp_armed *a, const char *where)
 	while (h->state == HELPER_RUNNING && err != ETIMEDOUT)
 		err = pthread_cond_timedwait(&h->cond, &h->lock, &ts);
 	if (h->state != HELPER_DONE && in->trace)
-		fprintf(in->trace, "scenario: line %u %s; the interrupted context goes on\n",
+		interp_trace(in->trace, "scenario: line %u %s; the interrupted context goes on\n",
 			a->cmd->line, h->state == HELPER_BLOCKED ? "sleeps on a lock" : "makes no progress");
 	pthread_mutex_unlock(&h->lock);
 	h->next = in->helpers;
@@ -168,7 +173,7 @@ void interp_arm(struct interp *in, const struct scn_cmd *c)
 	a->cmd = c;
 	a->fired = false;
 	if (in->trace)
-		fprintf(in->trace, "scenario: armed: runs inside the next command\n");
+		interp_trace(in->trace, "scenario: armed: runs inside the next command\n");
 }
 
 void interp_land_pending(struct interp *in)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pinmm/mem/event.h>
 #include <pinmm/scenario/parse.h>
 #include <pinmm/scenario/run.h>
 #include <pinmm/scenario/suite.h>
@@ -172,6 +173,13 @@ int scenario_suite_run(const struct scenario_suite *suite, const char *const *pr
 				continue;
 			if (trace)
 				fprintf(trace, "# %s / %s: %s\n", s->name, presets[pi], s->title);
+			if (READ_ONCE(mm_trace_on)) {
+				char name[192];
+
+				/* --trace-json: each cell is a process of its own in the timeline. */
+				snprintf(name, sizeof(name), "%s / %s", s->name, presets[pi]);
+				mm_trace_json_process(name);
+			}
 			ret = scenario_run(s, presets[pi], &c->res, trace);
 			if (ret) {
 				c->state = SCN_ERROR;

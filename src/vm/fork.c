@@ -32,7 +32,7 @@ static void copy_present_page(struct vm_area_struct *dst_vma, pte_t *dst_pte,
 		entry = pte_mkwrite(entry);
 	set_pte_at(dst_vma->vm_mm, addr, dst_pte, entry);
 	c->added[c->nr_added++] = new;
-	mm_trace("fork_copy_pinned", "child=%s addr=%#lx pfn=%#lx -> child pfn=%#lx",
+	mm_trace("copy_present_page", "child=%s addr=%#lx pfn=%#lx -> child pfn=%#lx",
 		 dst_vma->vm_mm->owner, addr, page_to_pfn(page), folio_pfn(new));
 }
 

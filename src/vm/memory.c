@@ -228,6 +228,30 @@ void zap_page_range_single(struct vm_area_struct *vma, unsigned long address,
 
 /* ---- Faults ---- */
 
+const struct trace_flag fault_flag_names[] = {
+	{ FAULT_FLAG_WRITE, "FAULT_FLAG_WRITE" }, { FAULT_FLAG_MKWRITE, "FAULT_FLAG_MKWRITE" },
+	{ FAULT_FLAG_ALLOW_RETRY, "FAULT_FLAG_ALLOW_RETRY" },
+	{ FAULT_FLAG_RETRY_NOWAIT, "FAULT_FLAG_RETRY_NOWAIT" },
+	{ FAULT_FLAG_KILLABLE, "FAULT_FLAG_KILLABLE" }, { FAULT_FLAG_TRIED, "FAULT_FLAG_TRIED" },
+	{ FAULT_FLAG_USER, "FAULT_FLAG_USER" }, { FAULT_FLAG_REMOTE, "FAULT_FLAG_REMOTE" },
+	{ FAULT_FLAG_INSTRUCTION, "FAULT_FLAG_INSTRUCTION" },
+	{ FAULT_FLAG_INTERRUPTIBLE, "FAULT_FLAG_INTERRUPTIBLE" },
+	{ FAULT_FLAG_UNSHARE, "FAULT_FLAG_UNSHARE" },
+	{ FAULT_FLAG_ORIG_PTE_VALID, "FAULT_FLAG_ORIG_PTE_VALID" },
+	{ 0, NULL },
+};
+
+const struct trace_flag vm_fault_names[] = {
+	{ VM_FAULT_OOM, "VM_FAULT_OOM" }, { VM_FAULT_SIGBUS, "VM_FAULT_SIGBUS" },
+	{ VM_FAULT_MAJOR, "VM_FAULT_MAJOR" }, { VM_FAULT_HWPOISON, "VM_FAULT_HWPOISON" },
+	{ VM_FAULT_HWPOISON_LARGE, "VM_FAULT_HWPOISON_LARGE" },
+	{ VM_FAULT_SIGSEGV, "VM_FAULT_SIGSEGV" }, { VM_FAULT_NOPAGE, "VM_FAULT_NOPAGE" },
+	{ VM_FAULT_LOCKED, "VM_FAULT_LOCKED" }, { VM_FAULT_RETRY, "VM_FAULT_RETRY" },
+	{ VM_FAULT_FALLBACK, "VM_FAULT_FALLBACK" }, { VM_FAULT_DONE_COW, "VM_FAULT_DONE_COW" },
+	{ VM_FAULT_NEEDDSYNC, "VM_FAULT_NEEDDSYNC" }, { VM_FAULT_COMPLETED, "VM_FAULT_COMPLETED" },
+	{ 0, NULL },
+};
+
 static const char *fault_kind(unsigned int flags)
 {
 	if (flags & FAULT_FLAG_UNSHARE)
@@ -395,7 +419,7 @@ static vm_fault_t do_cow_fault(struct vm_fault *vmf)
 	if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE))
 		folio_put(cow);
 	else
-		mm_trace("cow", "mm=%s addr=%#lx file pfn=%#lx -> anon pfn=%#lx", VM_TRACE_MM(vma),
+		mm_trace("wp_page_copy", "mm=%s addr=%#lx file pfn=%#lx -> anon pfn=%#lx", VM_TRACE_MM(vma),
 			 vmf->address, page_to_pfn(vmf->page), folio_pfn(cow));
 	return ret;
 }
@@ -558,7 +582,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old)
 		pte_unmap_unlock(vmf->pte, vmf->ptl);
 	mmu_notifier_invalidate_range_end(&range);
 	if (copied) {
-		mm_trace("cow", "mm=%s addr=%#lx %s pfn=%#lx -> pfn=%#lx%s", mm->owner, vmf->address,
+		mm_trace("wp_page_copy", "mm=%s addr=%#lx %s pfn=%#lx -> pfn=%#lx%s", mm->owner, vmf->address,
 			 old ? "copy" : "zero page", old ? page_to_pfn(vmf->page) : page_to_pfn(zero_page),
 			 folio_pfn(new), unshare ? " (unshare)" : "");
 		if (old)
@@ -781,12 +805,20 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 	 * lost a race (or waited for a migration) is retried here, so a caller sees
 	 * VM_FAULT_RETRY only if that keeps happening.
 	 */
+	if (unlikely(READ_ONCE(mm_trace_on))) {
+		char f[160];
+
+		mm_trace_enter("handle_mm_fault", "mm=%s address=%#lx flags=%s", VM_TRACE_MM(vma),
+			       address, trace_flags(f, sizeof(f), flags, fault_flag_names));
+	}
 	do {
 		ret = __handle_mm_fault(vma, address, flags);
 	} while (ret == VM_FAULT_RETRY && ++tries < 1000);
-	if (ret & VM_FAULT_ERROR)
-		mm_trace("fault", "mm=%s addr=%#lx flags=%s -> error %#x", VM_TRACE_MM(vma),
-			 address, fault_kind(flags), ret);
+	if (unlikely(READ_ONCE(mm_trace_on))) {
+		char r[160];
+
+		mm_trace_exit("handle_mm_fault", "%s", trace_flags(r, sizeof(r), ret, vm_fault_names));
+	}
 	return ret;
 }
 

@@ -87,8 +87,10 @@ int folio_mkclean_pinned(struct folio *folio, bool *pin_raced)
 		raced = t->mkclean_end(folio, a.mapped);
 	if (pin_raced)
 		*pin_raced = raced;
-	mm_trace("mkclean", "pfn=%#lx index=%lu cleaned=%d%s", folio_pfn(folio), folio->index,
-		 a.cleaned, raced ? " pin-raced" : "");
+	mm_trace("folio_mkclean", "pfn=%#lx index=%lu cleaned=%d maybe_dma_pinned=%d%s",
+		 folio_pfn(folio), folio->index, a.cleaned,
+		 READ_ONCE(mm_trace_on) ? folio_maybe_dma_pinned(folio) : 0,
+		 raced ? " pin-raced" : "");
 	return a.cleaned;
 }
 

@@ -33,6 +33,8 @@ struct mm_struct;
 #define FOLL_PCI_P2PDMA		(1U << 10)	/* allow PCI P2PDMA pages */
 #define FOLL_INTERRUPTIBLE	(1U << 11)	/* signals may interrupt (no signals in the model) */
 #define FOLL_HONOR_NUMA_FAULT	(1U << 12)	/* take NUMA hinting faults (no NUMA in the model) */
+/* FOLL_* by name, for trace lines. */
+extern const struct trace_flag gup_flag_names[];
 #define FOLL_PUBLIC_FLAGS	((1U << 13) - 1)
 _Static_assert(FOLL_WRITE == PIN_FOLL_WRITE, "pin trackers read FOLL_WRITE as PIN_FOLL_WRITE");
 

@@ -88,15 +88,81 @@ extern atomic_uint mm_boot_generation;
 			 __FILE__, __LINE__);					\
 	   __w; })
 
-/* Tracing: off unless a sink is set; checking mm_trace_on costs one load. */
+/*
+ * Tracing (src/mem/trace.c): off unless a sink is set; checking mm_trace_on
+ * costs one load. Leaf events are one line each; mm_trace_enter()/exit()
+ * bracket a call, indenting what happens inside it as ftrace's
+ * function_graph does. Consecutive lines that differ only in their numbers
+ * (a per-page loop) fold into the first and "… ×N more", unless folding is
+ * off. Each event has a class, chosen from by mm_trace_set_classes().
+ */
+enum mm_trace_class {
+	MM_TRACE_GUP,		/* get/pin_user_pages*, GUP-fast, unpin, longterm migration */
+	MM_TRACE_FAULT,		/* handle_mm_fault and the handlers, COW, page_mkwrite */
+	MM_TRACE_WRITEBACK,	/* writeback, folio_mkclean, block reads */
+	MM_TRACE_DMA,		/* device accesses, ODP faults and invalidations */
+	MM_TRACE_VM,		/* mmap, munmap, mprotect, madvise, fork, zap, THP splits, notifiers */
+	MM_TRACE_RECLAIM,	/* reclaim, migration, try_to_unmap, drop_caches */
+	MM_TRACE_FS,		/* truncate, hole punch, blocks, fsdax, leases, reflink */
+	MM_TRACE_DEVMAP,	/* memremap_pages and ZONE_DEVICE pages */
+	MM_TRACE_SCENARIO,	/* the interpreter's own lines (always shown) */
+	MM_TRACE_EVENTS,	/* BUG, WARN, CSUM and their dump_page() (always shown) */
+	MM_TRACE_NR_CLASSES,
+};
+extern const char *const mm_trace_class_names[MM_TRACE_NR_CLASSES];
+/* The class's index, -EINVAL for a name that is not one. */
+int mm_trace_class_parse(const char *name);
+/* BIT(class) mask of what to print (default all); events and scenario lines always. */
+void mm_trace_set_classes(unsigned int mask);
+void mm_trace_set_fold(bool fold);
+
 extern bool mm_trace_on;
 void mm_trace_set(FILE *sink);
+/*
+ * The Chrome trace-event JSON of everything traced from here to
+ * mm_trace_json_finish() into @f (Perfetto, chrome://tracing): one process
+ * per mm_trace_json_process() (a scenario cell), one track per thread.
+ */
+void mm_trace_json_start(FILE *f);
+void mm_trace_json_process(const char *name);
+void mm_trace_json_finish(void);
+/* The calling thread's track name ("cpu", "during=writeback"...). */
+void mm_trace_thread_name(const char *name);
+/* A JSON-only slice around one scenario command, named by its text. */
+void mm_trace_json_scope(const char *name, bool begin);
+/* A line printed as it is, at the current depth (the interpreter's own). */
+void __mm_trace_raw(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A multi-line block (a dump_page()) under the current line, at its depth. */
+void mm_trace_block(const char *text);
+
+/* Flags by name for trace lines: "FOLL_WRITE|FOLL_PIN", unknown bits in hex. */
+struct trace_flag {
+	unsigned long mask;
+	const char *name;
+};
+/* @names ends with { 0, NULL }. Returns @buf. */
+const char *trace_flags(char *buf, size_t len, unsigned long v, const struct trace_flag *names);
+
 void __mm_trace(const char *event, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void __mm_trace_enter(const char *fn, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void __mm_trace_exit(const char *fn, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 #define mm_trace(event, ...)							\
 	do {									\
 		if (unlikely(READ_ONCE(mm_trace_on)))				\
 			__mm_trace(event, __VA_ARGS__);				\
+	} while (0)
+#define mm_trace_enter(fn, ...)							\
+	do {									\
+		if (unlikely(READ_ONCE(mm_trace_on)))				\
+			__mm_trace_enter(fn, __VA_ARGS__);			\
+	} while (0)
+#define mm_trace_exit(fn, ...)							\
+	do {									\
+		if (unlikely(READ_ONCE(mm_trace_on)))				\
+			__mm_trace_exit(fn, __VA_ARGS__);			\
 	} while (0)
 
 #endif

@@ -15,6 +15,15 @@ void pin_sync_boot(void);
 void pin_debug_pinned(struct folio *folio, int refs);
 int pin_debug_unpinning(struct folio *folio, int refs);
 
+/* What --trace shows of a folio around a pin or an unpin (src/pin/pin.c). */
+struct pin_trace_state {
+	int refcount, pincount, mapcount;
+	bool pinned;
+};
+void pin_trace_before(struct folio *folio, struct pin_trace_state *st);
+void pin_trace_after(const char *fn, struct folio *folio, int refs,
+		     const struct pin_trace_state *before, int ret);
+
 /*
  * Take @refs pins on @folio through pin_config.tracker. 0, or the tracker's
  * -ENOMEM (a count would overflow) / -EAGAIN (the folio is being freed).
@@ -23,8 +32,14 @@ int pin_debug_unpinning(struct folio *folio, int refs);
 static inline int pin_tracker_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 {
 	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
-	int ret = t->try_pin(folio, refs, gup_flags);
+	struct pin_trace_state st;
+	int ret;
 
+	if (unlikely(READ_ONCE(mm_trace_on)))
+		pin_trace_before(folio, &st);
+	ret = t->try_pin(folio, refs, gup_flags);
+	if (unlikely(READ_ONCE(mm_trace_on)))
+		pin_trace_after("try_grab_folio", folio, refs, &st, ret);
 	if (ret)
 		return ret;
 	/*
@@ -59,6 +74,7 @@ static inline void pin_tracker_drop_pending(struct folio *folio, int refs)
 static inline void pin_tracker_unpin(struct folio *folio, int refs)
 {
 	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
+	struct pin_trace_state st;
 
 	if (unlikely(READ_ONCE(pin_config.debug))) {
 		pin_sync_boot();
@@ -67,7 +83,12 @@ static inline void pin_tracker_unpin(struct folio *folio, int refs)
 			return;
 	}
 	mod_node_page_state(NR_FOLL_PIN_RELEASED, refs);
+	if (unlikely(READ_ONCE(mm_trace_on)))
+		pin_trace_before(folio, &st);
 	t->unpin(folio, refs);
+	/* The folio may be free now: its counters are still there to read (mem_map). */
+	if (unlikely(READ_ONCE(mm_trace_on)))
+		pin_trace_after("gup_put_folio", folio, refs, &st, 0);
 }
 
 /*

@@ -135,6 +135,9 @@ typedef unsigned int vm_fault_t;
 #define VM_FAULT_ERROR		(VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | \
 				 VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE | VM_FAULT_FALLBACK)
 
+/* FAULT_FLAG_* and VM_FAULT_* by name, for trace lines. */
+extern const struct trace_flag fault_flag_names[];
+extern const struct trace_flag vm_fault_names[];
 #define FAULT_FLAG_WRITE		(1u << 0)
 #define FAULT_FLAG_MKWRITE		(1u << 1)
 #define FAULT_FLAG_ALLOW_RETRY		(1u << 2)
