@@ -24,6 +24,7 @@ static void usage(FILE *f)
 "                   [--json FILE] [--plot FILE.svg] [--compare OLD.json] [--tap]\n"
 "                   [--sweep[=MiB,MiB...]] [--[no-]contended] [--[no-]micro]\n"
 "                   [--[no-]memory] [--page72[=PINMM]] [--no-page72] [--no-host] [--no-floor]\n"
+"                   [--shmem]\n"
 "       pinmm bench --spread A.json B.json ...\n"
 "\n"
 "Options as the kernel's gup_test has them:\n"
@@ -49,6 +50,7 @@ static void usage(FILE *f)
 "  --micro        page_to_pfn() and page_folio() per call (standard set)\n"
 "  --memory       memory per page and per pin of each tracker (standard set)\n"
 "  --page72[=BIN] struct page of 72 vs 64 bytes, from a `make PAGE=72` build (standard set)\n"
+"  --shmem        pin a shared memfd (shmem) mapping instead of anonymous memory\n"
 "  --no-host      skip the host kernel's io_uring anchor\n"
 "  --no-floor     skip the atomic floor\n"
 "  -q             no per-repeat gup_test lines\n"
@@ -128,6 +130,7 @@ enum {
 	OPT_PAGE72,
 	OPT_NO_PAGE72,
 	OPT_NO_HOST,
+	OPT_SHMEM,
 	OPT_NO_FLOOR,
 	OPT_WORKER,
 	OPT_HELP,
@@ -149,6 +152,7 @@ static const struct option long_opts[] = {
 	{ "page72", optional_argument, NULL, OPT_PAGE72 },
 	{ "no-page72", no_argument, NULL, OPT_NO_PAGE72 },
 	{ "no-host", no_argument, NULL, OPT_NO_HOST },
+	{ "shmem", no_argument, NULL, OPT_SHMEM },
 	{ "no-floor", no_argument, NULL, OPT_NO_FLOOR },
 	{ "worker", no_argument, NULL, OPT_WORKER },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -270,6 +274,9 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		case OPT_NO_HOST:
 			o->host = false;
+			break;
+		case OPT_SHMEM:
+			o->shmem = true;
 			break;
 		case OPT_NO_FLOOR:
 			o->floor = false;

@@ -57,6 +57,7 @@ struct bench_opts {
 	int thp;			/* -1: both sizes (standard), 0: 4 KiB, 1: 2 MiB */
 	bool write;			/* FOLL_WRITE; on by default, as in gup_test */
 	bool host;			/* run the io_uring anchor (--no-host: skip) */
+	bool shmem;			/* --shmem: a shared memfd mapping, not anonymous memory */
 	bool floor;			/* run the atomic floor (--no-floor: skip) */
 	bool contended;			/* the page-lock contended cases (standard set) */
 	bool micro;			/* the page_to_pfn()/page_folio() micro-cases */

@@ -18,6 +18,7 @@
 #include <pinmm/pin/pin.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/vm/mm.h>
+#include <pinmm/fs/shmem.h>
 #include <pinmm/fs/vmscan.h>
 #include "bench.h"
 #include "bench_floor.h"
@@ -81,6 +82,8 @@ struct machine {
 	long got[BENCH_MAX_THREADS];
 	struct contender cont;
 	struct host_ctx *host;
+	struct shmem_sb *shm;			/* --shmem: the memfd's mount */
+	struct file *file;
 };
 
 /* What one arm does on the machine. */
@@ -579,6 +582,10 @@ static void machine_free(struct machine *m)
 	bench_host_teardown(m->host);
 	if (m->p)
 		process_destroy(m->p);
+	if (m->file)
+		fput(m->file);
+	if (m->shm)
+		shmem_umount(m->shm);
 	for (int t = 0; t < BENCH_MAX_THREADS; t++)
 		free(m->pages[t]);
 	free(m);
@@ -643,8 +650,25 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 		goto out;
 	}
 	m->mm = m->p->mm;
-	addr = vm_mmap(m->mm, 0, len + PMD_SIZE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	if (o->shmem) {
+		/*
+		 * A file mapping: GUP-fast takes its pages like anonymous ones
+		 * under most trackers; the proxy tracker sends them to the slow
+		 * path (src/gup/fast.c), and this is where that shows.
+		 */
+		int err = -ENOMEM;
+
+		m->shm = shmem_mount("bench");
+		m->file = m->shm ? shmem_memfd_create(m->shm, "bench", &err) : NULL;
+		ret = m->file ? fs_truncate(m->file, (loff_t)(len + PMD_SIZE)) : err;
+		if (ret)
+			goto out;
+		addr = vm_mmap(m->mm, 0, len + PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+			       m->file, 0);
+	} else {
+		addr = vm_mmap(m->mm, 0, len + PMD_SIZE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	}
 	if (addr < 0) {
 		ret = (int)addr;
 		goto out;
