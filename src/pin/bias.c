@@ -113,7 +113,7 @@ PIN_TRACKER(90, bias_tracker) = {
 /*
  * Mainline's tracker on the design footing (bounce writeback, so the tracker
  * is the only variable): the column the exact design is compared with, and
- * where bias's false positives cost what they cost (10a).
+ * where bias's false positives cost what they cost (scenario 15a).
  */
 PIN_PRESET(210, bias_preset) = {
 	.name = "bias",
