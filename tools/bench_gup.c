@@ -342,6 +342,29 @@ static inline const void *raw_folio(const struct page *page)
 	return head & 1 ? (const void *)(head - 1) : (const void *)page;
 }
 
+/*
+ * Four calls per branch: a loop of one call per branch ran at 0.44 or 0.67
+ * ns/call from its alignment alone, which is the size of what it measures.
+ */
+#define MICRO_LOOP(mc, s, F)							\
+	do {									\
+		unsigned long i_ = 0;						\
+		for (; i_ + 4 <= (mc)->nr; i_ += 4) {				\
+			s += (unsigned long)F((mc)->pages[i_]);			\
+			__asm__ volatile("" : "+r"(s));				\
+			s += (unsigned long)F((mc)->pages[i_ + 1]);		\
+			__asm__ volatile("" : "+r"(s));				\
+			s += (unsigned long)F((mc)->pages[i_ + 2]);		\
+			__asm__ volatile("" : "+r"(s));				\
+			s += (unsigned long)F((mc)->pages[i_ + 3]);		\
+			__asm__ volatile("" : "+r"(s));				\
+		}								\
+		for (; i_ < (mc)->nr; i_++) {					\
+			s += (unsigned long)F((mc)->pages[i_]);			\
+			__asm__ volatile("" : "+r"(s));				\
+		}								\
+	} while (0)
+
 static long micro_get(void *ctx, int tid)
 {
 	struct micro_ctx *mc = ctx;
@@ -349,28 +372,16 @@ static long micro_get(void *ctx, int tid)
 
 	switch (mc->which) {
 	case MICRO_PFN_RAW:
-		for (unsigned long i = 0; i < mc->nr; i++) {
-			s += raw_pfn(mc->pages[i]);
-			__asm__ volatile("" : "+r"(s));
-		}
+		MICRO_LOOP(mc, s, raw_pfn);
 		break;
 	case MICRO_PFN:
-		for (unsigned long i = 0; i < mc->nr; i++) {
-			s += page_to_pfn(mc->pages[i]);
-			__asm__ volatile("" : "+r"(s));
-		}
+		MICRO_LOOP(mc, s, page_to_pfn);
 		break;
 	case MICRO_FOLIO_RAW:
-		for (unsigned long i = 0; i < mc->nr; i++) {
-			s += (unsigned long)raw_folio(mc->pages[i]);
-			__asm__ volatile("" : "+r"(s));
-		}
+		MICRO_LOOP(mc, s, raw_folio);
 		break;
 	default:
-		for (unsigned long i = 0; i < mc->nr; i++) {
-			s += (unsigned long)page_folio(mc->pages[i]);
-			__asm__ volatile("" : "+r"(s));
-		}
+		MICRO_LOOP(mc, s, page_folio);
 		break;
 	}
 	micro_sink = s;
