@@ -13,9 +13,10 @@
  * struct page by 4-8 bytes, so it will no longer be 64 bytes. This isn't an
  * acceptable answer." On x86-64 the 4-byte count pushes memcg_data to the next
  * 8-byte boundary, so struct page is 72 bytes: 8 bytes more per 4 KiB page
- * (2 MiB per GiB of RAM), and with a 72-byte stride 7 pages in 8 straddle two
- * cache lines. `pinmm bench` measures the 72-byte build against the 64-byte
- * one. That struct page exists only in the `make PAGE=72` build
+ * (2 MiB per GiB of RAM), and no struct page fits a 64-byte cache line any
+ * more: each spans two, and in 6 pages of 8 flags and _refcount are in
+ * different lines. `pinmm bench` measures the 72-byte build against the
+ * 64-byte one (--page72). That struct page exists only in the `make PAGE=72` build
  * (build/gcc-page72/pinmm); everywhere else the tracker is listed and refused.
  *
  * Ordering: as `bias` (seq_cst RMWs, seq_cst loads), so that GUP-fast's PTE
