@@ -15,36 +15,60 @@
 /* Model: the bound on re-asking; mainline's slow path loops on its own. */
 #define POST_RETRIES 3
 
-/* Does @mm still map @page at @addr, writable if the pin is for writing? */
-static bool still_mapped(struct mm_struct *mm, unsigned long addr, struct page *page,
-			 unsigned int flags)
+/*
+ * How many of @pages[0..n) @mm still maps at @addr onwards, writable if the
+ * pin is for writing: one walk of the upper levels per PMD, one entry read per
+ * page (one for a whole PMD-mapped folio).
+ */
+static long mapped_run(struct mm_struct *mm, unsigned long addr, struct page **pages, long n,
+		       unsigned int flags)
 {
 	bool need_write = (flags & FOLL_WRITE) && !(flags & FOLL_FORCE);
-	unsigned long pfn = page_to_pfn(page);
-	pgd_t *pgdp;
-	pud_t *pudp;
-	pmd_t *pmdp, pmd;
-	pte_t pte;
-	bool ok = false;
+	long ok = 0;
 
 	mm_rcu_read_lock();
-	pgdp = pgd_offset(mm, addr);
-	if (!pgd_present(pgdp_get(pgdp)))
-		goto out;
-	pudp = pgd_pgtable(pgdp_get(pgdp)) + pud_index(addr);
-	if (!pud_present(pudp_get(pudp)))
-		goto out;
-	pmdp = pud_pgtable(pudp_get(pudp)) + pmd_index(addr);
-	pmd = pmdp_get_lockless(pmdp);
-	if (pmd_leaf(pmd)) {
-		ok = pmd_pfn(pmd) + ((addr & ~PMD_MASK) >> PAGE_SHIFT) == pfn &&
-		     (!need_write || pmd_write(pmd));
-		goto out;
+	while (ok < n) {
+		unsigned long a = addr + (unsigned long)ok * PAGE_SIZE;
+		unsigned long left = (pmd_addr_end(a, a + (unsigned long)(n - ok) * PAGE_SIZE) - a)
+				     >> PAGE_SHIFT;
+		pgd_t *pgdp = pgd_offset(mm, a);
+		pud_t *pudp;
+		pmd_t *pmdp, pmd;
+		pte_t *ptep;
+
+		if (!pgd_present(pgdp_get(pgdp)))
+			break;
+		pudp = pgd_pgtable(pgdp_get(pgdp)) + pud_index(a);
+		if (!pud_present(pudp_get(pudp)))
+			break;
+		pmdp = pud_pgtable(pudp_get(pudp)) + pmd_index(a);
+		pmd = pmdp_get_lockless(pmdp);
+		if (pmd_leaf(pmd)) {
+			unsigned long pfn = pmd_pfn(pmd) + ((a & ~PMD_MASK) >> PAGE_SHIFT);
+
+			if (need_write && !pmd_write(pmd))
+				break;
+			/*
+			 * GUP filled the run from this folio's pages in order:
+			 * its ends place all of it under the one entry.
+			 */
+			if (page_to_pfn(pages[ok]) != pfn ||
+			    page_to_pfn(pages[ok + (long)left - 1]) != pfn + left - 1)
+				break;
+			ok += (long)left;
+			continue;
+		}
+		if (pmd_none(pmd) || !(pmd_val(pmd) & _PAGE_PRESENT))
+			break;
+		ptep = pmd_pgtable(pmd) + pte_index(a);
+		for (unsigned long k = 0; k < left; k++, ok++) {
+			pte_t pte = ptep_get(ptep + k);
+
+			if (!pte_hw_present(pte) || pte_pfn(pte) != page_to_pfn(pages[ok]) ||
+			    (need_write && !pte_write(pte)))
+				goto out;
+		}
 	}
-	if (pmd_none(pmd) || !(pmd_val(pmd) & _PAGE_PRESENT))
-		goto out;
-	pte = ptep_get(pmd_pgtable(pmd) + pte_index(addr));
-	ok = pte_hw_present(pte) && pte_pfn(pte) == pfn && (!need_write || pte_write(pte));
 out:
 	mm_rcu_read_unlock();
 	return ok;
@@ -70,9 +94,15 @@ static long post_pass(struct mm_struct *mm, unsigned long start, struct page **p
 		struct folio *folio = page_folio(pages[i]);
 		long n = 1;
 		bool ok = true;
+		struct page *end = folio_page(folio, (unsigned long)folio_nr_pages(folio));
 
-		/* The run of entries that belong to this folio: one lock, one record. */
-		while (i + n < nr && page_folio(pages[i + n]) == folio)
+		/*
+		 * The run of entries that belong to this folio: one lock, one
+		 * record. The next page of the folio's span needs no struct page
+		 * read (a 2 MiB folio costs one, not 512), as unpin's batching.
+		 */
+		while (i + n < nr && ((pages[i + n] == pages[i + n - 1] + 1 && pages[i + n] < end) ||
+				      page_folio(pages[i + n]) == folio))
 			n++;
 		if (is_zero_folio(folio)) {
 			i += n;
@@ -80,9 +110,7 @@ static long post_pass(struct mm_struct *mm, unsigned long start, struct page **p
 		}
 		race_point(RACE_GUP_FAST, folio);
 		folio_lock(folio);
-		for (long k = 0; ok && k < n; k++)
-			ok = still_mapped(mm, start + (unsigned long)(i + k) * PAGE_SIZE,
-					  pages[i + k], flags);
+		ok = mapped_run(mm, start + (unsigned long)i * PAGE_SIZE, pages + i, n, flags) == n;
 		if (ok)
 			t->pin_post(folio, (int)n, flags);
 		folio_unlock(folio);
