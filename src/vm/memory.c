@@ -51,25 +51,13 @@ struct folio *vm_normal_folio_pmd(struct vm_area_struct *vma, unsigned long addr
 /* ---- Zap ---- */
 
 /*
- * Model: mainline queues a partially unmapped large anon folio for deferred
- * splitting under memory pressure; pinmm tries the split right after the zap
- * (it fails harmlessly while a pin or GUP reference exists).
+ * Model: mainline queues a large anon folio that a zap leaves partially
+ * mapped for a deferred split (deferred_split_folio), which the shrinker
+ * carries out under memory pressure. pinmm has no such shrinker: the folio
+ * stays whole, as the kernel's does until then (cow.c's "single PTE of THP"
+ * and "partially shared THP" rely on it), and goes back to the allocator
+ * whole when its last mapping and reference go.
  */
-#define ZAP_SPLIT_MAX 8
-struct zap_ctx {
-	struct folio *split[ZAP_SPLIT_MAX];
-	int nr_split;
-};
-
-static void zap_note_split(struct zap_ctx *z, struct folio *folio)
-{
-	for (int i = 0; i < z->nr_split; i++)
-		if (z->split[i] == folio)
-			return;
-	if (z->nr_split < ZAP_SPLIT_MAX && folio_try_get(folio))
-		z->split[z->nr_split++] = folio;
-}
-
 static bool should_zap_folio(const struct zap_details *details, struct folio *folio)
 {
 	if (!details || details->even_cows || !folio)
@@ -78,7 +66,7 @@ static bool should_zap_folio(const struct zap_details *details, struct folio *fo
 }
 
 static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
-			  unsigned long end, const struct zap_details *details, struct zap_ctx *z)
+			  unsigned long end, const struct zap_details *details)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct folio *batch[PTRS_PER_PTE];
@@ -128,8 +116,6 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long 
 		}
 		folio_remove_rmap_pte(folio, page, vma);
 		add_mm_counter(mm, mm_counter(folio), -1);
-		if (folio_test_large(folio) && folio_test_anon(folio) && z)
-			zap_note_split(z, folio);
 		batch[nr++] = folio;
 	}
 	pte_unmap_unlock(pte - 1, ptl);
@@ -143,7 +129,7 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long 
 }
 
 static void zap_pmd_range(struct vm_area_struct *vma, unsigned long addr, unsigned long end,
-			  const struct zap_details *details, struct zap_ctx *z)
+			  const struct zap_details *details)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	unsigned long next;
@@ -187,7 +173,7 @@ static void zap_pmd_range(struct vm_area_struct *vma, unsigned long addr, unsign
 				split_huge_pmd(vma, pmd, addr);
 			}
 		}
-		zap_pte_range(vma, pmd, addr, next, details, z);
+		zap_pte_range(vma, pmd, addr, next, details);
 	}
 }
 
@@ -196,7 +182,6 @@ void unmap_vma_range(struct vm_area_struct *vma, unsigned long start, unsigned l
 		     const struct zap_details *details, enum mmu_notifier_event event)
 {
 	struct mmu_notifier_range range;
-	struct zap_ctx z = { .nr_split = 0 };
 
 	if (start < vma->vm_start)
 		start = vma->vm_start;
@@ -207,17 +192,8 @@ void unmap_vma_range(struct vm_area_struct *vma, unsigned long start, unsigned l
 	mmu_notifier_range_init(&range, event, 0, vma->vm_mm, start, end);
 	range.vma = vma;
 	mmu_notifier_invalidate_range_start(&range);
-	zap_pmd_range(vma, start, end, details, details ? NULL : &z);
+	zap_pmd_range(vma, start, end, details);
 	mmu_notifier_invalidate_range_end(&range);
-	for (int i = 0; i < z.nr_split; i++) {
-		struct folio *folio = z.split[i];
-
-		if (folio_test_large(folio) && folio_mapped(folio) && folio_trylock(folio)) {
-			split_anon_folio(folio);
-			folio_unlock(folio);
-		}
-		folio_put(folio);
-	}
 }
 
 void zap_page_range_single(struct vm_area_struct *vma, unsigned long address,

@@ -51,7 +51,13 @@ static void thp_never_uses_ptes(void **state)
 	vt_assert_all_free();
 }
 
-static void partial_munmap_splits_pmd_and_folio(void **state)
+/*
+ * A partial munmap splits the PMD and leaves the folio whole, partially
+ * mapped (the kernel queues it for a deferred split; pinmm has no shrinker
+ * to carry that out). Before, the model split the folio at once, so cow.c's
+ * "single PTE of THP" and "partially shared THP" could not be expressed.
+ */
+static void partial_munmap_splits_pmd_not_folio(void **state)
 {
 	struct process *p = process_create("p");
 	long a = map_thp(p, PMD_SIZE);
@@ -64,14 +70,15 @@ static void partial_munmap_splits_pmd_and_folio(void **state)
 	free_before = nr_free_pages();
 	assert_int_equal(vm_munmap(p->mm, (unsigned long)a + PAGE_SIZE, 10 * PAGE_SIZE), 0);
 	assert_int_equal(node_page_state(THP_SPLIT_PMD), split_pmd + 1);
-	assert_int_equal(node_page_state(THP_SPLIT_PAGE), split_page + 1);
-	/* The ten unmapped 4K pages went back to the allocator. */
-	assert_int_equal(nr_free_pages(), free_before + 10);
+	assert_int_equal(node_page_state(THP_SPLIT_PAGE), split_page);
+	/* Nothing goes back yet: the folio is still mapped by 502 PTEs. */
+	assert_int_equal(nr_free_pages(), free_before);
 	assert_false(pmd_leaf(vt_pmd(p->mm, (unsigned long)a)));
 	pg = vt_page(p->mm, (unsigned long)a + 11 * PAGE_SIZE);
-	assert_false(folio_test_large(page_folio(pg)));
+	assert_true(folio_test_large(page_folio(pg)));
+	assert_int_equal(folio_order(page_folio(pg)), HPAGE_PMD_ORDER);
+	assert_int_equal(folio_mapcount(page_folio(pg)), HPAGE_PMD_NR - 10);
 	assert_true(PageAnonExclusive(pg));
-	assert_int_equal(page_ref_count(pg), 1);
 	assert_int_equal(vt_byte(p, (unsigned long)a), 0x5c);
 	assert_int_equal(vt_byte(p, (unsigned long)a + PMD_SIZE - 1), 0x5c);
 	assert_int_equal(get_mm_counter(p->mm, MM_ANONPAGES), HPAGE_PMD_NR - 10);
@@ -184,7 +191,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(fault_maps_one_pmd, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(thp_never_uses_ptes, vt_setup, vt_teardown),
-		cmocka_unit_test_setup_teardown(partial_munmap_splits_pmd_and_folio, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(partial_munmap_splits_pmd_not_folio, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(pinned_thp_is_not_split, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(partial_mprotect_splits_pmd_only, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(fork_shares_pmd_and_cow_splits, vt_setup, vt_teardown),

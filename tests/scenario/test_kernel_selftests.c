@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The kernel's pinning selftests (cow.c, gup_longterm.c, gup_test.c as
+ * run_vmtests.sh drives it), translated case by case into
+ * tests/kernel-selftests/ with the kernel's answers as their verdicts (see
+ * its README.md). Every case runs under every preset on the newest release's
+ * mm, the release the selftests belong to and every design built on it; each
+ * cell must be the kernel's answer. The same cases run on the host kernel and
+ * must agree with the release preset nearest to it wherever the host can run
+ * them. Run from the repository root, as make check does.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+#include "../common/cmocka_tap.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pinmm/mem/kernel.h>
+#include <pinmm/pin/preset.h>
+#include <pinmm/scenario/parse.h>
+#include <pinmm/scenario/run.h>
+#include <pinmm/scenario/suite.h>
+
+static const char *const suites[] = {
+	"tests/kernel-selftests/cow",
+	"tests/kernel-selftests/gup_longterm",
+	"tests/kernel-selftests/gup_test",
+};
+
+/* What cow.c's run_anon_test_cases() and friends would count, for the report. */
+#define MIN_CASES 200
+
+static void load(struct scenario_suite *suite, size_t nr)
+{
+	char err[SCN_ERR_MAX];
+
+	for (size_t i = 0; i < nr; i++)
+		if (scenario_suite_add_dir(suite, suites[i], err, sizeof(err)))
+			fail_msg("%s", err);
+}
+
+/* The presets this build can run on the newest release's mm (not the host). */
+static size_t newest_mm_presets(const char **v, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; pin_presets[i] && n < max; i++) {
+		const struct pin_preset *p = pin_presets[i];
+		const char *k = p->kernel ? p->kernel : KERNEL_NEWEST_RELEASE;
+
+		if (strcmp(k, KERNEL_NEWEST_RELEASE) || !pin_tracker_find(p->tracker))
+			continue;
+		if (pin_preset_unavailable(p))
+			continue;
+		v[n++] = p->name;
+	}
+	return n;
+}
+
+static void test_every_case_gives_the_kernels_answer(void **state)
+{
+	struct scenario_suite suite = { 0 };
+	const char *presets[64];
+	size_t nr = newest_mm_presets(presets, 64), ran = 0, differ = 0, na = 0;
+	struct scn_matrix m;
+
+	(void)state;
+	assert_true(nr >= 2);
+	load(&suite, ARRAY_SIZE(suites));
+	assert_true(suite.nr >= MIN_CASES);
+	assert_int_equal(scenario_suite_run(&suite, presets, nr, NULL, &m), 0);
+	for (size_t si = 0; si < suite.nr; si++) {
+		for (size_t pi = 0; pi < nr; pi++) {
+			const struct scn_matrix_cell *c = scn_matrix_at(&m, si, pi);
+
+			if (c->state == SCN_NOT_RUN)
+				continue;
+			assert_int_equal(c->state, SCN_RAN);
+			if (c->res.cell == SCN_NA) {
+				na++;
+				continue;
+			}
+			ran++;
+			if (c->res.cell != c->expected || c->res.scenario_error) {
+				print_message("# %s [%s]: %s, the kernel says %s (line %u: %s)\n",
+					      suite.v[si]->name, presets[pi],
+					      scn_cell_names[c->res.cell], scn_cell_names[c->expected],
+					      c->res.line, c->res.reason);
+				differ++;
+			}
+		}
+	}
+	print_message("# %zu selftest cases x %zu presets on %s's mm: %zu cells, %zu differ, %zu n/a\n",
+		      suite.nr, nr, KERNEL_NEWEST_RELEASE, ran, differ, na);
+	scn_matrix_free(&m);
+	scenario_suite_free(&suite);
+	assert_int_equal(differ, 0);
+}
+
+/* cow.c and gup_longterm.c on the running kernel: where the host can run a case, it agrees. */
+static void test_host_agrees(void **state)
+{
+	const char *release = scenario_host_release();
+	const char *presets[2] = { SCN_HOST_PRESET, release };
+	struct scenario_suite suite = { 0 };
+	size_t compared = 0, na = 0, differ = 0;
+	struct scn_matrix m;
+	char why[160];
+
+	(void)state;
+	if (!scenario_host_usable(why, sizeof(why))) {
+		print_message("# host: %s\n", why);
+		skip();
+	}
+	load(&suite, 2);
+	assert_int_equal(scenario_suite_run(&suite, presets, 2, NULL, &m), 0);
+	for (size_t si = 0; si < suite.nr; si++) {
+		const struct scn_matrix_cell *h = scn_matrix_at(&m, si, 0);
+		const struct scn_matrix_cell *k = scn_matrix_at(&m, si, 1);
+
+		if (h->state != SCN_RAN || h->res.cell == SCN_NA) {
+			na += h->state == SCN_RAN;
+			continue;
+		}
+		compared++;
+		if (h->res.cell != k->res.cell) {
+			print_message("# %s: host %s (line %u: %s), %s %s (line %u: %s)\n",
+				      suite.v[si]->name, scn_cell_names[h->res.cell], h->res.line,
+				      h->res.reason, release, scn_cell_names[k->res.cell],
+				      k->res.line, k->res.reason);
+			differ++;
+		}
+	}
+	print_message("# selftest cases, host vs %s: %zu compared, %zu n/a, %zu differ\n", release,
+		      compared, na, differ);
+	scn_matrix_free(&m);
+	scenario_suite_free(&suite);
+	assert_int_equal(differ, 0);
+	assert_true(compared >= 20);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_case_gives_the_kernels_answer),
+		cmocka_unit_test(test_host_agrees),
+	};
+
+	return RUN_TAP(tests, NULL, NULL);
+}
