@@ -6,7 +6,7 @@
  * (interp_fail(), interp_result() of interp.c); a command the host cannot
  * carry out ends the run with SCN_NA and says why.
  *
- * The run happens in an isolated child (host_isolated_run()): a private
+ * The run happens in an isolated child (interp_host_run.c): a private
  * directory, a private mount namespace as root, a time limit, and nothing
  * left behind whichever way it ends.
  */
@@ -19,50 +19,13 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include <pinmm/host/host.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/scenario/format.h>
-#include "interp.h"
+#include "interp_host.h"
 
 #define HOST_PAGE 4096ULL
 
-/* H_HELD: a direct read from the session's FUSE file, pinned until the first dma. */
-enum hkind { H_NONE, H_FIXED, H_DIO, H_REMOTE, H_HELD };
-
-struct hhandle {
-	enum hkind kind;
-	bool dead;		/* refused: commands using it are skipped, as in the model */
-	bool unpinned;
-	bool write;
-	int proc, pin;
-	uint64_t addr, len;	/* the range pinned: io_uring pins the pages it touches */
-	size_t since;		/* index of the pin command */
-};
-
-struct hmap {
-	uint64_t addr, len;
-	bool mapped;
-};
-
-struct hrun {
-	struct interp in;	/* s, res, trace, stop, cur: the model's verdict state */
-	struct host_session *hs;
-	int *fs, *files, *procs;
-	bool *odp;
-	struct hmap *maps;
-	struct hhandle *handles;
-	long *vm_base;		/* per command: the check vmstat baselines */
-	size_t idx;		/* the command being run */
-	/* The last command that changes mappings or page tables, and its line. */
-	size_t unsafe_idx;
-	unsigned int unsafe_line;
-	bool have_unsafe;
-	int fatal;		/* -ETIMEDOUT or -ECHILD: the run itself failed */
-};
-
-/* The host cannot carry this out: the cell is n/a unless already decided. */
-static void na(struct hrun *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void na(struct hrun *r, const char *fmt, ...)
+void host_na(struct hrun *r, const char *fmt, ...)
 {
 	struct scenario_result *res = r->in.res;
 	va_list ap;
@@ -115,7 +78,7 @@ static void mark_unsafe(struct hrun *r)
 static void do_memory(struct hrun *r, const struct scn_cmd *c)
 {
 	if (c->memory.movable || c->memory.cma)
-		na(r, "ZONE_MOVABLE and CMA are the host's boot configuration (movablecore=, cma=), "
+		host_na(r, "ZONE_MOVABLE and CMA are the host's boot configuration (movablecore=, cma=), "
 		      "not a scenario's");
 }
 
@@ -125,7 +88,7 @@ static void do_disk(struct hrun *r, const struct scn_cmd *c)
 	int err;
 
 	if (c->disk.dax) {
-		na(r, "a dax disk needs a pmem device (fsdax namespace); the host run uses loop devices");
+		host_na(r, "a dax disk needs a pmem device (fsdax namespace); the host run uses loop devices");
 		return;
 	}
 	err = host_disk_create(r->hs, c->disk.size, c->disk.checksum, &r->fs[c->disk.fs], why,
@@ -133,7 +96,7 @@ static void do_disk(struct hrun *r, const struct scn_cmd *c)
 	if (run_failed(r, err))
 		return;
 	if (err)
-		na(r, "%s", why[0] ? why : strerror(-err));
+		host_na(r, "%s", why[0] ? why : strerror(-err));
 }
 
 static void do_file(struct hrun *r, const struct scn_cmd *c)
@@ -145,7 +108,7 @@ static void do_file(struct hrun *r, const struct scn_cmd *c)
 		if (r->in.s->cmds[i].kind == SCN_TMPFS && r->in.s->cmds[i].tmpfs.fs == c->file.fs)
 			fs_cmd = &r->in.s->cmds[i];
 	if (fs_cmd && fs_cmd->tmpfs.size && c->file.size > fs_cmd->tmpfs.size) {
-		na(r, "a memfd has no size= limit to run out of");
+		host_na(r, "a memfd has no size= limit to run out of");
 		return;
 	}
 	if (fs < 0)
@@ -222,22 +185,22 @@ static void do_pin(struct hrun *r, const struct scn_cmd *c)
 	*h = (struct hhandle){ .dead = true, .proc = proc, .addr = m->addr + c->pin.at.off,
 			       .len = c->pin.len, .write = f & SCN_PIN_WRITE, .since = r->idx };
 	if (f & SCN_PIN_GET) {
-		na(r, "FOLL_GET references: no system call holds them on a scenario's behalf");
+		host_na(r, "FOLL_GET references: no system call holds them on a scenario's behalf");
 		return;
 	}
 	if (c->pin.dev >= 0 && r->odp[c->pin.dev]) {
-		na(r, "an ODP device (mmu-notifier mirror) needs RDMA hardware");
+		host_na(r, "an ODP device (mmu-notifier mirror) needs RDMA hardware");
 		return;
 	}
 	if (!m->mapped)
 		return;
 	if (f & SCN_PIN_LONGTERM) {
 		if (f & SCN_PIN_REMOTE) {
-			na(r, "no system call takes a long-term pin of another process's memory");
+			host_na(r, "no system call takes a long-term pin of another process's memory");
 			return;
 		}
 		if (!(f & SCN_PIN_WRITE)) {
-			na(r, "a read-only long-term pin needs RDMA or CONFIG_GUP_TEST; io_uring "
+			host_na(r, "a read-only long-term pin needs RDMA or CONFIG_GUP_TEST; io_uring "
 			      "registration always pins FOLL_WRITE|FOLL_LONGTERM");
 			return;
 		}
@@ -251,7 +214,7 @@ static void do_pin(struct hrun *r, const struct scn_cmd *c)
 					c->pin.times > HOST_MAX_TIMES ? 0 : (unsigned int)c->pin.times,
 					&h->pin);
 		if (err == -E2BIG) {
-			na(r, "times=%llu: one io_uring buffer table holds at most %u buffers",
+			host_na(r, "times=%llu: one io_uring buffer table holds at most %u buffers",
 			   (unsigned long long)c->pin.times, HOST_MAX_TIMES);
 			return;
 		}
@@ -259,7 +222,7 @@ static void do_pin(struct hrun *r, const struct scn_cmd *c)
 		return;
 	}
 	if (c->pin.times > 1) {
-		na(r, "times=%llu: a short-term pin lasts one I/O on the host, so several cannot "
+		host_na(r, "times=%llu: a short-term pin lasts one I/O on the host, so several cannot "
 		      "be held at once", (unsigned long long)c->pin.times);
 		return;
 	}
@@ -285,12 +248,12 @@ static void do_pin(struct hrun *r, const struct scn_cmd *c)
 		h->kind = H_DIO;
 		err = host_dio(r->hs, proc, h->addr, h->len, h->write, 0, false, true, NULL);
 		if (err == -EOPNOTSUPP) {
-			na(r, "the session directory's filesystem has no O_DIRECT");
+			host_na(r, "the session directory's filesystem has no O_DIRECT");
 			return;
 		}
 		/* As at dma: the host's way to pin, not pin_user_pages(), needs alignment. */
 		if (err == -EINVAL) {
-			na(r, "O_DIRECT needs 512-byte aligned offsets and lengths");
+			host_na(r, "O_DIRECT needs 512-byte aligned offsets and lengths");
 			return;
 		}
 	}
@@ -312,7 +275,7 @@ static void do_unpin(struct hrun *r, const struct scn_cmd *c)
 	if (!handle_usable(r, c->unpin.handle))
 		return;
 	if (h->unpinned) {
-		na(r, "a second unpin of the same pages is a driver bug no system call can commit");
+		host_na(r, "a second unpin of the same pages is a driver bug no system call can commit");
 		return;
 	}
 	h->unpinned = true;
@@ -350,7 +313,7 @@ static void do_dma(struct hrun *r, const struct scn_cmd *c)
 		return;
 	}
 	if (h->kind != H_FIXED && r->have_unsafe && r->unsafe_idx > h->since) {
-		na(r, "a short-term pin lasts one O_DIRECT I/O on the host, so it cannot be held "
+		host_na(r, "a short-term pin lasts one O_DIRECT I/O on the host, so it cannot be held "
 		      "across line %u's %s", r->unsafe_line,
 		   scn_cmd_names[r->in.s->cmds[r->unsafe_idx].kind]);
 		return;
@@ -368,7 +331,7 @@ static void do_dma(struct hrun *r, const struct scn_cmd *c)
 		err = host_dio(r->hs, h->proc, h->addr + c->dma.offset, len, c->dma.write,
 			       c->dma.byte, !c->dma.write, false, &mm);
 		if (err == -EINVAL) {
-			na(r, "O_DIRECT needs 512-byte aligned offsets and lengths");
+			host_na(r, "O_DIRECT needs 512-byte aligned offsets and lengths");
 			return;
 		}
 		break;
@@ -393,7 +356,7 @@ static void do_check_disk(struct hrun *r, const struct scn_cmd *c)
 		return;
 	}
 	if (err == -ENOTBLK) {
-		na(r, "a memfd has no disk");
+		host_na(r, "a memfd has no disk");
 		return;
 	}
 	if (result(r, err, "check disk"))
@@ -422,14 +385,14 @@ static void do_check_vmstat(struct hrun *r, const struct scn_cmd *c)
 		long v, base = r->vm_base[r->idx * 8 + (i < 8 ? i : 7)], d;
 
 		if (i >= 8 || base == LONG_MIN || host_vmstat(st->name, &v)) {
-			na(r, "the host's /proc/vmstat has no %s", st->name);
+			host_na(r, "the host's /proc/vmstat has no %s", st->name);
 			return;
 		}
 		d = v - base;
 		if (d == st->value)
 			continue;
 		if (!folded && !strncmp(st->name, "nr_", 3)) {
-			na(r, "%s went up by %ld, expected %ld: per-CPU deltas unfolded "
+			host_na(r, "%s went up by %ld, expected %ld: per-CPU deltas unfolded "
 			      "(vm/stat_refresh needs root)", st->name, d, st->value);
 			return;
 		}
@@ -438,7 +401,7 @@ static void do_check_vmstat(struct hrun *r, const struct scn_cmd *c)
 				    d, st->value);
 			return;
 		}
-		na(r, "%s went up by %ld, expected %ld: a system-wide count, and other processes "
+		host_na(r, "%s went up by %ld, expected %ld: a system-wide count, and other processes "
 		      "add to it", st->name, d, st->value);
 		return;
 	}
@@ -448,19 +411,18 @@ static void do_check_events(struct hrun *r, const struct scn_cmd *c)
 {
 	for (int k = 0; k < MM_EV_NR; k++) {
 		if (c->check_events.count[k] > 0) {
-			na(r, "the model's %s texts have no counterpart in the host kernel's log",
+			host_na(r, "the model's %s texts have no counterpart in the host kernel's log",
 			   mm_event_kind_names[k]);
 			return;
 		}
 	}
 	if (!host_kmsg_usable(r->hs))
-		na(r, "/dev/kmsg cannot be read and the kernel is already tainted, so the host's "
+		host_na(r, "/dev/kmsg cannot be read and the kernel is already tainted, so the host's "
 		      "BUG/WARN events cannot be seen");
 	/* Otherwise every command was followed by a scan of the log already. */
 }
 
-/* New BUG/WARN lines in the kernel log since the last command. */
-static void scan_kmsg(struct hrun *r)
+void host_scan_kmsg(struct hrun *r)
 {
 	char line[SCN_REASON_MAX - 16];
 	bool csum = false;
@@ -478,7 +440,7 @@ static void do_vma_op(struct hrun *r, const struct scn_cmd *c)
 	const struct hmap *m = &r->maps[map];
 
 	if (c->kind == SCN_MIGRATE) {
-		na(r, "move_pages() to the node a page is on moves nothing, and the scenario names "
+		host_na(r, "move_pages() to the node a page is on moves nothing, and the scenario names "
 		      "no other node");
 		return;
 	}
@@ -499,7 +461,7 @@ static void do_vma_op(struct hrun *r, const struct scn_cmd *c)
 				       scn_advice_to_madv(c->madvise.advice)), "madvise");
 }
 
-static void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
+void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 {
 	int err, id;
 
@@ -519,7 +481,7 @@ static void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 	case SCN_PROCESS:
 		err = host_proc_create(r->hs, &r->procs[c->process.proc]);
 		if (err && !run_failed(r, err))
-			na(r, "fork: %s", strerror(-err));
+			host_na(r, "fork: %s", strerror(-err));
 		break;
 	case SCN_DEVICE:
 		r->odp[c->device.dev] = c->device.odp;
@@ -551,11 +513,11 @@ static void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 		do_check_disk(r, c);
 		break;
 	case SCN_CHECK_FSCK:
-		na(r, "fsck of a mounted filesystem proves nothing, and unmounting would change "
+		host_na(r, "fsck of a mounted filesystem proves nothing, and unmounting would change "
 		      "what the scenario tests");
 		break;
 	case SCN_CHECK_PINNED:
-		na(r, "no interface shows userspace a page's pin count");
+		host_na(r, "no interface shows userspace a page's pin count");
 		break;
 	case SCN_CHECK_VMSTAT:
 		do_check_vmstat(r, c);
@@ -586,20 +548,20 @@ static void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 			       "punch hole");
 		break;
 	case SCN_RECLAIM:
-		na(r, "no system call reclaims memory on demand the way the model's reclaim does");
+		host_na(r, "no system call reclaims memory on demand the way the model's reclaim does");
 		break;
 	case SCN_DROP_CACHES:
 		mark_unsafe(r);
 		err = host_drop_caches();
 		if (err)
-			na(r, "/proc/sys/vm/drop_caches: %s", strerror(-err));
+			host_na(r, "/proc/sys/vm/drop_caches: %s", strerror(-err));
 		break;
 	case SCN_LEASE:
 	case SCN_UNLEASE:
-		na(r, "layout leases (F_LAYOUT, the 2019 series) were never merged");
+		host_na(r, "layout leases (F_LAYOUT, the 2019 series) were never merged");
 		break;
 	case SCN_EXPECT_EVENT:
-		na(r, "the model's event texts have no counterpart in the host kernel's log");
+		host_na(r, "the model's event texts have no counterpart in the host kernel's log");
 		break;
 	case SCN_PWRITE:
 		if ((id = r->files[c->pwrite.at.id]) >= 0)
@@ -607,7 +569,7 @@ static void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 						   c->pwrite.byte), "pwrite");
 		break;
 	case SCN_CHECK_ZONE:
-		na(r, "the host run does not look up which zone holds a page (pagemap PFNs against "
+		host_na(r, "the host run does not look up which zone holds a page (pagemap PFNs against "
 		      "/proc/zoneinfo spans)");
 		break;
 	case SCN_EXIT:
@@ -615,21 +577,20 @@ static void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 		result(r, host_proc_exit(r->hs, r->procs[c->exit.proc]), "exit");
 		break;
 	case SCN_CHECK_FOLIO:
-		na(r, "folio order, PageAnonExclusive and pin counts are not shown to userspace "
+		host_na(r, "folio order, PageAnonExclusive and pin counts are not shown to userspace "
 		      "(kpageflags shows THP, not the rest)");
 		break;
 	case SCN_DEBUG_PINS:
-		na(r, "the pin debug checks are a build option of the host kernel (CONFIG_DEBUG_VM)");
+		host_na(r, "the pin debug checks are a build option of the host kernel (CONFIG_DEBUG_VM)");
 		break;
 	default:
-		na(r, "the host backend cannot carry out '%s'",
+		host_na(r, "the host backend cannot carry out '%s'",
 		   c->kind < SCN_NR_CMDS ? scn_cmd_names[c->kind] : "?");
 		break;
 	}
 }
 
-/* The vmstat baselines, read before the first command. */
-static int read_baselines(struct hrun *r)
+int host_read_baselines(struct hrun *r)
 {
 	const struct scenario *s = r->in.s;
 
@@ -650,156 +611,3 @@ static int read_baselines(struct hrun *r)
 	return 0;
 }
 
-static int *ids(size_t n)
-{
-	int *v = malloc((n + 1) * sizeof(*v));
-
-	for (size_t i = 0; v && i <= n; i++)
-		v[i] = -1;
-	return v;
-}
-
-struct host_job {
-	const struct scenario *s;
-	const char *release;
-	FILE *trace;
-	const char *dir;
-	double deadline;
-};
-
-/* In the isolated child: the whole run. */
-static int host_body(void *arg, void *out)
-{
-	struct host_job *job = arg;
-	const struct scenario *s = job->s;
-	struct scenario_result *res = out;
-	pthread_mutex_t res_lock = PTHREAD_MUTEX_INITIALIZER;
-	struct hrun r = { .in = { .s = s, .preset = SCN_HOST_PRESET, .res = res,
-				  .trace = job->trace, .res_lock = &res_lock } };
-	int err;
-
-	r.fs = ids(s->names[SCN_NS_FS].nr);
-	r.files = ids(s->names[SCN_NS_FILE].nr);
-	r.procs = ids(s->names[SCN_NS_PROC].nr);
-	r.odp = calloc(s->names[SCN_NS_DEV].nr + 1, sizeof(*r.odp));
-	r.maps = calloc(s->names[SCN_NS_MAP].nr + 1, sizeof(*r.maps));
-	r.handles = calloc(s->names[SCN_NS_HANDLE].nr + 1, sizeof(*r.handles));
-	err = !r.fs || !r.files || !r.procs || !r.odp || !r.maps || !r.handles ? -ENOMEM
-									      : read_baselines(&r);
-	if (!err)
-		err = host_session_open(&r.hs, job->dir, job->deadline);
-	for (size_t i = 0; !err && i < s->nr_cmds && !r.in.stop; i++) {
-		const struct scn_cmd *c = &s->cmds[i];
-
-		r.idx = i;
-		r.in.cur = c;
-		/* A check for some presets only: the host runs as its release would. */
-		if (!scn_cmd_applies(c, SCN_HOST_PRESET) && !scn_cmd_applies(c, job->release))
-			continue;
-		if (r.in.trace) {
-			char buf[256];
-
-			scn_cmd_format(s, c, buf, sizeof(buf));
-			interp_trace(r.in.trace, "scenario: line %u: %s\n", c->line, buf);
-		}
-		if (c->has_during)
-			na(&r, "the host cannot run a command inside another at a race point (during=)");
-		else
-			host_exec_cmd(&r, c);
-		if (!r.in.stop)
-			scan_kmsg(&r);
-	}
-	host_session_close(r.hs);
-	free(r.fs);
-	free(r.files);
-	free(r.procs);
-	free(r.odp);
-	free(r.maps);
-	free(r.handles);
-	free(r.vm_base);
-	return err ? err : r.fatal;
-}
-
-static unsigned int host_timeout(void)
-{
-	const char *e = getenv("PINMM_HOST_TIMEOUT");
-	long v = e ? strtol(e, NULL, 10) : 0;
-
-	return v > 0 && v < 3600 ? (unsigned int)v : 30;
-}
-
-bool scenario_host_usable(char *why, size_t len)
-{
-	return host_usable(why, len);
-}
-
-int scenario_run_host(const struct scenario *s, struct scenario_result *out, FILE *trace)
-{
-	struct host_job job = { .s = s, .trace = trace, .release = scenario_host_release() };
-	unsigned int timeout = host_timeout();
-	char dir[1024];
-	int err;
-
-	memset(out, 0, sizeof(*out));
-	out->cell = SCN_PASS;
-	if (!host_usable(out->reason, sizeof(out->reason))) {
-		out->cell = SCN_NA;
-		return 0;
-	}
-	err = host_mkdtemp(dir, sizeof(dir));
-	if (err)
-		return err;
-	job.dir = dir;
-	/* The session's own deadline comes first, so that it can still report. */
-	job.deadline = host_now() + (timeout > 4 ? timeout - 2 : timeout);
-	err = host_isolated_run(host_body, &job, out, sizeof(*out), timeout, dir);
-	if (err == -ECHILD)
-		snprintf(out->reason, sizeof(out->reason), "a host process died");
-	return err;
-}
-
-/* "6.18", "v4.14", "4.14.0": major * 1000 + minor; 0 if it is none of those. */
-static unsigned int parse_release(const char *k)
-{
-	unsigned int major, minor;
-
-	if (!k)
-		return 0;
-	if (*k == 'v')
-		k++;
-	return sscanf(k, "%u.%u", &major, &minor) == 2 ? major * 1000 + minor : 0;
-}
-
-const char *scenario_host_release(void)
-{
-	unsigned int host = host_release(), best = 0, oldest = ~0U;
-	const char *pick = NULL, *old = NULL;
-
-	for (size_t i = 0; pin_presets[i]; i++) {
-		const struct pin_preset *p = pin_presets[i];
-		unsigned int v = p->family == PRESET_RELEASE ? parse_release(p->kernel) : 0;
-
-		if (!v)
-			continue;
-		if (v <= host && v > best)
-			best = v, pick = p->name;
-		if (v < oldest)
-			oldest = v, old = p->name;
-	}
-	if (pick)
-		return pick;
-	if (old)
-		return old;	/* a kernel older than every release preset */
-	/* No release names its kernel: the newest release's mm is "mainline". */
-	if (pin_preset_find("mainline"))
-		return "mainline";
-	for (size_t i = 0; pin_presets[i]; i++)
-		if (pin_presets[i]->family == PRESET_RELEASE)
-			return pin_presets[i]->name;
-	return pin_presets[0] ? pin_presets[0]->name : "mainline";
-}
-
-const char *scenario_verdict_preset(const char *preset)
-{
-	return !strcmp(preset, SCN_HOST_PRESET) ? scenario_host_release() : preset;
-}

@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pinmm/host/host.h>
+#include <pinmm/pin/preset.h>
 #include <pinmm/scenario/parse.h>
 #include <pinmm/scenario/run.h>
 #include <pinmm/scenario/suite.h>
@@ -75,6 +77,39 @@ static void test_host_agrees_with_nearest_release(void **state)
 	assert_int_equal(differ, 0);
 	/* The longterm matrix, fork, zero page, truncate, O_DIRECT (issue 17) at least. */
 	assert_true(compared >= 12);
+}
+
+/* "v6.18", "6.18", "v4.14.1": major * 1000 + minor, 0 for anything else. */
+static unsigned int version(const char *k)
+{
+	unsigned int major, minor;
+
+	if (!k)
+		return 0;
+	k += *k == 'v';
+	return sscanf(k, "%u.%u", &major, &minor) == 2 ? major * 1000 + minor : 0;
+}
+
+/* The host is compared with the newest release preset not newer than uname -r. */
+static void test_nearest_release(void **state)
+{
+	const struct pin_preset *pick = pin_preset_find(scenario_host_release());
+	unsigned int host = host_release(), best = 0;
+
+	(void)state;
+	assert_non_null(pick);
+	assert_int_equal(pick->family, PRESET_RELEASE);
+	for (size_t i = 0; pin_presets[i]; i++) {
+		unsigned int v = pin_presets[i]->family == PRESET_RELEASE ?
+				 version(pin_presets[i]->kernel) : 0;
+
+		if (v && v <= host && v > best)
+			best = v;
+	}
+	if (best)
+		assert_int_equal(version(pick->kernel), best);
+	assert_string_equal(scenario_verdict_preset(SCN_HOST_PRESET), pick->name);
+	assert_string_equal(scenario_verdict_preset("mainline"), "mainline");
 }
 
 /* The host's checks can fail: a wrong expectation is corrupt, a refusal refused. */
@@ -145,6 +180,7 @@ static void test_host_na_has_reason(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nearest_release),
 		cmocka_unit_test(test_host_agrees_with_nearest_release),
 		cmocka_unit_test(test_host_cells_can_fail),
 		cmocka_unit_test(test_host_na_has_reason),
