@@ -21,7 +21,7 @@ echo "1..14"
 t $(grep -q '^pin_user_pages(mm=p start=0x7f0000000000 nr_pages=16 gup_flags=FOLL_WRITE|FOLL_LONGTERM) {$' "$d/06a" &&
     grep -q '^} pin_user_pages = 16$' "$d/06a" && grep -q '^  check_and_migrate_movable_folios(nr_pages=16) {$' "$d/06a"; echo $?) \
 	"an outer call's entry comes before what it does, indented, and its exit after"
-t $(grep -q '^  try_grab_folio pfn=0x4e00 refs=1 _refcount 1->1025 mapcount=1 maybe_dma_pinned 0->1$' "$d/06a"; echo $?) \
+t $(grep -q '^  try_grab_folio pfn=0x4e00 refs=1 _refcount 1->1025 mapcount 1->1 maybe_dma_pinned 0->1$' "$d/06a"; echo $?) \
 	"a pin shows _refcount (GUP_PIN_COUNTING_BIAS under bias), mapcount and maybe_dma_pinned before and after"
 t $(grep -q '^                 … ×15 more, the last: pfn=0x4e0f ' "$d/06a" &&
     grep -q '^    … ×15 more migrate_longterm_unpinnable_folio() calls like the one above' "$d/06a"; echo $?) \

@@ -59,7 +59,8 @@ void pin_trace_after(const char *fn, struct folio *folio, int refs,
 	pin_trace_before(folio, &a);
 	if (b->pincount >= 0)
 		snprintf(pc, sizeof(pc), " _pincount %d->%d", b->pincount, a.pincount);
-	mm_trace(fn, "pfn=%#lx refs=%d _refcount %d->%d%s mapcount=%d maybe_dma_pinned %d->%d%s%s",
-		 folio_pfn(folio), refs, b->refcount, a.refcount, pc, a.mapcount, b->pinned,
-		 a.pinned, ret ? " -> " : "", ret == -ENOMEM ? "ENOMEM" : ret ? "error" : "");
+	mm_trace(fn, "pfn=%#lx refs=%d _refcount %d->%d%s mapcount %d->%d maybe_dma_pinned %d->%d%s%s",
+		 folio_pfn(folio), refs, b->refcount, a.refcount, pc, b->mapcount, a.mapcount,
+		 b->pinned, a.pinned, ret ? " -> " : "",
+		 ret == -ENOMEM ? "ENOMEM" : ret == -EAGAIN ? "EAGAIN" : ret ? "error" : "");
 }

@@ -110,6 +110,20 @@ static void populate_range(struct mm_struct *mm, unsigned long start, unsigned l
 	mmap_read_unlock(mm);
 }
 
+const struct trace_flag prot_names[] = {
+	{ PROT_READ, "PROT_READ" }, { PROT_WRITE, "PROT_WRITE" }, { PROT_EXEC, "PROT_EXEC" },
+	{ 0, NULL },
+};
+
+/* MAP_PRIVATE before MAP_SHARED: MAP_SHARED_VALIDATE is both bits. */
+const struct trace_flag map_flag_names[] = {
+	{ MAP_SHARED, "MAP_SHARED" }, { MAP_PRIVATE, "MAP_PRIVATE" }, { MAP_FIXED, "MAP_FIXED" },
+	{ MAP_ANONYMOUS, "MAP_ANONYMOUS" }, { MAP_POPULATE, "MAP_POPULATE" },
+	{ MAP_NORESERVE, "MAP_NORESERVE" }, { MAP_LOCKED, "MAP_LOCKED" },
+	{ MAP_HUGETLB, "MAP_HUGETLB" },
+	{ 0, NULL },
+};
+
 void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
 	populate_range(mm, start, start + len);
@@ -210,8 +224,13 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 	vma_set_page_prot(vma);
 	vma_link(mm, vma);
 	vma_merge_neighbours(vma);
-	mm_trace("mmap", "mm=%s addr=%#lx len=%#lx prot=%#lx flags=%#lx%s", mm->owner, addr, len,
-		 prot, flags, file ? " file" : " anon");
+	if (unlikely(READ_ONCE(mm_trace_on))) {
+		char p[64], f[128];
+
+		mm_trace("mmap", "mm=%s addr=%#lx len=%#lx prot=%s flags=%s%s", mm->owner, addr, len,
+			 trace_flags(p, sizeof(p), prot, prot_names),
+			 trace_flags(f, sizeof(f), flags, map_flag_names), file ? " file" : "");
+	}
 out:
 	mmap_write_unlock(mm);
 	if (ret >= 0 && (flags & MAP_POPULATE))
@@ -364,8 +383,12 @@ int do_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned 
 	}
 out:
 	mmap_write_unlock(mm);
-	mm_trace("mprotect", "mm=%s addr=%#lx len=%#zx prot=%#lx -> %d", mm->owner, start, len,
-		 prot, err);
+	if (unlikely(READ_ONCE(mm_trace_on))) {
+		char p[64];
+
+		mm_trace("mprotect", "mm=%s addr=%#lx len=%#zx prot=%s -> %d", mm->owner, start, len,
+			 trace_flags(p, sizeof(p), prot, prot_names), err);
+	}
 	return err;
 }
 

@@ -148,6 +148,9 @@ int vm_munmap(struct mm_struct *mm, unsigned long start, size_t len);
  * range gets huge pages.
  */
 void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len);
+/* PROT_* and MAP_* by name, for trace lines. */
+extern const struct trace_flag prot_names[];
+extern const struct trace_flag map_flag_names[];
 /* mprotect(2): -ENOMEM for a hole in the range, -EACCES beyond VM_MAY*. */
 int do_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned long prot);
 /* MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTFORK, MADV_DOFORK. */
