@@ -137,7 +137,12 @@ static int blkfs_prepare_buffers(struct inode *inode, struct folio *folio, bool 
 		pthread_mutex_lock(&bi->i_data_sem);
 		v = blkfs_map_get(bi, idx);
 		if (v) {
-			bh->b_blocknr = v & BLKFS_BLK_MASK;
+			/*
+			 * A mapped buffer keeps its block; writeback's I/O reads
+			 * b_blocknr after it drops the folio lock, so leave it be.
+			 */
+			if (bh->b_blocknr != (sector_t)(v & BLKFS_BLK_MASK))
+				bh->b_blocknr = v & BLKFS_BLK_MASK;
 			if (v & BLKFS_UNWRITTEN)
 				set_buffer_unwritten(bh);
 			set_buffer_mapped(bh);
