@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The `lru` tracker: John Hubbard's July 2018 RFC ("gup+dma: tracking
- * dma-pinned pages"). struct page had no room, but a page under DMA need not
- * be on an LRU list: reclaim cannot do anything useful with it anyway. So the
+ * The `lru` tracker: John Hubbard's July 2018 RFC, the first series that
+ * tracked dma-pinned pages. struct page had no room, but a page under DMA
+ * need not be on an LRU list: reclaim cannot do anything useful with it anyway. So the
  * first pin takes the page off its LRU (isolate_lru_page()) and the freed
  * list_head carries the tracking, the flags word over page->lru.next and the
  * count over page->lru.prev; the last unpin clears them and puts the page
@@ -15,8 +15,11 @@
  * in seed 001, "page->lru.next bit 1. This requires some care because m68k
  * allows misaligned pointers").
  *
- * What it costs: a per-zone lock around every pin and unpin (the RFC's
- * zone_gup_lock) and the LRU lock on every first pin and last unpin.
+ * What it costs: a per-zone lock around every pin and unpin, which the
+ * "already marked? else isolate and mark" step needs to be atomic against
+ * the last unpin (Model: how the RFC serialised it is not in the seeds; a
+ * zone lock is the least that works), and the LRU lock on every first pin
+ * and last unpin.
  * What it cannot do: mark a page that is not on an LRU at the moment of the
  * first pin, because then ->lru belongs to someone else:
  *  - a page that reclaim or migration has isolated (its ->lru links it on
@@ -27,7 +30,7 @@
  *    (seed 001), the reason the field tracker was proposed next.
  * Such a pin is taken as a plain reference, as before the RFC, and the page
  * reads as not pinned (folio_maybe_dma_pinned() false) for as long as the
- * device holds it: scenario 10c shows it on fsdax, tests/pin/test_lru.c for
+ * device holds it: scenario 14a shows it on fsdax, tests/fs/test_pin_lru.c for
  * an isolated page. Worse, a later tracked pin of the same page is released
  * by the untracked pin's unpin: the design cannot tell them apart.
  */

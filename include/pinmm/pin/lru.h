@@ -24,8 +24,8 @@ struct pin_lru_ops {
 extern const struct pin_lru_ops *pin_lru_ops;
 
 /*
- * The RFC's "precautions that prevent the page from getting moved back onto
- * an LRU": true while the lru tracker keeps its pin count in @folio->lru.
+ * What keeps a pinned page from going back onto an LRU, which the design
+ * needs: true while the lru tracker keeps its pin count in @folio->lru.
  * Every path that puts a folio on a list asks, under the LRU lock.
  */
 bool folio_lru_dma_pinned(const struct folio *folio);
