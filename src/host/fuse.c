@@ -30,10 +30,24 @@
 #define DEV_INO 2
 #define MAX_HELD 64
 
+enum ctl_op {
+	CTL_HELD,		/* how many bytes of READ are held */
+	CTL_ANSWER,		/* answer every held READ (with @byte, or @err) */
+	CTL_PAUSE,		/* stop reading requests: the next WRITE stays queued, pinned */
+	CTL_PENDING,		/* paused: is a request waiting? (1 or 0) */
+	CTL_TAKE,		/* take the queued WRITE, compare its data with @byte, answer */
+	CTL_RESUME,		/* read requests again */
+};
+
 struct ctl_msg {
-	int op;			/* 0: how many bytes are held; 1: answer them all */
-	int err;		/* for 1: the errno to answer with, 0 for data */
+	enum ctl_op op;
+	int err;		/* CTL_ANSWER/CTL_TAKE: the errno to answer with, 0 for data */
 	uint8_t byte;
+};
+
+struct ctl_rep {
+	uint64_t bytes;
+	struct host_mismatch mm;
 };
 
 struct held_read {
@@ -155,16 +169,45 @@ static void serve_request(int fd, const unsigned char *req, struct held_read *he
 	}
 }
 
+/* CTL_TAKE: the queued request, which is the WRITE a held pin sent. */
+static void take_write(int fd, unsigned char *req, const struct ctl_msg *m, struct ctl_rep *r,
+		       struct held_read *held, int *nr_held)
+{
+	const struct fuse_in_header *in = (const void *)req;
+	ssize_t n = read(fd, req, FUSE_BUF + 4096);
+
+	if (n < (ssize_t)sizeof(*in))
+		return;
+	if (in->opcode != FUSE_WRITE) {
+		serve_request(fd, req, held, nr_held);
+		return;
+	}
+	{
+		const struct fuse_write_in *wi = (const void *)(req + sizeof(*in));
+		const unsigned char *data = req + sizeof(*in) + sizeof(*wi);
+		struct fuse_write_out o = { .size = wi->size };
+
+		/* The copy out of the pinned pages happened in this read: the device's view. */
+		if ((size_t)n >= sizeof(*in) + sizeof(*wi) + wi->size) {
+			r->bytes = wi->size;
+			host_compare(data, wi->size, m->byte, 0, &r->mm);
+		}
+		fuse_reply(fd, in->unique, m->err, m->err ? NULL : &o, m->err ? 0 : sizeof(o), 0, 0);
+	}
+}
+
 static void __attribute__((noreturn)) fuse_serve(int fd, int ctl)
 {
 	unsigned char *req = malloc(FUSE_BUF + 4096);
 	struct held_read held[MAX_HELD];
 	int nr_held = 0;
+	bool paused = false;
 
 	if (!req)
 		_exit(1);
 	for (;;) {
-		struct pollfd p[2] = { { .fd = fd, .events = POLLIN }, { .fd = ctl, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = paused ? -1 : fd, .events = POLLIN },
+				       { .fd = ctl, .events = POLLIN } };
 
 		if (poll(p, 2, -1) < 0)
 			continue;
@@ -180,19 +223,38 @@ static void __attribute__((noreturn)) fuse_serve(int fd, int ctl)
 		}
 		if (p[1].revents & (POLLIN | POLLHUP)) {
 			struct ctl_msg m;
-			uint64_t bytes = 0;
+			struct ctl_rep r = { 0 };
+			struct pollfd q = { .fd = fd, .events = POLLIN };
 
 			if (read(ctl, &m, sizeof(m)) != sizeof(m))
 				_exit(0);
-			for (int i = 0; i < nr_held; i++) {
-				bytes += held[i].size;
-				if (m.op == 1)
-					fuse_reply(fd, held[i].unique, m.err, NULL, 0, m.byte,
-						   m.err ? 0 : held[i].size);
+			switch (m.op) {
+			case CTL_HELD:
+			case CTL_ANSWER:
+				for (int i = 0; i < nr_held; i++) {
+					r.bytes += held[i].size;
+					if (m.op == CTL_ANSWER)
+						fuse_reply(fd, held[i].unique, m.err, NULL, 0, m.byte,
+							   m.err ? 0 : held[i].size);
+				}
+				if (m.op == CTL_ANSWER)
+					nr_held = 0;
+				break;
+			case CTL_PAUSE:
+				paused = true;
+				break;
+			case CTL_PENDING:
+				r.bytes = poll(&q, 1, 0) == 1 && (q.revents & POLLIN);
+				break;
+			case CTL_TAKE:
+				take_write(fd, req, &m, &r, held, &nr_held);
+				paused = false;
+				break;
+			case CTL_RESUME:
+				paused = false;
+				break;
 			}
-			if (m.op == 1)
-				nr_held = 0;
-			if (write(ctl, &bytes, sizeof(bytes)) != sizeof(bytes))
+			if (write(ctl, &r, sizeof(r)) != sizeof(r))
 				_exit(0);
 		}
 	}
@@ -254,8 +316,9 @@ int host_held_start(struct host_session *hs, char *why, size_t len)
 	return 0;
 }
 
-/* Ask the server; the bytes of READ it holds come back. */
-static int held_ctl(struct host_session *hs, int op, int err, uint8_t byte, uint64_t *bytes)
+/* Ask the server; what it answers comes back in *@r. */
+static int held_ctl(struct host_session *hs, enum ctl_op op, int err, uint8_t byte,
+		    struct ctl_rep *r)
 {
 	struct ctl_msg m = { .op = op, .err = err, .byte = byte };
 	struct pollfd p = { .fd = hs->fuse_ctl, .events = POLLIN };
@@ -264,69 +327,111 @@ static int held_ctl(struct host_session *hs, int op, int err, uint8_t byte, uint
 		return -ENOTCONN;
 	if (write(hs->fuse_ctl, &m, sizeof(m)) != sizeof(m))
 		return -ECHILD;
-	if (poll(&p, 1, 5000) != 1 || read(hs->fuse_ctl, bytes, sizeof(*bytes)) != sizeof(*bytes))
+	if (poll(&p, 1, 5000) != 1 || read(hs->fuse_ctl, r, sizeof(*r)) != sizeof(*r))
 		return -ETIMEDOUT;
 	return 0;
 }
 
-int host_held_pin(struct host_session *hs, int proc, uint64_t addr, uint64_t len, int *held)
+/* Has the request been pinned and sent (@ro: queued, unread; else held)? Or did it fail first? */
+static int held_wait_sent(struct host_session *hs, int proc, int held, uint64_t len, bool ro)
 {
-	struct host_req rq = { .op = HOP_HELD_SUBMIT, .addr = addr, .len = len };
 	struct host_rep rp;
-	uint64_t bytes = 0;
+	struct ctl_rep r;
 	int err;
 
-	if (hs->nr_pins == HOST_MAX_PINS)
-		return -ENOSPC;
-	if (held_ctl(hs, 0, 0, 0, &bytes) || bytes)
-		return -EBUSY;		/* one held read at a time */
-	rq.slot = hs->nr_pins;
-	snprintf(rq.path, sizeof(rq.path), "%.1000s/dev", hs->fuse_mnt);
-	err = host_call(hs, proc, &rq, -1, &rp, NULL);
-	if (err || rp.err)
-		return err ? err : rp.err;
-	hs->pins[hs->nr_pins] = (struct host_pin){ .proc = proc, .live = true };
-	*held = hs->nr_pins++;
-	/* Pinned once the READ has reached the server; otherwise it failed first. */
 	for (int i = 0; i < 400; i++) {
-		struct host_req peek = { .op = HOP_HELD_WAIT, .slot = *held, .len = len,
+		struct host_req peek = { .op = HOP_HELD_WAIT, .slot = held, .len = len,
 					 .check = true };
 
-		if (held_ctl(hs, 0, 0, 0, &bytes))
+		if (held_ctl(hs, ro ? CTL_PENDING : CTL_HELD, 0, 0, &r))
 			break;
-		if (bytes >= len)
+		if (ro ? r.bytes == 1 : r.bytes >= len)
 			return 0;
 		err = host_call(hs, proc, &peek, -1, &rp, NULL);
 		if (err || rp.err != -EINPROGRESS) {
-			hs->pins[*held].live = false;
+			hs->pins[held].live = false;
+			if (ro)
+				held_ctl(hs, CTL_RESUME, 0, 0, &r);
 			return err ? err : rp.err ? rp.err : -EIO;
 		}
 		usleep(5000);
 	}
-	return host_held_finish(hs, *held, EIO, 0, len);
+	return host_held_finish(hs, held, EIO, 0, len, NULL);
 }
 
-int host_held_finish(struct host_session *hs, int held, int err, uint8_t byte, uint64_t len)
+int host_held_pin(struct host_session *hs, int proc, uint64_t addr, uint64_t len, bool ro,
+		  int *held)
+{
+	struct host_req rq = { .op = HOP_HELD_SUBMIT, .addr = addr, .len = len, .flags = ro };
+	struct host_rep rp;
+	struct ctl_rep r;
+	int err;
+
+	if (hs->nr_pins == HOST_MAX_PINS)
+		return -ENOSPC;
+	if (ro && len > (1U << 20))
+		return -E2BIG;		/* one WRITE request: max_write */
+	if (held_ctl(hs, CTL_HELD, 0, 0, &r) || r.bytes)
+		return -EBUSY;		/* one held request at a time */
+	for (int i = 0; i < hs->nr_pins; i++)
+		if (hs->pins[i].live && hs->pins[i].held)
+			return -EBUSY;
+	rq.slot = hs->nr_pins;
+	snprintf(rq.path, sizeof(rq.path), "%.1000s/dev", hs->fuse_mnt);
+	if (ro) {
+		/* Open first, with the server reading; then stop it reading. */
+		struct host_req open_rq = rq;
+
+		open_rq.restore = true;
+		err = host_call(hs, proc, &open_rq, -1, &rp, NULL);
+		if (err || rp.err)
+			return err ? err : rp.err;
+		if ((err = held_ctl(hs, CTL_PAUSE, 0, 0, &r)))
+			return err;
+	}
+	err = host_call(hs, proc, &rq, -1, &rp, NULL);
+	if (err || rp.err) {
+		if (ro)
+			held_ctl(hs, CTL_RESUME, 0, 0, &r);
+		return err ? err : rp.err;
+	}
+	hs->pins[hs->nr_pins] = (struct host_pin){ .proc = proc, .live = true, .held = true,
+						   .ro = ro };
+	*held = hs->nr_pins++;
+	return held_wait_sent(hs, proc, *held, len, ro);
+}
+
+int host_held_finish(struct host_session *hs, int held, int err, uint8_t byte, uint64_t len,
+		     struct host_mismatch *mm)
 {
 	struct host_req rq = { .op = HOP_HELD_WAIT, .slot = held, .len = len };
 	struct host_rep rp;
-	uint64_t bytes;
+	struct ctl_rep r = { 0 };
 	int ret;
 
 	if (held < 0 || held >= hs->nr_pins || !hs->pins[held].live)
 		return -ENXIO;
 	hs->pins[held].live = false;
-	/* The answer: @byte into every held READ (or @err), then the completion. */
-	ret = held_ctl(hs, 1, err, byte, &bytes);
+	/* READ: @byte into every held one (or @err). WRITE: its data read now, then answered. */
+	ret = held_ctl(hs, hs->pins[held].ro ? CTL_TAKE : CTL_ANSWER, err, byte, &r);
 	if (ret)
 		return ret;
-	ret = host_call(hs, hs->pins[held].proc, &rq, -1, &rp, NULL);
-	return ret ? ret : rp.err;
+	if (mm)
+		*mm = r.mm;
+	if (hs->pins[held].ro && !err && r.bytes != len)
+		ret = -EIO;
+	{
+		int w = host_call(hs, hs->pins[held].proc, &rq, -1, &rp, NULL);
+
+		if (!ret)
+			ret = w ? w : rp.err;
+	}
+	return ret;
 }
 
 /* In the process: the read is issued on a ring of its own and waited for later. */
 struct child_held {
-	bool live;
+	bool live, opened;
 	int fd;
 	struct io_uring ring;
 };
@@ -345,19 +450,40 @@ void host_child_held(const struct host_req *rq, struct host_rep *rp)
 	}
 	h = &child_held[rq->slot];
 	if (rq->op == HOP_HELD_SUBMIT) {
-		h->fd = open(rq->path, O_RDWR | O_CLOEXEC);
-		if (h->fd < 0) {
-			rp->err = -errno;
+		if (!h->opened) {
+			h->fd = open(rq->path, O_RDWR | O_CLOEXEC);
+			if (h->fd < 0) {
+				rp->err = -errno;
+				return;
+			}
+			h->opened = true;
+		}
+		if (rq->restore) {
+			/*
+			 * Open only. One poll now, answered ENOSYS, sets the
+			 * connection's no_poll: io_uring would otherwise poll the
+			 * file before a WRITE, and the paused server never answer.
+			 */
+			struct pollfd p = { .fd = h->fd, .events = POLLOUT };
+
+			poll(&p, 1, 0);
 			return;
 		}
 		err = io_uring_queue_init(2, &h->ring, 0);
 		if (err) {
 			close(h->fd);
+			h->opened = false;
 			rp->err = err;
 			return;
 		}
 		sqe = io_uring_get_sqe(&h->ring);
-		io_uring_prep_read(sqe, h->fd, (void *)(uintptr_t)rq->addr, (unsigned int)rq->len, 0);
+		/* flags 1: a WRITE, the device reading the pages; 0: a READ into them. */
+		if (rq->flags)
+			io_uring_prep_write(sqe, h->fd, (void *)(uintptr_t)rq->addr,
+					    (unsigned int)rq->len, 0);
+		else
+			io_uring_prep_read(sqe, h->fd, (void *)(uintptr_t)rq->addr,
+					   (unsigned int)rq->len, 0);
 		/* To an io-wq worker: FUSE would wait for its answer in the submitter. */
 		io_uring_sqe_set_flags(sqe, IOSQE_ASYNC);
 		err = io_uring_submit(&h->ring);
@@ -366,6 +492,7 @@ void host_child_held(const struct host_req *rq, struct host_rep *rp)
 		if (!h->live) {
 			io_uring_queue_exit(&h->ring);
 			close(h->fd);
+			h->opened = false;
 		}
 		return;
 	}
@@ -393,16 +520,18 @@ void host_child_held(const struct host_req *rq, struct host_rep *rp)
 	io_uring_queue_exit(&h->ring);
 	close(h->fd);
 	h->live = false;
+	h->opened = false;
 }
 
 void host_child_forget_held(void)
 {
 	for (int i = 0; i < HOST_MAX_PINS; i++) {
-		if (child_held[i].live) {
+		if (child_held[i].live)
 			close(child_held[i].ring.ring_fd);
+		if (child_held[i].opened)
 			close(child_held[i].fd);
-		}
 		child_held[i].live = false;
+		child_held[i].opened = false;
 	}
 }
 

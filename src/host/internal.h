@@ -35,6 +35,7 @@ struct host_file {
 struct host_pin {
 	int proc;
 	bool live;
+	bool held, ro;		/* a held FUSE request (fuse.c); ro: a WRITE, else a READ */
 };
 
 struct host_session {

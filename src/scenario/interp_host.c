@@ -149,9 +149,10 @@ static void do_access(struct hrun *r, const struct scn_cmd *c, bool write)
 }
 
 /*
- * Can this short-term write pin be held for real (fuse.c)? When the next
- * command using the handle is a device write of all of it — what a read(2)
- * in flight ends with — and no other such read is outstanding.
+ * Can this short-term pin be held for real (fuse.c)? When the next command
+ * using the handle is the device's access to all of it, in the pin's own
+ * direction — what a read(2) or write(2) in flight ends with — and no other
+ * held request is outstanding.
  */
 static bool held_fits(struct hrun *r, const struct scn_cmd *c)
 {
@@ -165,7 +166,8 @@ static bool held_fits(struct hrun *r, const struct scn_cmd *c)
 		const struct scn_cmd *n = &s->cmds[i];
 
 		if (n->kind == SCN_DMA && n->dma.handle == c->pin.handle)
-			return n->dma.write && !n->has_during && !n->dma.offset &&
+			return n->dma.write == !!(c->pin.flags & SCN_PIN_WRITE) && !n->has_during &&
+			       !n->has_result && !n->dma.offset &&
 			       (!n->dma.len || n->dma.len == c->pin.len);
 		if ((n->kind == SCN_UNPIN && n->unpin.handle == c->pin.handle) ||
 		    (n->kind == SCN_CHECK_PINNED && n->check_pinned.handle == c->pin.handle))
@@ -231,14 +233,18 @@ static void do_pin(struct hrun *r, const struct scn_cmd *c)
 	 * (FOLL_WRITE faults the range in for writing, as pin_user_pages() does),
 	 * leaving the bytes as they are; each dma through the handle pins again.
 	 */
-	if ((f & SCN_PIN_WRITE) && !(f & SCN_PIN_REMOTE) && held_fits(r, c)) {
+	if (!(f & SCN_PIN_REMOTE) && held_fits(r, c)) {
 		char why[HOST_WHY_MAX];
 
 		if (!host_held_start(r->hs, why, sizeof(why))) {
 			h->kind = H_HELD;
-			err = host_held_pin(r->hs, proc, h->addr, h->len, &h->pin);
-			h->dead = !result(r, err, "direct read (FUSE)");
-			return;
+			err = host_held_pin(r->hs, proc, h->addr, h->len, !h->write, &h->pin);
+			if (err != -EBUSY && err != -E2BIG) {
+				h->dead = !result(r, err, h->write ? "direct read (FUSE)"
+								  : "direct write (FUSE)");
+				return;
+			}
+			h->kind = H_DIO;	/* another request is held: one I/O at a time */
 		}
 	}
 	if (f & SCN_PIN_REMOTE) {
@@ -280,11 +286,11 @@ static void do_unpin(struct hrun *r, const struct scn_cmd *c)
 	}
 	h->unpinned = true;
 	if (h->kind == H_HELD) {
-		/* Released before the device wrote: the read fails, and unpins. */
-		int err = host_held_finish(r->hs, h->pin, EIO, 0, h->len);
+		/* Released before the device's access: the I/O fails, and unpins. */
+		int err = host_held_finish(r->hs, h->pin, EIO, 0, h->len, NULL);
 
 		if (err != -EIO)
-			result(r, err, "abort of the held direct read");
+			result(r, err, "abort of the held direct I/O");
 		return;
 	}
 	if (h->kind == H_FIXED)
@@ -305,11 +311,13 @@ static void do_dma(struct hrun *r, const struct scn_cmd *c)
 		return;
 	}
 	if (h->kind == H_HELD) {
-		/* held_fits() saw to it that this is a write of the whole range. */
-		err = host_held_finish(r->hs, h->pin, 0, c->dma.byte, h->len);
+		/* held_fits() saw to it that this is the whole range, in the pin's direction. */
+		err = host_held_finish(r->hs, h->pin, 0, c->dma.byte, h->len, &mm);
 		h->kind = H_DIO;	/* a later dma through it pins again */
 		h->since = r->idx;
-		result(r, err, "dma write (the held read completes)");
+		if (result(r, err, c->dma.write ? "dma write (the held read completes)"
+						: "dma read (the held write completes)"))
+			mismatch(r, &mm, c->dma.byte, "dma read");
 		return;
 	}
 	if (h->kind != H_FIXED && r->have_unsafe && r->unsafe_idx > h->since) {

@@ -162,8 +162,8 @@ static void test_rmtree_refuses_foreign_paths(void **state)
 }
 
 struct held_out {
-	int ro_err, pin_err, finish_err, before_err, after_err;
-	struct host_mismatch before, after;
+	int ro_err, pin_err, finish_err, before_err, after_err, wpin_err, wfinish_err;
+	struct host_mismatch before, after, written;
 };
 
 /*
@@ -191,12 +191,16 @@ static int held(void *arg, void *outp)
 		err = host_held_start(hs, why, sizeof(why));
 	if (err)
 		return err;
-	out->ro_err = host_held_pin(hs, proc, b, 16384, &pin);
+	out->ro_err = host_held_pin(hs, proc, b, 16384, false, &pin);
 	host_access(hs, proc, a, 16384, true, 0x11, false, NULL);
-	out->pin_err = host_held_pin(hs, proc, a, 16384, &pin);
+	out->pin_err = host_held_pin(hs, proc, a, 16384, false, &pin);
 	out->before_err = host_access(hs, proc, a, 16384, false, 0x11, true, &out->before);
-	out->finish_err = host_held_finish(hs, pin, 0, 0x44, 16384);
+	out->finish_err = host_held_finish(hs, pin, 0, 0x44, 16384, NULL);
 	out->after_err = host_access(hs, proc, a, 16384, false, 0x44, true, &out->after);
+	/* A held write(2): its bytes are taken from the pinned pages at the device's read. */
+	out->wpin_err = host_held_pin(hs, proc, a, 16384, true, &pin);
+	host_access(hs, proc, a, 16384, true, 0x55, false, NULL);
+	out->wfinish_err = host_held_finish(hs, pin, 0, 0x55, 16384, &out->written);
 	host_session_close(hs);
 	return 0;
 }
@@ -218,6 +222,9 @@ static void test_held_direct_read(void **state)
 	assert_int_equal(out.finish_err, 0);
 	assert_int_equal(out.after_err, 0);
 	assert_false(out.after.bad);		/* the answer went into the pages */
+	assert_int_equal(out.wpin_err, 0);
+	assert_int_equal(out.wfinish_err, 0);
+	assert_false(out.written.bad);		/* the store after the pin is what was read */
 	assert_true(gone(dir));
 }
 

@@ -143,16 +143,21 @@ int host_dma_fixed(struct host_session *hs, int pin, bool write, uint64_t off, u
 int host_dio(struct host_session *hs, int proc, uint64_t addr, uint64_t len, bool write,
 	     uint8_t byte, bool check, bool restore, struct host_mismatch *mm);
 /*
- * A short-term pin held until the device writes: a direct read of @len
- * bytes into [@addr, +@len) of @proc from a FUSE file whose server holds the
- * answer (fuse.c). host_held_start() mounts it (root); host_held_pin() returns
- * once the READ has reached the server, so the pages are pinned, or with the
- * read's own errno. host_held_finish() answers it with @len bytes of @byte
- * (@err 0) or fails it with @err, and waits for the completion, which unpins.
+ * A short-term pin held until the device's access: direct I/O on a FUSE
+ * file whose server (fuse.c) holds the request. host_held_start() mounts it
+ * (root). host_held_pin() returns once the pages are pinned and the request
+ * sent, or with the I/O's own errno: a READ into [@addr, +@len) of @proc
+ * (FOLL_WRITE), or with @ro a WRITE out of it, which the server leaves
+ * unread (so the bytes are taken from the pinned pages only later).
+ * host_held_finish() is the device's access: the READ answered with @len
+ * bytes of @byte, or the WRITE's data read and compared with @byte into *@mm;
+ * @err fails the request instead. It waits for the completion, which unpins.
  */
 int host_held_start(struct host_session *hs, char *why, size_t len);
-int host_held_pin(struct host_session *hs, int proc, uint64_t addr, uint64_t len, int *held);
-int host_held_finish(struct host_session *hs, int held, int err, uint8_t byte, uint64_t len);
+int host_held_pin(struct host_session *hs, int proc, uint64_t addr, uint64_t len, bool ro,
+		  int *held);
+int host_held_finish(struct host_session *hs, int held, int err, uint8_t byte, uint64_t len,
+		     struct host_mismatch *mm);
 /* A remote pin for one copy: process_vm_writev (@write) or _readv from the session. */
 int host_remote(struct host_session *hs, int proc, uint64_t addr, uint64_t len, bool write,
 		uint8_t byte, bool check, struct host_mismatch *mm);
