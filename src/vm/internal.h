@@ -74,6 +74,14 @@ bool try_to_migrate(struct folio *folio);
 void remove_migration_ptes(struct folio *src, struct folio *dst);
 void migration_entry_wait(struct mm_struct *mm, pmd_t *pmd, unsigned long address);
 
+/* mmap.c: under mmap_lock for writing */
+long get_unmapped_area(struct mm_struct *mm, unsigned long hint, unsigned long len);
+int do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned long end);
+
+/* vma.c: the rmap locks a page-table move holds (take_rmap_locks) */
+void vma_rmap_lock(struct vm_area_struct *vma);
+void vma_rmap_unlock(struct vm_area_struct *vma);
+
 /* shmem_anon.c */
 int shmem_zero_setup(struct vm_area_struct *vma);
 

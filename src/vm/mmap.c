@@ -30,7 +30,7 @@ static void vma_set_page_prot(struct vm_area_struct *vma)
 	WRITE_ONCE(vma->vm_page_prot.pgprot, pgprot_val(prot));
 }
 
-static long get_unmapped_area(struct mm_struct *mm, unsigned long hint, unsigned long len)
+long get_unmapped_area(struct mm_struct *mm, unsigned long hint, unsigned long len)
 {
 	unsigned long align = len >= PMD_SIZE ? PMD_SIZE : PAGE_SIZE;
 	struct vm_area_struct *vma;
@@ -56,7 +56,7 @@ static long get_unmapped_area(struct mm_struct *mm, unsigned long hint, unsigned
 	return (long)addr;
 }
 
-static int do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned long end)
+int do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
 	struct vm_area_struct *vma = find_vma_intersection(mm, start, end), *last, *tmp;
 	int err;

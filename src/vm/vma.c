@@ -106,6 +106,18 @@ static void anon_unlock(struct vm_area_struct *vma)
 		pthread_rwlock_unlock(&vma->anon_vma->root->rwsem);
 }
 
+void vma_rmap_lock(struct vm_area_struct *vma)
+{
+	i_mmap_lock(vma);
+	anon_lock(vma);
+}
+
+void vma_rmap_unlock(struct vm_area_struct *vma)
+{
+	anon_unlock(vma);
+	i_mmap_unlock(vma);
+}
+
 static void vma_link_mm(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	struct vm_area_struct *pos;

@@ -155,6 +155,14 @@ extern const struct trace_flag map_flag_names[];
 int do_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned long prot);
 /* MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTFORK, MADV_DOFORK. */
 int do_madvise(struct mm_struct *mm, unsigned long start, size_t len, int behavior);
+/*
+ * mremap(2): @flags MREMAP_MAYMOVE, MREMAP_FIXED (with MAYMOVE). Shrinks in
+ * place, grows in place when the space above is free, else moves the page
+ * tables (the pages, their pins, PageAnonExclusive and mapcounts stay).
+ * Returns the new address, or -EINVAL, -EFAULT (not one VMA), -ENOMEM.
+ */
+long do_mremap(struct mm_struct *mm, unsigned long addr, unsigned long old_len,
+	       unsigned long new_len, unsigned long flags, unsigned long new_addr);
 /* For a driver's f_op->mmap: map raw pfns (VM_IO | VM_PFNMAP), no struct page. */
 int remap_pfn_range(struct vm_area_struct *vma, unsigned long addr, unsigned long pfn,
 		    unsigned long size, pgprot_t prot);
