@@ -65,6 +65,7 @@ enum host_op {
 	HOP_MUNMAP,
 	HOP_MPROTECT,
 	HOP_MADVISE,
+	HOP_MREMAP,
 	HOP_FORK,
 	HOP_PIN,
 	HOP_UNPIN,
@@ -78,6 +79,7 @@ struct host_req {
 	enum host_op op;
 	int slot;		/* HOP_PIN/UNPIN/DMA_FIXED: the session's pin id */
 	uint64_t addr, len, off;
+	uint64_t to;		/* HOP_MREMAP: the new length is off; the MREMAP_FIXED address */
 	uint32_t times;
 	int prot, flags;
 	bool write, check, restore, thp;
@@ -87,7 +89,7 @@ struct host_req {
 
 struct host_rep {
 	int err;		/* 0 or -errno */
-	uint64_t val;		/* HOP_MMAP: the address; HOP_FORK: the pid */
+	uint64_t val;		/* HOP_MMAP, HOP_MREMAP: the address; HOP_FORK: the pid */
 	struct host_mismatch mm;
 };
 

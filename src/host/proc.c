@@ -272,6 +272,14 @@ void host_child_serve(struct host_session *hs, int sock)
 		case HOP_MADVISE:
 			rp.err = madvise((void *)(uintptr_t)rq.addr, rq.len, rq.flags) ? -errno : 0;
 			break;
+		case HOP_MREMAP: {
+			void *a = mremap((void *)(uintptr_t)rq.addr, rq.len, rq.off, rq.flags,
+					 (void *)(uintptr_t)rq.to);
+
+			rp.err = a == MAP_FAILED ? -errno : 0;
+			rp.val = (uintptr_t)a;
+			break;
+		}
 		case HOP_FORK:
 			child_fork(&rp, sock, &out);
 			break;
@@ -431,6 +439,18 @@ int host_madvise(struct host_session *hs, int proc, uint64_t addr, uint64_t len,
 	struct host_rep rp;
 
 	return simple_call(hs, proc, &rq, -1, &rp);
+}
+
+int host_mremap(struct host_session *hs, int proc, uint64_t addr, uint64_t len, uint64_t newlen,
+		int flags, uint64_t to, uint64_t *out)
+{
+	struct host_req rq = { .op = HOP_MREMAP, .addr = addr, .len = len, .off = newlen,
+			       .flags = flags, .to = to };
+	struct host_rep rp;
+	int err = simple_call(hs, proc, &rq, -1, &rp);
+
+	*out = rp.val;
+	return err;
 }
 
 /* Has @pid exited (a zombie, or gone)? Its mm is torn down before it is a zombie. */

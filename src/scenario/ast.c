@@ -61,6 +61,7 @@ const char *const scn_cmd_names[SCN_NR_CMDS] = {
 	[SCN_CHECK_ZONE] = "check zone",
 	[SCN_EXIT] = "exit",
 	[SCN_CHECK_FOLIO] = "check folio",
+	[SCN_MREMAP] = "mremap",
 };
 
 const char *const scn_advice_names[SCN_NR_ADVICE] = {

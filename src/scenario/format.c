@@ -242,6 +242,22 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 	case SCN_EXIT:
 		put(o, " %s", scn_name(s, SCN_NS_PROC, c->exit.proc));
 		break;
+	case SCN_MREMAP:
+		put(o, " %s", scn_name(s, SCN_NS_PROC, c->mremap.proc));
+		put_loc(o, s, SCN_NS_MAP, &(struct scn_loc){ .id = c->mremap.map, .off = c->mremap.off });
+		if (c->mremap.len)
+			put_size(o, "len", c->mremap.len);
+		put(o, " as=%s", scn_name(s, SCN_NS_MAP, c->mremap.to));
+		if (c->mremap.newlen)
+			put_size(o, "newlen", c->mremap.newlen);
+		if (c->mremap.fixed.id >= 0) {
+			put(o, " fixed=%s", scn_name(s, SCN_NS_MAP, c->mremap.fixed.id));
+			if (c->mremap.fixed.off) {
+				put(o, "+");
+				put_size(o, NULL, c->mremap.fixed.off);
+			}
+		}
+		break;
 	case SCN_CHECK_FOLIO:
 		put(o, " %s", scn_name(s, SCN_NS_HANDLE, c->check_folio.handle));
 		if (c->check_folio.page)

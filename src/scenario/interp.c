@@ -101,7 +101,7 @@ static bool scenario_owned(const struct scn_cmd *c)
 	switch (c->kind) {
 	case SCN_DISK: case SCN_TMPFS: case SCN_FILE: case SCN_PROCESS: case SCN_DEVICE:
 	case SCN_MMAP: case SCN_WRITE: case SCN_READ: case SCN_PWRITE: case SCN_FORK:
-	case SCN_MUNMAP: case SCN_MPROTECT: case SCN_MADVISE:
+	case SCN_MUNMAP: case SCN_MPROTECT: case SCN_MADVISE: case SCN_MREMAP:
 		return true;
 	default:
 		return false;

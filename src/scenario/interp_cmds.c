@@ -791,6 +791,33 @@ static void do_vma_op(struct interp *in, const struct scn_cmd *c)
 	}
 }
 
+static void do_mremap_cmd(struct interp *in, const struct scn_cmd *c)
+{
+	const struct interp_map *m = &in->maps[c->mremap.map];
+	struct interp_map *to = &in->maps[c->mremap.to];
+	unsigned long len = c->mremap.len ? c->mremap.len : m->len;
+	unsigned long newlen = c->mremap.newlen ? c->mremap.newlen : len;
+	unsigned long flags = MREMAP_MAYMOVE, at = 0;
+	long addr;
+
+	if (!m->mapped)
+		return;
+	if (c->mremap.fixed.id >= 0) {
+		if (!in->maps[c->mremap.fixed.id].mapped)
+			return;
+		flags |= MREMAP_FIXED;
+		at = in->maps[c->mremap.fixed.id].addr + c->mremap.fixed.off;
+	}
+	addr = do_mremap(proc_mm(in, c->mremap.proc), m->addr + c->mremap.off, len, newlen, flags,
+			 at);
+	if (!interp_result(in, addr < 0 ? (int)addr : 0, "mremap"))
+		return;
+	to->addr = (unsigned long)addr;
+	to->len = newlen;
+	to->file = m->file;
+	to->mapped = true;
+}
+
 void interp_exec(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_file *fl;
@@ -868,6 +895,9 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 		break;
 	case SCN_CHECK_FOLIO:
 		do_check_folio(in, c);
+		break;
+	case SCN_MREMAP:
+		do_mremap_cmd(in, c);
 		break;
 	case SCN_MUNMAP:
 	case SCN_MPROTECT:

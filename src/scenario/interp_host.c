@@ -469,6 +469,28 @@ static void do_vma_op(struct hrun *r, const struct scn_cmd *c)
 				       scn_advice_to_madv(c->madvise.advice)), "madvise");
 }
 
+static void do_mremap_cmd(struct hrun *r, const struct scn_cmd *c)
+{
+	const struct hmap *m = &r->maps[c->mremap.map];
+	uint64_t len = c->mremap.len ? c->mremap.len : m->len;
+	uint64_t newlen = c->mremap.newlen ? c->mremap.newlen : len, to = 0, addr = 0;
+	int flags = MREMAP_MAYMOVE;
+
+	if (!m->mapped)
+		return;
+	if (c->mremap.fixed.id >= 0) {
+		if (!r->maps[c->mremap.fixed.id].mapped)
+			return;
+		flags |= MREMAP_FIXED;
+		to = r->maps[c->mremap.fixed.id].addr + c->mremap.fixed.off;
+	}
+	mark_unsafe(r);
+	if (!result(r, host_mremap(r->hs, r->procs[c->mremap.proc], m->addr + c->mremap.off, len,
+				   newlen, flags, to, &addr), "mremap"))
+		return;
+	r->maps[c->mremap.to] = (struct hmap){ .addr = addr, .len = newlen, .mapped = true };
+}
+
 void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 {
 	int err, id;
@@ -543,6 +565,9 @@ void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 	case SCN_MADVISE:
 	case SCN_MIGRATE:
 		do_vma_op(r, c);
+		break;
+	case SCN_MREMAP:
+		do_mremap_cmd(r, c);
 		break;
 	case SCN_TRUNCATE:
 		mark_unsafe(r);

@@ -116,9 +116,9 @@ static int check_range(struct scn_parser *P, const struct scn_cmd *c, int proc,
 		if (at->off < v->holes[i].off + v->holes[i].len &&
 		    v->holes[i].off < at->off + len) {
 			size_text(v->holes[i].off, a, sizeof(a));
-			return scn_perr(P, "%s of mapping '%s' touches +%s, which munmap took out at "
+			return scn_perr(P, "%s of mapping '%s' touches +%s, which %s took out at "
 					"line %u (end the line with '-> EFAULT' if that is the point)",
-					P->cmd, m->name, a, v->holes[i].line);
+					P->cmd, m->name, a, v->holes[i].what, v->holes[i].line);
 		}
 	}
 	return 0;
@@ -583,20 +583,26 @@ static int p_range(struct scn_parser *P, const char *what, int *proc, int *map, 
 			   *len ? *len : m->len);
 }
 
+/* A hole in @proc's view of @map from this line on, as munmap leaves. */
+static void add_hole(struct scn_parser *P, const struct scn_cmd *c, int proc, int map,
+		     uint64_t off, uint64_t len)
+{
+	struct scn_vis *v = scn_vis_find(P, proc, map);
+
+	if (v && v->nr_holes < SCN_HOLES_MAX && !c->has_result) {
+		v->holes[v->nr_holes].off = off;
+		v->holes[v->nr_holes].len = len;
+		v->holes[v->nr_holes].what = P->cmd;
+		v->holes[v->nr_holes++].line = c->line;
+	}
+}
+
 /* munmap PROC MAP[+OFF] [len=SIZE]: all of the mapping, or a page-aligned part. */
 static int p_munmap(struct scn_parser *P, struct scn_cmd *c)
 {
-	const struct scn_name *m;
-	struct scn_vis *v;
-
 	TRY(p_range(P, "munmap", &c->vma.proc, &c->vma.map, &c->vma.off, &c->vma.len));
-	m = &P->s->names[SCN_NS_MAP].v[c->vma.map];
-	v = scn_vis_find(P, c->vma.proc, c->vma.map);
-	if (v && v->nr_holes < SCN_HOLES_MAX && !c->has_result) {
-		v->holes[v->nr_holes].off = c->vma.off;
-		v->holes[v->nr_holes].len = c->vma.len ? c->vma.len : m->len;
-		v->holes[v->nr_holes++].line = c->line;
-	}
+	add_hole(P, c, c->vma.proc, c->vma.map, c->vma.off,
+		 c->vma.len ? c->vma.len : P->s->names[SCN_NS_MAP].v[c->vma.map].len);
 	return 0;
 }
 
@@ -632,6 +638,43 @@ static int p_madvise(struct scn_parser *P, struct scn_cmd *c)
 	}
 	scn_suggest(hint, sizeof(hint), w, scn_advice_names, SCN_NR_ADVICE);
 	return scn_perr(P, "unknown advice '%s' (%s)", w, hint);
+}
+
+/*
+ * mremap PROC MAP[+OFF] [len=SIZE] as=NEWMAP [newlen=SIZE] [fixed=MAP[+OFF]]:
+ * the moved (or resized) range is the new mapping NEWMAP; the old range, and
+ * the range a fixed= move replaces, are holes from here on.
+ */
+static int p_mremap(struct scn_parser *P, struct scn_cmd *c)
+{
+	uint64_t len;
+	const char *w;
+	int ret;
+
+	TRY(p_range(P, "mremap", &c->mremap.proc, &c->mremap.map, &c->mremap.off, &c->mremap.len));
+	len = c->mremap.len ? c->mremap.len : P->s->names[SCN_NS_MAP].v[c->mremap.map].len;
+	ret = scn_arg_size(P, "newlen", false, &c->mremap.newlen);
+	if (ret < 0)
+		return ret;
+	if (!ret && (!c->mremap.newlen || c->mremap.newlen % SCN_PAGE_BYTES))
+		return scn_perr(P, "newlen= must be a non-zero multiple of 4K");
+	c->mremap.fixed.id = -1;
+	ret = scn_arg_kv(P, "fixed", false, &w);
+	if (ret < 0)
+		return ret;
+	if (!ret) {
+		TRY(scn_lookup_map(P, c->mremap.proc, w, &c->mremap.fixed));
+		if (c->mremap.fixed.off % SCN_PAGE_BYTES)
+			return scn_perr(P, "fixed= must be page aligned (mremap(2) answers EINVAL)");
+	}
+	TRY(scn_arg_kv(P, "as", true, &w));
+	TRY(scn_declare(P, SCN_NS_MAP, w, c->mremap.proc, &c->mremap.to));
+	P->s->names[SCN_NS_MAP].v[c->mremap.to].len = c->mremap.newlen ? c->mremap.newlen : len;
+	add_hole(P, c, c->mremap.proc, c->mremap.map, c->mremap.off, len);
+	if (c->mremap.fixed.id >= 0)
+		add_hole(P, c, c->mremap.proc, c->mremap.fixed.id, c->mremap.fixed.off,
+			 c->mremap.newlen ? c->mremap.newlen : len);
+	return c->has_result ? 0 : scn_vis_add(P, c->mremap.proc, c->mremap.to);
 }
 
 /* exit PROC: the process and its mappings go; pins it took stay with their handles. */
@@ -814,6 +857,7 @@ static const struct {
 	[SCN_MADVISE] = { p_madvise, true },
 	[SCN_EXIT] = { p_exit, true },
 	[SCN_CHECK_FOLIO] = { p_check_folio, false },
+	[SCN_MREMAP] = { p_mremap, true },
 	[SCN_TRUNCATE] = { p_truncate, true },
 	[SCN_PUNCH] = { p_punch, true },
 	[SCN_RECLAIM] = { p_none, false },

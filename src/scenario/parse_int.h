@@ -14,11 +14,11 @@
 /* Model: a few holes per mapping are tracked; past that, none are checked. */
 #define SCN_HOLES_MAX 8
 
-/* A mapping as a process sees it: the ranges munmap took out of it. */
+/* A mapping as a process sees it: the ranges munmap or mremap took out of it. */
 struct scn_vis {
 	int proc, map;
 	unsigned int nr_holes;
-	struct { uint64_t off, len; unsigned int line; } holes[SCN_HOLES_MAX];
+	struct { uint64_t off, len; unsigned int line; const char *what; } holes[SCN_HOLES_MAX];
 };
 
 /* What a command handler asked for: its arguments, for "unknown argument" messages. */

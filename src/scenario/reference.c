@@ -227,6 +227,18 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"memory only, EINVAL otherwise); hugepage/nohugepage set VM_HUGEPAGE/"
 		"VM_NOHUGEPAGE.",
 	},
+	[SCN_MREMAP] = {
+		SCN_GROUP_MEMORY,
+		"mremap PROC MAP[+OFF] [len=SIZE] as=NEWMAP [newlen=SIZE] [fixed=MAP[+OFF]] [-> RES]",
+		"len= newlen= fixed= as=", "mremap p m as=n newlen=128K\nmremap p m+16K len=16K as=n fixed=m+48K",
+		"mremap(MREMAP_MAYMOVE) of the whole mapping or of [OFF, OFF+len) to newlen "
+		"bytes (len when not given); with fixed=, MREMAP_MAYMOVE|MREMAP_FIXED to that "
+		"place of mapping MAP, which the move replaces. The result, moved or resized in "
+		"place, is the mapping NEWMAP; the old range is gone. The page tables move, not "
+		"the pages: pins, PageAnonExclusive and mapcounts stay; a PMD-mapped THP moved "
+		"in part is split at the PMD and stays one folio (cow.c's partially mremap()'ed "
+		"THP).",
+	},
 	[SCN_EXIT] = {
 		SCN_GROUP_MEMORY, "exit PROC [-> RES]", "", "exit p",
 		"The process exits: its mm and mappings go (a later command naming its "

@@ -10,13 +10,6 @@
  */
 #include "internal.h"
 
-#ifndef MREMAP_MAYMOVE
-#define MREMAP_MAYMOVE	1
-#endif
-#ifndef MREMAP_FIXED
-#define MREMAP_FIXED	2
-#endif
-
 /* The PMD and its deposited PTE table go to the new place (move_huge_pmd). */
 static void move_huge_pmd(struct vm_area_struct *vma, unsigned long old_addr, pmd_t *old_pmd,
 			  unsigned long new_addr, pmd_t *new_pmd)

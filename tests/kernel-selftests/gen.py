@@ -72,12 +72,22 @@ def kind_partially_shared_thp():
         "2M", "0x01", "order=9 large              # a THP with one page ever shared"
 
 
+def kind_partially_mremapped_thp():
+    return ("mmap p t anon len=2M private rw thp\n"
+            "write p t+0 len=2M byte=0x01                  # memset(mem, 1, thpsize)\n"
+            "mmap p r anon len=1M private rw               # mremap_mem: a new place for half of it...\n"
+            "mprotect p r none                             # ...mmap()ed PROT_NONE\n"
+            "mremap p t+1M len=1M as=m fixed=r             # MREMAP_MAYMOVE | MREMAP_FIXED\n"),\
+        "1M", "0x01", "order=9 large              # the upper half of the THP, moved"
+
+
 ANON_KINDS = [
     ("base page", kind_base),
     ("THP", kind_thp),
     ("PTE-mapped THP", kind_pte_mapped_thp),
     ("single PTE of THP", kind_single_pte_of_thp),
     ("partially shared THP", kind_partially_shared_thp),
+    ("partially mremap()'ed THP", kind_partially_mremapped_thp),
 ]
 
 

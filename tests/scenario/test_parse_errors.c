@@ -34,6 +34,18 @@ static const struct {
 	  "foo.pin:6: madvise offset must be page aligned (madvise(2) answers EINVAL)" },
 	{ BASE "madvise p m+60K len=8K dontneed\n",
 	  "foo.pin:6: madvise past the end of mapping 'm': +60K len=8192, but the mapping is len=64K (line 5)" },
+	{ BASE "mremap p m+4K len=4K as=n\nwrite p m+4K len=4K byte=1\n",
+	  "foo.pin:7: write of mapping 'm' touches +4K, which mremap took out at line 6 (end the "
+	  "line with '-> EFAULT' if that is the point)" },
+	{ BASE "mremap p m+4K len=4K as=n fixed=m+32K newlen=8K\nread p m+36K len=4K\n",
+	  "foo.pin:7: read of mapping 'm' touches +32K, which mremap took out at line 6 (end the "
+	  "line with '-> EFAULT' if that is the point)" },
+	{ BASE "mremap p m as=n newlen=1K\n", "foo.pin:6: newlen= must be a non-zero multiple of 4K" },
+	{ BASE "mremap p m+4K len=4K as=n fixed=m+1K\n",
+	  "foo.pin:6: fixed= must be page aligned (mremap(2) answers EINVAL)" },
+	{ BASE "mremap p m len=4K\n", "foo.pin:6: missing argument 'as=' for mremap" },
+	{ BASE "mremap p m as=n -> EFAULT\nread p n+0 len=4K\n",
+	  "foo.pin:7: mapping 'n' is not mapped in process 'p'" },
 	{ BASE "exit p\nwrite p m+0 len=4K byte=1\n",
 	  "foo.pin:7: mapping 'm' is not mapped in process 'p'" },
 	{ BASE "pin p m len=4K as=h\ncheck folio h\n",

@@ -115,6 +115,9 @@ int host_access(struct host_session *hs, int proc, uint64_t addr, uint64_t len, 
 int host_munmap(struct host_session *hs, int proc, uint64_t addr, uint64_t len);
 int host_mprotect(struct host_session *hs, int proc, uint64_t addr, uint64_t len, int prot);
 int host_madvise(struct host_session *hs, int proc, uint64_t addr, uint64_t len, int advice);
+/* mremap(2) in @proc (MREMAP_* @flags); *@out: the new address. */
+int host_mremap(struct host_session *hs, int proc, uint64_t addr, uint64_t len, uint64_t newlen,
+		int flags, uint64_t to, uint64_t *out);
 /* exit(): the process goes (its mappings with it); waits, bounded, until it has. */
 int host_proc_exit(struct host_session *hs, int proc);
 

@@ -36,6 +36,7 @@
  *   mprotect PROC MAP[+OFF] [len=SIZE] none|ro|rw
  *   madvise PROC MAP[+OFF] [len=SIZE] dontneed|dontfork|dofork|wipeonfork|keeponfork|
  *           hugepage|nohugepage
+ *   mremap PROC MAP[+OFF] [len=SIZE] as=NEWMAP [newlen=SIZE] [fixed=MAP[+OFF]]
  *   migrate PROC MAP      reclaim
  *   truncate FILE size=SIZE      punch FILE offset=SIZE len=SIZE
  *   drop-caches      lease FILE      unlease FILE
@@ -165,6 +166,7 @@ enum scn_cmd_kind {
 	SCN_CHECK_ZONE,
 	SCN_EXIT,
 	SCN_CHECK_FOLIO,
+	SCN_MREMAP,
 	SCN_NR_CMDS,
 };
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
@@ -272,6 +274,12 @@ struct scn_cmd {
 		struct { int proc, map; uint64_t off, len; bool writable, none; } mprotect;
 		struct { int proc, map; uint64_t off, len; enum scn_advice advice; } madvise;
 		struct { int proc; } exit;
+		/*
+		 * mremap of [off, off+len) (all of map when len is 0) to newlen
+		 * bytes (len when 0), MREMAP_MAYMOVE; MREMAP_FIXED at @fixed when
+		 * fixed.id >= 0. The result is the new mapping @to.
+		 */
+		struct { int proc, map, to; uint64_t off, len, newlen; struct scn_loc fixed; } mremap;
 		/*
 		 * check folio: the folio of page @page of a handle; -1 where the
 		 * line did not ask (order, large, exclusive, pincount).
