@@ -109,7 +109,11 @@ static int move_page_tables(struct vm_area_struct *vma, unsigned long old_addr,
 				continue;
 			}
 			split_huge_pmd(vma, old_pmd, old_addr);
-			/* Model: a devmap PMD is not split by split_huge_pmd() here; leave it. */
+			/*
+			 * A devmap (fsdax) PMD is not split into PTEs: as mainline's
+			 * split of a file PMD, it is zapped with the old range and the
+			 * new range faults it back from the file.
+			 */
 			if (pmd_leaf(pmdp_get(old_pmd)))
 				continue;
 		}
