@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* mremap(): shrink, grow in place, move; a move moves page tables, not pages. */
 #include "vm_test.h"
+#include <pinmm/vm/migrate.h>
 
 #define RW (PROT_READ | PROT_WRITE)
 
@@ -34,6 +35,31 @@ static void move_keeps_page_pin_and_exclusive(void **state)
 	/* The FIXED target's old pages were unmapped; its other pages are still there. */
 	assert_non_null(vma_lookup(p->mm, (unsigned long)dst));
 	vt_unpin_page(pg);
+	process_destroy(p);
+	vt_assert_all_free();
+}
+
+/*
+ * The new VMA keeps the old vm_pgoff: the rmap still finds a moved page, so
+ * migration can unmap it and put its migration entry back at the new address.
+ */
+static void rmap_finds_moved_pages(void **state)
+{
+	struct process *p = process_create("p");
+	long a = vt_mmap_anon(p, 2 * PAGE_SIZE, RW, MAP_PRIVATE);
+	long dst = vt_mmap_anon(p, 2 * PAGE_SIZE, PROT_READ, MAP_PRIVATE);
+	struct page *pg;
+
+	(void)state;
+	vt_fill(p, (unsigned long)a, 0x35, 2 * PAGE_SIZE);
+	pg = vt_page(p->mm, (unsigned long)a + PAGE_SIZE);
+	assert_int_equal(do_mremap(p->mm, (unsigned long)a, 2 * PAGE_SIZE, 2 * PAGE_SIZE,
+				   MREMAP_MAYMOVE | MREMAP_FIXED, (unsigned long)dst), dst);
+	assert_int_equal(vma_lookup(p->mm, (unsigned long)dst)->vm_pgoff, (unsigned long)a >> PAGE_SHIFT);
+	assert_int_equal(migrate_range(p->mm, (unsigned long)dst, 2 * PAGE_SIZE), 2);
+	assert_ptr_not_equal(vt_page(p->mm, (unsigned long)dst + PAGE_SIZE), pg);
+	assert_true(pte_present(vt_pte(p->mm, (unsigned long)dst + PAGE_SIZE)));
+	assert_int_equal(vt_byte(p, (unsigned long)dst + PAGE_SIZE + 9), 0x35);
 	process_destroy(p);
 	vt_assert_all_free();
 }
@@ -172,6 +198,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(move_keeps_page_pin_and_exclusive, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(rmap_finds_moved_pages, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(shrink_and_grow_in_place, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(grow_without_room, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(refusals, vt_setup, vt_teardown),
