@@ -139,6 +139,10 @@ test-bins: $(TEST_BINS) $(PINMM)
 check: test-bins
 	@BUILD=$(BUILD) SAN="$(SAN)" sh tests/run.sh $(TEST_BINS)
 
+# The timeline document is generated from the switch table and the suite.
+docs/timeline.md: $(PINMM)
+	$(PINMM) run --timeline --markdown > $@.tmp && mv $@.tmp $@
+
 run: $(PINMM)
 	$(PINMM) run
 

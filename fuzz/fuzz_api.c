@@ -289,10 +289,11 @@ static void op_pin(struct fa_state *st, struct fa_input *in, int p)
 	ret = fa_gup(st, in, fa_mm(st, (unsigned int)p), addr, nr, h, &entry);
 	/*
 	 * The kernel WARNs (once) on flags an entry point does not take and
-	 * refuses them: that is the sequence's doing. A WARN with any other
-	 * outcome is a finding.
+	 * refuses them (-EINVAL; 0 pages from the slow pin entry points): that
+	 * is the sequence's doing. A WARN with any other outcome is a finding.
 	 */
-	if (ret == -EINVAL && mm_event_count_kind(MM_EV_WARN) - warns == mm_event_count() - events)
+	if ((ret == -EINVAL || ret == 0) &&
+	    mm_event_count_kind(MM_EV_WARN) - warns == mm_event_count() - events)
 		st->allowed_events += mm_event_count() - events;
 	if (ret < 0 || (unsigned long)ret > nr) {
 		if (ret > 0)

@@ -90,7 +90,11 @@ run_one "layer-check" sh -c 'sh mk/check-layers.sh && echo "ok 1 - no layer incl
 [ -x "$BUILD/pinmm" ] && run_one "trace" $tsan_run sh tests/trace.sh "$BUILD/pinmm"
 [ -x "$BUILD/pinmm" ] && run_one "bench-smoke" $tsan_run sh tests/tools/bench_smoke.sh "$BUILD/pinmm"
 if [ -x "$BUILD/pinmm" ] && [ -d scenarios ] && ls scenarios/*.pin >/dev/null 2>&1; then
-	run_one "scenario-suite" $tsan_run "$BUILD/pinmm" run --tap
+	# Every cell of every preset, releases and designs (the default columns are fewer).
+	run_one "scenario-suite" $tsan_run "$BUILD/pinmm" run --tap --all
+	run_one "timeline-doc" sh -c '"$1" run --timeline --markdown | cmp -s - docs/timeline.md &&
+		echo "ok 1 - docs/timeline.md is what pinmm run --timeline --markdown prints" ||
+		echo "not ok 1 - docs/timeline.md is stale: make docs/timeline.md"' sh "$BUILD/pinmm"
 fi
 rm -f "$tap" "$counts"
 echo "1..$n"

@@ -45,8 +45,9 @@ bool bench_preset_wanted(const struct bench_opts *o, const char *name)
 	 */
 	if (!o->nr_presets)
 		return !pin_preset_unavailable(pin_preset_find(name));
+	/* By name or alias: --preset mainline measures v6.18. */
 	for (int j = 0; j < o->nr_presets; j++)
-		if (!strcmp(o->presets[j], name))
+		if (!strcmp(o->presets[j], name) || pin_preset_find(o->presets[j]) == pin_preset_find(name))
 			return true;
 	return false;
 }

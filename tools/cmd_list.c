@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <pinmm/mem/kernel.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/scenario/parse.h>
 #include <pinmm/scenario/reference.h>
@@ -14,8 +15,9 @@
 
 static const char *const longterm_help[NR_LONGTERM_POLICIES] = {
 	[LONGTERM_ALLOW] = "FOLL_LONGTERM pins anything (kernels before the checks)",
-	[LONGTERM_MAINLINE] = "refuse fsdax and writable pins of non-shmem shared files (EFAULT); "
-			      "migrate out of ZONE_MOVABLE/CMA first",
+	[LONGTERM_MAINLINE] = "the release's rules, each a switch: refuse fsdax (4.15) and writable "
+			      "pins of dirty-tracked files (EFAULT, 6.5); migrate out of CMA (5.1) "
+			      "and ZONE_MOVABLE (5.13) first",
 	[LONGTERM_LEASE] = "allowed under a file layout lease (vaddr_pin_pages); truncate and "
 			   "punch of a leased range fail with ETXTBSY",
 	[LONGTERM_BUSY] = "pinmm: writable pins of shared files allowed (bounce writeback copes); "
@@ -32,18 +34,21 @@ static const char *const writeback_help[NR_WRITEBACK_POLICIES] = {
 
 static void list_presets(void)
 {
-	printf("presets (tracker / longterm / writeback):\n");
+	printf("presets (tracker / longterm / writeback; release whose switches it runs):\n");
 	for (size_t i = 0; pin_presets[i]; i++) {
 		const struct pin_preset *p = pin_presets[i];
-
 		const char *why = pin_preset_unavailable(p);
 
-		printf("  %-14s %s / %s / %s%s\n  %-14s %s\n", p->name, p->tracker,
+		printf("  %-14s %s / %s / %s; %s%s%s\n  %-14s %s\n", p->name, p->tracker,
 		       longterm_policy_names[p->longterm], writeback_policy_names[p->writeback],
+		       p->kernel ? p->kernel : KERNEL_NEWEST_RELEASE,
+		       p->family == PRESET_DESIGN ? " (design)" : "",
 		       why ? "  [not in this build]" : "", "", p->summary ? p->summary : "");
 		if (why)
 			printf("  %-14s %s\n", "", why);
 	}
+	for (size_t i = 0; pin_preset_aliases[i].alias; i++)
+		printf("  %-14s alias of %s\n", pin_preset_aliases[i].alias, pin_preset_aliases[i].target);
 	{
 		char why[160];
 		bool ok = scenario_host_usable(why, sizeof(why));
@@ -105,10 +110,11 @@ static void list_vmstat(void)
 
 static void list_usage(FILE *f)
 {
-	fputs("usage: pinmm list [presets | trackers | policies | scenarios | commands [--markdown]\n"
-	      "                  | checks | vmstat]\n"
+	fputs("usage: pinmm list [presets | kernels [--markdown] | trackers | policies | scenarios\n"
+	      "                  | commands [--markdown] | checks | vmstat]\n"
 	      "\n"
-	      "  presets    the presets a scenario runs under: tracker / longterm / writeback\n"
+	      "  presets    the presets a scenario runs under: tracker / longterm / writeback; release\n"
+	      "  kernels    the releases and their behaviour switches (first release, commit)\n"
 	      "  trackers   the pin-tracking designs, with their memory cost\n"
 	      "  policies   the longterm and writeback policies presets combine\n"
 	      "  scenarios  the built-in suite\n"
@@ -122,18 +128,25 @@ static void list_usage(FILE *f)
 int cmd_list(int argc, char **argv)
 {
 	static const char *const lists[] = {
-		"presets", "trackers", "policies", "scenarios", "commands", "checks", "vmstat",
+		"presets", "kernels", "trackers", "policies", "scenarios", "commands", "checks", "vmstat",
 	};
 	const char *what = argc > 1 ? argv[1] : NULL;
 	bool markdown = argc == 3 && what && !strcmp(what, "commands") &&
 			!strcmp(argv[2], "--markdown");
 
+	if (what && !strcmp(what, "kernels") &&
+	    (argc == 2 || (argc == 3 && !strcmp(argv[2], "--markdown")))) {
+		tool_list_kernels(stdout, argc == 3);
+		return PINMM_EXIT_OK;
+	}
 	if ((argc > 2 && !markdown) || (what && (!strcmp(what, "--help") || !strcmp(what, "-h")))) {
 		list_usage(argc > 2 && !markdown ? stderr : stdout);
 		return argc > 2 ? PINMM_EXIT_USAGE : PINMM_EXIT_OK;
 	}
 	if (!what) {
 		list_presets();
+		putchar('\n');
+		tool_list_kernels(stdout, false);
 		putchar('\n');
 		list_trackers();
 		putchar('\n');

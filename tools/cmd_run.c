@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include <pinmm/mem/event.h>
+#include <pinmm/mem/kernel.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/scenario/parse.h>
 #include <pinmm/scenario/report.h>
@@ -65,10 +66,42 @@ int tool_check_suite(const struct scenario_suite *suite)
 	return ret;
 }
 
+/*
+ * What "the matrix of designs x scenarios" means to a kernel developer: the
+ * 2018 LTS and the newest release (the two ends of the history, formerly
+ * legacy-2018 and mainline) beside every design this build can run, and the
+ * running kernel where it can be driven. The releases in between are
+ * --timeline's; --all runs every preset (make check does).
+ */
+static size_t default_columns(const char **v, bool every, bool quiet)
+{
+	size_t n = 0;
+
+	if (!every) {
+		v[n++] = pin_preset_find("legacy-2018")->name;
+		v[n++] = pin_preset_find("mainline")->name;
+	}
+	for (size_t i = 0; pin_presets[i]; i++) {
+		const struct pin_preset *p = pin_presets[i];
+		const char *why = pin_preset_unavailable(p);
+
+		if (!every && p->family == PRESET_RELEASE)
+			continue;
+		if (!why)
+			v[n++] = p->name;
+		else if (!quiet)
+			fprintf(stderr, "pinmm run: no '%s' column: %s\n", p->name, why);
+	}
+	if (scenario_host_usable(NULL, 0))
+		v[n++] = SCN_HOST_PRESET;
+	return n;
+}
+
 static void run_usage(FILE *f)
 {
-	fputs("usage: pinmm run [--preset NAME[,NAME...]]... [--trace[=CLASS,...]] [--trace-file F]\n"
-	      "                 [--trace-json F] [--trace-unfold] [--json | --tap] [FILE.pin | DIR]...\n", f);
+	fputs("usage: pinmm run [--preset NAME[,NAME...]]... [--all | --timeline [--markdown]]\n"
+	      "                 [--trace[=CLASS,...]] [--trace-file F] [--trace-json F] [--trace-unfold]\n"
+	      "                 [--json | --tap] [FILE.pin | DIR]...\n", f);
 }
 
 static void run_help(void)
@@ -76,8 +109,10 @@ static void run_help(void)
 	run_usage(stdout);
 	fputs("\n"
 	      "Run scenarios (default: the built-in suite; a DIR runs the *.pin files in it)\n"
-	      "under every preset, or the --preset ones, and print the preset x scenario\n"
-	      "matrix. Each cell is what the scenario did under that preset:\n"
+	      "and print the preset x scenario matrix. The columns: v4.19 and v6.18 (the\n"
+	      "releases legacy-2018 and mainline stand for) and every design preset, or\n"
+	      "--all of them, or the --preset ones, or with --timeline the nine releases.\n"
+	      "Each cell is what the scenario did under that preset:\n"
 	      "  pass     every expectation met, no unexpected BUG/WARN\n"
 	      "  refused  a pin, truncate or punch the scenario expected to succeed returned\n"
 	      "           an errno (the design says no)\n"
@@ -85,11 +120,18 @@ static void run_help(void)
 	      "  bug      a BUG or WARN event the scenario did not expect\n"
 	      "  error!   the scenario itself is wrong (setup failed, an access to memory it\n"
 	      "           never mapped): no cell is scored\n"
-	      "A cell is judged against the scenario's 'verdict PRESET CELL' lines (none:\n"
+	      "A cell is judged against the scenario's 'verdict TARGET... CELL' lines (a\n"
+	      "preset, an alias, releases, designs, or a range such as v4.14..v5.4; none:\n"
 	      "pass); '!' marks a cell that differs, and the exit status is 1 if any does.\n"
 	      "A file that does not parse is reported and the others still run (exit 2).\n"
 	      "\n"
-	      "  --preset NAME[,NAME]  run only these presets (pinmm list presets); repeatable\n"
+	      "  --preset NAME[,NAME]  run only these presets (pinmm list presets); repeatable;\n"
+	      "                        an alias runs its release under the name given\n"
+	      "  --all                 every preset: the releases and the designs\n"
+	      "  --timeline            the releases (pinmm list kernels), then for each\n"
+	      "                        scenario the release and switch that changed its cell:\n"
+	      "                        the earlier release rerun with that switch on gives\n"
+	      "                        the later cell (--markdown: docs/timeline.md)\n"
 	      "  --trace[=CLASS,...]   print, per cell, each command and every fault, pin,\n"
 	      "                        unpin, mkclean, writeback and DMA access the model\n"
 	      "                        makes, in kernel function names, calls nested as\n"
@@ -149,8 +191,19 @@ static int add_presets(const char *arg, const char **all, size_t nr_all, const c
 		for (size_t i = 0; i < nr_all; i++)
 			if (!strcmp(all[i], name))
 				hit = all[i];
+		/* An alias runs its release, under the name the user gave. */
+		for (size_t i = 0; !hit && pin_preset_aliases[i].alias; i++)
+			if (!strcmp(pin_preset_aliases[i].alias, name))
+				hit = pin_preset_aliases[i].alias;
 		if (!hit) {
-			scn_suggest(hint, sizeof(hint), name, all, nr_all);
+			const char *known[80];
+			size_t nk = 0;
+
+			for (size_t i = 0; i < nr_all && nk < 70; i++)
+				known[nk++] = all[i];
+			for (size_t i = 0; pin_preset_aliases[i].alias && nk < 80; i++)
+				known[nk++] = pin_preset_aliases[i].alias;
+			scn_suggest(hint, sizeof(hint), name, known, nk);
 			fprintf(stderr, "pinmm run: unknown preset '%s' (%s)\n", name, hint);
 			return -1;
 		}
@@ -290,6 +343,9 @@ int cmd_run(int argc, char **argv)
 		{ "trace-unfold", no_argument, NULL, 'U' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "tap", no_argument, NULL, 'T' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "timeline", no_argument, NULL, 'L' },
+		{ "markdown", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -298,6 +354,7 @@ int cmd_run(int argc, char **argv)
 	struct scenario_suite suite = { 0 };
 	struct run_errors errs = { 0 };
 	bool trace = false, json = false, tap = false, unfold = false;
+	bool every = false, timeline = false, md = false;
 	const char *trace_file = NULL, *trace_json = NULL;
 	FILE *trace_f = NULL, *json_f = NULL;
 	unsigned int classes = ~0u;
@@ -305,7 +362,7 @@ int cmd_run(int argc, char **argv)
 	struct scn_tally t;
 	int c, ret = PINMM_EXIT_USAGE;
 
-	chosen = calloc(nr_all + 1, sizeof(*chosen));
+	chosen = calloc(nr_all + 16, sizeof(*chosen));
 	if (!chosen)
 		return PINMM_EXIT_USAGE;
 	optind = 0;
@@ -313,7 +370,7 @@ int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (add_presets(optarg, all, nr_all, chosen, &nr_chosen, nr_all + 1))
+			if (add_presets(optarg, all, nr_all, chosen, &nr_chosen, nr_all + 16))
 				goto out;
 			break;
 		case 't':
@@ -326,6 +383,9 @@ int cmd_run(int argc, char **argv)
 		case 'U': unfold = true; break;
 		case 'j': json = true; break;
 		case 'T': tap = true; break;
+		case 'a': every = true; break;
+		case 'L': timeline = true; break;
+		case 'm': md = true; break;
 		case 'h': run_help(); ret = PINMM_EXIT_OK; goto out;
 		case ':':
 			fprintf(stderr, "pinmm run: option '%s' needs an argument\n", argv[optind - 1]);
@@ -337,23 +397,28 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (json && tap) {
-		fprintf(stderr, "pinmm run: --json and --tap are exclusive\n");
+	if (json + tap + md > 1) {
+		fprintf(stderr, "pinmm run: --json, --tap and --markdown are exclusive\n");
 		goto out;
 	}
-	/* Every preset this build can run; the others are named, not shown as columns. */
-	if (!nr_chosen) {
-		for (size_t i = 0; i < nr_all; i++) {
-			const char *why = pin_preset_unavailable(pin_preset_find(all[i]));
-
-			if (!why)
-				chosen[nr_chosen++] = all[i];
-			else if (!json && !tap)
-				fprintf(stderr, "pinmm run: no '%s' column: %s\n", all[i], why);
-		}
-		/* The running kernel is a column wherever it can be driven. */
-		if (scenario_host_usable(NULL, 0))
-			chosen[nr_chosen++] = SCN_HOST_PRESET;
+	if ((every || timeline) && nr_chosen) {
+		fprintf(stderr, "pinmm run: --%s chooses the presets; no --preset with it\n",
+			every ? "all" : "timeline");
+		goto out;
+	}
+	if (every && timeline) {
+		fprintf(stderr, "pinmm run: --all and --timeline are exclusive\n");
+		goto out;
+	}
+	if (md && !timeline) {
+		fprintf(stderr, "pinmm run: --markdown goes with --timeline\n");
+		goto out;
+	}
+	if (timeline) {
+		for (size_t i = 0; kernel_releases[i]; i++)
+			chosen[nr_chosen++] = kernel_releases[i];
+	} else if (!nr_chosen) {
+		nr_chosen = default_columns(chosen, every, json || tap);
 	}
 
 	if (optind >= argc) {
@@ -400,8 +465,12 @@ int cmd_run(int argc, char **argv)
 		scn_report_json(stdout, &m);
 	else if (tap)
 		scn_report_tap(stdout, &m);
+	else if (md)
+		tool_timeline_markdown(stdout, &suite, &m);
 	else
 		scn_report_text(stdout, &m);
+	if (timeline && !json && !tap && !md)
+		tool_timeline_changes(stdout, &suite, &m);
 	scn_matrix_tally(&m, &t);
 	scn_matrix_free(&m);
 	ret = t.file_errors ? PINMM_EXIT_USAGE : t.differ ? PINMM_EXIT_MISMATCH : PINMM_EXIT_OK;

@@ -7,6 +7,7 @@
 #ifndef PINMM_TOOLS_PINMM_H
 #define PINMM_TOOLS_PINMM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -31,5 +32,17 @@ struct scenario_suite;
 int tool_load_builtin(struct scenario_suite *suite);
 /* Parse-time and preset/vmstat checks of every scenario; prints errors. */
 int tool_check_suite(const struct scenario_suite *suite);
+
+/*
+ * tools/timeline.c, for `pinmm run --timeline` over a scenario x release
+ * matrix @m of @suite: for each scenario, each release where its cell
+ * changes and the switch that changed it (found by running the earlier
+ * release with that switch on); and the whole as docs/timeline.md.
+ */
+struct scn_matrix;
+void tool_timeline_changes(FILE *f, const struct scenario_suite *suite, const struct scn_matrix *m);
+void tool_timeline_markdown(FILE *f, const struct scenario_suite *suite, const struct scn_matrix *m);
+/* `pinmm list kernels`: the switch table. */
+void tool_list_kernels(FILE *f, bool markdown);
 
 #endif

@@ -4,6 +4,7 @@
  * ZONE_DEVICE pfns belong to which driver, and when a driver may take its
  * memory back.
  */
+#include <pinmm/mem/kernel.h>
 #include <stdlib.h>
 #include <time.h>
 #include <pinmm/devmap/memremap.h>
@@ -23,7 +24,27 @@ const char *const devmap_refcount_names[NR_DEVMAP_REFCOUNTS] = {
 	[DEVMAP_REFCOUNT_IDLE_ZERO] = "idle-at-0",
 };
 
-enum devmap_refcount devmap_refcount_default = DEVMAP_REFCOUNT_IDLE_ZERO;
+enum devmap_refcount devmap_refcount_default = DEVMAP_REFCOUNT_BY_RELEASE;
+
+enum devmap_refcount devmap_release_refcount(enum memory_type type)
+{
+	switch (type) {
+	case MEMORY_DEVICE_PRIVATE:
+	case MEMORY_DEVICE_COHERENT:
+		return kernel_has(KSW_DEVMAP_PRIVATE_IDLE_ZERO) ? DEVMAP_REFCOUNT_IDLE_ZERO
+								 : DEVMAP_REFCOUNT_IDLE_ONE;
+	case MEMORY_DEVICE_FS_DAX:
+		return kernel_has(KSW_FSDAX_REFCOUNTED) ? DEVMAP_REFCOUNT_IDLE_ZERO
+							: DEVMAP_REFCOUNT_IDLE_ONE;
+	default:
+		/*
+		 * Model: device-dax and P2PDMA pages idle at 1 in every release
+		 * modelled (6.12's __init_zone_device_page()); their later
+		 * conversion is not modelled.
+		 */
+		return DEVMAP_REFCOUNT_IDLE_ONE;
+	}
+}
 unsigned int devmap_unmap_timeout_ms = 10000;
 
 /*
@@ -139,8 +160,12 @@ int memremap_pages(struct dev_pagemap *pgmap)
 		return err;
 	start = pgmap_pfn_start(pgmap);
 	end = pgmap_pfn_end(pgmap);
-	if (!(pgmap->flags & PGMAP_REFCOUNT_EXPLICIT))
-		pgmap->refcount = READ_ONCE(devmap_refcount_default);
+	if (!(pgmap->flags & PGMAP_REFCOUNT_EXPLICIT)) {
+		enum devmap_refcount rc = READ_ONCE(devmap_refcount_default);
+
+		pgmap->refcount = rc == DEVMAP_REFCOUNT_BY_RELEASE ?
+				  devmap_release_refcount(pgmap->type) : rc;
+	}
 	idle = pgmap_idle_refcount(pgmap);
 
 	pthread_mutex_lock(&pgmap_lock);

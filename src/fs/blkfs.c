@@ -12,6 +12,7 @@
  * sync, check disk finds no block on ext4 and a block of zeroes here; the
  * cell (corrupt) is the same.
  */
+#include <pinmm/mem/kernel.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/mem/highmem.h>
@@ -251,6 +252,22 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 	int ret;
 
 	if (!head) {
+		if (kernel_has(KSW_EXT4_WARN_NO_BUFFERS)) {
+			/*
+			 * 5.18+: ext4 complains (ext4_warning_inode(); 6.x also
+			 * WARN_ON_ONCE()s in ext4_dirty_folio()) and drops the dirty
+			 * bit: the machine lives, the device's data is lost.
+			 * Model: recorded as one WARN event here.
+			 */
+			mm_event(MM_EV_WARN, &folio->page,
+				 "ext4-like writepages: page %lu does not have buffers attached",
+				 folio->index);
+			folio_clear_dirty_for_io(folio);
+			mm_trace("writeback", "ino=%lu index=%lu pfn=%#lx no buffers: dirty bit dropped",
+				 inode->i_ino, folio->index, folio_pfn(folio));
+			folio_unlock(folio);
+			return 0;
+		}
 		/*
 		 * Model: ext4 hit BUG() here and the machine died; the model
 		 * records it and drops the write, leaving the folio clean, so the

@@ -12,6 +12,7 @@
  * per-block data checksums (fsck skips them): data written by CPU stores
  * through mappings never passes through the filesystem.
  */
+#include <pinmm/mem/kernel.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/mem/highmem.h>
@@ -421,11 +422,13 @@ int dax_break_layout(struct inode *inode, loff_t start, loff_t end)
 	for (;;) {
 		filemap_invalidate_lock(inode->i_mapping);
 		/*
-		 * Kernels before 4.18 (the allow policy) had no such check: the
-		 * blocks went back to the allocator whoever still held the pages.
+		 * Kernels before 4.18 had no such check: the blocks went back to
+		 * the allocator whoever still held the pages. Model: the `allow`
+		 * longterm policy drops the check too (see gup_longterm_must_migrate()).
 		 */
-		if (READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW) {
-			mm_trace("dax_break_layout", "ino=%lu policy=allow (before 4.18): no busy-page check",
+		if (!kernel_has(KSW_DAX_TRUNCATE_WAITS_BUSY) ||
+		    READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW) {
+			mm_trace("dax_break_layout", "ino=%lu no busy-page check (before 4.18)",
 				 inode->i_ino);
 			break;
 		}

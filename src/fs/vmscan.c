@@ -7,6 +7,7 @@
  * That is the 2018 ext4 crash: the device later dirties it with
  * set_page_dirty_lock() and writeback finds no buffers.
  */
+#include <pinmm/mem/kernel.h>
 #include <pinmm/vm/mm.h>
 #include <pinmm/pin/tracker.h>
 #include <pinmm/fs/vmscan.h>
@@ -43,9 +44,11 @@ bool remove_mapping(struct address_space *mapping, struct folio *folio)
 	return true;
 }
 
+/* Before 6.3 reclaim did not ask, and released a pinned folio's buffers. */
 static bool folio_pinned_for_reclaim(struct folio *folio)
 {
-	return READ_ONCE(pin_config.tracker) && folio_maybe_dma_pinned(folio);
+	return kernel_has(KSW_RECLAIM_KEEPS_PINNED_PRIVATE) && READ_ONCE(pin_config.tracker) &&
+	       folio_maybe_dma_pinned(folio);
 }
 
 /*

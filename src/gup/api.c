@@ -33,6 +33,7 @@ const struct trace_flag gup_flag_names[] = {
 #define gup_trace(name, mm, start, nr, flags, ret)					\
 	mm_trace_exit(name, "%ld", (long)(ret))
 
+/* Model: mainline does not check for a NULL mm; it would oops. */
 static bool gup_mm_ok(struct mm_struct *mm)
 {
 	return !WARN_ON_ONCE(!mm);
@@ -42,6 +43,9 @@ static bool gup_mm_ok(struct mm_struct *mm)
  * Every slow-path entry point: validate, add the entry point's own flags, run
  * the (long-term aware) slow path. @locked is the caller's (remote variants) or
  * NULL, in which case @held says whether the caller holds mmap_lock.
+ * Arguments is_valid_gup_args() rejects (it WARNs) make the get family return
+ * -EINVAL, but the slow pin family return 0 pages, as mainline's do: a caller
+ * that loops until everything is pinned sees no progress rather than an errno.
  */
 static long gup_slow_entry(const char *name, struct mm_struct *mm, unsigned long start,
 			   unsigned long nr_pages, unsigned int gup_flags, struct page **pages,
@@ -53,7 +57,7 @@ static long gup_slow_entry(const char *name, struct mm_struct *mm, unsigned long
 
 	gup_trace_enter(name, mm, start, nr_pages, gup_flags);
 	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, locked, &flags, add))
-		ret = -EINVAL;
+		ret = (add & FOLL_PIN) ? 0 : -EINVAL;
 	else
 		ret = gup_pin_post(mm, start, pages,
 				   __gup_longterm_locked(mm, start, nr_pages, pages,

@@ -5,6 +5,7 @@
  * where it is, may GUP-fast decide without the VMA.
  */
 #include <pinmm/fs/fs.h>
+#include <pinmm/devmap/memremap.h>
 #include <pinmm/gup/unshare.h>
 #include "internal.h"
 
@@ -33,13 +34,12 @@ bool is_valid_gup_args(struct page **pages, int *locked, unsigned int *gup_flags
 	if (WARN_ON_ONCE((gup_flags & (FOLL_PIN | FOLL_GET)) == (FOLL_PIN | FOLL_GET)))
 		return false;
 	/*
-	 * Mainline (6.2+) accepts FOLL_LONGTERM only with FOLL_PIN. Under a
-	 * tracker that cannot tell pins from references (the pre-2019 kernels)
-	 * it also comes with FOLL_GET, as get_user_pages_longterm() (4.15-5.5)
-	 * asked for it.
+	 * From 6.3 FOLL_LONGTERM comes only with FOLL_PIN. Before, it also came
+	 * with FOLL_GET (get_user_pages_longterm(), then FOLL_LONGTERM callers
+	 * of get_user_pages()), but always with a pages[] array.
 	 */
 	if (WARN_ON_ONCE((gup_flags & FOLL_LONGTERM) && !(gup_flags & FOLL_PIN) &&
-			 (!pages || !pins_are_references())))
+			 (!pages || kernel_has(KSW_LONGTERM_NEEDS_PIN))))
 		return false;
 	if (WARN_ON_ONCE((gup_flags & FOLL_PIN) && !pages))
 		return false;
@@ -60,11 +60,16 @@ bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct pag
 	/* Only read-only pins care: a write fault already gave us our own page. */
 	if ((flags & (FOLL_WRITE | FOLL_PIN)) != FOLL_PIN)
 		return false;
-	/* Before FOLL_PIN existed a R/O pin was a FOLL_GET: nothing unshared it. */
+	/*
+	 * Before 5.19 nothing unshared for a R/O pin; a tracker that cannot see
+	 * pins gives them FOLL_GET's semantics whatever the release.
+	 */
 	if (pins_are_references())
 		return false;
 
 	if (!folio_test_anon(folio)) {
+		if (!kernel_has(KSW_UNSHARE_RO_COW))
+			return false;
 		/*
 		 * A page-cache page (or the zero page) in a private mapping may be
 		 * replaced by an anonymous copy at the next write fault; a short
@@ -79,6 +84,8 @@ bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct pag
 		return is_cow_mapping(vma->vm_flags);
 	}
 
+	if (!kernel_has(KSW_UNSHARE_RO_ANON))
+		return false;
 	/*
 	 * Pairs with the barrier fork and KSM issue between clearing
 	 * PageAnonExclusive and re-checking for pins: our pin is already taken
@@ -99,21 +106,37 @@ bool folio_is_longterm_pinnable(struct folio *folio)
 	if (is_zero_folio(folio))
 		return true;
 	if (folio_is_cma(folio))
-		return false;
-	/* Device memory stays where its driver put it. */
-	if (folio_is_zone_device(folio))
+		return !kernel_has(KSW_LONGTERM_MIGRATES_CMA);
+	if (folio_is_zone_device(folio)) {
+		/* Coherent device memory must stay evictable by its driver. */
+		if (folio_is_device_coherent(folio))
+			return false;
+		/*
+		 * fsdax blocks belong to the file: refused by the VMA check in the
+		 * slow path; GUP-fast has no VMA and must fall back to it (before
+		 * 6.15 it refused the pte_devmap entry, to the same effect).
+		 */
+		if (folio_is_fsdax(folio))
+			return !kernel_has(KSW_LONGTERM_FSDAX_REFUSED);
 		return true;
-	return !folio_is_zone_movable(folio);
+	}
+	if (folio_is_zone_movable(folio))
+		return !kernel_has(KSW_LONGTERM_MIGRATES_MOVABLE);
+	return true;
 }
 
 bool gup_longterm_must_migrate(struct folio *folio)
 {
 	/*
-	 * Model: before CMA/ZONE_MOVABLE migration (5.x) a long-term pin simply
-	 * pinned the page where it was, blocking memory hot-remove and CMA
-	 * allocations; LONGTERM_ALLOW reproduces that.
+	 * Model: the `allow` longterm policy (no preset uses it) drops every
+	 * long-term rule at once: migration out of CMA and ZONE_MOVABLE, the
+	 * 4.15 fsdax refusal, the 6.5 file-write refusal and (fs/dax.c) the 4.18
+	 * wait for busy DAX pages. Release presets get each from its switch.
 	 */
 	if (READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW)
+		return false;
+	/* Nothing in ZONE_DEVICE is migrated: fsdax was refused, coherent is not modelled. */
+	if (folio_is_zone_device(folio))
 		return false;
 	return !folio_is_longterm_pinnable(folio);
 }
@@ -143,7 +166,8 @@ bool gup_vma_layout_leased(struct vm_area_struct *vma, unsigned int gup_flags)
 
 bool gup_writable_file_mapping_allowed(struct vm_area_struct *vma, unsigned int gup_flags)
 {
-	if (!(gup_flags & FOLL_LONGTERM) || READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW)
+	if (!(gup_flags & FOLL_LONGTERM) || READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW ||
+	    !kernel_has(KSW_LONGTERM_FILE_WRITE_REFUSED))
 		return true;
 	/*
 	 * pinmm: writeback keeps a writably pinned folio dirty and writes stable
@@ -166,7 +190,8 @@ bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags)
 
 	if ((flags & lt_write) != lt_write ||
 	    READ_ONCE(pin_config.longterm) == LONGTERM_ALLOW ||
-	    READ_ONCE(pin_config.longterm) == LONGTERM_BUSY)
+	    READ_ONCE(pin_config.longterm) == LONGTERM_BUSY ||
+	    !kernel_has(KSW_LONGTERM_FILE_WRITE_REFUSED))
 		return true;
 
 	/*

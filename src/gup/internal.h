@@ -5,6 +5,7 @@
 
 #include <pinmm/gup/gup.h>
 #include <pinmm/vm/mm.h>
+#include <pinmm/mem/kernel.h>
 
 /* Check and complete the flags of a public entry point; false (with a WARN) if bad. */
 bool is_valid_gup_args(struct page **pages, int *locked, unsigned int *gup_flags_p,

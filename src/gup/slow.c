@@ -3,12 +3,18 @@
  * The slow path: walk the page tables under mmap_lock and the page-table
  * locks, take each page, and fault in (or unshare) whatever is missing.
  */
+#include <sched.h>
 #include <pinmm/gup/unshare.h>
 #include <pinmm/devmap/memremap.h>
 #include "internal.h"
 
-/* A fault that never makes progress is a vm/ bug; do not spin on it forever. */
-#define GUP_MAX_FAULT_RETRIES	64
+/*
+ * Model: mainline retries a page for as long as the fault path says so (a
+ * racing MADV_DONTNEED or truncate can keep it busy for a while); pinmm stops
+ * after this many rounds, a fault that never makes progress being a vm/ bug,
+ * and WARNs rather than hang. No legitimate race gets near it.
+ */
+#define GUP_MAX_FAULT_RETRIES	(1 << 16)
 
 static int check_vma_flags(struct vm_area_struct *vma, unsigned int gup_flags)
 {
@@ -26,6 +32,7 @@ static int check_vma_flags(struct vm_area_struct *vma, unsigned int gup_flags)
 	 * filesystem from ever moving or freeing them (truncate, hole punch).
 	 */
 	if ((gup_flags & FOLL_LONGTERM) && vma_is_fsdax(vma) &&
+	    kernel_has(KSW_LONGTERM_FSDAX_REFUSED) &&
 	    READ_ONCE(pin_config.longterm) != LONGTERM_ALLOW &&
 	    !gup_vma_layout_leased(vma, gup_flags))
 		return -EOPNOTSUPP;
@@ -84,6 +91,32 @@ static bool can_follow_write_pmd(pmd_t pmd, struct page *page, struct vm_area_st
 }
 
 /*
+ * The invariant R/O unsharing exists for (5.19+): an anon page GUP pins is
+ * exclusive to this mm. Before it nothing kept it, and a tracker blind to
+ * pins never unshares.
+ */
+static bool gup_pins_anon_exclusive(void)
+{
+	return kernel_has(KSW_UNSHARE_RO_ANON) && !pins_are_references();
+}
+
+/*
+ * The page table lock is held and the PTE maps the folio, so its refcount
+ * cannot be 0: a folio at 0 there (being freed, or an idle ZONE_DEVICE page
+ * inserted without a reference) is a refcounting bug elsewhere. Like
+ * try_grab_folio() in mainline, WARN and fail with -ENOMEM; retrying, as
+ * GUP-fast does, would spin for ever.
+ */
+static int grab_failed(int ret)
+{
+	if (ret == -EAGAIN) {
+		WARN_ON_ONCE(1);
+		return -ENOMEM;
+	}
+	return ret;
+}
+
+/*
  * What follow_page_mask() found: a page (taken), or why not. GUP_NEED_FAULT
  * and GUP_NEED_UNSHARE send the caller to faultin_page().
  */
@@ -134,12 +167,12 @@ static struct page *follow_huge_pmd(struct vm_area_struct *vma, unsigned long ad
 		*err = GUP_NEED_UNSHARE;
 		goto out_unlock;
 	}
-	VM_BUG_ON_PAGE((flags & FOLL_PIN) && folio_test_anon(folio) && !PageAnonExclusive(page),
-		       page);
+	VM_BUG_ON_PAGE((flags & FOLL_PIN) && folio_test_anon(folio) && !PageAnonExclusive(page) &&
+		       gup_pins_anon_exclusive(), page);
 	if (flags & (FOLL_GET | FOLL_PIN)) {
 		ret = try_grab_folio(folio, 1, flags);
 		if (ret) {
-			*err = ret == -EAGAIN ? -EAGAIN : ret;
+			*err = grab_failed(ret);
 			goto out_unlock;
 		}
 	}
@@ -205,14 +238,13 @@ static struct page *follow_page_pte(struct vm_area_struct *vma, unsigned long ad
 		*err = GUP_NEED_UNSHARE;
 		goto out;
 	}
-	/* The invariant the unsharing above exists for (not kept before FOLL_PIN). */
 	VM_BUG_ON_PAGE((flags & FOLL_PIN) && folio_test_anon(folio) && !PageAnonExclusive(page) &&
-		       !pins_are_references(), page);
+		       gup_pins_anon_exclusive(), page);
 
 	if (flags & (FOLL_GET | FOLL_PIN)) {
 		ret = try_grab_folio(folio, 1, flags);
 		if (ret) {
-			*err = ret;
+			*err = grab_failed(ret);
 			goto out;
 		}
 	}
@@ -359,6 +391,9 @@ retry:
 				ret = -EFAULT;
 				goto out;
 			}
+			/* cond_resched(): let whoever keeps zapping the page finish. */
+			if (retries > 2)
+				sched_yield();
 			ret = faultin_page(vma, start, gup_flags, err == GUP_NEED_UNSHARE);
 			switch (ret) {
 			case 0:

@@ -85,9 +85,14 @@ void folio_put_refs(struct folio *folio, int refs)
 	} else if (left == 1 && unlikely(page_in_zone_device_range(&folio->page))) {
 		if (zone_device_page_idle_hook)
 			zone_device_page_idle_hook(folio);
-	} else if (unlikely(left < 0)) {
-		mm_event(MM_EV_BUG, &folio->page, "folio_put: refcount underflow (%d)", left);
 	}
+	/*
+	 * No underflow check, as in mainline (put_page_testzero() only
+	 * VM_BUG_ONs a count already at 0): a count driven below 0 never comes
+	 * back to 0, so the folio leaks, and under the pin bias it reads as
+	 * maybe-pinned for ever. The pin debug mode (pin/debug.c) is what
+	 * catches a double unpin at the call.
+	 */
 }
 
 int folio_mapcount(const struct folio *folio)

@@ -7,7 +7,7 @@
 
 const char *const longterm_policy_names[NR_LONGTERM_POLICIES] = {
 	[LONGTERM_ALLOW] = "allow",
-	[LONGTERM_MAINLINE] = "mainline",
+	[LONGTERM_MAINLINE] = "release",
 	[LONGTERM_LEASE] = "lease",
 	[LONGTERM_BUSY] = "busy",
 };

@@ -9,14 +9,16 @@
 #include <string.h>
 
 #include <pinmm/mem/vmstat.h>
+#include <pinmm/pin/preset.h>
 #include <pinmm/scenario/parse.h>
 
+/* A preset of @presets, or an alias of one the pin layer knows. */
 static bool known(const char *name, const char *const *presets, size_t nr)
 {
 	for (size_t i = 0; i < nr; i++)
 		if (!strcmp(presets[i], name))
 			return true;
-	return false;
+	return pin_preset_find(name) != NULL;
 }
 
 int scenario_check(const struct scenario *s, const char *const *presets, size_t nr_presets,
@@ -25,23 +27,9 @@ int scenario_check(const struct scenario *s, const char *const *presets, size_t 
 	char hint[512];
 
 	if (presets) {
-		for (size_t i = 0; i < s->nr_presets; i++) {
-			if (!known(s->presets[i], presets, nr_presets)) {
-				scn_suggest(hint, sizeof(hint), s->presets[i], presets, nr_presets);
-				snprintf(err, errlen, "%s:%u: unknown preset '%s' (%s)", s->path,
-					 s->presets_line, s->presets[i], hint);
-				return -EINVAL;
-			}
-		}
-		for (size_t i = 0; i < s->nr_verdicts; i++) {
-			if (!known(s->verdicts[i].preset, presets, nr_presets)) {
-				scn_suggest(hint, sizeof(hint), s->verdicts[i].preset, presets,
-					    nr_presets);
-				snprintf(err, errlen, "%s:%u: unknown preset '%s' (%s)", s->path,
-					 s->verdicts[i].line, s->verdicts[i].preset, hint);
-				return -EINVAL;
-			}
-		}
+		/* Presets and verdict lines: names, aliases, groups, ranges (verdict.c). */
+		if (scenario_check_targets(s, presets, nr_presets, err, errlen))
+			return -EINVAL;
 		for (size_t i = 0; i < s->nr_cmds; i++) {
 			const struct scn_cmd *c = &s->cmds[i];
 

@@ -161,18 +161,6 @@ static void interp_scan_events(struct interp *in)
 	}
 }
 
-/*
- * The ZONE_DEVICE refcount convention of the kernel a preset stands for: an
- * untracked tracker is a kernel before FOLL_PIN, whose device pages idle at 1;
- * every later design runs on idle-at-0 (seed 003).
- */
-static enum devmap_refcount preset_devmap_refcount(const struct pin_preset *preset)
-{
-	const struct pin_tracker *t = pin_tracker_find(preset->tracker);
-
-	return t && t->untracked ? DEVMAP_REFCOUNT_IDLE_ONE : DEVMAP_REFCOUNT_IDLE_ZERO;
-}
-
 #define SCN_DAX_LAYOUT_TIMEOUT_MS 250
 static unsigned int saved_dax_timeout;
 
@@ -196,7 +184,8 @@ static int interp_machine_up(struct interp *in, const char *preset_name)
 			cfg.device_bytes += ALIGN_UP((unsigned long)c->disk.size, PMD_SIZE);
 		}
 	}
-	devmap_refcount_default = preset_devmap_refcount(preset);
+	/* Each pagemap gets its type's convention in the preset's release (seed 003). */
+	devmap_refcount_default = DEVMAP_REFCOUNT_BY_RELEASE;
 	err = mem_init(&cfg);
 	if (err)
 		return err;

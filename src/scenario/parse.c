@@ -73,6 +73,29 @@ static int p_scenario(struct scn_parser *P)
 	return 0;
 }
 
+/*
+ * A preset target in a presets or verdict line: a preset name (or alias), a
+ * group (releases, designs) or a range of releases FROM..TO, either end open
+ * (..v5.4, v5.10..). What the names mean is checked by scenario_check().
+ */
+static bool valid_target(const char *t)
+{
+	const char *dots = strstr(t, "..");
+	char buf[64];
+	size_t n;
+
+	if (!dots)
+		return scn_valid_name(t);
+	n = (size_t)(dots - t);
+	if (n >= sizeof(buf) || strstr(dots + 2, ".."))
+		return false;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	if (!n && !dots[2])
+		return false;
+	return (!n || scn_valid_name(buf)) && (!dots[2] || scn_valid_name(dots + 2));
+}
+
 static int p_presets(struct scn_parser *P)
 {
 	const struct scn_line *l = P->l;
@@ -95,7 +118,7 @@ static int p_presets(struct scn_parser *P)
 	for (size_t i = 1; i < l->nr; i++) {
 		const char *n = l->toks[i].s;
 
-		if (l->toks[i].quoted || !scn_valid_name(n))
+		if (l->toks[i].quoted || !valid_target(n))
 			return scn_perr(P, "bad preset name '%s'", n);
 		if (!strcmp(n, "all"))
 			return scn_perr(P, "'all' cannot be mixed with preset names");
@@ -116,33 +139,41 @@ static int p_verdict(struct scn_parser *P)
 	struct scenario *s = P->s;
 	struct scn_verdict *v;
 	enum scn_cell cell;
+	size_t nt;
 
 	if (l->nr < 2)
 		return scn_perr(P, "missing argument 'preset' for verdict");
 	if (l->nr < 3)
 		return scn_perr(P, "missing argument 'cell' for verdict");
-	if (l->nr > 3)
-		return scn_perr(P, "unknown argument '%s' for verdict", l->toks[3].s);
-	if (l->toks[1].quoted || !scn_valid_name(l->toks[1].s))
-		return scn_perr(P, "bad preset name '%s'", l->toks[1].s);
-	if (l->toks[2].quoted || scn_cell_parse(l->toks[2].s, &cell))
+	nt = l->nr - 2;
+	if (l->toks[l->nr - 1].quoted || scn_cell_parse(l->toks[l->nr - 1].s, &cell)) {
+		/* Two words and a bad last one: a bad cell; more: say which word is odd. */
+		if (nt > 1 && !scn_cell_parse(l->toks[2].s, &cell))
+			return scn_perr(P, "unknown argument '%s' for verdict", l->toks[3].s);
 		return scn_perr(P, "bad verdict cell '%s' (pass, refused, corrupt, bug)",
-				l->toks[2].s);
-	for (size_t i = 0; i < s->nr_verdicts; i++)
-		if (!strcmp(s->verdicts[i].preset, l->toks[1].s))
-			return scn_perr(P, "duplicate verdict for preset '%s' (first at line %u)",
-					l->toks[1].s, s->verdicts[i].line);
-	v = realloc(s->verdicts, (s->nr_verdicts + 1) * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	s->verdicts = v;
-	v = &s->verdicts[s->nr_verdicts];
-	v->preset = strdup(l->toks[1].s);
-	if (!v->preset)
-		return -ENOMEM;
-	v->cell = cell;
-	v->line = l->line;
-	s->nr_verdicts++;
+				l->toks[l->nr - 1].s);
+	}
+	for (size_t t = 1; t <= nt; t++) {
+		const char *name = l->toks[t].s;
+
+		if (l->toks[t].quoted || !valid_target(name))
+			return scn_perr(P, "bad preset name '%s'", name);
+		for (size_t i = 0; i < s->nr_verdicts; i++)
+			if (!strcmp(s->verdicts[i].preset, name))
+				return scn_perr(P, "duplicate verdict for preset '%s' (first at line %u)",
+						name, s->verdicts[i].line);
+		v = realloc(s->verdicts, (s->nr_verdicts + 1) * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		s->verdicts = v;
+		v = &s->verdicts[s->nr_verdicts];
+		v->preset = strdup(name);
+		if (!v->preset)
+			return -ENOMEM;
+		v->cell = cell;
+		v->line = l->line;
+		s->nr_verdicts++;
+	}
 	return 0;
 }
 
@@ -172,23 +203,6 @@ static int p_op(struct scn_parser *P, size_t *cap)
 			return -ENOMEM;
 	}
 	return scn_parse_command(P, c);
-}
-
-/* A verdict for a preset the presets line does not run could never be checked. */
-static int check_verdicts(struct scn_parser *P)
-{
-	struct scenario *s = P->s;
-
-	for (size_t i = 0; i < s->nr_verdicts; i++) {
-		struct scn_line at = { .line = s->verdicts[i].line };
-
-		if (scenario_wants_preset(s, s->verdicts[i].preset))
-			continue;
-		P->l = &at;
-		return scn_perr(P, "verdict for preset '%s', which the presets line (line %u) does not run",
-				s->verdicts[i].preset, s->presets_line);
-	}
-	return 0;
 }
 
 /*
@@ -281,8 +295,8 @@ static int parse_lines(struct scn_parser *P, struct scn_lexer *lx, struct scn_li
 		P->l = NULL;
 		return scn_perr(P, "missing 'scenario \"TITLE\"' line");
 	}
-	ret = check_verdicts(P);
-	return ret || P->probe ? ret : check_unused(P);
+	/* Whether each verdict's presets run is scenario_check()'s question: names need the presets. */
+	return P->probe ? 0 : check_unused(P);
 }
 
 static int parse_buffer(const char *display, const char *buf, size_t len, struct scenario **out,

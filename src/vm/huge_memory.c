@@ -86,14 +86,9 @@ vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf)
 	}
 	folio = page_folio(pmd_page(vmf->orig_pmd));
 	if (!(READ_ONCE(vma->vm_flags) & VM_SHARED) && folio_test_anon(folio)) {
-		bool reuse = PageAnonExclusive(&folio->page);
-
-		if (!reuse && folio_ref_count(folio) == 1 && folio_trylock(folio)) {
-			reuse = folio_ref_count(folio) == 1;
-			folio_unlock(folio);
-		}
-		if (reuse) {
-			SetPageAnonExclusive(&folio->page);
+		if (wp_can_reuse_anon(folio, &folio->page, true)) {
+			if (kernel_has(KSW_ANON_EXCLUSIVE))
+				SetPageAnonExclusive(&folio->page);
 			if (!unshare)
 				pmdp_modify(vmf->pmd, 0, _PAGE_DIRTY | _PAGE_ACCESSED |
 					    ((READ_ONCE(vma->vm_flags) & VM_WRITE) ? _PAGE_RW : 0));

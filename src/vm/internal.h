@@ -5,6 +5,7 @@
 
 #include <pinmm/mem/memory.h>
 #include <pinmm/mem/highmem.h>
+#include <pinmm/mem/kernel.h>
 #include <pinmm/pin/tracker.h>
 #include <pinmm/vm/mm.h>
 
@@ -22,6 +23,9 @@ void pt_free_deferred(struct mm_struct *mm, struct page *page);
 void pgtable_trans_huge_deposit(struct mm_struct *mm, pmd_t *pmd, struct page *pgtable);
 struct page *pgtable_trans_huge_withdraw(struct mm_struct *mm, pmd_t *pmd);
 void free_pgd_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+
+/* memory.c: the COW reuse rule of the release the machine runs. */
+bool wp_can_reuse_anon(struct folio *folio, struct page *page, bool pmd_mapped);
 
 /* mm.c */
 void add_mm_counter(struct mm_struct *mm, int member, long value);

@@ -482,13 +482,35 @@ static void wp_page_reuse(struct vm_fault *vmf)
 	pte_unmap_unlock(vmf->pte, vmf->ptl);
 }
 
-static bool wp_can_reuse_anon_folio(struct folio *folio)
+/*
+ * May a write fault reuse this anon page in place, or must it copy? Each era
+ * has its rule, and each rule's failure is the era's:
+ * - up to 5.8 (reuse_swap_page()) the mapcount alone decides: a page a GUP
+ *   reference (or pin) holds is reused when this is its only mapping, and
+ *   copied away from the process when another mapping shares it - whatever
+ *   the device was doing with it;
+ * - 5.9-5.18 (do_wp_page() simplification) only _refcount == 1 reuses: an
+ *   extra reference of any kind (GUP, the LRU, swap cache) forces a copy;
+ * - 5.19+ PageAnonExclusive says this mapping alone may write the page; the
+ *   refcount rule remains only for pages not marked exclusive.
+ * @page is the faulting page (the head for a PMD mapping).
+ */
+bool wp_can_reuse_anon(struct folio *folio, struct page *page, bool pmd_mapped)
 {
+	if (kernel_has(KSW_ANON_EXCLUSIVE) && PageAnonExclusive(page))
+		return true;
 	/*
-	 * Model: only small folios are reused, and only when this PTE holds the
-	 * sole reference (no swap cache, and fs/'s LRU holds none).
+	 * page_trans_huge_mapcount(): for a PMD mapping every page must be
+	 * mapped once (by this PMD alone); for a PTE, this page once.
 	 */
-	if (folio_test_large(folio) || folio_ref_count(folio) != 1)
+	if (!kernel_has(KSW_COW_REUSE_REFCOUNT))
+		return pmd_mapped ? folio_mapcount(folio) == 1 && folio_entire_mapcount(folio) == 1
+				  : page_mapcount(page) == 1;
+	/*
+	 * Model: a PTE-mapped large folio is never reused (mainline may reuse one
+	 * whose every reference this mm holds); fs/'s LRU holds no reference.
+	 */
+	if ((!pmd_mapped && folio_test_large(folio)) || folio_ref_count(folio) != 1)
 		return false;
 	if (!folio_trylock(folio))
 		return false;
@@ -642,9 +664,8 @@ vm_fault_t do_wp_page_locked(struct vm_fault *vmf)
 		pte_unmap_unlock(vmf->pte, vmf->ptl);
 		return VM_FAULT_SIGBUS;
 	}
-	if (folio && folio_test_anon(folio) &&
-	    (PageAnonExclusive(vmf->page) || wp_can_reuse_anon_folio(folio))) {
-		if (!PageAnonExclusive(vmf->page))
+	if (folio && folio_test_anon(folio) && wp_can_reuse_anon(folio, vmf->page, false)) {
+		if (kernel_has(KSW_ANON_EXCLUSIVE) && !PageAnonExclusive(vmf->page))
 			SetPageAnonExclusive(vmf->page);
 		if (unshare) {
 			pte_unmap_unlock(vmf->pte, vmf->ptl);

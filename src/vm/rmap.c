@@ -250,10 +250,26 @@ void folio_remove_rmap_pmd(struct folio *folio, struct vm_area_struct *vma)
 		mod_node_page_state(NR_ANON_THPS, -1);
 }
 
+/*
+ * Before PageAnonExclusive (5.19) fork decided without it: up to 5.8 every
+ * page was shared, pinned or not; from 5.9 a maybe-pinned page is copied.
+ */
+static int fork_dup_pre_exclusive(struct folio *folio, struct page *page,
+				  struct vm_area_struct *src_vma)
+{
+	if (kernel_has(KSW_FORK_COPIES_PINNED) && folio_needs_cow_for_dma(src_vma, folio))
+		return -EBUSY;
+	ClearPageAnonExclusive(page);
+	return 0;
+}
+
 int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 				struct vm_area_struct *src_vma)
 {
-	if (PageAnonExclusive(page)) {
+	if (!kernel_has(KSW_ANON_EXCLUSIVE)) {
+		if (fork_dup_pre_exclusive(folio, page, src_vma))
+			return -EBUSY;
+	} else if (PageAnonExclusive(page)) {
 		/* A possibly pinned exclusive page is copied, never shared. */
 		if (folio_needs_cow_for_dma(src_vma, folio))
 			return -EBUSY;
@@ -265,7 +281,10 @@ int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 
 int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *src_vma)
 {
-	if (PageAnonExclusive(&folio->page)) {
+	if (!kernel_has(KSW_ANON_EXCLUSIVE)) {
+		if (fork_dup_pre_exclusive(folio, &folio->page, src_vma))
+			return -EBUSY;
+	} else if (PageAnonExclusive(&folio->page)) {
 		if (folio_needs_cow_for_dma(src_vma, folio))
 			return -EBUSY;
 		ClearPageAnonExclusive(&folio->page);

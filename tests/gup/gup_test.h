@@ -39,7 +39,7 @@ static inline int gt_setup_mainline(void **state)
 static inline int gt_setup_legacy(void **state)
 {
 	(void)state;
-	return gt_boot(NULL, "legacy-2018");
+	return gt_boot(NULL, "v4.14");
 }
 
 static inline int gt_teardown(void **state)

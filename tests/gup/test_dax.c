@@ -53,7 +53,7 @@ static int dx_setup_mainline(void **state)
 static int dx_setup_legacy(void **state)
 {
 	(void)state;
-	return dx_boot("legacy-2018", DEVMAP_REFCOUNT_IDLE_ONE);
+	return dx_boot("v4.14", DEVMAP_REFCOUNT_IDLE_ONE);
 }
 
 static int dx_teardown(void **state)

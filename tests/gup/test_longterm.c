@@ -23,7 +23,7 @@ static int setup_movable_legacy(void **state)
 {
 	struct mem_config cfg = { .movable_bytes = 16UL << 20 };
 
-	return gt_boot(&cfg, "legacy-2018");
+	return gt_boot(&cfg, "v4.14");
 }
 
 static bool page_movable_or_cma(struct page *page)

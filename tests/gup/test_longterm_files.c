@@ -41,7 +41,7 @@ static int setup(void **state)
 
 static int setup_legacy(void **state)
 {
-	return setup_common("legacy-2018");
+	return setup_common("v4.14");
 }
 
 static int teardown(void **state)

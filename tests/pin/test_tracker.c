@@ -50,7 +50,7 @@ static void test_find(void **state)
 static void test_policy_names(void **state)
 {
 	assert_string_equal(longterm_policy_names[LONGTERM_ALLOW], "allow");
-	assert_string_equal(longterm_policy_names[LONGTERM_MAINLINE], "mainline");
+	assert_string_equal(longterm_policy_names[LONGTERM_MAINLINE], "release");
 	assert_string_equal(longterm_policy_names[LONGTERM_LEASE], "lease");
 	assert_string_equal(writeback_policy_names[WB_IGNORE], "ignore");
 	assert_string_equal(writeback_policy_names[WB_BOUNCE], "bounce");
@@ -93,7 +93,7 @@ static void test_outstanding_forgotten_on_new_boot(void **state)
 
 static void test_presets(void **state)
 {
-	const struct pin_preset *legacy = pin_preset_find("legacy-2018");
+	const struct pin_preset *legacy = pin_preset_find("v4.14");
 	const struct pin_preset *mainline = pin_preset_find("mainline");
 	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
 
@@ -104,19 +104,34 @@ static void test_presets(void **state)
 
 	assert_int_equal(pin_preset_apply(legacy), 0);
 	assert_ptr_equal(pin_config.tracker, &get_tracker);
-	assert_int_equal(pin_config.longterm, LONGTERM_ALLOW);
+	assert_int_equal(pin_config.longterm, LONGTERM_MAINLINE);
 	assert_int_equal(pin_config.writeback, WB_IGNORE);
+	assert_string_equal(kernel_selected(), "v4.14");
 
-	/* Refused while a pin is outstanding, and nothing changes. */
+	/* Refused while a pin is outstanding, and nothing changes: not even the release. */
 	assert_int_equal(pin_tracker_try_pin(folio, 1, 0), 0);
 	assert_int_equal(pin_preset_apply(mainline), -EBUSY);
 	assert_ptr_equal(pin_config.tracker, &get_tracker);
-	assert_int_equal(pin_config.longterm, LONGTERM_ALLOW);
+	assert_string_equal(kernel_selected(), "v4.14");
 	pin_tracker_unpin(folio, 1);
 
 	assert_int_equal(pin_preset_apply(mainline), 0);
 	assert_ptr_equal(pin_config.tracker, &bias_tracker);
 	assert_int_equal(pin_config.longterm, LONGTERM_MAINLINE);
+	assert_string_equal(kernel_selected(), "v6.18");
+
+	/* Aliases find their release; a release's tracker follows its FOLL_PIN switch. */
+	assert_ptr_equal(pin_preset_find("legacy-2018"), pin_preset_find("v4.19"));
+	assert_ptr_equal(mainline, pin_preset_find("v6.18"));
+	assert_int_equal(pin_preset_apply(pin_preset_find("v5.4")), 0);
+	assert_ptr_equal(pin_config.tracker, &get_tracker);
+	kernel_override(KSW_FOLL_PIN, 1);
+	assert_int_equal(pin_preset_apply(pin_preset_find("v5.4")), 0);
+	assert_ptr_equal(pin_config.tracker, &bias_tracker);
+	kernel_override_clear();
+	assert_int_equal(pin_preset_apply(pin_preset_find("v5.10")), 0);
+	assert_ptr_equal(pin_config.tracker, &bias_tracker);
+	assert_int_equal(pin_preset_apply(mainline), 0);
 	folio_put(folio);
 }
 

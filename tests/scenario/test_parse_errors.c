@@ -78,8 +78,11 @@ static const struct {
 	{ HDR "verdict mainline\n", "foo.pin:2: missing argument 'cell' for verdict" },
 	{ HDR "verdict mainline bug\nverdict mainline pass\n",
 	  "foo.pin:3: duplicate verdict for preset 'mainline' (first at line 2)" },
-	{ HDR "presets mainline\nverdict legacy-2018 bug\n",
-	  "foo.pin:3: verdict for preset 'legacy-2018', which the presets line (line 2) does not run" },
+	{ HDR "verdict ..v5.4.. bug\n", "foo.pin:2: bad preset name '..v5.4..'" },
+	{ HDR "verdict .. bug\n", "foo.pin:2: bad preset name '..'" },
+	{ HDR "verdict v4.14..v5.4 v5.10 corrupt\nverdict v5.10 bug\n",
+	  "foo.pin:3: duplicate verdict for preset 'v5.10' (first at line 2)" },
+	{ HDR "verdict v4.14 corrupt frob\n", "foo.pin:2: unknown argument 'frob' for verdict" },
 	{ HDR "presets all mainline\n", "foo.pin:2: 'presets all' takes no preset names" },
 	{ HDR "presets a b a\n", "foo.pin:2: preset 'a' listed twice" },
 	{ HDR "presets all\npresets all\n", "foo.pin:3: duplicate 'presets' (first at line 2)" },
@@ -297,7 +300,23 @@ static void test_fifo_is_not_waited_for(void **state)
 	rmdir(dir);
 }
 
-/* The runner's half: names the grammar cannot know. */
+static void expect_checked(const char *text, const char *msg)
+{
+	static const char *const any[] = { "legacy-2018", "mainline", "v4.14", "v6.18" };
+	char err[SCN_ERR_MAX];
+	struct scenario *s;
+
+	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
+	if (!msg) {
+		assert_int_equal(scenario_check(s, any, 4, err, sizeof(err)), 0);
+	} else {
+		assert_int_equal(scenario_check(s, any, 4, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, msg);
+	}
+	scenario_free(s);
+}
+
+/* The runner's half: names the grammar cannot know, against the pin layer's presets. */
 static void test_check_presets_and_vmstat(void **state)
 {
 	static const char *const presets[] = { "legacy-2018", "mainline" };
@@ -308,15 +327,50 @@ static void test_check_presets_and_vmstat(void **state)
 
 	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
 	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), 0);
-	assert_int_equal(scenario_check(s, presets, 1, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "foo.pin:2: unknown preset 'mainline' (known: legacy-2018)");
 	scenario_free(s);
 
+	expect_checked(HDR "verdict mainlne bug\n", "foo.pin:2: unknown preset 'mainlne' (did you mean 'mainline'?)");
+	expect_checked(HDR "presets v4.14 v9.9\n",
+		       "foo.pin:2: unknown preset 'v9.9' (known: legacy-2018, mainline, v4.14, v6.18)");
+	/* Aliases, groups and ranges. */
+	expect_checked(HDR "verdict legacy-2018 bug\nverdict v6.1..mainline pass\nverdict designs corrupt\n",
+		     NULL);
+	expect_checked(HDR "presets releases\nverdict ..v5.4 corrupt\nverdict v5.10.. pass\n", NULL);
+	expect_checked(HDR "verdict v5.8..v6.1 bug\n",
+		     "foo.pin:2: 'v5.8' in range 'v5.8..v6.1' is not a release (see: pinmm list kernels)");
+	expect_checked(HDR "verdict lease-2019..v6.1 bug\n",
+		     "foo.pin:2: 'lease-2019' in range 'lease-2019..v6.1' is not a release (see: pinmm list kernels)");
+	expect_checked(HDR "verdict v6.1..v5.4 bug\n", "foo.pin:2: empty range 'v6.1..v5.4' (v6.1 comes after v5.4)");
+	/* One verdict per preset, whatever names it. */
+	expect_checked(HDR "verdict mainline refused\nverdict v6.18 refused\n",
+		     "foo.pin:3: second verdict for preset 'v6.18' ('v6.18'; first 'mainline' at line 2)");
+	expect_checked(HDR "verdict ..v5.4 corrupt\nverdict releases bug\n",
+		     "foo.pin:3: second verdict for preset 'v4.14' ('releases'; first '..v5.4' at line 2)");
+	/* A verdict must be for something the presets line runs. */
+	expect_checked(HDR "presets mainline\nverdict legacy-2018 bug\n",
+		     "foo.pin:3: verdict for preset 'legacy-2018', which the presets line (line 2) does not run");
+	expect_checked(HDR "presets mainline\nverdict v6.18 bug\n", NULL);
+	expect_checked(HDR "presets v5.10..\nverdict ..v5.4 bug\n",
+		     "foo.pin:3: verdict for preset '..v5.4', which the presets line (line 2) does not run");
+
+	/* What ranges, groups and aliases expect, cell by cell. */
+	text = HDR "verdict ..v4.19 corrupt\nverdict v5.4..v6.1 bug\nverdict designs refused\n";
+	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
+	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), 0);
+	assert_int_equal(scenario_expected(s, "v4.14"), SCN_CORRUPT);
+	assert_int_equal(scenario_expected(s, "legacy-2018"), SCN_CORRUPT);
+	assert_int_equal(scenario_expected(s, "v5.4"), SCN_BUG);
+	assert_int_equal(scenario_expected(s, "v6.1"), SCN_BUG);
+	assert_int_equal(scenario_expected(s, "v6.6"), SCN_PASS);
+	assert_int_equal(scenario_expected(s, "mainline"), SCN_PASS);
+	assert_int_equal(scenario_expected(s, "lease-2019"), SCN_REFUSED);
+	scenario_free(s);
+
+	/* The hint, and NULL presets: only the vmstat names are checked. */
 	text = HDR "verdict mainlne bug\n";
 	assert_int_equal(scenario_parse_buffer("foo.pin", text, strlen(text), &s, err, sizeof(err)), 0);
 	assert_int_equal(scenario_check(s, presets, 2, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "foo.pin:2: unknown preset 'mainlne' (did you mean 'mainline'?)");
-	/* NULL presets: only the vmstat names are checked. */
 	assert_int_equal(scenario_check(s, NULL, 0, err, sizeof(err)), 0);
 	scenario_free(s);
 

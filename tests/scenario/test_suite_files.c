@@ -72,18 +72,18 @@ static void test_every_file_parses_and_checks(void **state)
 static void test_expected_matrix(void **state)
 {
 	static const struct { const char *scenario, *preset; enum scn_cell cell; } want[] = {
-		{ "01-dio-baseline", "legacy-2018", SCN_PASS },
+		{ "01-dio-baseline", "v4.14", SCN_PASS },
 		{ "01-dio-baseline", "mainline", SCN_PASS },
-		{ "02-ext4-dirty-no-buffers", "legacy-2018", SCN_BUG },
+		{ "02-ext4-dirty-no-buffers", "v4.14", SCN_BUG },
 		{ "02-ext4-dirty-no-buffers", "mainline", SCN_REFUSED },
-		{ "03-stable-pages", "legacy-2018", SCN_CORRUPT },
+		{ "03-stable-pages", "v4.14", SCN_CORRUPT },
 		{ "03-stable-pages", "mainline", SCN_CORRUPT },
-		{ "04-dax-truncate", "legacy-2018", SCN_CORRUPT },
+		{ "04-dax-truncate", "v4.14", SCN_CORRUPT },
 		{ "04-dax-truncate", "mainline", SCN_REFUSED },
-		{ "05-fork-pinned-anon", "legacy-2018", SCN_CORRUPT },
+		{ "05-fork-pinned-anon", "v4.14", SCN_CORRUPT },
 		{ "05-fork-pinned-anon", "mainline", SCN_PASS },
 		{ "07a-longterm-shared-blkfs-rw", "mainline", SCN_REFUSED },
-		{ "07a-longterm-shared-blkfs-rw", "legacy-2018", SCN_PASS },
+		{ "07a-longterm-shared-blkfs-rw", "v4.14", SCN_PASS },
 		{ "07b-longterm-shared-blkfs-ro", "mainline", SCN_PASS },
 		{ "07d-longterm-shared-shmem", "mainline", SCN_PASS },
 	};
@@ -145,7 +145,7 @@ static void test_roundtrip(void **state)
  */
 static void test_driver(void **state)
 {
-	static const char *const presets[] = { "legacy-2018", "mainline" };
+	static const char *const presets[] = { "v4.14", "mainline" };
 	const char *text = "scenario \"t\"\npresets mainline\nverdict mainline corrupt\n"
 			   "process p\nmmap p m anon len=4K private rw\n";
 	struct scenario_suite suite = { 0 };

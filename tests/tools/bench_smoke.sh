@@ -13,12 +13,12 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 no() { n=$((n + 1)); echo "not ok $n - $1"; }
 check() { if eval "$2"; then ok "$1"; else no "$1"; fi; }
 
-"$pinmm" bench -a -T -m 4 -r 3 -q --no-host --preset mainline --micro --memory \
+"$pinmm" bench -a -T -m 4 -r 3 -q --no-host --preset v6.18 --micro --memory \
 	--page72=/nonexistent/pinmm --json "$d/b.json" --tap >"$d/out" 2>&1
 rc=$?
 check "bench runs (exit 0, or 1 for a missed target)" '[ $rc -eq 0 ] || [ $rc -eq 1 ]'
-check "the record has the preset case" 'grep -q "\"case\": \"pin-fast/4K/x1/mainline\"" "$d/b.json"'
-check "the preset's vmstat deltas match its pins" 'grep "\"case\": \"pin-fast/4K/x1/mainline\"" "$d/b.json" | grep -q "\"pins_match\": true"'
+check "the record has the preset case" 'grep -q "\"case\": \"pin-fast/4K/x1/v6.18\"" "$d/b.json"'
+check "the preset's vmstat deltas match its pins" 'grep "\"case\": \"pin-fast/4K/x1/v6.18\"" "$d/b.json" | grep -q "\"pins_match\": true"'
 check "the floor is measured beside it" 'grep -q "\"case\": \"pin-fast/4K/x1/floor\"" "$d/b.json"'
 check "the accessor micro-cases run" 'grep -q "page_to_pfn" "$d/out"'
 check "memory per page and per pin is reported" 'grep -q "\"bytes_per_page\": {\"declared\"" "$d/b.json"'
@@ -26,7 +26,7 @@ check "a missing 72-byte build is reported, not measured" 'grep -q "not measured
 check "the verdicts come as kselftest TAP" 'grep -q "^# Totals: pass:" "$d/out"'
 "$pinmm" bench --spread "$d/b.json" "$d/b.json" >"$d/spread" 2>&1
 check "a record compared with itself is within 10%" '[ $? -eq 0 ] && grep -q "^pin  *[0-9]* cases within 10%, 0 not" "$d/spread"'
-"$pinmm" bench -a -T -m 4 -r 2 -q --no-host --preset mainline --compare "$d/b.json" >"$d/cmp" 2>&1
+"$pinmm" bench -a -T -m 4 -r 2 -q --no-host --preset v6.18 --compare "$d/b.json" >"$d/cmp" 2>&1
 check "--compare matches the cases of an earlier record" 'grep -q "cases matched" "$d/cmp" && ! grep -q "^0 of" "$d/cmp"'
 "$pinmm" bench -r 0 >/dev/null 2>&1
 check "a bad option exits 2" '[ $? -eq 2 ]'

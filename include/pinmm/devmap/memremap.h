@@ -7,7 +7,8 @@
  *
  * Two refcount conventions have existed for these pages, and pinmm runs both:
  *
- *  - DEVMAP_REFCOUNT_IDLE_ONE (until 5.19 for device-private, 6.15 for fsdax):
+ *  - DEVMAP_REFCOUNT_IDLE_ONE (until 5.18 for device-private, 6.15 for fsdax;
+ *    device-dax (GENERIC) and P2PDMA still idle at 1 in 6.12):
  *    an unused page has _refcount 1, the "extra reference" memremap_pages()
  *    leaves behind; put_page() that brings it back to 1 hands the page to the
  *    pagemap (ops->page_free). DAX page tables hold no page reference, so a
@@ -42,15 +43,25 @@ enum devmap_refcount {
 	DEVMAP_REFCOUNT_IDLE_ONE,	/* legacy: idle pages hold the extra reference */
 	DEVMAP_REFCOUNT_IDLE_ZERO,	/* fixed: idle pages are at 0 */
 	NR_DEVMAP_REFCOUNTS,
+	/* Not a convention: "each memory type as the selected release has it". */
+	DEVMAP_REFCOUNT_BY_RELEASE = NR_DEVMAP_REFCOUNTS,
 };
 
 extern const char *const devmap_refcount_names[NR_DEVMAP_REFCOUNTS];
 
 /*
  * The convention memremap_pages() gives a pagemap that does not choose
- * (pgmap->flags without PGMAP_REFCOUNT_EXPLICIT). Default: IDLE_ZERO.
+ * (pgmap->flags without PGMAP_REFCOUNT_EXPLICIT). Default BY_RELEASE: the
+ * selected kernel release's convention for the pagemap's type
+ * (devmap_release_refcount()); tests may force one convention for all.
  */
 extern enum devmap_refcount devmap_refcount_default;
+/*
+ * The idle refcount the selected release gives a @type page: PRIVATE and
+ * COHERENT idle at 0 from 5.18 (KSW_DEVMAP_PRIVATE_IDLE_ZERO), FS_DAX from
+ * 6.15 (KSW_FSDAX_REFCOUNTED), GENERIC and PCI_P2PDMA at 1.
+ */
+enum devmap_refcount devmap_release_refcount(enum memory_type type);
 
 /* A physical address range, both ends inclusive (the kernel's struct range). */
 struct range {

@@ -15,6 +15,7 @@
 #ifndef PINMM_GUP_GUP_H
 #define PINMM_GUP_GUP_H
 
+#include <pinmm/mem/kernel.h>
 #include <pinmm/pin/pin.h>
 
 struct mm_struct;
@@ -135,6 +136,12 @@ void put_user_pages_dirty_lock(struct page **pages, unsigned long npages, bool m
  * -EINVAL with neither flag. Exposed for callers that hand out pins of pages
  * they already hold (mainline's try_grab_folio()).
  */
+/* Pins of the zero page are not counted (6.5); a tracker blind to pins counts them as references. */
+static inline bool gup_zero_page_uncounted(void)
+{
+	return kernel_has(KSW_ZERO_PAGE_NOT_PINNED) && !pins_are_references();
+}
+
 static inline int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
 {
 	if (WARN_ON_ONCE(refs <= 0))
@@ -149,11 +156,11 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 		return -EINVAL;
 
 	/*
-	 * The zero page is shared by everyone and never freed or moved: mainline
-	 * (6.5+) hands it out without touching any count, and unpin ignores it.
-	 * Kernels before FOLL_PIN took a real reference on it.
+	 * The zero page is shared by everyone and never freed or moved: from 6.5
+	 * GUP hands it out without touching any count, and unpin ignores it.
+	 * Earlier kernels pinned it like any page.
 	 */
-	if (is_zero_folio(folio) && !pins_are_references())
+	if (is_zero_folio(folio) && gup_zero_page_uncounted())
 		return 0;
 
 	return pin_tracker_try_pin(folio, refs, flags);
@@ -166,7 +173,7 @@ void gup_put_entry(struct page *entry, unsigned int flags);
 static inline void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 {
 	if (flags & FOLL_PIN) {
-		if (is_zero_folio(folio) && !pins_are_references())
+		if (is_zero_folio(folio) && gup_zero_page_uncounted())
 			return;
 		pin_tracker_unpin(folio, refs);
 		return;

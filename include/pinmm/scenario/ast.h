@@ -8,8 +8,11 @@
  * LOC is NAME or NAME+SIZE, RES is "ok" or an errno name such as EFAULT):
  *
  *   scenario "TITLE"
- *   presets all | PRESET...
- *   verdict PRESET pass|refused|corrupt|bug
+ *   presets all | TARGET...
+ *   verdict TARGET... pass|refused|corrupt|bug
+ *     TARGET: a preset or alias (v5.10, mainline), a group (releases,
+ *     designs) or a range of releases, either end open: v4.14..v5.4,
+ *     v5.10.., ..v4.19. A preset is named by at most one verdict.
  *   memory SIZE [movable=SIZE] [cma=SIZE]
  *   disk FS size=SIZE [checksum] [dax]
  *   tmpfs FS [size=SIZE]
@@ -298,7 +301,7 @@ struct scn_cmd {
 };
 
 struct scn_verdict {
-	char *preset;
+	char *preset;		/* the TARGET as written: "v4.14..v5.4", "mainline" */
 	enum scn_cell cell;
 	unsigned int line;
 };
@@ -334,10 +337,16 @@ static inline const char *scn_name(const struct scenario *s, enum scn_ns ns, int
 /* Does command @c apply under @preset (its only= list)? */
 bool scn_cmd_applies(const struct scn_cmd *c, const char *preset);
 
-/* The cell @preset must produce: its verdict line, or pass. */
+/*
+ * The cell @preset must produce: the verdict whose target covers it, or
+ * pass. Targets are resolved against the pin layer's presets, so these live
+ * in src/scenario/verdict.c, outside the parser.
+ */
 enum scn_cell scenario_expected(const struct scenario *s, const char *preset);
-/* Does the scenario run under @preset (its presets line)? */
+/* Does the scenario run under @preset (a target of its presets line covers it)? */
 bool scenario_wants_preset(const struct scenario *s, const char *preset);
+/* Does the target text @target cover @preset (both resolved as above)? */
+bool scn_target_covers(const char *target, const char *preset);
 
 /* errno names used by "-> RES": 0 for "ok", -EINVAL for an unknown name. */
 int scn_errno_parse(const char *name);

@@ -62,5 +62,13 @@ void scn_suggest(char *buf, size_t len, const char *word, const char *const *kno
  */
 int scenario_check(const struct scenario *s, const char *const *presets, size_t nr_presets,
 		   char *err, size_t errlen);
+/*
+ * The presets and verdict targets of @s against the pin layer's presets:
+ * every name known, every range end a release, no preset with two verdicts,
+ * no verdict for a preset the presets line does not run (src/scenario/verdict.c).
+ * @presets only feeds the "did you mean" hint of an unknown name.
+ */
+int scenario_check_targets(const struct scenario *s, const char *const *presets,
+			   size_t nr_presets, char *err, size_t errlen);
 
 #endif
