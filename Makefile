@@ -139,9 +139,9 @@ test-bins: $(TEST_BINS) $(PINMM)
 check: test-bins
 	@BUILD=$(BUILD) SAN="$(SAN)" sh tests/run.sh $(TEST_BINS)
 
-# The timeline document is generated from the switch table and the suite.
+# The timeline document is generated from the switch table (src/mem/kernel.c).
 docs/timeline.md: $(PINMM)
-	$(PINMM) run --timeline --markdown > $@.tmp && mv $@.tmp $@
+	$(PINMM) list kernels --markdown > $@.tmp && mv $@.tmp $@
 
 run: $(PINMM)
 	$(PINMM) run

@@ -99,7 +99,7 @@ static size_t default_columns(const char **v, bool every, bool quiet)
 
 static void run_usage(FILE *f)
 {
-	fputs("usage: pinmm run [--preset NAME[,NAME...]]... [--all | --timeline [--markdown]]\n"
+	fputs("usage: pinmm run [--preset NAME[,NAME...]]... [--all | --timeline]\n"
 	      "                 [--trace[=CLASS,...]] [--trace-file F] [--trace-json F] [--trace-unfold]\n"
 	      "                 [--json | --tap] [FILE.pin | DIR]...\n", f);
 }
@@ -131,7 +131,7 @@ static void run_help(void)
 	      "  --timeline            the releases (pinmm list kernels), then for each\n"
 	      "                        scenario the release and switch that changed its cell:\n"
 	      "                        the earlier release rerun with that switch on gives\n"
-	      "                        the later cell (--markdown: docs/timeline.md)\n"
+	      "                        the later cell (docs/timeline.md: the switches)\n"
 	      "  --trace[=CLASS,...]   print, per cell, each command and every fault, pin,\n"
 	      "                        unpin, mkclean, writeback and DMA access the model\n"
 	      "                        makes, in kernel function names, calls nested as\n"
@@ -345,7 +345,6 @@ int cmd_run(int argc, char **argv)
 		{ "tap", no_argument, NULL, 'T' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "timeline", no_argument, NULL, 'L' },
-		{ "markdown", no_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -354,7 +353,7 @@ int cmd_run(int argc, char **argv)
 	struct scenario_suite suite = { 0 };
 	struct run_errors errs = { 0 };
 	bool trace = false, json = false, tap = false, unfold = false;
-	bool every = false, timeline = false, md = false;
+	bool every = false, timeline = false;
 	const char *trace_file = NULL, *trace_json = NULL;
 	FILE *trace_f = NULL, *json_f = NULL;
 	unsigned int classes = ~0u;
@@ -385,7 +384,6 @@ int cmd_run(int argc, char **argv)
 		case 'T': tap = true; break;
 		case 'a': every = true; break;
 		case 'L': timeline = true; break;
-		case 'm': md = true; break;
 		case 'h': run_help(); ret = PINMM_EXIT_OK; goto out;
 		case ':':
 			fprintf(stderr, "pinmm run: option '%s' needs an argument\n", argv[optind - 1]);
@@ -397,8 +395,8 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (json + tap + md > 1) {
-		fprintf(stderr, "pinmm run: --json, --tap and --markdown are exclusive\n");
+	if (json && tap) {
+		fprintf(stderr, "pinmm run: --json and --tap are exclusive\n");
 		goto out;
 	}
 	if ((every || timeline) && nr_chosen) {
@@ -408,10 +406,6 @@ int cmd_run(int argc, char **argv)
 	}
 	if (every && timeline) {
 		fprintf(stderr, "pinmm run: --all and --timeline are exclusive\n");
-		goto out;
-	}
-	if (md && !timeline) {
-		fprintf(stderr, "pinmm run: --markdown goes with --timeline\n");
 		goto out;
 	}
 	if (timeline) {
@@ -465,11 +459,9 @@ int cmd_run(int argc, char **argv)
 		scn_report_json(stdout, &m);
 	else if (tap)
 		scn_report_tap(stdout, &m);
-	else if (md)
-		tool_timeline_markdown(stdout, &suite, &m);
 	else
 		scn_report_text(stdout, &m);
-	if (timeline && !json && !tap && !md)
+	if (timeline && !json && !tap)
 		tool_timeline_changes(stdout, &suite, &m);
 	scn_matrix_tally(&m, &t);
 	scn_matrix_free(&m);

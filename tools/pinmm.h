@@ -37,11 +37,12 @@ int tool_check_suite(const struct scenario_suite *suite);
  * tools/timeline.c, for `pinmm run --timeline` over a scenario x release
  * matrix @m of @suite: for each scenario, each release where its cell
  * changes and the switch that changed it (found by running the earlier
- * release with that switch on); and the whole as docs/timeline.md.
+ * release with that switch on).
  */
 struct scn_matrix;
 void tool_timeline_changes(FILE *f, const struct scenario_suite *suite, const struct scn_matrix *m);
-void tool_timeline_markdown(FILE *f, const struct scenario_suite *suite, const struct scn_matrix *m);
+/* docs/timeline.md: the switch table, from src/mem/kernel.c alone. */
+void tool_timeline_markdown(FILE *f);
 /* `pinmm list kernels`: the switch table. */
 void tool_list_kernels(FILE *f, bool markdown);
 
