@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The slow path: fault-in, COW breaking, FOLL_FORCE, refusals and partial results. */
+#include <unistd.h>
 #include "gup_test.h"
 
 static void test_faults_in_and_pins_the_mapped_pages(void **state)
@@ -214,10 +215,37 @@ static void test_pfnmap_refused(void **state)
 	folio_put(pfnmap_folio);
 }
 
+/*
+ * A folio at _refcount 0 under a present PTE is a refcounting bug elsewhere
+ * (an idle ZONE_DEVICE page inserted without a reference). The slow path must
+ * WARN and fail with -ENOMEM, as try_grab_folio() does in mainline; it used to
+ * take the tracker's -EAGAIN as "walk again" and spin for ever.
+ */
+static void test_pin_of_refcount_zero_page_fails(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct folio *folio = page_folio(gt_mapped_page(mm, addr));
+	struct page *page;
+	int saved = folio_ref_count(folio);
+
+	(void)state;
+	alarm(20);	/* the old behaviour: a hang fails the binary, not the run */
+	folio_set_count(folio, 0);
+	assert_int_equal(pin_user_pages_unlocked(mm, addr, 1, &page, FOLL_WRITE), -ENOMEM);
+	assert_int_equal(get_user_pages_unlocked(mm, addr, 1, &page, 0), -ENOMEM);
+	folio_set_count(folio, saved);
+	alarm(0);
+	assert_int_equal(mm_event_count_kind(MM_EV_WARN), 1);
+	assert_int_equal(gt_pins_acquired(), 0);
+	mm_events_reset();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_faults_in_and_pins_the_mapped_pages, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_pin_of_refcount_zero_page_fails, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_get_does_not_mark_has_pinned, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_pin_without_mmap_lock_warns, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_write_breaks_cow, gt_setup_mainline, gt_teardown),
