@@ -31,7 +31,7 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 	[KSW_FOLL_PIN] = {
 		"foll-pin", "v5.7", "3faa52c03f44",
 		"mm/gup: track FOLL_PIN pages",
-		"pin_user_pages() arrived in 5.6 (eddb1d84fad0) as a plain reference; 5.7 adds "
+		"pin_user_pages() arrived in 5.6 (eddb1c228f79) as a plain reference; 5.7 adds "
 		"GUP_PIN_COUNTING_BIAS to _refcount so folio_maybe_dma_pinned() can see pins",
 	},
 	[KSW_LARGE_PINCOUNT] = {
@@ -67,7 +67,7 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"private (and later coherent) pages now idle at 0; fsdax and generic keep idling at 1",
 	},
 	[KSW_EXT4_WARN_NO_BUFFERS] = {
-		"ext4-warn-no-buffers", "v5.18", "cc509574cb04",
+		"ext4-warn-no-buffers", "v5.18", "cc5095747edf",
 		"ext4: don't BUG if someone dirty pages without asking ext4 first",
 		"a folio dirtied through GUP after its buffers were stripped hit a BUG_ON in ext4 "
 		"writeback; ext4 now WARNs once and drops the dirty bit",
@@ -109,11 +109,11 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"it out without a reference and unpin ignores it",
 	},
 	[KSW_LONGTERM_FILE_WRITE_REFUSED] = {
-		"longterm-file-write-refused", "v6.5", "476c1dfefab8",
+		"longterm-file-write-refused", "v6.5", "8ac268436e6d",
 		"mm/gup: disallow FOLL_LONGTERM GUP-nonfast writing to file-backed mappings",
 		"writes through a long-term pin of a dirty-tracked file bypass page_mkwrite and "
-		"writeback (the 2018 ext4 BUG); the slow path refuses them (EFAULT), GUP-fast "
-		"followed in 6.5 too",
+		"writeback (the 2018 ext4 BUG); the slow path refuses them (EFAULT), and GUP-fast "
+		"in the same release (a6e79df92e4a)",
 	},
 	[KSW_FSDAX_REFCOUNTED] = {
 		"fsdax-refcounted", "v6.15", "38607c62b34b",
