@@ -978,7 +978,8 @@ static int p_during(struct scn_parser *P, struct scn_cmd *c)
 static int scn_parse_command_at(struct scn_parser *P, struct scn_cmd *c, size_t first)
 {
 	TRY(scn_args_begin(P, first, c, handlers[c->kind].result_ok));
-	if (is_check(c->kind))
+	/* An expectation, like a check, may hold only where the design can tell. */
+	if (is_check(c->kind) || c->kind == SCN_EXPECT_EVENT)
 		TRY(parse_only(P, c));
 	TRY(handlers[c->kind].parse(P, c));
 	TRY(p_during(P, c));

@@ -294,10 +294,13 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		SCN_GROUP_KERNEL, "unlease FILE [-> RES]", "", "unlease f", "Give the lease back.",
 	},
 	[SCN_EXPECT_EVENT] = {
-		SCN_GROUP_CHECKS, "expect event BUG|WARN|CSUM \"TEXT\"", "",
-		"expect event WARN \"refcount\"",
+		SCN_GROUP_CHECKS,
+		"expect event BUG|WARN|CSUM \"TEXT\" [only=|except=PRESET,...]", "only= except=",
+		"expect event WARN \"refcount\"\nexpect event WARN \"not pinned\" only=exact",
 		"From here on, BUG/WARN/CSUM events whose text contains TEXT are expected (they "
-		"do not make the cell bug); one that never happens by the end makes it corrupt.",
+		"do not make the cell bug); one that never happens by the end makes it corrupt. "
+		"only=/except= limit the expectation to the designs that raise it (a tracker "
+		"that catches a driver's bug at the call).",
 	},
 	[SCN_DEBUG_PINS] = {
 		SCN_GROUP_PINS, "debug-pins", "", "debug-pins",
