@@ -191,7 +191,7 @@ static void dax_associate(struct page *page, struct address_space *mapping, pgof
 {
 	if (READ_ONCE(page->mapping) != mapping)
 		WRITE_ONCE(page->mapping, mapping);
-	page->index = index;
+	WRITE_ONCE(page->index, index);	/* a racing GUP-fast may read it */
 }
 
 /*

@@ -185,7 +185,11 @@ static void __folio_set_anon(struct folio *folio, struct vm_area_struct *vma,
 {
 	struct anon_vma *av = vma->anon_vma;
 
-	folio->index = linear_page_index(vma, address & ~(folio_size(folio) - 1));
+	/*
+	 * WRITE_ONCE: a GUP-fast reader that raced the folio's reuse (the mapping
+	 * tracker reads ->index there) may load it at any time.
+	 */
+	WRITE_ONCE(folio->index, linear_page_index(vma, address & ~(folio_size(folio) - 1)));
 	folio_set_swapbacked(folio);
 	/* Published last: a reader seeing PAGE_MAPPING_ANON sees the index. */
 	__atomic_store_n((unsigned long *)&folio->mapping,

@@ -33,7 +33,7 @@ static vm_fault_t shmem_anon_fault(struct vm_fault *vmf)
 			pthread_mutex_unlock(&so->lock);
 			return VM_FAULT_OOM;
 		}
-		folio->index = vmf->pgoff;
+		WRITE_ONCE(folio->index, vmf->pgoff);	/* a racing GUP-fast may read it */
 		folio_set_swapbacked(folio);
 		folio_mark_uptodate(folio);
 		WRITE_ONCE(folio->mapping, &so->mapping);
