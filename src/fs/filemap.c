@@ -210,16 +210,16 @@ void __filemap_remove_folio(struct folio *folio, void *shadow)
 	mm_rcu_read_unlock();
 	/*
 	 * Model: the folio leaves the LRU with the cache, not when it is freed,
-	 * because mem/'s free path does not know the LRU (see vmscan.c).
+	 * because mem/'s free path does not know the LRU (see vmscan.c). This
+	 * also clears ->mapping.
 	 */
-	folio_del_from_lru(folio);
+	folio_del_from_lru_uncache(folio);
 	if (folio_test_dirty(folio) && !shmem_mapping(mapping))
 		mod_node_page_state(NR_FILE_DIRTY, -nr);
 	atomic_fetch_sub(&mapping->nrpages, nr);
 	mod_node_page_state(NR_FILE_PAGES, -nr);
 	if (shmem_mapping(mapping))
 		mod_node_page_state(NR_SHMEM, -nr);
-	WRITE_ONCE(folio->mapping, NULL);
 }
 
 void filemap_free_folio(struct address_space *mapping, struct folio *folio)

@@ -104,12 +104,22 @@ static void folio_clear_lru_flags(struct folio *folio)
 	folio_clear_unevictable(folio);
 }
 
-void folio_del_from_lru(struct folio *folio)
+/*
+ * Whoever puts an isolated folio back (reclaim's putback, the lru tracker's
+ * last unpin) decides under this lock, from ->mapping, whether it is still in
+ * the cache. Clearing ->mapping in the same section as the removal means it
+ * sees either a folio not yet removed, which the removal then takes off the
+ * list, or one with no mapping, which it leaves off. With ->mapping cleared
+ * after the lock is dropped, a last unpin in between relisted a truncated
+ * folio, and it was freed with PG_lru set.
+ */
+void folio_del_from_lru_uncache(struct folio *folio)
 {
 	pthread_mutex_lock(&lruvec.lock);
 	if (folio_test_clear_lru(folio))
 		lru_del_locked(folio);
 	folio_clear_lru_flags(folio);
+	WRITE_ONCE(folio->mapping, NULL);
 	pthread_mutex_unlock(&lruvec.lock);
 }
 
@@ -119,8 +129,8 @@ static void lru_add_if_live(struct folio *folio)
 	pthread_mutex_lock(&lruvec.lock);
 	/*
 	 * A page-cache folio truncated while isolated stays off the LRU: it left
-	 * the cache (->mapping cleared before the remover took this lock) and
-	 * mem/ would find PG_lru set when it frees it.
+	 * the cache (->mapping cleared under this lock by the remover) and mem/
+	 * would find PG_lru set when it frees it.
 	 */
 	if (folio_lru_dma_pinned(folio)) {
 		/* The lru tracker owns ->lru until the last unpin puts it back. */

@@ -35,6 +35,27 @@ static inline unsigned int rnd(unsigned int *seed, unsigned int n)
 	return (unsigned int)rand_r(seed) % n;
 }
 
+#ifdef PINMM_MEM_EVENT_H
+/*
+ * Print every BUG and WARN recorded so far and return how many there were: a
+ * stress failure that only says "1 != 0" cannot be chased.
+ */
+static inline size_t stress_report_events(const char *who)
+{
+	struct mm_event ev;
+	size_t n = 0;
+
+	for (size_t i = 0; !mm_event_get(i, &ev); i++) {
+		if (ev.kind != MM_EV_BUG && ev.kind != MM_EV_WARN)
+			continue;
+		fprintf(stderr, "# %s: %s pfn %#lx: %s\n", who, mm_event_kind_names[ev.kind], ev.pfn,
+			ev.text);
+		n++;
+	}
+	return n;
+}
+#endif
+
 #ifdef PINMM_PIN_PRESET_H
 /*
  * The presets every stress test runs under: mainline and the design presets

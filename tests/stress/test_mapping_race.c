@@ -17,6 +17,7 @@
 #include "../common/cmocka_tap.h"
 #include <pinmm/pin/preset.h>
 #include <pinmm/pin/trackers.h>
+#include <pinmm/mem/event.h>
 #include "../common/stress.h"
 #include <pinmm/fs/blkfs.h>
 #include <pinmm/fs/filemap.h>
@@ -175,6 +176,7 @@ static void pin_vs_punch(void **state)
 	fput(file);
 	assert_int_equal(blkfs_umount(fs), 0);
 	bdev_destroy(bdev);
+	assert_int_equal(stress_report_events(preset), 0);
 	assert_int_equal(mm_event_count_kind(MM_EV_BUG), 0);
 	assert_int_equal(mm_event_count_kind(MM_EV_WARN), 0);
 	mem_exit();

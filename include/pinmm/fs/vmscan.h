@@ -28,8 +28,11 @@ void folio_add_lru(struct folio *folio);
 bool folio_isolate_lru(struct folio *folio);
 /* Put an isolated folio back. */
 void folio_putback_lru(struct folio *folio);
-/* Remove from the LRU before the folio is freed or leaves the cache. */
-void folio_del_from_lru(struct folio *folio);
+/*
+ * The folio leaves the page cache: off the LRU, and ->mapping cleared, in one
+ * LRU-lock section (see lru.c).
+ */
+void folio_del_from_lru_uncache(struct folio *folio);
 /* Reference bookkeeping of a read or write (folio_mark_accessed). */
 void folio_mark_accessed(struct folio *folio);
 unsigned long lru_count(enum lru_list lru);
