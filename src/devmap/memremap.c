@@ -231,6 +231,41 @@ bool devmap_pgmap_tryget(struct dev_pagemap *pgmap)
 	return pgmap_tryget_live(pgmap);
 }
 
+/*
+ * The kernel's get_dev_pagemap() finds the pagemap in an xarray by pfn, which
+ * a write over page->pgmap does not reach; pinmm reads page->pgmap in its
+ * place (see the registry's comment) and, once a design may have written over
+ * it, looks the pfn up in the registry as the xarray would.
+ */
+static struct dev_pagemap *pgmap_by_pfn(unsigned long pfn)
+{
+	struct dev_pagemap *p, *hit = NULL;
+
+	pthread_mutex_lock(&pgmap_lock);
+	pgmap_list_sync_boot();
+	cds_list_for_each_entry(p, &pgmap_list, list)
+		if (pgmap_pfn_valid(p, pfn))
+			hit = p;
+	pthread_mutex_unlock(&pgmap_lock);
+	return hit;
+}
+
+struct dev_pagemap *page_pgmap_checked(const struct page *page, struct dev_pagemap *seen)
+{
+	struct dev_pagemap *real = pgmap_by_pfn(page_to_pfn(page));
+	bool misaligned = (uintptr_t)seen & (_Alignof(struct dev_pagemap) - 1);
+
+	/* No live pagemap covers it (torn down, or being): what memunmap_pages() left. */
+	if (!real && !misaligned)
+		return seen;
+	if (seen == real)
+		return seen;
+	mm_event(MM_EV_BUG, (struct page *)page,
+		 "page->pgmap of ZONE_DEVICE pfn %#lx is %p, its pagemap is %p: the kernel would follow the wrong pointer (pgmap->type, pgmap->ops)",
+		 page_to_pfn(page), (void *)seen, (void *)real);
+	return NULL;
+}
+
 struct dev_pagemap *get_dev_pagemap(unsigned long pfn, struct dev_pagemap *pgmap)
 {
 	struct page *page;
@@ -245,6 +280,8 @@ struct dev_pagemap *get_dev_pagemap(unsigned long pfn, struct dev_pagemap *pgmap
 	/* The pagemap cannot be freed inside the read-side section (memunmap_pages). */
 	mm_rcu_read_lock();
 	pgmap = __atomic_load_n(&page->pgmap, __ATOMIC_ACQUIRE);
+	if (unlikely(atomic_load_explicit(&zone_device_lru_written, memory_order_relaxed)))
+		pgmap = pgmap_by_pfn(pfn);
 	if (pgmap && !pgmap_tryget_live(pgmap))
 		pgmap = NULL;
 	mm_rcu_read_unlock();

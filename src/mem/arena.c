@@ -149,6 +149,7 @@ void mem_exit(void)
 	zero_page = NULL;
 	zone_device_page_free_hook = NULL;
 	zone_device_page_idle_hook = NULL;
+	atomic_store(&zone_device_lru_written, false);
 	mem_up = false;
 }
 

@@ -11,6 +11,7 @@
 
 void (*zone_device_page_free_hook)(struct folio *folio);
 void (*zone_device_page_idle_hook)(struct folio *folio);
+atomic_bool zone_device_lru_written;
 
 
 void buddy_init_zone(struct zone *zone)

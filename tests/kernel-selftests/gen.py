@@ -398,7 +398,7 @@ def main():
     # mainline's (or the lease series', which refuses without a lease): the
     # test runs exactly the presets on that mm, so a new design without a
     # verdict here shows up as a failed cell, not as a silent pass.
-    LT_REFUSERS = ["mainline", "bias", "proxy", "exact", "field", "page_ext", "lru",
+    LT_REFUSERS = ["mainline", "bias", "proxy", "exact", "field", "page_ext", "lru", "lru-nov2018",
                    "mapping", "mapcount", "mapcount-nobarrier", "pagelock", "lease-2019"]
     for d in ("cow", "gup_longterm", "gup_test"):
         p = os.path.join(HERE, d)

@@ -169,9 +169,22 @@ int devmap_find_free_range(unsigned long nr_pages, unsigned long *start_pfn);
 /* Live pagemaps right now (tests check teardown). */
 unsigned long devmap_nr_pagemaps(void);
 
+/*
+ * Model: the kernel follows whatever page->pgmap holds. Once a design has
+ * written over it this boot (zone_device_lru_written: the lru-nov2018
+ * tracker's set_bit() and clear_bit() on ->lru.next), pinmm first checks it
+ * against the pagemap that covers the pfn; a wrong value is recorded as the
+ * BUG the kernel's dereference would be and reads as no pagemap (NULL), so
+ * the model goes on instead of following it.
+ */
+struct dev_pagemap *page_pgmap_checked(const struct page *page, struct dev_pagemap *seen);
 static inline struct dev_pagemap *page_pgmap(const struct page *page)
 {
-	return READ_ONCE(((struct page *)page)->pgmap);
+	struct dev_pagemap *pgmap = READ_ONCE(((struct page *)page)->pgmap);
+
+	if (unlikely(atomic_load_explicit(&zone_device_lru_written, memory_order_relaxed)))
+		return page_pgmap_checked(page, pgmap);
+	return pgmap;
 }
 
 static inline bool pgmap_type_is(const struct page *page, enum memory_type type)

@@ -51,5 +51,12 @@ extern void (*zone_device_page_free_hook)(struct folio *folio);
  * old put_devmap_managed_page()), so waiters for an idle page are woken.
  */
 extern void (*zone_device_page_idle_hook)(struct folio *folio);
+/*
+ * Set (for the rest of this boot) by a pin tracker that wrote into the ->lru
+ * words of a ZONE_DEVICE page, which are its pgmap and zone_device_data (the
+ * lru-nov2018 tracker): from then on devmap/ checks page->pgmap against the
+ * pagemap registry before it follows it.
+ */
+extern atomic_bool zone_device_lru_written;
 
 #endif

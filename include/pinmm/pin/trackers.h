@@ -11,6 +11,7 @@ extern const struct pin_tracker proxy_tracker;	/* seed 000: a proxy object per p
 extern const struct pin_tracker field_tracker;	/* Dec 2018: _dma_pinned_count, PAGE=72 only */
 extern const struct pin_tracker page_ext_tracker; /* seed 000: a count per pfn in page_ext */
 extern const struct pin_tracker lru_tracker;	/* Jul 2018: off the LRU, count in page->lru */
+extern const struct pin_tracker lru_nov2018_tracker; /* Nov 2018 repost: marks pages on no LRU too (pgmap) */
 extern const struct pin_tracker mapping_tracker; /* Dec 2018: counts in the mapping, PageDmaPinned */
 
 /*
