@@ -18,7 +18,7 @@
  * so check it still belongs to the folio we counted on.
  */
 static inline __attribute__((always_inline)) struct folio *
-try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
+try_grab_folio_fast(const struct pin_batch *b, struct page *page, int refs, unsigned int flags)
 {
 	struct folio *folio;
 
@@ -28,7 +28,7 @@ try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
 		if ((flags & FOLL_LONGTERM) && (flags & (FOLL_PIN | FOLL_GET)) &&
 		    gup_longterm_must_migrate(folio))
 			return NULL;
-		if (try_grab_folio(folio, refs, flags))
+		if (try_grab_folio_batch(b, folio, refs, flags))
 			return NULL;
 		if (likely(page_folio(page) == folio))
 			break;
@@ -55,13 +55,15 @@ try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
  * block it names one of the files sharing it (the dax-reflink problem the
  * proxy was for). `pinmm bench` measures both sides.
  */
-static inline bool gup_fast_entry_ok(struct folio *folio, unsigned int flags)
+static inline bool gup_fast_entry_ok(const struct pin_batch *b, struct folio *folio,
+				     unsigned int flags)
 {
-	return likely(!pin_tracker_has_entries()) || !(flags & FOLL_PIN) || folio_test_anon(folio);
+	return likely(!b->t->pin_entries) || !(flags & FOLL_PIN) || folio_test_anon(folio);
 }
 
-static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsigned long end,
-			       unsigned int flags, struct page **pages, unsigned long *nr)
+static bool gup_fast_pte_range(const struct pin_batch *b, pmd_t pmd, pmd_t *pmdp,
+			       unsigned long addr, unsigned long end, unsigned int flags,
+			       struct page **pages, unsigned long *nr)
 {
 	pte_t *ptep = pmd_pgtable(pmd) + pte_index(addr);
 
@@ -103,8 +105,9 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 			if (!pgmap)
 				return false;
 		}
-		folio = try_grab_folio_fast(page, 1, flags);
-		put_dev_pagemap(pgmap);
+		folio = try_grab_folio_fast(b, page, 1, flags);
+		if (pgmap)
+			put_dev_pagemap(pgmap);
 		if (!folio)
 			return false;
 		race_point(RACE_GUP_FAST, folio);
@@ -134,20 +137,24 @@ static bool gup_fast_pte_range(pmd_t pmd, pmd_t *pmdp, unsigned long addr, unsig
 		 * RMW per page); testing first gives the same flag state without
 		 * dirtying the line again when it is already set.
 		 */
-		if (unlikely(!gup_fast_entry_ok(folio, flags))) {
+		if (unlikely(!gup_fast_entry_ok(b, folio, flags))) {
 			gup_undo_grab(folio, 1, flags);
 			return false;
 		}
 		if (!folio_test_referenced(folio))
 			folio_set_referenced(folio);
-		gup_pin_entries(page, 1, NULL, 0, flags, pages + (*nr)++);
+		if (likely(!b->t->pin_entries))
+			pages[(*nr)++] = page;
+		else
+			gup_pin_entries(page, 1, NULL, 0, flags, pages + (*nr)++);
 	} while (ptep++, addr += PAGE_SIZE, addr != end);
 	return true;
 }
 
 /* A PMD-mapped folio: one grab for every page of it the range covers. */
-static bool gup_fast_pmd_leaf(pmd_t orig, pmd_t *pmdp, unsigned long addr, unsigned long end,
-			      unsigned int flags, struct page **pages, unsigned long *nr)
+static bool gup_fast_pmd_leaf(const struct pin_batch *b, pmd_t orig, pmd_t *pmdp,
+			      unsigned long addr, unsigned long end, unsigned int flags,
+			      struct page **pages, unsigned long *nr)
 {
 	struct page *page;
 	struct folio *folio;
@@ -163,7 +170,7 @@ static bool gup_fast_pmd_leaf(pmd_t orig, pmd_t *pmdp, unsigned long addr, unsig
 	page = pmd_page(orig) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
 	refs = (int)((end - addr) >> PAGE_SHIFT);
 
-	folio = try_grab_folio_fast(page, refs, flags);
+	folio = try_grab_folio_fast(b, page, refs, flags);
 	if (!folio)
 		return false;
 	race_point(RACE_GUP_FAST, folio);
@@ -179,7 +186,7 @@ static bool gup_fast_pmd_leaf(pmd_t orig, pmd_t *pmdp, unsigned long addr, unsig
 		gup_undo_grab(folio, refs, flags);
 		return false;
 	}
-	if (unlikely(!gup_fast_entry_ok(folio, flags))) {
+	if (unlikely(!gup_fast_entry_ok(b, folio, flags))) {
 		gup_undo_grab(folio, refs, flags);
 		return false;
 	}
@@ -189,8 +196,9 @@ static bool gup_fast_pmd_leaf(pmd_t orig, pmd_t *pmdp, unsigned long addr, unsig
 	return true;
 }
 
-static void gup_fast_pgd_range(struct mm_struct *mm, unsigned long addr, unsigned long end,
-			       unsigned int flags, struct page **pages, unsigned long *nr)
+static void gup_fast_pgd_range(const struct pin_batch *b, struct mm_struct *mm,
+			       unsigned long addr, unsigned long end, unsigned int flags,
+			       struct page **pages, unsigned long *nr)
 {
 	while (addr != end) {
 		unsigned long next = pmd_addr_end(addr, end);
@@ -208,11 +216,11 @@ static void gup_fast_pgd_range(struct mm_struct *mm, unsigned long addr, unsigne
 		if (pmd_none(pmd))
 			return;
 		if (pmd_leaf(pmd)) {
-			if (!gup_fast_pmd_leaf(pmd, pmdp, addr, next, flags, pages, nr))
+			if (!gup_fast_pmd_leaf(b, pmd, pmdp, addr, next, flags, pages, nr))
 				return;
 		} else if (!(pmd_val(pmd) & _PAGE_PRESENT)) {
 			return;
-		} else if (!gup_fast_pte_range(pmd, pmdp, addr, next, flags, pages, nr)) {
+		} else if (!gup_fast_pte_range(b, pmd, pmdp, addr, next, flags, pages, nr)) {
 			return;
 		}
 		addr = next;
@@ -224,6 +232,7 @@ static unsigned long gup_fast(struct mm_struct *mm, unsigned long start, unsigne
 {
 	unsigned long nr_pinned = 0;
 	unsigned int seq = 0;
+	struct pin_batch b;
 
 	/*
 	 * fork() write-protects anon PTEs inside write_protect_seq and shares the
@@ -237,8 +246,9 @@ static unsigned long gup_fast(struct mm_struct *mm, unsigned long start, unsigne
 			return 0;
 	}
 
+	pin_batch_begin(&b);
 	mm_rcu_read_lock();
-	gup_fast_pgd_range(mm, start, end, gup_flags, pages, &nr_pinned);
+	gup_fast_pgd_range(&b, mm, start, end, gup_flags, pages, &nr_pinned);
 	mm_rcu_read_unlock();
 
 	/*

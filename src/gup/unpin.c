@@ -184,12 +184,14 @@ static void unpin_pages(struct page **pages, unsigned long npages, bool make_dir
 {
 	unsigned long i;
 	unsigned int nr;
+	struct pin_batch b;
 
 	/* A negative count passed through an unsigned parameter. */
 	if (WARN_ON_ONCE((long)npages < 0) || (npages && WARN_ON_ONCE(!pages)))
 		return;
 	mm_trace(what, "pfn=%#lx npages=%lu dirty=%d",
 		 npages && pages[0] ? page_to_pfn(pages[0]) : 0UL, npages, make_dirty);
+	pin_batch_begin(&b);
 	for (i = 0; i < npages; i += nr) {
 		struct folio *folio;
 
@@ -203,12 +205,12 @@ static void unpin_pages(struct page **pages, unsigned long npages, bool make_dir
 			continue;
 		}
 		folio = gup_folio_next(pages, npages, i, &nr);
-		if (unlikely(READ_ONCE(pin_config.debug)))
+		if (unlikely(!b.plain) && READ_ONCE(pin_config.debug))
 			for (unsigned int j = 0; j < nr; j++)
 				sanity_check_pinned_folio(folio, pages[i + j]);
 		if (make_dirty)
 			unpin_dirty_folio(folio);
-		gup_put_folio(folio, (int)nr, FOLL_PIN);
+		gup_put_folio_batch(&b, folio, (int)nr);
 	}
 }
 

@@ -73,13 +73,19 @@ void __folio_put(struct folio *folio)
 	free_frozen_pages(&folio->page, order);
 }
 
-void folio_put_refs(struct folio *folio, int refs)
+void folio_put_refs_hooked(struct folio *folio, int refs)
 {
 	int left;
 
-	if (unlikely(folio_put_check_hook))
+	if (folio_put_check_hook)
 		folio_put_check_hook(folio, refs);
 	left = folio_ref_sub_return(folio, refs);
+	if ((unsigned int)left <= 1)
+		folio_put_refs_last(folio, left);
+}
+
+void folio_put_refs_last(struct folio *folio, int left)
+{
 	if (left == 0) {
 		__folio_put(folio);
 	} else if (left == 1 && unlikely(page_in_zone_device_range(&folio->page))) {

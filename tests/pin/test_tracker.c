@@ -77,6 +77,73 @@ static void test_set_refuses_while_pinned(void **state)
 	folio_put(folio);
 }
 
+/*
+ * A tracker that declares small_pin_refs lets GUP take and drop a small
+ * folio's pins inline (struct pin_batch): its own try_pin()/unpin() must do
+ * exactly that, and the inline path the same as the table for every folio.
+ */
+static void test_small_pin_refs_is_what_the_tracker_does(void **state)
+{
+	unsigned int declared = 0;
+
+	for (size_t i = 0; pin_trackers[i]; i++) {
+		const struct pin_tracker *t = pin_trackers[i];
+		unsigned int k = t->small_pin_refs;
+		struct folio *folio, *large;
+		struct pin_batch b;
+		int r0;
+
+		if (!k || t->unavailable)
+			continue;
+		declared++;
+		assert_int_equal(pin_tracker_set(t), 0);
+		folio = folio_alloc(GFP_KERNEL, 0);
+		assert_non_null(folio);
+		r0 = folio_ref_count(folio);
+
+		/* The table. */
+		assert_int_equal(t->try_pin(folio, 3, 0), 0);
+		assert_int_equal(folio_ref_count(folio), r0 + 3 * (int)k);
+		t->unpin(folio, 3);
+		assert_int_equal(folio_ref_count(folio), r0);
+
+		/* The batch, beside pins the table took. */
+		pin_batch_begin(&b);
+		assert_true(b.plain);
+		assert_int_equal(pin_tracker_try_pin(folio, 1, 0), 0);
+		assert_int_equal(pin_batch_try_pin(&b, folio, 2, 0), 0);
+		assert_int_equal(folio_ref_count(folio), r0 + 3 * (int)k);
+		assert_int_equal(pin_outstanding(), 3);
+		pin_batch_unpin(&b, folio, 2);
+		assert_int_equal(folio_ref_count(folio), r0 + (int)k);
+		pin_tracker_unpin(folio, 1);
+		assert_int_equal(folio_ref_count(folio), r0);
+		assert_int_equal(pin_outstanding(), 0);
+
+		/* A folio being freed is refused by both, and left as it was. */
+		assert_true(folio_ref_freeze(folio, r0));
+		assert_int_equal(t->try_pin(folio, 1, 0), -EAGAIN);
+		assert_int_equal(pin_batch_try_pin(&b, folio, 1, 0), -EAGAIN);
+		assert_int_equal(folio_ref_count(folio), 0);
+		folio_ref_unfreeze(folio, r0);
+
+		/* A large folio is the tracker's own business: the batch calls it. */
+		large = folio_alloc(GFP_KERNEL, 2);
+		assert_non_null(large);
+		r0 = folio_ref_count(large);
+		assert_int_equal(pin_batch_try_pin(&b, large, 2, 0), 0);
+		assert_int_equal(folio_ref_count(large) - r0, (int)(t->pin_refs ? t->pin_refs(large, 2) : 2));
+		pin_batch_unpin(&b, large, 2);
+		assert_int_equal(folio_ref_count(large), r0);
+		folio_put(large);
+		folio_put(folio);
+	}
+	/* bias (mainline) and get (the pre-FOLL_PIN kernels) say so. */
+	assert_true(declared >= 2);
+	assert_int_equal(bias_tracker.small_pin_refs, GUP_PIN_COUNTING_BIAS);
+	assert_int_equal(get_tracker.small_pin_refs, 1);
+}
+
 static void test_outstanding_forgotten_on_new_boot(void **state)
 {
 	struct mem_config cfg = { 0 };
@@ -186,6 +253,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_refuses_while_pinned, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_pin_refs_is_what_the_tracker_does, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outstanding_forgotten_on_new_boot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_presets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_preset_names_a_tracker, setup, teardown),

@@ -166,6 +166,25 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 	return pin_tracker_try_pin(folio, refs, flags);
 }
 
+/*
+ * try_grab_folio() for a GUP call that read the pin configuration once
+ * (struct pin_batch): the same outcome, with the common cases inline.
+ */
+static inline __attribute__((always_inline)) int
+try_grab_folio_batch(const struct pin_batch *b, struct folio *folio, int refs, unsigned int flags)
+{
+	if (unlikely(refs <= 0))
+		return try_grab_folio(folio, refs, flags);
+	if (flags & FOLL_GET) {
+		if (likely(folio_ref_try_add(folio, refs)))
+			return 0;
+		return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
+	}
+	if (likely(flags & FOLL_PIN) && likely(!is_zero_folio(folio)))
+		return pin_batch_try_pin(b, folio, refs, flags);
+	return try_grab_folio(folio, refs, flags);
+}
+
 /* Release one pages[] entry a GUP call filled (FOLL_GET or FOLL_PIN). */
 void gup_put_entry(struct page *entry, unsigned int flags);
 
@@ -179,6 +198,17 @@ static inline void gup_put_folio(struct folio *folio, int refs, unsigned int fla
 		return;
 	}
 	folio_put_refs(folio, refs);
+}
+
+/* gup_put_folio() within a batch (FOLL_PIN). */
+static inline __attribute__((always_inline)) void
+gup_put_folio_batch(const struct pin_batch *b, struct folio *folio, int refs)
+{
+	if (likely(!is_zero_folio(folio))) {
+		pin_batch_unpin(b, folio, refs);
+		return;
+	}
+	gup_put_folio(folio, refs, FOLL_PIN);
 }
 
 /*

@@ -108,8 +108,31 @@ static inline void folio_ref_unfreeze(struct folio *folio, int count)
 	atomic_store_explicit(&folio->_refcount, count, memory_order_release);
 }
 
-/* Drop @refs; the last one frees the folio (or returns a device page to its pagemap). */
-void folio_put_refs(struct folio *folio, int refs);
+extern void (*folio_put_check_hook)(struct folio *folio, int refs);
+/* folio_put_refs() with the check hook set. */
+void folio_put_refs_hooked(struct folio *folio, int refs);
+/* What follows a drop that left @left (0 or 1) references. */
+void folio_put_refs_last(struct folio *folio, int left);
+
+/*
+ * Drop @refs; the last one frees the folio (or returns a device page to its
+ * pagemap). Inline, as mainline's: the common case is one locked RMW and a
+ * test, and it is on unpin's per-folio path.
+ */
+static inline void folio_put_refs(struct folio *folio, int refs)
+{
+	int left;
+
+	if (unlikely(folio_put_check_hook != NULL)) {
+		folio_put_refs_hooked(folio, refs);
+		return;
+	}
+	left = folio_ref_sub_return(folio, refs);
+	/* 0: free it; 1: a ZONE_DEVICE page going idle (1 is common: a mapped page). */
+	if (unlikely(left == 0) ||
+	    (left == 1 && unlikely(page_in_zone_device_range(&folio->page))))
+		folio_put_refs_last(folio, left);
+}
 static inline void folio_put(struct folio *folio)
 {
 	folio_put_refs(folio, 1);
@@ -123,10 +146,10 @@ static inline void put_page(struct page *page)
 	folio_put(page_folio(page));
 }
 /*
- * Debug aid (pin_config.debug): called on every folio_put_refs() before the
- * count drops, so a pin tracker can catch put_page() of a pinned page.
+ * folio_put_check_hook, declared above, is a debug aid (pin_config.debug):
+ * called on every folio_put_refs() before the count drops, so a pin tracker
+ * can catch put_page() of a pinned page.
  */
-extern void (*folio_put_check_hook)(struct folio *folio, int refs);
 
 /* The release path once a folio's count reached zero; exposed for pin trackers. */
 void __folio_put(struct folio *folio);

@@ -92,6 +92,80 @@ static inline void pin_tracker_unpin(struct folio *folio, int refs)
 }
 
 /*
+ * What a GUP or unpin call reads of the pin configuration once, not per page:
+ * the tracker cannot change while the call holds pins (pin_tracker_set()
+ * refuses), and tracing and the debug mode are switched between calls. With
+ * neither on (@plain), a pin is the tracker's call and the vmstat count: the
+ * per-page path then makes no other load of the configuration.
+ */
+struct pin_batch {
+	const struct pin_tracker *t;
+	unsigned int small_pin_refs;	/* t->small_pin_refs */
+	bool plain;
+};
+
+static inline void pin_batch_begin(struct pin_batch *b)
+{
+	b->t = READ_ONCE(pin_config.tracker);
+	b->small_pin_refs = b->t->small_pin_refs;
+	b->plain = !READ_ONCE(mm_trace_on) && !READ_ONCE(pin_config.debug);
+}
+
+/* Does the batch take and drop this folio's @refs pins inline? */
+static inline bool pin_batch_inline(const struct pin_batch *b, struct folio *folio, int refs)
+{
+	return b->small_pin_refs && !folio_test_large(folio) &&
+	       (long)refs * b->small_pin_refs <= INT_MAX;
+}
+
+/* pin_tracker_try_pin() within a batch. */
+static inline __attribute__((always_inline)) int
+pin_batch_try_pin(const struct pin_batch *b, struct folio *folio, int refs, unsigned int gup_flags)
+{
+	int ret;
+
+	if (unlikely(!b->plain))
+		return pin_tracker_try_pin(folio, refs, gup_flags);
+	if (likely(pin_batch_inline(b, folio, refs))) {
+		int n = refs * (int)b->small_pin_refs;
+
+		if (!folio_ref_try_add(folio, n))
+			return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
+		/*
+		 * Model: freed and reused as part of a large folio between the
+		 * test and the add. The tracker would convert the pin to the
+		 * large-folio form; this path gives the folio up instead, which
+		 * GUP-fast may always do (the slow path takes it).
+		 */
+		if (unlikely(folio_test_large(folio))) {
+			folio_put_refs(folio, n);
+			return -EAGAIN;
+		}
+		ret = 0;
+	} else {
+		ret = b->t->try_pin(folio, refs, gup_flags);
+	}
+	if (likely(!ret))
+		mod_node_page_state(NR_FOLL_PIN_ACQUIRED, refs);
+	return ret;
+}
+
+/* pin_tracker_unpin() within a batch. */
+static inline __attribute__((always_inline)) void
+pin_batch_unpin(const struct pin_batch *b, struct folio *folio, int refs)
+{
+	if (unlikely(!b->plain)) {
+		pin_tracker_unpin(folio, refs);
+		return;
+	}
+	mod_node_page_state(NR_FOLL_PIN_RELEASED, refs);
+	if (likely(pin_batch_inline(b, folio, refs)))
+		folio_put_refs(folio, refs * (int)b->small_pin_refs);
+	else
+		b->t->unpin(folio, refs);
+}
+
+/*
  * The pages[] entries a FOLL_PIN call hands out for @nr pages of one folio
  * from @page, whose pins it has just taken: the pages themselves, or the
  * tracker's proxies (seed 000). Inline, one predictable branch: it is on

@@ -90,6 +90,17 @@ struct pin_tracker {
 	long (*pins_through)(struct page *page, struct address_space *mapping);
 
 	/*
+	 * Optional (0: not so): a pin of a small folio is exactly this many
+	 * _refcount references and nothing else. try_pin() takes refs times
+	 * this with folio_ref_try_add() (failing as that fails) and unpin()
+	 * drops them with folio_put_refs(), so GUP may take and drop such pins
+	 * itself, inline, instead of calling the table per page (struct
+	 * pin_batch). tests/pin/test_tracker.c holds every tracker that says so
+	 * to it.
+	 */
+	unsigned int small_pin_refs;
+
+	/*
 	 * What the design costs in memory, for `pinmm bench` and `pinmm list`:
 	 * bytes it adds per page of RAM (a side table, a bigger struct page) and
 	 * bytes it allocates per pin outstanding (a proxy object). 0: none.
