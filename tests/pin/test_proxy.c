@@ -196,6 +196,62 @@ static void test_many_folios_share_buckets(void **state)
 	}
 }
 
+/*
+ * A lookup (folio_maybe_dma_pinned(), unpin, the hand-out) costs the same
+ * however many folios are pinned: the proxies it looks at per lookup stay
+ * bounded from 256 pinned folios (3 pins each) to 12000 (with one list of
+ * proxies per bucket they grew with pins / 1024).
+ */
+static double steps_per_lookup(struct folio **f, int n)
+{
+	unsigned long before = proxy_index_steps();
+
+	for (int i = 0; i < n; i++)
+		assert_true(t->maybe_dma_pinned(f[i]));
+	return (double)(proxy_index_steps() - before) / n;
+}
+
+static void test_lookup_does_not_grow_with_pins(void **state)
+{
+	enum { SMALL = 256, LARGE = 12000 };
+	static struct folio *f[LARGE];
+	double small, large;
+
+	for (int i = 0; i < LARGE; i++) {
+		f[i] = folio_alloc(GFP_KERNEL, 0);
+		assert_non_null(f[i]);
+		if (i < SMALL)
+			assert_int_equal(t->try_pin(f[i], 3, 0), 0);
+	}
+	small = steps_per_lookup(f, SMALL);
+	for (int i = SMALL; i < LARGE; i++)
+		assert_int_equal(t->try_pin(f[i], 3, 0), 0);
+	large = steps_per_lookup(f, LARGE);
+	print_message("proxies looked at per lookup: %.2f with %d folios pinned, %.2f with %d\n",
+		      small, SMALL, large, LARGE);
+	assert_true(small >= 1.0);
+	/*
+	 * A table kept at most twice as full as it has chains: a hit looks at
+	 * about 1 + load / 2 <= 2 proxies on average. Without the growth (four
+	 * chains per bucket, 512 folios of a 2 MiB region in one bucket) it
+	 * would be hundreds.
+	 */
+	assert_true(large <= 2.0);
+	/* Not pinned: found absent as cheaply. */
+	for (int i = 0; i < LARGE; i += 2)
+		t->unpin(f[i], 3);
+	for (int i = 0; i < LARGE; i++) {
+		assert_int_equal(t->maybe_dma_pinned(f[i]), i & 1);
+		assert_int_equal(t->pincount(f[i]), (i & 1) ? 3 : 0);
+	}
+	for (int i = 1; i < LARGE; i += 2)
+		t->unpin(f[i], 3);
+	for (int i = 0; i < LARGE; i++) {
+		assert_false(t->maybe_dma_pinned(f[i]));
+		folio_put(f[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +262,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_allocation_failure_is_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_double_unpin_drops_only_what_exists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_folios_share_buckets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lookup_does_not_grow_with_pins, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,6 +15,11 @@
 void proxy_cache_fail_nth(unsigned long nth);
 /* Proxies allocated and not yet freed: every pin outstanding holds one. */
 long proxy_cache_live(void);
-/* Bytes the cache holds from the host allocator (slabs), live or free. */
+/* Bytes the cache holds from the host allocator (slabs and the folio index), live or free. */
 size_t proxy_cache_bytes(void);
+/*
+ * Folio records looked at by lookups since boot (all buckets): what a
+ * folio_maybe_dma_pinned(), unpin or hand-out costs, counted, not timed.
+ */
+unsigned long proxy_index_steps(void);
 #endif
