@@ -15,7 +15,7 @@ const char *const pageflag_names[__NR_PAGEFLAGS] = {
 	[PG_private_2] = "private_2", [PG_mappedtodisk] = "mappedtodisk",
 	[PG_reclaim] = "reclaim", [PG_swapbacked] = "swapbacked",
 	[PG_unevictable] = "unevictable", [PG_mlocked] = "mlocked",
-	[PG_anon_exclusive] = "anon_exclusive", [PG_dma_pinned] = "dma_pinned",
+	[PG_anon_exclusive] = "anon_exclusive", [PG_swapcache] = "swapcache", [PG_dma_pinned] = "dma_pinned",
 };
 
 int format_page_flags(char *buf, size_t len, unsigned long flags)

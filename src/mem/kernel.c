@@ -54,6 +54,13 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"reference did not stop COW from giving the page away (CVE-2020-29374); from 5.9 "
 		"only _refcount == 1 reuses",
 	},
+	[KSW_SWAP_SKIPS_PINNED] = {
+		"swap-skips-pinned", "v5.11", "feb889fb40fa",
+		"mm: don't put pinned pages into the swap cache",
+		"with 5.9's refcount COW rule a pinned anon page that reclaim unmapped to swap "
+		"came back read-only and was copied on the next write, away from the device; "
+		"shrink_page_list() leaves a maybe-pinned anon page out of the swap cache",
+	},
 	[KSW_LONGTERM_MIGRATES_MOVABLE] = {
 		"longterm-migrates-movable", "v5.13", "d1e153fea2a8",
 		"mm/gup: migrate pinned pages out of movable zone",
@@ -77,6 +84,12 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"mm: remember exclusively mapped anonymous pages with PG_anon_exclusive",
 		"5.9's refcount rule broke COW reuse for pages with extra references (swap cache, "
 		"LRU pagevecs); PageAnonExclusive records that only this mapping may write the page",
+	},
+	[KSW_SWP_EXCLUSIVE] = {
+		"swp-exclusive", "v5.19", "1493a1913e34",
+		"mm/swap: remember PG_anon_exclusive via a swp pte bit",
+		"a page swapped out and back in lost PageAnonExclusive, so a pinned or exclusive "
+		"page came back as maybe-shared; the swap PTE keeps the bit and swap-in restores it",
 	},
 	[KSW_UNSHARE_RO_ANON] = {
 		"unshare-ro-anon", "v5.19", "a7f226604170",

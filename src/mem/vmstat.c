@@ -25,6 +25,9 @@ const char *const vmstat_text[NR_VM_NODE_STAT_ITEMS] = {
 	[THP_SPLIT_PMD] = "thp_split_pmd",
 	[PGSTEAL] = "pgsteal",
 	[PGSCAN] = "pgscan",
+	[PSWPIN] = "pswpin",
+	[PSWPOUT] = "pswpout",
+	[THP_SWPOUT] = "thp_swpout",
 };
 
 _Thread_local struct vmstat_shard *vmstat_mine;

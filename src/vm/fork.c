@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <pinmm/vm/swap.h>
 #include "internal.h"
 
 struct copy_ctx {
@@ -54,6 +55,19 @@ static int copy_one_pte(struct vm_area_struct *dst_vma, struct vm_area_struct *s
 	if (!pte_present(pte)) {
 		swp_entry_t e = pte_to_swp_entry(pte);
 
+		if (!non_swap_entry(e)) {
+			/* copy_nonpresent_pte(): one more PTE names the slot... */
+			if (swap_duplicate(swp_entry_plain(e)) < 0)
+				return -ENOMEM;
+			/* ...and the page is no longer exclusive to the parent. */
+			if (pte_swp_exclusive(pte)) {
+				pte = pte_swp_clear_exclusive(pte);
+				set_pte_at(src_mm, addr, src_pte, pte);
+			}
+			add_mm_counter(dst_mm, MM_SWAPENTS, 1);
+			set_pte_at(dst_mm, addr, dst_pte, pte);
+			return 0;
+		}
 		if (!is_migration_entry(e))
 			return 0;
 		if (swp_type(e) != SWP_MIGRATION_READ && is_cow_mapping(vm_flags)) {

@@ -265,6 +265,12 @@ int split_anon_folio(struct folio *folio)
 
 	if (!folio_test_anon(folio) || !folio_test_large(folio) || nr > HPAGE_PMD_NR)
 		return -EINVAL;
+	/*
+	 * Model: a folio in the swap cache is not split (mainline splits its
+	 * cache entries with it); reclaim splits before add_to_swap().
+	 */
+	if (folio_test_swapcache(folio))
+		return -EBUSY;
 	av = anon_vma_get_folio(folio);
 	if (!av)
 		return -EBUSY;

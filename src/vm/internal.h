@@ -24,6 +24,9 @@ void pgtable_trans_huge_deposit(struct mm_struct *mm, pmd_t *pmd, struct page *p
 struct page *pgtable_trans_huge_withdraw(struct mm_struct *mm, pmd_t *pmd);
 void free_pgd_range(struct mm_struct *mm, unsigned long start, unsigned long end);
 
+/* swapin.c */
+vm_fault_t do_swap_page(struct vm_fault *vmf);
+
 /* memory.c: the COW reuse rule of the release the machine runs. */
 bool wp_can_reuse_anon(struct folio *folio, struct page *page, bool pmd_mapped);
 
@@ -75,6 +78,9 @@ void change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
 
 /* migrate.c */
 bool try_to_migrate(struct folio *folio);
+/* Split every PMD mapping of @folio in @vma into PTEs (TTU_SPLIT_HUGE_PMD). */
+void split_folio_pmd_mappings(struct folio *folio, struct vm_area_struct *vma,
+			      unsigned long address);
 void remove_migration_ptes(struct folio *src, struct folio *dst);
 void migration_entry_wait(struct mm_struct *mm, pmd_t *pmd, unsigned long address);
 

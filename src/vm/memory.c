@@ -2,12 +2,10 @@
 /*
  * Zapping page ranges and the PTE-level fault handlers: anonymous (zero page on
  * read), file (read, shared write with page_mkwrite, private COW), and the
- * write-protect fault (reuse of an exclusive anon page, or copy).
- *
- * Model: no swap. Anonymous memory is never reclaimed, so no swap entries,
- * swap cache or do_swap_page exist; the only non-present entries are migration
- * entries.
+ * write-protect fault (reuse of an exclusive anon page, or copy). A fault on
+ * a swap PTE goes to do_swap_page() (swapin.c).
  */
+#include <pinmm/vm/swap.h>
 #include "internal.h"
 
 struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr, pte_t pte)
@@ -86,7 +84,16 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long 
 		if (pte_none(ptent))
 			continue;
 		if (!pte_present(ptent)) {
-			if (is_migration_pte(ptent)) {
+			if (is_swap_entry_pte(ptent)) {
+				swp_entry_t e = swp_entry_plain(pte_to_swp_entry(ptent));
+
+				/* A swap entry is an anon page: not a file's to zap. */
+				if (details && !details->even_cows)
+					continue;
+				pte_clear(mm, addr, pte);
+				add_mm_counter(mm, MM_SWAPENTS, -1);
+				free_swap_and_cache(e);
+			} else if (is_migration_pte(ptent)) {
 				swp_entry_t e = pte_to_swp_entry(ptent);
 
 				if (details && !details->even_cows && is_anon_migration_entry(e))
@@ -122,8 +129,10 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long 
 	/* Pages are freed only after no CPU can still be using the translation. */
 	if (flush)
 		flush_tlb_range(vma, start, end);
-	for (int i = 0; i < nr; i++)
+	for (int i = 0; i < nr; i++) {
+		free_swap_cache(batch[i]);
 		folio_put(batch[i]);
+	}
 	if (nr)
 		mm_trace("zap", "mm=%s start=%#lx end=%#lx pages=%d", VM_TRACE_MM(vma), start, end, nr);
 }
@@ -501,19 +510,32 @@ bool wp_can_reuse_anon(struct folio *folio, struct page *page, bool pmd_mapped)
 		return true;
 	/*
 	 * page_trans_huge_mapcount(): for a PMD mapping every page must be
-	 * mapped once (by this PMD alone); for a PTE, this page once.
+	 * mapped once (by this PMD alone); for a PTE, this page once - and
+	 * (reuse_swap_page()) no swap PTE elsewhere may still name its slot.
+	 * Model: the idle swap cache entry is left for reclaim to drop.
 	 */
-	if (!kernel_has(KSW_COW_REUSE_REFCOUNT))
+	if (!kernel_has(KSW_COW_REUSE_REFCOUNT)) {
+		if (folio_test_swapcache(folio) &&
+		    __swap_count(swp_swap_entry(swp_offset(folio_swap_entry(folio)) +
+						(unsigned long)(page - &folio->page))))
+			return false;
 		return pmd_mapped ? folio_mapcount(folio) == 1 && folio_entire_mapcount(folio) == 1
 				  : page_mapcount(page) == 1;
+	}
 	/*
 	 * Model: a PTE-mapped large folio is never reused (mainline may reuse one
 	 * whose every reference this mm holds); fs/'s LRU holds no reference.
+	 * The swap cache's reference is dropped first when nothing else needs
+	 * the slot (wp_can_reuse_anon_folio(); 5.9's first version copied every
+	 * page in the swap cache instead).
 	 */
-	if ((!pmd_mapped && folio_test_large(folio)) || folio_ref_count(folio) != 1)
+	if ((!pmd_mapped && folio_test_large(folio)) ||
+	    folio_ref_count(folio) > 1 + (folio_test_swapcache(folio) ? 1 : 0))
 		return false;
 	if (!folio_trylock(folio))
 		return false;
+	if (folio_test_swapcache(folio))
+		folio_free_swap(folio);
 	if (folio_ref_count(folio) != 1) {
 		folio_unlock(folio);
 		return false;
@@ -707,6 +729,10 @@ static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 		if (is_migration_pte(entry)) {
 			migration_entry_wait(mm, vmf->pmd, vmf->address);
 			return VM_FAULT_RETRY;
+		}
+		if (is_swap_entry_pte(entry)) {
+			vmf->orig_pte = entry;
+			return do_swap_page(vmf);
 		}
 		return VM_FAULT_SIGBUS;
 	}

@@ -5,6 +5,7 @@
  */
 #include <sched.h>
 #include <stdlib.h>
+#include <pinmm/vm/swap.h>
 #include "internal.h"
 
 struct ttm_arg {
@@ -12,8 +13,8 @@ struct ttm_arg {
 };
 
 /* Split every PMD mapping of @folio in @vma, so that PTEs can be replaced. */
-static void split_pmd_mappings(struct folio *folio, struct vm_area_struct *vma,
-			       unsigned long address)
+void split_folio_pmd_mappings(struct folio *folio, struct vm_area_struct *vma,
+			      unsigned long address)
 {
 	for (;;) {
 		DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, address, 0);
@@ -44,7 +45,7 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 	struct mmu_notifier_range range;
 
 	if (folio_test_large(folio))
-		split_pmd_mappings(folio, vma, address);
+		split_folio_pmd_mappings(folio, vma, address);
 	mmu_notifier_range_init(&range, MMU_NOTIFY_MIGRATE, 0, mm,
 				address < vma->vm_start ? vma->vm_start : address,
 				address + folio_size(folio) > vma->vm_end ? vma->vm_end :
@@ -277,14 +278,21 @@ int migrate_folio_to(struct folio *src, gfp_t gfp, struct folio **dstp)
 		folio_copy(dst, src);
 		folio_migrate_flags(dst, src);
 	} else {
+		/* An anon folio in the swap cache: the cache's references move with it. */
+		bool swapcache = anon && folio_test_swapcache(src);
+
 		/* Only the caller's reference may remain: anything else is a pin or a GUP. */
-		if (!folio_ref_freeze(src, 1)) {
+		if (!folio_ref_freeze(src, 1 + (swapcache ? (int)nr : 0))) {
 			folio_unlock(dst);
 			rc = -EAGAIN;
 			goto restore;
 		}
 		folio_copy(dst, src);
 		folio_migrate_flags(dst, src);
+		if (swapcache) {
+			folio_ref_add(dst, (int)nr);
+			swap_cache_migrate(dst, src);
+		}
 		if (anon)
 			__atomic_store_n((unsigned long *)&dst->mapping,
 					 (unsigned long)src->mapping, __ATOMIC_RELEASE);

@@ -59,7 +59,7 @@ static void exit_mmap(struct mm_struct *mm)
 	free_pgd_range(mm, 0, TASK_SIZE);
 	mmap_write_unlock(mm);
 	WARN_ON_ONCE(get_mm_counter(mm, MM_ANONPAGES) || get_mm_counter(mm, MM_FILEPAGES) ||
-		     get_mm_counter(mm, MM_SHMEMPAGES));
+		     get_mm_counter(mm, MM_SHMEMPAGES) || get_mm_counter(mm, MM_SWAPENTS));
 }
 
 void mmput(struct mm_struct *mm)
@@ -134,6 +134,8 @@ int mm_counter(struct folio *folio)
 
 int mm_counter_swp(struct vm_area_struct *vma, swp_entry_t entry)
 {
+	if (!non_swap_entry(entry))
+		return MM_SWAPENTS;
 	if (is_anon_migration_entry(entry))
 		return MM_ANONPAGES;
 	return vma_is_shmem(vma) ? MM_SHMEMPAGES : MM_FILEPAGES;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* mmap, munmap, mprotect and madvise on an mm's VMA set. */
+#include <pinmm/vm/swap.h>
 #include "internal.h"
 
 static unsigned long calc_vm_prot_bits(unsigned long prot)
@@ -425,6 +426,29 @@ int do_madvise(struct mm_struct *mm, unsigned long start, size_t len, int behavi
 			err = -ENOMEM;
 		mmap_read_unlock(mm);
 		mm_trace("madvise", "mm=%s addr=%#lx len=%#zx dontneed -> %d", mm->owner, start, len,
+			 err);
+		return err;
+	}
+	case MADV_PAGEOUT: {
+		unsigned long a = start;
+
+		mmap_read_lock(mm);
+		for (vma = find_vma_intersection(mm, start, end); vma && vma->vm_start < end;
+		     vma = vma_next(vma)) {
+			if (vma->vm_start > a)
+				err = -ENOMEM;
+			/* can_madv_lru_vma() */
+			if (vma->vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) {
+				err = -EINVAL;
+				break;
+			}
+			madvise_pageout_vma(vma, start, end);
+			a = vma->vm_end;
+		}
+		if (a < end && !err)
+			err = -ENOMEM;
+		mmap_read_unlock(mm);
+		mm_trace("madvise", "mm=%s addr=%#lx len=%#zx pageout -> %d", mm->owner, start, len,
 			 err);
 		return err;
 	}

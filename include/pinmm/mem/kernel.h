@@ -29,6 +29,8 @@ enum kernel_switch {
 	KSW_FORK_COPIES_PINNED,
 	/* 5.9: a write fault reuses an anon page only if _refcount says we are alone. */
 	KSW_COW_REUSE_REFCOUNT,
+	/* 5.11: reclaim does not put a maybe-pinned anon folio into the swap cache. */
+	KSW_SWAP_SKIPS_PINNED,
 	/* 5.13: a long-term pin first migrates the page out of ZONE_MOVABLE. */
 	KSW_LONGTERM_MIGRATES_MOVABLE,
 	/* 5.18: MEMORY_DEVICE_PRIVATE (later also COHERENT) pages idle at refcount 0. */
@@ -37,6 +39,8 @@ enum kernel_switch {
 	KSW_EXT4_WARN_NO_BUFFERS,
 	/* 5.19: PageAnonExclusive decides COW reuse and what fork may share. */
 	KSW_ANON_EXCLUSIVE,
+	/* 5.19: a swap PTE carries PageAnonExclusive (SWP_EXCLUSIVE) to swap-in. */
+	KSW_SWP_EXCLUSIVE,
 	/* 5.19: a R/O pin unshares an anon page that may be shared (FAULT_FLAG_UNSHARE). */
 	KSW_UNSHARE_RO_ANON,
 	/* 6.2: a R/O long-term pin unshares anything in a COW mapping. */

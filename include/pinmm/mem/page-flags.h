@@ -35,6 +35,11 @@ enum pageflags {
 	 */
 	PG_anon_exclusive,
 	/*
+	 * Model: mainline aliases PG_swapcache onto PG_owner_priv_1 for swap-backed
+	 * folios; a bit of its own, for the same reason.
+	 */
+	PG_swapcache,
+	/*
 	 * Model: the "PagePin"/PageDmaPinned bit several 2018-2019 proposals needed
 	 * (seed 004, the lru RFC). Mainline has no such bit; only trackers that need
 	 * it touch it.
@@ -138,6 +143,7 @@ FOLIO_FLAG(swapbacked, PG_swapbacked)
 FOLIO_FLAG(unevictable, PG_unevictable)
 FOLIO_FLAG(mlocked, PG_mlocked)
 FOLIO_FLAG(dma_pinned, PG_dma_pinned)
+FOLIO_FLAG(swapcache, PG_swapcache)
 #undef FOLIO_FLAG
 
 /*

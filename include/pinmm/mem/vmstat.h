@@ -36,6 +36,9 @@ enum node_stat_item {
 	THP_SPLIT_PMD,
 	PGSTEAL,
 	PGSCAN,
+	PSWPIN,
+	PSWPOUT,
+	THP_SWPOUT,
 	NR_VM_NODE_STAT_ITEMS,
 };
 

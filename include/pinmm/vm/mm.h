@@ -153,7 +153,10 @@ extern const struct trace_flag prot_names[];
 extern const struct trace_flag map_flag_names[];
 /* mprotect(2): -ENOMEM for a hole in the range, -EACCES beyond VM_MAY*. */
 int do_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned long prot);
-/* MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTFORK, MADV_DOFORK. */
+/*
+ * MADV_DONTNEED, MADV_PAGEOUT (anon folios to swap: vm/swap.h), MADV_HUGEPAGE,
+ * MADV_NOHUGEPAGE, MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK.
+ */
 int do_madvise(struct mm_struct *mm, unsigned long start, size_t len, int behavior);
 /*
  * mremap(2): @flags MREMAP_MAYMOVE, MREMAP_FIXED (with MAYMOVE). Shrinks in

@@ -47,6 +47,7 @@
 enum {
 	MM_FILEPAGES,
 	MM_ANONPAGES,
+	MM_SWAPENTS,			/* swap entries in this mm's page tables */
 	MM_SHMEMPAGES,
 	NR_MM_COUNTERS,
 };
