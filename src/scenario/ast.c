@@ -62,6 +62,8 @@ const char *const scn_cmd_names[SCN_NR_CMDS] = {
 	[SCN_EXIT] = "exit",
 	[SCN_CHECK_FOLIO] = "check folio",
 	[SCN_MREMAP] = "mremap",
+	[SCN_SWAP] = "swap",
+	[SCN_CHECK_SWAPPED] = "check swapped",
 };
 
 const char *const scn_advice_names[SCN_NR_ADVICE] = {
@@ -72,6 +74,7 @@ const char *const scn_advice_names[SCN_NR_ADVICE] = {
 	[SCN_MADV_KEEPONFORK] = "keeponfork",
 	[SCN_MADV_HUGEPAGE] = "hugepage",
 	[SCN_MADV_NOHUGEPAGE] = "nohugepage",
+	[SCN_MADV_PAGEOUT] = "pageout",
 };
 
 const char *const scn_zone_names[SCN_NR_ZONES] = {

@@ -107,6 +107,18 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		if (c->memory.cma)
 			put_size(o, "cma", c->memory.cma);
 		break;
+	case SCN_SWAP:
+		put(o, " ");
+		put_size(o, NULL, c->swap.size);
+		break;
+	case SCN_CHECK_SWAPPED:
+		put(o, " %s", scn_name(s, SCN_NS_PROC, c->check_swapped.proc));
+		put_loc(o, s, SCN_NS_MAP, &(struct scn_loc){ .id = c->check_swapped.map,
+							    .off = c->check_swapped.off });
+		if (c->check_swapped.len)
+			put_size(o, "len", c->check_swapped.len);
+		put(o, " %s", c->check_swapped.swapped ? "yes" : "no");
+		break;
 	case SCN_DISK:
 		put(o, " %s", scn_name(s, SCN_NS_FS, c->disk.fs));
 		put_size(o, "size", c->disk.size);

@@ -13,6 +13,7 @@
 #include <pinmm/fs/dax.h>
 #include <pinmm/fs/vmscan.h>
 #include <pinmm/fs/writeback.h>
+#include <pinmm/vm/swap.h>
 #include <pinmm/scenario/format.h>
 #include "interp.h"
 
@@ -190,10 +191,14 @@ static int interp_machine_up(struct interp *in, const char *preset_name)
 	if (err)
 		return err;
 	err = pin_preset_apply(preset);
+	for (size_t i = 0; i < in->s->nr_cmds && !err; i++)
+		if (in->s->cmds[i].kind == SCN_SWAP)
+			err = swapon_mem(in->s->cmds[i].swap.size);
 	/* The debug mode is a scenario's choice (debug-pins); a new machine has none. */
 	if (!err)
 		err = pin_debug_set(false);
 	if (err) {
+		swap_reset();
 		mem_exit();
 		return err;
 	}
@@ -249,6 +254,14 @@ static void interp_machine_down(struct interp *in)
 			shmem_umount(f->shm);
 		if (f->bdev)
 			bdev_destroy(f->bdev);
+	}
+	/* Every process is gone, so every swap PTE: what is left is a leak. */
+	if (swap_enabled()) {
+		unsigned long leaked = swap_reset();
+
+		if (leaked)
+			interp_fail(in, SCN_BUG, "swapoff: %lu swap slot(s) still in use with every "
+				    "process gone", leaked);
 	}
 	mem_exit();
 }

@@ -12,6 +12,7 @@
 #include <pinmm/fs/vmscan.h>
 #include <pinmm/fs/writeback.h>
 #include <pinmm/vm/mm.h>
+#include <pinmm/vm/swap.h>
 #include "interp.h"
 
 #define CHUNK (64UL << 10)
@@ -667,6 +668,7 @@ int scn_advice_to_madv(enum scn_advice a)
 		[SCN_MADV_KEEPONFORK] = MADV_KEEPONFORK,
 		[SCN_MADV_HUGEPAGE] = MADV_HUGEPAGE,
 		[SCN_MADV_NOHUGEPAGE] = MADV_NOHUGEPAGE,
+		[SCN_MADV_PAGEOUT] = MADV_PAGEOUT,
 	};
 
 	return (unsigned int)a < SCN_NR_ADVICE ? madv[a] : -1;
@@ -684,6 +686,22 @@ static void do_exit(struct interp *in, const struct scn_cmd *c)
 }
 
 /* check folio: what the folio behind page N of a handle is, as the kernel keeps it. */
+/* pagemap_is_swapped() over the range: all of it (yes) or none of it (no). */
+static void do_check_swapped(struct interp *in, const struct scn_cmd *c)
+{
+	const struct interp_map *m = &in->maps[c->check_swapped.map];
+	struct mm_struct *mm = proc_mm(in, c->check_swapped.proc);
+	unsigned long len = c->check_swapped.len ? c->check_swapped.len : m->len;
+	long n;
+
+	if (!m->mapped || !mm)
+		return;
+	n = mm_range_swapped(mm, m->addr + c->check_swapped.off, len);
+	if (c->check_swapped.swapped ? (unsigned long)n != len >> PAGE_SHIFT : n != 0)
+		interp_fail(in, SCN_CORRUPT, "%ld of %lu page(s) swapped out, expected %s", n,
+			    len >> PAGE_SHIFT, c->check_swapped.swapped ? "all" : "none");
+}
+
 static void do_check_folio(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_handle *h = &in->handles[c->check_folio.handle];
@@ -828,7 +846,11 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 	}
 	switch (c->kind) {
 	case SCN_MEMORY:
+	case SCN_SWAP:
 		break;		/* applied when the machine came up */
+	case SCN_CHECK_SWAPPED:
+		do_check_swapped(in, c);
+		break;
 	case SCN_DISK:
 		do_disk(in, c);
 		break;

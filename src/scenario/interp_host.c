@@ -82,6 +82,41 @@ static void do_memory(struct hrun *r, const struct scn_cmd *c)
 		      "not a scenario's");
 }
 
+/*
+ * The scenario's swap device is the host's: without one, MADV_PAGEOUT swaps
+ * nothing (cow.c skips: "MADV_PAGEOUT did not work, is swap enabled?").
+ */
+static void do_swap(struct hrun *r)
+{
+	int n = host_swap_devices();
+
+	if (n < 0)
+		host_na(r, "/proc/swaps: %s", strerror(-n));
+	else if (!n)
+		host_na(r, "no swap device on the host (/proc/swaps lists none): MADV_PAGEOUT cannot "
+		      "swap anything out, as cow.c's \"is swap enabled?\" skip says");
+}
+
+static void do_check_swapped(struct hrun *r, const struct scn_cmd *c)
+{
+	const struct hmap *m = &r->maps[c->check_swapped.map];
+	uint64_t len = c->check_swapped.len ? c->check_swapped.len : m->len, nr;
+	int err;
+
+	if (!m->mapped)
+		return;
+	err = host_pagemap_swapped(r->hs, r->procs[c->check_swapped.proc],
+				   m->addr + c->check_swapped.off, len, &nr);
+	if (err) {
+		host_na(r, "/proc/PID/pagemap: %s", strerror(-err));
+		return;
+	}
+	if (c->check_swapped.swapped ? nr != len / 4096 : nr != 0)
+		interp_fail(&r->in, SCN_CORRUPT, "%llu of %llu page(s) swapped out, expected %s",
+			    (unsigned long long)nr, (unsigned long long)(len / 4096),
+			    c->check_swapped.swapped ? "all" : "none");
+}
+
 static void do_disk(struct hrun *r, const struct scn_cmd *c)
 {
 	char why[HOST_WHY_MAX] = "";
@@ -608,6 +643,12 @@ void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 	case SCN_EXIT:
 		mark_unsafe(r);
 		result(r, host_proc_exit(r->hs, r->procs[c->exit.proc]), "exit");
+		break;
+	case SCN_SWAP:
+		do_swap(r);
+		break;
+	case SCN_CHECK_SWAPPED:
+		do_check_swapped(r, c);
 		break;
 	case SCN_CHECK_FOLIO:
 		host_na(r, "folio order, PageAnonExclusive and pin counts are not shown to userspace "

@@ -285,7 +285,8 @@ static int parse_lines(struct scn_parser *P, struct scn_lexer *lx, struct scn_li
 			ret = p_verdict(P);
 		} else {
 			ret = p_op(P, &cap);
-			if (!ret && !P->first_op_line && s->cmds[s->nr_cmds - 1].kind != SCN_MEMORY)
+			if (!ret && !P->first_op_line && s->cmds[s->nr_cmds - 1].kind != SCN_MEMORY &&
+			    s->cmds[s->nr_cmds - 1].kind != SCN_SWAP)
 				P->first_op_line = line->line;
 		}
 		if (ret)

@@ -167,6 +167,25 @@ static int p_memory(struct scn_parser *P, struct scn_cmd *c)
 	return 0;
 }
 
+/* swap SIZE: a swap device (swapon), before other commands, as memory. */
+static int p_swap(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+
+	if (P->have_swap)
+		return scn_perr(P, "duplicate 'swap'");
+	if (P->first_op_line)
+		return scn_perr(P, "'swap' must come before other commands (line %u)", P->first_op_line);
+	P->have_swap = true;
+	TRY(scn_arg_word(P, "size", &w));
+	if (scn_parse_size(w, &c->swap.size))
+		return scn_perr(P, "bad size '%s'", w);
+	/* What swapon_mem() accepts. */
+	if (!c->swap.size || c->swap.size % SCN_PMD_BYTES || c->swap.size > (1ULL << 30))
+		return scn_perr(P, "swap size '%s' must be a non-zero multiple of 2M, at most 1G", w);
+	return 0;
+}
+
 static int p_disk(struct scn_parser *P, struct scn_cmd *c)
 {
 	TRY(word_declare(P, "disk name", SCN_NS_FS, SCN_FS_DISK, &c->disk.fs));
@@ -577,6 +596,8 @@ static int p_range(struct scn_parser *P, const char *what, int *proc, int *map, 
 		return scn_perr(P, "%s of part of a mapping needs len=", what);
 	if (!ret && !*len)
 		return scn_perr(P, "len= must not be 0 for %s", what);
+	if (at.off % SCN_PAGE_BYTES && strchr(what, ' '))
+		return scn_perr(P, "%s offset must be page aligned", what);
 	if (at.off % SCN_PAGE_BYTES)
 		return scn_perr(P, "%s offset must be page aligned (%s(2) answers EINVAL)", what, what);
 	return check_range(P, &(struct scn_cmd){ .has_result = true }, *proc, &at,
@@ -638,6 +659,21 @@ static int p_madvise(struct scn_parser *P, struct scn_cmd *c)
 	}
 	scn_suggest(hint, sizeof(hint), w, scn_advice_names, SCN_NR_ADVICE);
 	return scn_perr(P, "unknown advice '%s' (%s)", w, hint);
+}
+
+/* check swapped PROC MAP[+OFF] [len=SIZE] yes|no */
+static int p_check_swapped(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+
+	TRY(p_range(P, "check swapped", &c->check_swapped.proc, &c->check_swapped.map,
+		    &c->check_swapped.off, &c->check_swapped.len));
+	TRY(scn_arg_word(P, "yes|no", &w));
+	if (!strcmp(w, "yes"))
+		c->check_swapped.swapped = true;
+	else if (strcmp(w, "no"))
+		return scn_perr(P, "check swapped takes 'yes' or 'no', not '%s'", w);
+	return 0;
 }
 
 /*
@@ -858,6 +894,8 @@ static const struct {
 	[SCN_EXIT] = { p_exit, true },
 	[SCN_CHECK_FOLIO] = { p_check_folio, false },
 	[SCN_MREMAP] = { p_mremap, true },
+	[SCN_SWAP] = { p_swap, false },
+	[SCN_CHECK_SWAPPED] = { p_check_swapped, false },
 	[SCN_TRUNCATE] = { p_truncate, true },
 	[SCN_PUNCH] = { p_punch, true },
 	[SCN_RECLAIM] = { p_none, false },

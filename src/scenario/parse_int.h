@@ -49,6 +49,7 @@ struct scn_parser {
 	bool probe;			/* scenario_parse_probe(): no whole-file checks */
 	unsigned int first_op_line;	/* first command after the header, 0 if none yet */
 	bool have_memory;
+	bool have_swap;
 };
 
 /* "file:line: fmt"; returns -EINVAL so callers can `return perr(...)`. */

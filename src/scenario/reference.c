@@ -41,6 +41,15 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"below it in MIGRATE_CMA pageblocks; both in 2M pageblocks, leaving some "
 		"ZONE_NORMAL. Longterm pins must migrate out of both (check zone).",
 	},
+	[SCN_SWAP] = {
+		SCN_GROUP_MACHINE, "swap SIZE", "", "swap 16M",
+		"A swap device of SIZE (a multiple of 2M, at most 1G), after memory and before "
+		"the other commands: MADV_PAGEOUT (madvise ... pageout) swaps anonymous folios "
+		"out to it, whole for a THP (one 2M cluster of slots). Without one pageout "
+		"swaps nothing. Its writes complete at once, so a folio nothing else holds "
+		"leaves the swap cache in the pass that wrote it. On the host, the host's own "
+		"swap devices (/proc/swaps); with none the cell is n/a.",
+	},
 	[SCN_DISK] = {
 		SCN_GROUP_MACHINE, "disk FS size=SIZE [checksum] [dax]", "size= checksum dax",
 		"disk d1 size=4M checksum dax",
@@ -218,14 +227,19 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	[SCN_MADVISE] = {
 		SCN_GROUP_MEMORY,
 		"madvise PROC MAP[+OFF] [len=SIZE] dontneed|dontfork|dofork|wipeonfork|keeponfork|"
-		"hugepage|nohugepage [during=POINT] [-> RES]",
+		"hugepage|nohugepage|pageout [during=POINT] [-> RES]",
 		"len= during=", "madvise p m dontneed\nmadvise p m+4K len=8K dontfork",
 		"madvise() of the whole mapping or of [OFF, OFF+len): dontneed zaps the PTEs "
 		"(pinned pages stay allocated, held by the pin); dontfork/dofork set and clear "
 		"VM_DONTCOPY (fork leaves the range out of the child); wipeonfork/keeponfork set "
 		"and clear VM_WIPEONFORK (the child gets the range empty; private anonymous "
 		"memory only, EINVAL otherwise); hugepage/nohugepage set VM_HUGEPAGE/"
-		"VM_NOHUGEPAGE.",
+		"VM_NOHUGEPAGE; pageout is MADV_PAGEOUT: reclaim of the range's anonymous folios "
+		"to the swap device (swap), the PTEs becoming swap entries (SWP_EXCLUSIVE for "
+		"a PageAnonExclusive page, 5.19+). A THP mapped whole in the range goes out "
+		"whole, one mapped in part is split first; folios other processes map are left "
+		"alone, and so is a maybe-pinned one (5.11+: not added to the swap cache; "
+		"5.19+: try_to_unmap() refuses an exclusive one).",
 	},
 	[SCN_MREMAP] = {
 		SCN_GROUP_MEMORY,
@@ -244,6 +258,14 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"The process exits: its mm and mappings go (a later command naming its "
 		"mappings is a parse error); pins it took keep their pages, as a driver's "
 		"do. On the host, the child process exits.",
+	},
+	[SCN_CHECK_SWAPPED] = {
+		SCN_GROUP_CHECKS,
+		"check swapped PROC MAP[+OFF] [len=SIZE] yes|no [only=|except=PRESET,...]",
+		"len= only= except=", "check swapped p m no\ncheck swapped p m+4K len=4K no except=legacy-2018",
+		"Is every page of the range swapped out (yes), or none of it (no)? What "
+		"/proc/PID/pagemap's PM_SWAP bit says (cow.c's pagemap_is_swapped()), so a "
+		"migration entry counts as swapped too. Otherwise corrupt.",
 	},
 	[SCN_CHECK_FOLIO] = {
 		SCN_GROUP_CHECKS,
@@ -335,6 +357,9 @@ const struct scn_vmstat_doc scn_vmstat_docs[] = {
 	{ "thp_split_pmd", "PMD mappings of THPs split into PTEs" },
 	{ "pgsteal", "pages reclaim freed" },
 	{ "pgscan", "pages reclaim looked at" },
+	{ "pswpin", "pages read from swap" },
+	{ "pswpout", "pages written to swap" },
+	{ "thp_swpout", "THPs swapped out whole" },
 	{ NULL, NULL },
 };
 

@@ -118,6 +118,11 @@ int host_madvise(struct host_session *hs, int proc, uint64_t addr, uint64_t len,
 /* mremap(2) in @proc (MREMAP_* @flags); *@out: the new address. */
 int host_mremap(struct host_session *hs, int proc, uint64_t addr, uint64_t len, uint64_t newlen,
 		int flags, uint64_t to, uint64_t *out);
+/* Swap devices /proc/swaps lists (0: none, so MADV_PAGEOUT swaps nothing), or -errno. */
+int host_swap_devices(void);
+/* *@nr: pages of [@addr, +@len) in @proc that /proc/PID/pagemap says are swapped out. */
+int host_pagemap_swapped(struct host_session *hs, int proc, uint64_t addr, uint64_t len,
+			 uint64_t *nr);
 /* exit(): the process goes (its mappings with it); waits, bounded, until it has. */
 int host_proc_exit(struct host_session *hs, int proc);
 

@@ -170,6 +170,8 @@ enum scn_cmd_kind {
 	SCN_EXIT,
 	SCN_CHECK_FOLIO,
 	SCN_MREMAP,
+	SCN_SWAP,
+	SCN_CHECK_SWAPPED,
 	SCN_NR_CMDS,
 };
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
@@ -193,6 +195,7 @@ enum scn_advice {
 	SCN_MADV_KEEPONFORK,
 	SCN_MADV_HUGEPAGE,
 	SCN_MADV_NOHUGEPAGE,
+	SCN_MADV_PAGEOUT,
 	SCN_NR_ADVICE,
 };
 /* "dontneed", ...: the MADV_ name in lower case. */
@@ -277,6 +280,8 @@ struct scn_cmd {
 		struct { int proc, map; uint64_t off, len; bool writable, none; } mprotect;
 		struct { int proc, map; uint64_t off, len; enum scn_advice advice; } madvise;
 		struct { int proc; } exit;
+		struct { uint64_t size; } swap;
+		struct { int proc, map; uint64_t off, len; bool swapped; } check_swapped;
 		/*
 		 * mremap of [off, off+len) (all of map when len is 0) to newlen
 		 * bytes (len when 0), MREMAP_MAYMOVE; MREMAP_FIXED at @fixed when
