@@ -150,7 +150,9 @@ static bool vma_needs_dirty_tracking(struct vm_area_struct *vma)
 		return false;
 	if (vma->vm_ops && (vma->vm_ops->page_mkwrite || vma->vm_ops->pfn_mkwrite))
 		return true;
-	/* shmem has no writeback: nothing there can be cleaned behind a pin. */
+	/* shmem and hugetlbfs have no writeback: nothing there is cleaned behind a pin. */
+	if (is_vm_hugetlb_page(vma))
+		return false;
 	return vma->vm_file && !shmem_mapping(vma->vm_file->f_mapping);
 }
 

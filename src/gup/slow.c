@@ -43,6 +43,9 @@ static int check_vma_flags(struct vm_area_struct *vma, unsigned int gup_flags)
 		if (!(vm_flags & VM_WRITE)) {
 			if (!(gup_flags & FOLL_FORCE))
 				return -EFAULT;
+			/* hugetlb has no FOLL_FORCE write into a read-only mapping. */
+			if (is_vm_hugetlb_page(vma))
+				return -EFAULT;
 			/*
 			 * FOLL_FORCE writes (ptrace) go through COW into an anon
 			 * copy; in a shared mapping they would write the file.

@@ -145,6 +145,28 @@ int host_memfs_create(struct host_session *hs, int *fs)
 	return 0;
 }
 
+int host_hugetlbfs_create(struct host_session *hs, int *fs)
+{
+	int err = host_memfs_create(hs, fs);
+
+	if (!err)
+		hs->fs[*fs].hugetlb = true;
+	return err;
+}
+
+long host_free_hugepages(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	long n = -1;
+
+	if (!f)
+		return -errno;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -EINVAL;
+	fclose(f);
+	return n;
+}
+
 int host_file_create(struct host_session *hs, int fs, const char *name, uint64_t size,
 		     int fill, int *file)
 {
@@ -162,10 +184,22 @@ int host_file_create(struct host_session *hs, int fs, const char *name, uint64_t
 		snprintf(path, sizeof(path), "%s/%s", f->mnt, name);
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	} else {
-		fd = memfd_create(name, MFD_CLOEXEC);
+		fd = memfd_create(name, MFD_CLOEXEC | (f->hugetlb ? MFD_HUGETLB : 0));
 	}
 	if (fd < 0)
 		return -errno;
+	if (f->hugetlb) {
+		/* gup_longterm.c and cow.c: ftruncate() and fallocate() the whole file. */
+		err = ftruncate(fd, (off_t)size) ? -errno :
+		      fallocate(fd, 0, 0, (off_t)size) ? -errno : 0;
+		if (err) {
+			close(fd);
+			return err;
+		}
+		hs->files[hs->nr_files] = (struct host_file){ .fs = fs, .fd = fd };
+		*file = hs->nr_files++;
+		return 0;
+	}
 	err = fill >= 0 ? host_fill_fd(fd, 0, size, (uint8_t)fill, false)
 			: ftruncate(fd, (off_t)size) ? -errno : 0;
 	if (err) {

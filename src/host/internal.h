@@ -19,6 +19,7 @@ struct host_proc {
 
 struct host_fs {
 	bool disk;		/* a loop-mounted image; otherwise memfds */
+	bool hugetlb;		/* memfds of MFD_HUGETLB (a hugetlbfs in the scenario) */
 	bool mounted;
 	int loop_nr;		/* /dev/loopN, -1 before it is configured */
 	int loop_fd;		/* held open: O_RDONLY|O_DIRECT, for check disk */

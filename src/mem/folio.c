@@ -4,6 +4,7 @@
  * the memory half of a split.
  */
 #include <pinmm/mem/memory.h>
+#include <pinmm/mem/hugetlb.h>
 
 void prep_compound_page(struct page *page, unsigned int order)
 {
@@ -66,6 +67,11 @@ void __folio_put(struct folio *folio)
 	if (folio_is_zone_device(folio)) {
 		if (zone_device_page_free_hook)
 			zone_device_page_free_hook(folio);
+		return;
+	}
+	/* free_huge_folio(): a hugetlb folio belongs to its pool, not to the buddy allocator. */
+	if (order && folio_test_hugetlb(folio)) {
+		free_huge_folio(folio);
 		return;
 	}
 	if (order && !destroy_compound(folio))

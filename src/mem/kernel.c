@@ -61,6 +61,13 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"came back read-only and was copied on the next write, away from the device; "
 		"shrink_page_list() leaves a maybe-pinned anon page out of the swap cache",
 	},
+	[KSW_HUGETLB_FORK_COPIES_PINNED] = {
+		"hugetlb-fork-copies-pinned", "v5.12", "4eae4efa2c29",
+		"hugetlb: do early cow when page pinned on src mm",
+		"5.9's early COW at fork covered PTEs and THPs, not hugetlb: the child still shared "
+		"a pinned private hugetlb page and the parent's next write copied it away from the "
+		"device; copy_hugetlb_page_range() now gives the child a copy",
+	},
 	[KSW_LONGTERM_MIGRATES_MOVABLE] = {
 		"longterm-migrates-movable", "v5.13", "d1e153fea2a8",
 		"mm/gup: migrate pinned pages out of movable zone",

@@ -28,6 +28,7 @@ const char *const scn_cmd_names[SCN_NR_CMDS] = {
 	[SCN_MEMORY] = "memory",
 	[SCN_DISK] = "disk",
 	[SCN_TMPFS] = "tmpfs",
+	[SCN_HUGETLBFS] = "hugetlbfs",
 	[SCN_FILE] = "file",
 	[SCN_PROCESS] = "process",
 	[SCN_DEVICE] = "device",

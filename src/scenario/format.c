@@ -106,6 +106,8 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 			put_size(o, "movable", c->memory.movable);
 		if (c->memory.cma)
 			put_size(o, "cma", c->memory.cma);
+		if (c->memory.hugepages)
+			put(o, " hugepages=%llu", (unsigned long long)c->memory.hugepages);
 		break;
 	case SCN_SWAP:
 		put(o, " ");
@@ -123,6 +125,9 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		put(o, " %s", scn_name(s, SCN_NS_FS, c->disk.fs));
 		put_size(o, "size", c->disk.size);
 		put(o, "%s%s", c->disk.checksum ? " checksum" : "", c->disk.dax ? " dax" : "");
+		break;
+	case SCN_HUGETLBFS:
+		put(o, " %s", scn_name(s, SCN_NS_FS, c->tmpfs.fs));
 		break;
 	case SCN_TMPFS:
 		put(o, " %s", scn_name(s, SCN_NS_FS, c->tmpfs.fs));
@@ -158,6 +163,8 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		put(o, " %s %s%s%s", c->mmap.shared ? "shared" : "private",
 		    c->mmap.writable ? "rw" : "ro", c->mmap.thp ? " thp" : "",
 		    c->mmap.populate ? " populate" : "");
+		if (c->mmap.hugetlb)
+			put(o, " hugetlb");
 		break;
 	case SCN_WRITE:
 	case SCN_READ:
@@ -282,6 +289,8 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 			put(o, " %s", c->check_folio.exclusive ? "exclusive" : "shared");
 		if (c->check_folio.pincount >= 0)
 			put(o, " pincount=%ld", c->check_folio.pincount);
+		if (c->check_folio.hugetlb > 0)
+			put(o, " hugetlb");
 		break;
 	case SCN_TRUNCATE:
 		put(o, " %s", scn_name(s, SCN_NS_FILE, c->truncate.file));

@@ -14,6 +14,7 @@
 #include <pinmm/fs/vmscan.h>
 #include <pinmm/fs/writeback.h>
 #include <pinmm/vm/swap.h>
+#include <pinmm/vm/hugetlb.h>
 #include <pinmm/scenario/format.h>
 #include "interp.h"
 
@@ -190,6 +191,13 @@ static int interp_machine_up(struct interp *in, const char *preset_name)
 	err = mem_init(&cfg);
 	if (err)
 		return err;
+	for (size_t i = 0; i < in->s->nr_cmds; i++)
+		if (in->s->cmds[i].kind == SCN_MEMORY && in->s->cmds[i].memory.hugepages &&
+		    hugetlb_set_nr_pages(in->s->cmds[i].memory.hugepages) !=
+		    in->s->cmds[i].memory.hugepages) {
+			mem_exit();
+			return -ENOMEM;
+		}
 	err = pin_preset_apply(preset);
 	for (size_t i = 0; i < in->s->nr_cmds && !err; i++)
 		if (in->s->cmds[i].kind == SCN_SWAP)

@@ -157,6 +157,14 @@ static void do_file(struct interp *in, const struct scn_cmd *c)
 	int err = 0;
 
 	fl->fs = c->file.fs;
+	if (in->fs[c->file.fs].kind == SCN_FS_HUGETLBFS) {
+		/* memfd_create(MFD_HUGETLB), ftruncate(), fallocate(), as the selftests do. */
+		fl->file = hugetlb_file_setup(c->file.size);
+		if (!interp_result(in, fl->file ? 0 : -ENOMEM, "memfd_create(MFD_HUGETLB)"))
+			return;
+		interp_result(in, hugetlbfs_fallocate(fl->file, 0, c->file.size), "fallocate");
+		return;
+	}
 	if (!sb)
 		return;
 	fl->file = fs_open(sb, scn_name(in->s, SCN_NS_FILE, c->file.file),
@@ -210,7 +218,7 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 	 * mmap + madvise + MADV_POPULATE_WRITE would do it.
 	 */
 	unsigned long flags = (c->mmap.shared ? MAP_SHARED : MAP_PRIVATE) |
-			      (file ? 0 : MAP_ANONYMOUS) |
+			      (file ? 0 : MAP_ANONYMOUS) | (c->mmap.hugetlb ? MAP_HUGETLB : 0) |
 			      (c->mmap.populate && !c->mmap.thp ? MAP_POPULATE : 0);
 	struct mm_struct *mm = proc_mm(in, c->mmap.proc);
 	long addr;
@@ -730,8 +738,15 @@ static void do_check_folio(struct interp *in, const struct scn_cmd *c)
 			    folio_test_large(folio) ? "large" : "small");
 		return;
 	}
+	if (c->check_folio.hugetlb > 0 && !folio_test_hugetlb(folio)) {
+		interp_fail(in, SCN_CORRUPT, "check folio: page %llu is not in a hugetlb folio",
+			    (unsigned long long)c->check_folio.page);
+		return;
+	}
 	if (c->check_folio.exclusive >= 0) {
-		bool excl = folio_test_anon(folio) && PageAnonExclusive(page);
+		/* A hugetlb folio keeps PageAnonExclusive on its head, as mainline's PageAnonExclusive(). */
+		bool excl = folio_test_anon(folio) &&
+			    PageAnonExclusive(folio_test_hugetlb(folio) ? &folio->page : page);
 
 		if (excl != (bool)c->check_folio.exclusive) {
 			interp_fail(in, SCN_CORRUPT, "check folio: page %llu is %s",
@@ -856,6 +871,9 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 		break;
 	case SCN_TMPFS:
 		do_tmpfs(in, c);
+		break;
+	case SCN_HUGETLBFS:
+		in->fs[c->tmpfs.fs].kind = SCN_FS_HUGETLBFS;
 		break;
 	case SCN_FILE:
 		do_file(in, c);

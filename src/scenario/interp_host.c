@@ -77,9 +77,21 @@ static void mark_unsafe(struct hrun *r)
 
 static void do_memory(struct hrun *r, const struct scn_cmd *c)
 {
-	if (c->memory.movable || c->memory.cma)
+	long free;
+
+	if (c->memory.movable || c->memory.cma) {
 		host_na(r, "ZONE_MOVABLE and CMA are the host's boot configuration (movablecore=, cma=), "
 		      "not a scenario's");
+		return;
+	}
+	if (!c->memory.hugepages)
+		return;
+	/* The host's pool is the host's: pinmm never resizes it (nr_hugepages is global). */
+	free = host_free_hugepages();
+	if (free < 0 || (uint64_t)free < c->memory.hugepages)
+		host_na(r, "the host's hugetlb pool has %ld free 2M pages, the scenario needs %llu "
+			"(pinmm does not reserve host huge pages: nr_hugepages is the host's)",
+			free < 0 ? 0 : free, (unsigned long long)c->memory.hugepages);
 }
 
 /*
@@ -158,6 +170,7 @@ static void do_mmap(struct hrun *r, const struct scn_cmd *c)
 		.file = c->mmap.file >= 0 ? r->files[c->mmap.file] : -1,
 		.len = c->mmap.len, .offset = c->mmap.offset, .shared = c->mmap.shared,
 		.writable = c->mmap.writable, .thp = c->mmap.thp, .populate = c->mmap.populate,
+		.hugetlb = c->mmap.hugetlb,
 	};
 	struct hmap *m = &r->maps[c->mmap.map];
 	uint64_t addr = 0;
@@ -539,6 +552,9 @@ void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 		break;
 	case SCN_TMPFS:
 		result(r, host_memfs_create(r->hs, &r->fs[c->tmpfs.fs]), "tmpfs");
+		break;
+	case SCN_HUGETLBFS:
+		result(r, host_hugetlbfs_create(r->hs, &r->fs[c->tmpfs.fs]), "hugetlbfs");
 		break;
 	case SCN_FILE:
 		do_file(r, c);

@@ -138,6 +138,7 @@ static int check_range(struct scn_parser *P, const struct scn_cmd *c, int proc,
 static int p_memory(struct scn_parser *P, struct scn_cmd *c)
 {
 	const char *w;
+	int ret;
 
 	if (P->have_memory)
 		return scn_perr(P, "duplicate 'memory'");
@@ -157,6 +158,13 @@ static int p_memory(struct scn_parser *P, struct scn_cmd *c)
 		return scn_perr(P, "memory size '%s' is more than 16G", w);
 	TRY(opt_size(P, "movable", &c->memory.movable));
 	TRY(opt_size(P, "cma", &c->memory.cma));
+	ret = scn_arg_kv(P, "hugepages", false, &w);
+	if (ret < 0)
+		return ret;
+	if (!ret && (scn_parse_count(w, &c->memory.hugepages) ||
+		     c->memory.hugepages * SCN_PMD_BYTES >= c->memory.size))
+		return scn_perr(P, "hugepages=%s: a count of 2M pages that leaves part of memory "
+				"to the buddy allocator", w);
 	if (c->memory.movable % SCN_PMD_BYTES || c->memory.cma % SCN_PMD_BYTES)
 		return scn_perr(P, "movable= and cma= must be multiples of 2M (pageblocks)");
 	if ((c->memory.movable || c->memory.cma) &&
@@ -205,6 +213,11 @@ static int p_tmpfs(struct scn_parser *P, struct scn_cmd *c)
 	return opt_size(P, "size", &c->tmpfs.size);
 }
 
+static int p_hugetlbfs(struct scn_parser *P, struct scn_cmd *c)
+{
+	return word_declare(P, "hugetlbfs name", SCN_NS_FS, SCN_FS_HUGETLBFS, &c->tmpfs.fs);
+}
+
 static int p_file(struct scn_parser *P, struct scn_cmd *c)
 {
 	const char *name, *w;
@@ -223,6 +236,10 @@ static int p_file(struct scn_parser *P, struct scn_cmd *c)
 	c->file.fill = has_fill ? fill : -1;
 	if (has_fill && !c->file.size)
 		return scn_perr(P, "fill= needs size=");
+	if (P->s->names[SCN_NS_FS].v[c->file.fs].info == SCN_FS_HUGETLBFS &&
+	    (has_fill || !c->file.size || c->file.size % SCN_PMD_BYTES))
+		return scn_perr(P, "a file on hugetlbfs takes size=, a multiple of 2M (it is "
+				"fallocate()d from the hugetlb pool), and no fill=");
 	/* reflink=SRC: FICLONE of an existing file (fsdax disks). */
 	c->file.reflink = -1;
 	ret = scn_arg_kv(P, "reflink", false, &w);
@@ -249,6 +266,10 @@ static int p_device(struct scn_parser *P, struct scn_cmd *c)
 	c->device.odp = scn_arg_flag(P, "odp");
 	return scn_declare(P, SCN_NS_DEV, name, c->device.odp, &c->device.dev);
 }
+
+/* The key of hugetlb=SIZE: its own object, so the parser's record of what it
+ * asked keeps it apart from the bare flag of the same spelling. */
+static const char hugetlb_kv[] = "hugetlb";
 
 static int p_mmap(struct scn_parser *P, struct scn_cmd *c)
 {
@@ -288,6 +309,25 @@ static int p_mmap(struct scn_parser *P, struct scn_cmd *c)
 	c->mmap.shared = shared;
 	c->mmap.writable = !ro;
 	c->mmap.thp = scn_arg_flag(P, "thp");
+	c->mmap.hugetlb = scn_arg_flag(P, "hugetlb");
+	ret = scn_arg_kv(P, hugetlb_kv, false, &f);
+	if (ret < 0)
+		return ret;
+	if (!ret) {
+		uint64_t hs;
+
+		if (scn_parse_size(f, &hs) || (hs != SCN_PMD_BYTES && hs != (1ULL << 30)))
+			return scn_perr(P, "hugetlb=%s: the hugetlb sizes are 2M and 1G", f);
+		if (hs != SCN_PMD_BYTES)
+			return scn_perr(P, "hugetlb=1G: pinmm has only the 2M hstate (no gigantic "
+					"pages: the buddy allocator stops at order 9)");
+		c->mmap.hugetlb = true;
+	}
+	if (c->mmap.hugetlb && !anon)
+		return scn_perr(P, "hugetlb is MAP_HUGETLB|MAP_ANONYMOUS; a file on hugetlbfs "
+				"maps huge pages without it");
+	if (c->mmap.hugetlb && c->mmap.thp)
+		return scn_perr(P, "mmap takes 'thp' or 'hugetlb', not both");
 	c->mmap.populate = scn_arg_flag(P, "populate");
 	TRY(scn_declare(P, SCN_NS_MAP, name, c->mmap.proc, &c->mmap.map));
 	P->s->names[SCN_NS_MAP].v[c->mmap.map].len = c->mmap.len;
@@ -764,6 +804,7 @@ static int p_check_folio(struct scn_parser *P, struct scn_cmd *c)
 			return scn_perr(P, "check folio: 'large' and 'small' contradict each other");
 		c->check_folio.large = 0;
 	}
+	c->check_folio.hugetlb = scn_arg_flag(P, "hugetlb") ? 1 : -1;
 	if (scn_arg_flag(P, "exclusive"))
 		c->check_folio.exclusive = 1;
 	if (scn_arg_flag(P, "shared")) {
@@ -772,8 +813,8 @@ static int p_check_folio(struct scn_parser *P, struct scn_cmd *c)
 		c->check_folio.exclusive = 0;
 	}
 	if (c->check_folio.order < 0 && c->check_folio.large < 0 &&
-	    c->check_folio.exclusive < 0 && c->check_folio.pincount < 0)
-		return scn_perr(P, "check folio asks nothing: give order=, large|small, exclusive|shared or pincount=");
+	    c->check_folio.exclusive < 0 && c->check_folio.pincount < 0 && c->check_folio.hugetlb < 0)
+		return scn_perr(P, "check folio asks nothing: give order=, large|small, exclusive|shared, pincount= or hugetlb");
 	return 0;
 }
 
@@ -871,6 +912,7 @@ static const struct {
 	[SCN_MEMORY] = { p_memory, false },
 	[SCN_DISK] = { p_disk, false },
 	[SCN_TMPFS] = { p_tmpfs, false },
+	[SCN_HUGETLBFS] = { p_hugetlbfs, false },
 	[SCN_FILE] = { p_file, true },
 	[SCN_PROCESS] = { p_process, false },
 	[SCN_DEVICE] = { p_device, false },

@@ -34,12 +34,16 @@ const char scn_doc_prelude[] =
 
 const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	[SCN_MEMORY] = {
-		SCN_GROUP_MACHINE, "memory SIZE [movable=SIZE] [cma=SIZE]", "movable= cma=",
-		"memory 64M movable=16M cma=8M",
+		SCN_GROUP_MACHINE, "memory SIZE [movable=SIZE] [cma=SIZE] [hugepages=N]",
+		"movable= cma= hugepages=",
+		"memory 64M movable=16M cma=8M\nmemory 64M hugepages=4",
 		"The machine's RAM (default 64M), before any other command. movable= puts that "
 		"much at the top in ZONE_MOVABLE (movablecore=), cma= that much of ZONE_NORMAL "
 		"below it in MIGRATE_CMA pageblocks; both in 2M pageblocks, leaving some "
-		"ZONE_NORMAL. Longterm pins must migrate out of both (check zone).",
+		"ZONE_NORMAL. Longterm pins must migrate out of both (check zone). hugepages= "
+		"reserves that many 2M pages for hugetlb (nr_hugepages; default 0), taken as "
+		"the kernel takes them, movable zones first. There is no 1G hstate. On the host "
+		"the pool is the host's: the cell is n/a unless that many 2M pages are free.",
 	},
 	[SCN_SWAP] = {
 		SCN_GROUP_MACHINE, "swap SIZE", "", "swap 16M",
@@ -64,6 +68,13 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"A shmem mount (no writeback, no disk): longterm pins of its shared mappings "
 		"are allowed, as mainline's writable-longterm check allows shmem.",
 	},
+	[SCN_HUGETLBFS] = {
+		SCN_GROUP_MACHINE, "hugetlbfs FS", "", "hugetlbfs h0",
+		"A hugetlbfs mount. Its files are what memfd_create(MFD_HUGETLB) gives: 'file F "
+		"on FS size=SIZE' ftruncate()s and fallocate()s 2M pages from the pool (ENOSPC "
+		"when it runs dry), and any mapping of F is a hugetlb mapping. Longterm pins of "
+		"its shared mappings are allowed (no writeback).",
+	},
 	[SCN_FILE] = {
 		SCN_GROUP_MACHINE,
 		"file FILE on FS [size=SIZE] [fill=BYTE] [reflink=SRC] [-> RES]", "size= fill= reflink=",
@@ -72,7 +83,8 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"fill= through the page cache. reflink=SRC makes it a FICLONE of SRC instead, "
 		"sharing its blocks: on a dax disk one pmem page behind two files (only dax "
 		"disks have reflink: elsewhere EOPNOTSUPP). A disk too small answers ENOSPC; "
-		"without '-> ENOSPC' that is a scenario error.",
+		"without '-> ENOSPC' that is a scenario error. On hugetlbfs, size= (a multiple "
+		"of 2M) is allocated at once from the pool, and fill= is refused.",
 	},
 	[SCN_PROCESS] = {
 		SCN_GROUP_MACHINE, "process PROC", "", "process q",
@@ -88,14 +100,18 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	[SCN_MMAP] = {
 		SCN_GROUP_MEMORY,
 		"mmap PROC MAP len=SIZE (file=FILE [offset=SIZE] | anon) shared|private [rw|ro] "
-		"[thp] [populate] [-> RES]",
-		"len= file= offset= anon shared private rw ro thp populate",
+		"[thp] [hugetlb|hugetlb=2M] [populate] [-> RES]",
+		"len= file= offset= anon shared private rw ro thp hugetlb hugetlb= populate",
 		"mmap p a anon len=2M private rw thp populate\n"
+		"mmap p g anon len=2M shared rw hugetlb=2M\n"
 		"mmap p n file=f offset=4K len=8K shared ro -> ok",
 		"mmap() a mapping named MAP in PROC (PROT_READ, PROT_WRITE unless ro). thp is "
 		"madvise(MADV_HUGEPAGE): an aligned 2M range of an anonymous private mapping gets "
 		"a PMD-mapped THP on its first fault. populate faults the range in (MAP_POPULATE; "
-		"with thp, after the madvise, so the THP is there). Writes, reads and pins must "
+		"with thp, after the madvise, so the THP is there). hugetlb is MAP_HUGETLB "
+		"(anon only; len= rounds up to 2M): each 2M is one pool folio mapped by one PMD, "
+		"never split; a private one COWs by mapcount (hugetlb_wp). A mapping of a "
+		"hugetlbfs file is hugetlb without the word. Writes, reads and pins must "
 		"stay inside len= (a parse error otherwise).",
 	},
 	[SCN_WRITE] = {
@@ -270,13 +286,14 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	[SCN_CHECK_FOLIO] = {
 		SCN_GROUP_CHECKS,
 		"check folio HANDLE [page=N] [order=N] [large|small] [exclusive|shared] "
-		"[pincount=N] [only=|except=PRESET,...]",
-		"page= order= pincount= large small exclusive shared only= except=",
+		"[pincount=N] [hugetlb] [only=|except=PRESET,...]",
+		"page= order= pincount= large small exclusive shared hugetlb only= except=",
 		"check folio h order=9 large\ncheck folio h page=1 small exclusive pincount=1",
 		"What the folio behind page N (default 0) of the handle is: its order, whether "
 		"it is large, whether that page is PageAnonExclusive, and its exact pin count "
 		"(the tracker's; a design that keeps none, bias on a small folio, makes the "
-		"cell n/a unless only= says where to ask). At least one property is needed: "
+		"cell n/a unless only= says where to ask), and with hugetlb that it is a hugetlb "
+		"folio. At least one property is needed: "
 		"this is how a scenario proves it got the memory it meant.",
 	},
 	[SCN_TRUNCATE] = {

@@ -171,6 +171,8 @@ static int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct
 	unsigned long next;
 	int ret = 0;
 
+	if (is_vm_hugetlb_page(src_vma))
+		return copy_hugetlb_page_range(dst_vma, src_vma);
 	if (is_cow) {
 		mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_PAGE, 0, src_mm,
 					src_vma->vm_start, src_vma->vm_end);

@@ -8,6 +8,7 @@
 #include <pinmm/mem/kernel.h>
 #include <pinmm/pin/tracker.h>
 #include <pinmm/vm/mm.h>
+#include <pinmm/vm/hugetlb.h>
 
 /* pgtable.c */
 int mm_alloc_pgd(struct mm_struct *mm);
@@ -75,6 +76,9 @@ void split_huge_pmd_address(struct vm_area_struct *vma, unsigned long address);
 void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmd, unsigned long haddr);
 void change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
 		     pgprot_t newprot);
+
+/* hugetlb.c: move a hugetlbfs page-cache slot from @src to @dst (migration). */
+int hugetlbfs_replace_folio(struct address_space *mapping, struct folio *src, struct folio *dst);
 
 /* migrate.c */
 bool try_to_migrate(struct folio *folio);

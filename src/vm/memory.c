@@ -201,7 +201,10 @@ void unmap_vma_range(struct vm_area_struct *vma, unsigned long start, unsigned l
 	mmu_notifier_range_init(&range, event, 0, vma->vm_mm, start, end);
 	range.vma = vma;
 	mmu_notifier_invalidate_range_start(&range);
-	zap_pmd_range(vma, start, end, details);
+	if (is_vm_hugetlb_page(vma))
+		unmap_hugepage_range(vma, start, end);
+	else
+		zap_pmd_range(vma, start, end, details);
 	mmu_notifier_invalidate_range_end(&range);
 }
 
@@ -823,6 +826,12 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 	if (!(vm_flags & VM_ACCESS_FLAGS))
 		return VM_FAULT_SIGSEGV;
 	count_vm_event(PGFAULT);
+	if (is_vm_hugetlb_page(vma)) {
+		do {
+			ret = hugetlb_fault(vma, address, flags);
+		} while (ret == VM_FAULT_RETRY && ++tries < 1000);
+		return ret;
+	}
 	/*
 	 * Model: instead of returning to re-execute the instruction, a fault that
 	 * lost a race (or waited for a migration) is retried here, so a caller sees

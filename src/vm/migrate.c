@@ -232,6 +232,8 @@ int migrate_folio_to(struct folio *src, gfp_t gfp, struct folio **dstp)
 
 	if (!src || folio_is_zone_device(src) || is_zero_folio(src))
 		return -EINVAL;
+	if (folio_test_hugetlb(src))
+		return migrate_hugetlb_folio(src, gfp, dstp);
 	order = folio_order(src);
 	nr = folio_nr_pages(src);
 	anon = folio_test_anon(src);

@@ -134,6 +134,7 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 	     unsigned long flags, struct file *file, pgoff_t pgoff)
 {
 	unsigned long type = flags & MAP_TYPE, vm_flags;
+	struct file *hfile = NULL;
 	struct vm_area_struct *vma;
 	long ret;
 	int err;
@@ -150,6 +151,23 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 		pgoff = 0;
 	} else if (!file) {
 		return -EINVAL;	/* mainline: -EBADF */
+	} else if (flags & MAP_HUGETLB && !is_file_hugepages(file)) {
+		return -EINVAL;
+	}
+	/* ksys_mmap_pgoff(): a hugetlb length is a whole number of huge pages. */
+	if ((flags & MAP_HUGETLB) || is_file_hugepages(file)) {
+		len = ALIGN_UP(len, HPAGE_SIZE);
+		if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (addr & ~HPAGE_MASK))
+			return -EINVAL;
+		if (!len || len > TASK_SIZE)
+			return -ENOMEM;
+	}
+	/* MAP_HUGETLB|MAP_ANONYMOUS maps an unlinked hugetlbfs file (hugetlb_file_setup()). */
+	if ((flags & MAP_HUGETLB) && !file) {
+		hfile = hugetlb_file_setup(len);
+		if (!hfile)
+			return -ENOMEM;
+		file = hfile;
 	}
 	vm_flags = calc_vm_prot_bits(prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
 	if (type == MAP_SHARED)
@@ -234,6 +252,8 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 	}
 out:
 	mmap_write_unlock(mm);
+	if (hfile)
+		fput(hfile);	/* the VMA holds its own */
 	if (ret >= 0 && (flags & MAP_POPULATE))
 		populate_range(mm, (unsigned long)ret, (unsigned long)ret + len);
 	return ret;

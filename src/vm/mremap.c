@@ -185,6 +185,14 @@ static long mremap_locked(struct mm_struct *mm, unsigned long addr, unsigned lon
 	struct vm_area_struct *vma;
 	long ret;
 
+	/*
+	 * Model: mainline (6.1+) moves a hugetlb VMA whose addresses and lengths
+	 * are huge-page aligned; pinmm does not move hugetlb page tables and
+	 * refuses it, as releases before 6.1 did.
+	 */
+	vma = vma_lookup(mm, addr);
+	if (vma && is_vm_hugetlb_page(vma))
+		return -EINVAL;
 	if (flags & MREMAP_FIXED) {
 		if (new_addr & ~PAGE_MASK)
 			return -EINVAL;

@@ -75,6 +75,13 @@ int host_disk_create(struct host_session *hs, uint64_t size, bool checksum, int 
 		     char *why, size_t len);
 const char *host_disk_type(struct host_session *hs, int fs);
 int host_memfs_create(struct host_session *hs, int *fs);
+/*
+ * A "hugetlbfs": its files are memfd_create(MFD_HUGETLB)s, ftruncate()d and
+ * fallocate()d (-ENOSPC: the host's pool has no free 2M page left).
+ */
+int host_hugetlbfs_create(struct host_session *hs, int *fs);
+/* Free 2 MiB pages in the host's hugetlb pool (free_hugepages), or -errno. */
+long host_free_hugepages(void);
 int host_file_create(struct host_session *hs, int fs, const char *name, uint64_t size,
 		     int fill, int *file);
 int host_file_truncate(struct host_session *hs, int file, uint64_t size);
@@ -102,6 +109,7 @@ struct host_mmap_args {
 	int file;		/* -1: anonymous */
 	uint64_t len, offset;
 	bool shared, writable, thp, populate;
+	bool hugetlb;		/* MAP_HUGETLB */
 };
 int host_mmap(struct host_session *hs, int proc, const struct host_mmap_args *a,
 	      uint64_t *addr);

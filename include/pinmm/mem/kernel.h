@@ -31,6 +31,8 @@ enum kernel_switch {
 	KSW_COW_REUSE_REFCOUNT,
 	/* 5.11: reclaim does not put a maybe-pinned anon folio into the swap cache. */
 	KSW_SWAP_SKIPS_PINNED,
+	/* 5.12: fork copies a maybe-pinned private hugetlb page for the child at once. */
+	KSW_HUGETLB_FORK_COPIES_PINNED,
 	/* 5.13: a long-term pin first migrates the page out of ZONE_MOVABLE. */
 	KSW_LONGTERM_MIGRATES_MOVABLE,
 	/* 5.18: MEMORY_DEVICE_PRIVATE (later also COHERENT) pages idle at refcount 0. */

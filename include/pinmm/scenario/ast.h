@@ -13,14 +13,15 @@
  *     TARGET: a preset or alias (v5.10, mainline), a group (releases,
  *     designs) or a range of releases, either end open: v4.14..v5.4,
  *     v5.10.., ..v4.19. A preset is named by at most one verdict.
- *   memory SIZE [movable=SIZE] [cma=SIZE]
+ *   memory SIZE [movable=SIZE] [cma=SIZE] [hugepages=N]
  *   disk FS size=SIZE [checksum] [dax]
  *   tmpfs FS [size=SIZE]
+ *   hugetlbfs FS        (its files are memfd_create(MFD_HUGETLB)s, fallocate()d)
  *   file FILE on FS [size=SIZE] [fill=BYTE]
  *   process PROC
  *   device DEV [odp]
  *   mmap PROC MAP len=SIZE (file=FILE [offset=SIZE] | anon) shared|private
- *        [rw|ro] [thp] [populate] [-> RES]
+ *        [rw|ro] [thp] [hugetlb|hugetlb=2M] [populate] [-> RES]
  *   write PROC LOC len=SIZE byte=BYTE [-> RES]
  *   read PROC LOC len=SIZE [expect=BYTE] [-> RES]
  *   pin PROC LOC len=SIZE as=HANDLE [write] [longterm] [fast] [get] [remote]
@@ -35,6 +36,7 @@
  *   check pinned HANDLE yes|no | check vmstat NAME=VALUE...
  *   check events none | check events BUG=N [WARN=N] [CSUM=N]
  *   check folio HANDLE [page=N] [order=N] [large|small] [exclusive|shared] [pincount=N]
+ *                [hugetlb]
  *   fork PROC NEWPROC      exit PROC      munmap PROC MAP[+OFF] [len=SIZE]
  *   mprotect PROC MAP[+OFF] [len=SIZE] none|ro|rw
  *   madvise PROC MAP[+OFF] [len=SIZE] dontneed|dontfork|dofork|wipeonfork|keeponfork|
@@ -112,7 +114,7 @@ enum scn_ns {
 };
 extern const char *const scn_ns_names[SCN_NR_NS];
 
-enum scn_fs_kind { SCN_FS_DISK, SCN_FS_TMPFS };
+enum scn_fs_kind { SCN_FS_DISK, SCN_FS_TMPFS, SCN_FS_HUGETLBFS };
 
 struct scn_name {
 	char *name;
@@ -172,6 +174,7 @@ enum scn_cmd_kind {
 	SCN_MREMAP,
 	SCN_SWAP,
 	SCN_CHECK_SWAPPED,
+	SCN_HUGETLBFS,
 	SCN_NR_CMDS,
 };
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
@@ -234,9 +237,10 @@ struct scn_cmd {
 	size_t nr_only;
 	bool except;
 	union {
-		struct { uint64_t size, movable, cma; } memory;
+		/* hugepages: nr_hugepages of the 2 MiB hstate */
+		struct { uint64_t size, movable, cma, hugepages; } memory;
 		struct { int fs; uint64_t size; bool checksum, dax; } disk;
-		struct { int fs; uint64_t size; } tmpfs;		/* size 0: unlimited */
+		struct { int fs; uint64_t size; } tmpfs;		/* and hugetlbfs; size 0: unlimited */
 		struct { int file, fs; uint64_t size; int fill, reflink; } file; /* fill, reflink -1: none */
 		struct { int proc; } process;
 		struct { int dev; bool odp; } device;
@@ -244,6 +248,7 @@ struct scn_cmd {
 			int proc, map, file;	/* file -1 for anon */
 			uint64_t len, offset;
 			bool shared, writable, thp, populate;
+			bool hugetlb;		/* MAP_HUGETLB (a hugetlbfs file is one without it) */
 		} mmap;
 		/* write and read; has_byte false for a read with no expect= */
 		struct { int proc; struct scn_loc at; uint64_t len; bool has_byte; uint8_t byte; } access;
@@ -295,7 +300,7 @@ struct scn_cmd {
 		struct {
 			int handle;
 			uint64_t page;
-			int order, large, exclusive;
+			int order, large, exclusive, hugetlb;
 			long pincount;
 		} check_folio;
 		struct { int file; uint64_t size; } truncate;

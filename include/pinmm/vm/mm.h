@@ -14,6 +14,7 @@
 #include <pinmm/vm/migrate.h>
 #include <pinmm/vm/uaccess.h>
 #include <pinmm/vm/process.h>
+#include <pinmm/vm/hugetlb.h>
 
 /* ---- mmap_lock ---- */
 static inline void mmap_read_lock(struct mm_struct *mm)
