@@ -142,7 +142,7 @@ void gup_put_entry(struct page *entry, unsigned int flags)
 		return;
 	}
 	if (pin_tracker_put_entry(entry))
-		gup_put_folio(folio, 1, FOLL_PIN);
+		gup_put_folio(folio, 1, flags | FOLL_UNPIN_KNOWN);
 }
 
 /*
@@ -180,7 +180,7 @@ void unpin_folio(struct folio *folio)
 }
 
 static void unpin_pages(struct page **pages, unsigned long npages, bool make_dirty,
-			const char *what)
+			unsigned int flags, const char *what)
 {
 	unsigned long i;
 	unsigned int nr;
@@ -210,18 +210,28 @@ static void unpin_pages(struct page **pages, unsigned long npages, bool make_dir
 				sanity_check_pinned_folio(folio, pages[i + j]);
 		if (make_dirty)
 			unpin_dirty_folio(folio);
-		gup_put_folio_batch(&b, folio, (int)nr);
+		if (unlikely(flags & FOLL_UNPIN_KNOWN))
+			gup_put_folio(folio, (int)nr, flags);
+		else
+			gup_put_folio_batch(&b, folio, (int)nr);
 	}
 }
 
 void unpin_user_pages(struct page **pages, unsigned long npages)
 {
-	unpin_pages(pages, npages, false, "unpin_user_pages");
+	unpin_pages(pages, npages, false, FOLL_PIN, "unpin_user_pages");
 }
 
 void unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages, bool make_dirty)
 {
-	unpin_pages(pages, npages, make_dirty, "unpin_user_pages_dirty_lock");
+	unpin_pages(pages, npages, make_dirty, FOLL_PIN, "unpin_user_pages_dirty_lock");
+}
+
+void unpin_user_pages_flags(struct page **pages, unsigned long npages, unsigned int gup_flags,
+			    bool make_dirty)
+{
+	unpin_pages(pages, npages, make_dirty,
+		    FOLL_PIN | FOLL_UNPIN_KNOWN | (gup_flags & FOLL_WRITE), "unpin_user_pages_flags");
 }
 
 void unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,

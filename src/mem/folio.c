@@ -60,6 +60,27 @@ void folio_get(struct folio *folio)
 
 void (*folio_put_check_hook)(struct folio *folio, int refs);
 
+unsigned int folio_ref_spill_mask = ~0u;
+unsigned int folio_ref_refill_bit;
+void (*folio_ref_spill_hook)(struct folio *folio);
+void (*folio_ref_refill_hook)(struct folio *folio);
+
+void folio_ref_spill(struct folio *folio)
+{
+	void (*hook)(struct folio *) = READ_ONCE(folio_ref_spill_hook);
+
+	if (hook)
+		hook(folio);
+}
+
+void folio_ref_refill(struct folio *folio)
+{
+	void (*hook)(struct folio *) = READ_ONCE(folio_ref_refill_hook);
+
+	if (hook)
+		hook(folio);
+}
+
 void __folio_put(struct folio *folio)
 {
 	unsigned int order = folio_order(folio);

@@ -4,7 +4,11 @@
  * pin_config.writeback, with a test tracker that "pins" chosen pfns.
  */
 #include <pinmm/vm/mm.h>
+#include <pinmm/pin/pin.h>
+#include <pinmm/pin/trackers.h>
 #include "fs_test.h"
+
+extern const struct pin_tracker exact_tracker;
 
 /* Two dirty pages; page 0's folio is "pinned". Returns that folio, referenced. */
 static struct folio *prepare(struct fs_fixture *fx, struct file *f, enum writeback_policy p)
@@ -207,6 +211,56 @@ static void test_decide(void **state)
 	fput(f);
 }
 
+/*
+ * The exact tracker counts writable pins. A writable and an R/O pin: writeback
+ * keeps the folio dirty. Drop the writable one with an unpin that says it was
+ * writable (what unpin_user_pages_flags() passes down, tests/gup/test_unpin.c)
+ * and the next pass writes the copy and leaves the folio clean. The kernel's
+ * unpin_user_pages() cannot say which pin it drops, so there the folio stays
+ * "maybe written" until the last one.
+ */
+static void test_bounce_exact_writable_count(void **state)
+{
+	struct fs_fixture *fx = *state;
+	struct file *f = fx_open(fx, "a");
+	struct folio *folio = prepare(fx, f, WB_BOUNCE);
+	struct page *page = &folio->page;
+
+	pinned_pfn = 0;
+	assert_int_equal(pin_tracker_set(&exact_tracker), 0);
+	assert_int_equal(pin_tracker_try_pin(folio, 1, PIN_FOLL_WRITE), 0);
+	assert_int_equal(pin_tracker_try_pin(folio, 1, 0), 0);
+	writeback_inodes(&fx->fs->sb, WB_SYNC_NONE);
+	assert_true(folio_test_dirty(folio));
+	pin_tracker_unpin_flags(folio, 1, PIN_UNPIN_KNOWN | PIN_FOLL_WRITE);
+	assert_true(folio_maybe_dma_pinned(folio));
+	assert_false(folio_maybe_dma_pinned_writable(folio));
+	writeback_inodes(&fx->fs->sb, WB_SYNC_NONE);
+	assert_false(folio_test_dirty(folio));
+	assert_int_equal(writeback_inodes(&fx->fs->sb, WB_SYNC_NONE), 0);
+	pin_tracker_unpin_flags(folio, 1, PIN_UNPIN_KNOWN);
+
+	/* The same pins given back with the kernel's call. */
+	memset_page(page, 0, 0x21, PAGE_SIZE);
+	folio_lock(folio);
+	folio_mark_dirty(folio);
+	folio_unlock(folio);
+	assert_int_equal(pin_tracker_try_pin(folio, 1, PIN_FOLL_WRITE), 0);
+	assert_int_equal(pin_tracker_try_pin(folio, 1, 0), 0);
+	pin_tracker_unpin(folio, 1);	/* what unpin_user_pages() passes down */
+	assert_true(folio_maybe_dma_pinned_writable(folio));
+	writeback_inodes(&fx->fs->sb, WB_SYNC_NONE);
+	assert_true(folio_test_dirty(folio));
+	pin_tracker_unpin(folio, 1);
+	assert_false(folio_maybe_dma_pinned(folio));
+	writeback_inodes(&fx->fs->sb, WB_SYNC_NONE);
+	assert_false(folio_test_dirty(folio));
+	fx_expect_disk(fx, f, 0, 0x21);
+	assert_int_equal(mm_event_count(), 0);
+	folio_put(folio);
+	fput(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +271,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_decide, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bounce_readonly_pin_leaves_folio_clean, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_bounce_rewrites_only_what_changed, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_bounce_exact_writable_count, fx_setup, fx_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -136,11 +136,43 @@ static void test_debug_sanity_checks_anon_exclusive(void **state)
 	assert_int_equal(pin_debug_set(false), 0);
 }
 
+/*
+ * unpin_user_pages_flags() (pinmm's, not the kernel's) carries FOLL_WRITE to
+ * the tracker: under exact the writable count is then exact; the kernel's
+ * unpin_user_pages() leaves it the bound min(writable, pins).
+ */
+static void test_unpin_flags_carries_foll_write(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct page *w, *ro;
+
+	assert_int_equal(pin_preset_apply(pin_preset_find("exact")), 0);
+	assert_int_equal(pin_user_pages_fast(mm, addr, 1, FOLL_WRITE, &w), 1);
+	assert_int_equal(pin_user_pages_fast(mm, addr, 1, 0, &ro), 1);
+	assert_ptr_equal(w, ro);
+	assert_true(folio_maybe_dma_pinned_writable(page_folio(w)));
+	unpin_user_pages_flags(&w, 1, FOLL_WRITE, true);
+	assert_true(page_maybe_dma_pinned(ro));
+	assert_false(folio_maybe_dma_pinned_writable(page_folio(ro)));
+	unpin_user_pages_flags(&ro, 1, 0, false);
+
+	assert_int_equal(pin_user_pages_fast(mm, addr, 1, FOLL_WRITE, &w), 1);
+	assert_int_equal(pin_user_pages_fast(mm, addr, 1, 0, &ro), 1);
+	unpin_user_pages(&w, 1);
+	assert_true(folio_maybe_dma_pinned_writable(page_folio(ro)));
+	unpin_user_pages(&ro, 1);
+	assert_false(page_maybe_dma_pinned(ro));
+	assert_int_equal(pin_outstanding(), 0);
+	assert_int_equal(mm_event_count(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_unpin_variants, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_legacy_names, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_unpin_flags_carries_foll_write, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_dirty_lock_marks_dirty, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_range_dirty_lock_over_thp, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_debug_catches_put_page_of_pinned, gt_setup_mainline, gt_teardown),

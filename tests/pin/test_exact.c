@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* The `exact` tracker: exact counts in _refcount's top bits, the overflow table, large folios. */
+/* The `exact` tracker: exact counts in _refcount's top bits, the overflow table, large folios, writable counts. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -13,9 +13,11 @@
 extern const struct pin_tracker exact_tracker;
 static const struct pin_tracker *t = &exact_tracker;
 
-#define ONE	(1 << 24)
-#define W	(1 << 30)
+#define ONE	(1 << 18)		/* a pin in P */
+#define WONE	(1 << 24)		/* a writable pin in Wc */
+#define S	(1 << 30)		/* references in the overflow table */
 #define WRITE	PIN_FOLL_WRITE
+#define KNOWN	PIN_UNPIN_KNOWN
 
 static int setup(void **state)
 {
@@ -52,26 +54,54 @@ static void test_small_folio_exact(void **state)
 	assert_int_equal(mm_event_count(), 0);
 }
 
-/* The false positive bias accepts: exact has none, at any reference count it can build. */
+/* The false positive bias accepts: exact has none, at any reference count. */
 static void test_no_false_positive(void **state)
 {
 	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
 	struct folio *large = folio_alloc(GFP_KERNEL, 4);
+	const int chunk = 1 << 16, chunks = 300;	/* 19660800 references, past 2^24 */
 
 	folio_ref_add(folio, 1023);
 	assert_false(t->maybe_dma_pinned(folio));
 	assert_int_equal(t->pincount(folio), 0);
-	folio_ref_add(folio, ONE - 1 - 1024);	/* 2^24 - 1 plain references */
-	assert_int_equal(folio_ref_count(folio), ONE - 1);
+	folio_ref_sub(folio, 1023);
+	for (int i = 0; i < chunks; i++) {
+		folio_ref_add(folio, chunk);
+		assert_false(t->maybe_dma_pinned(folio));
+	}
+	/* Most of them were moved out of the 18-bit field; P never saw a carry. */
+	assert_true(folio_ref_count(folio) & S);
+	assert_int_equal(exact_overflow_entries(), 1);
+	assert_false(t->maybe_dma_pinned(folio));
+	assert_false(t->maybe_dma_pinned_writable(folio));
+	assert_int_equal(t->pincount(folio), 0);
+	assert_false(folio_ref_freeze(folio, 1 + chunks * chunk));
+	/* With one pin: pinned, exactly one, writable as it was taken. */
+	assert_int_equal(t->try_pin(folio, 1, WRITE), 0);
+	assert_true(t->maybe_dma_pinned(folio));
+	assert_true(t->maybe_dma_pinned_writable(folio));
+	assert_int_equal(t->pincount(folio), 1);
+	t->unpin_flags(folio, 1, KNOWN | WRITE);
 	assert_false(t->maybe_dma_pinned(folio));
 	assert_int_equal(t->pincount(folio), 0);
-	folio_ref_sub(folio, ONE - 1 - 5000);
-	/* 5000 references and one pin: one pin. */
+	/* And back: the references come home, S clears, the entry goes. */
+	for (int i = 0; i < chunks; i++) {
+		folio_ref_sub(folio, chunk);
+		assert_false(t->maybe_dma_pinned(folio));
+	}
+	assert_int_equal(folio_ref_count(folio), 1);
+	assert_int_equal(exact_overflow_entries(), 0);
+	/* One at a time across the spill and refill marks, with a pin held. */
 	assert_int_equal(t->try_pin(folio, 1, 0), 0);
+	for (int i = 0; i < 4 * chunk; i++)
+		folio_get(folio);
+	assert_true(folio_ref_count(folio) & S);
 	assert_int_equal(t->pincount(folio), 1);
+	for (int i = 0; i < 4 * chunk; i++)
+		folio_put(folio);
+	assert_int_equal(folio_ref_count(folio), 1 + ONE);
 	t->unpin(folio, 1);
-	assert_false(t->maybe_dma_pinned(folio));
-	folio_ref_sub(folio, 4999);
+	assert_int_equal(exact_overflow_entries(), 0);
 
 	folio_ref_add(large, 5000);
 	assert_false(t->maybe_dma_pinned(large));
@@ -81,7 +111,7 @@ static void test_no_false_positive(void **state)
 	folio_put(folio);
 }
 
-static void test_write_bit(void **state)
+static void test_writable_count(void **state)
 {
 	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
 
@@ -89,38 +119,116 @@ static void test_write_bit(void **state)
 	assert_false(t->maybe_dma_pinned_writable(folio));
 	assert_int_equal(t->try_pin(folio, 1, WRITE), 0);
 	assert_true(t->maybe_dma_pinned_writable(folio));
-	assert_int_equal(folio_ref_count(folio), 1 + 2 * ONE + W);
-	/* Unpin cannot tell which pin goes: the bit stays until the last one. */
+	assert_int_equal(folio_ref_count(folio), 1 + 2 * ONE + WONE);
+	/* An unpin that says it drops the writable pin: the R/O one is left, and known to be. */
+	t->unpin_flags(folio, 1, KNOWN | WRITE);
+	assert_true(t->maybe_dma_pinned(folio));
+	assert_false(t->maybe_dma_pinned_writable(folio));
+	/* One that says it drops an R/O pin leaves a writable one counted. */
+	assert_int_equal(t->try_pin(folio, 1, WRITE), 0);
+	t->unpin_flags(folio, 1, KNOWN);
+	assert_true(t->maybe_dma_pinned_writable(folio));
+	assert_int_equal(t->pincount(folio), 1);
+	t->unpin_flags(folio, 1, KNOWN | WRITE);
+	assert_int_equal(folio_ref_count(folio), 1);
+
+	/* The kernel's unpin does not say: which pin went cannot be known, so W stays. */
+	assert_int_equal(t->try_pin(folio, 1, WRITE), 0);
+	assert_int_equal(t->try_pin(folio, 1, 0), 0);
 	t->unpin(folio, 1);
 	assert_true(t->maybe_dma_pinned_writable(folio));
 	t->unpin(folio, 1);
 	assert_false(t->maybe_dma_pinned_writable(folio));
+	/* ... and the bound min(Wc, P) never counts more writable pins than pins. */
+	assert_int_equal(t->try_pin(folio, 2, WRITE), 0);
+	assert_int_equal(t->try_pin(folio, 1, 0), 0);
+	t->unpin(folio, 2);
+	assert_int_equal(folio_ref_count(folio), 1 + ONE + WONE);
+	t->unpin(folio, 1);
+	assert_int_equal(folio_ref_count(folio), 1);
+	assert_int_equal(mm_event_count(), 0);
+
+	/* An unpin that claims FOLL_WRITE for an R/O pin is caught and taken as unknown. */
+	assert_int_equal(t->try_pin(folio, 1, 0), 0);
+	t->unpin_flags(folio, 1, KNOWN | WRITE);
+	assert_int_equal(mm_event_count_kind(MM_EV_WARN), 1);
 	assert_int_equal(folio_ref_count(folio), 1);
 	folio_put(folio);
 }
 
-/* Past 63 pins a small folio's pins go to the overflow table, each a plain reference. */
+/* Large folios: units and partial pins each keep their writable count. */
+static void test_writable_count_large(void **state)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, 4);
+
+	assert_int_equal(t->try_pin(folio, 16, WRITE), 0);
+	assert_int_equal(t->try_pin(folio, 16, 0), 0);
+	t->unpin_flags(folio, 16, KNOWN | WRITE);
+	assert_true(t->maybe_dma_pinned(folio));
+	assert_false(t->maybe_dma_pinned_writable(folio));
+	t->unpin_flags(folio, 16, KNOWN);
+	assert_int_equal(t->try_pin(folio, 3, WRITE), 0);
+	assert_int_equal(t->try_pin(folio, 2, 0), 0);
+	t->unpin_flags(folio, 3, KNOWN | WRITE);
+	assert_false(t->maybe_dma_pinned_writable(folio));
+	t->unpin_flags(folio, 2, KNOWN);
+	/*
+	 * A partial unpin of an unknown kind breaks a unit: with a writable
+	 * unit and an R/O one, the broken one may be either, so its pages
+	 * count as writable and the writable unit stays counted too.
+	 */
+	assert_int_equal(t->try_pin(folio, 16, WRITE), 0);
+	assert_int_equal(t->try_pin(folio, 16, 0), 0);
+	for (int i = 0; i < 16; i++)
+		t->unpin(folio, 1);
+	assert_int_equal(t->pincount(folio), 16);
+	assert_true(t->maybe_dma_pinned_writable(folio));
+	t->unpin(folio, 16);
+	assert_false(t->maybe_dma_pinned(folio));
+	assert_false(t->maybe_dma_pinned_writable(folio));
+	assert_int_equal(folio_ref_count(folio), 1);
+	assert_int_equal(atomic_load(&folio->_pincount), 0);
+	assert_int_equal(mm_event_count(), 0);
+	folio_put(folio);
+}
+
+/* Past 63 pins a small folio's pins go to the overflow table, which holds their references. */
 static void test_small_folio_overflow_table(void **state)
 {
 	struct folio *folio = folio_alloc(GFP_KERNEL, 0);
 
 	for (int i = 0; i < 100; i++)
-		assert_int_equal(t->try_pin(folio, 1, i == 80 ? WRITE : 0), 0);
+		assert_int_equal(t->try_pin(folio, 1, i == 80 || i == 90 ? WRITE : 0), 0);
 	assert_int_equal(t->pincount(folio), 100);
-	assert_int_equal(folio_ref_count(folio), 1 + 63 * ONE + 37 + W);
-	assert_int_equal(t->pin_refs(folio, 100), 63L * ONE + 37);
+	assert_int_equal(exact_overflow_entries(), 1);
+	/* The writable count is kept in the field first: Wc != 0 says it all. */
+	assert_int_equal(folio_ref_count(folio), 1 + 63 * ONE + 2 * WONE);
+	assert_int_equal(t->pin_refs(folio, 100), 63L * ONE);
 	assert_true(t->maybe_dma_pinned_writable(folio));
 	/* A batch across the boundary, both ways. */
 	assert_int_equal(t->try_pin(folio, 10, 0), 0);
 	assert_int_equal(t->pincount(folio), 110);
 	t->unpin(folio, 50);
 	assert_int_equal(t->pincount(folio), 60);
-	assert_int_equal(folio_ref_count(folio), 1 + 60 * ONE + W);
-	t->unpin(folio, 60);
+	assert_int_equal(folio_ref_count(folio), 1 + 60 * ONE + 2 * WONE);
+	assert_int_equal(exact_overflow_entries(), 0);
+	/* The two writable ones, known, from the field. */
+	t->unpin_flags(folio, 2, KNOWN | WRITE);
+	assert_false(t->maybe_dma_pinned_writable(folio));
+	t->unpin(folio, 58);
 	assert_int_equal(t->pincount(folio), 0);
 	assert_int_equal(folio_ref_count(folio), 1);
+
+	/* Writable pins past 63, dropped as known writable while listed. */
+	for (int i = 0; i < 70; i++)
+		assert_int_equal(t->try_pin(folio, 1, WRITE), 0);
+	assert_int_equal(t->try_pin(folio, 5, 0), 0);
+	t->unpin_flags(folio, 70, KNOWN | WRITE);
+	assert_int_equal(t->pincount(folio), 5);
 	assert_false(t->maybe_dma_pinned_writable(folio));
-	/* Switching trackers needs the table empty; it is. */
+	t->unpin_flags(folio, 5, KNOWN);
+	assert_int_equal(folio_ref_count(folio), 1);
+	assert_int_equal(exact_overflow_entries(), 0);
 	assert_int_equal(t->enable(), 0);
 	folio_put(folio);
 	assert_int_equal(mm_event_count(), 0);
@@ -133,14 +241,14 @@ static void test_large_folio_whole_and_partial(void **state)
 
 	assert_non_null(folio);
 	assert_int_equal(t->try_pin(folio, 16, WRITE), 0);
-	assert_int_equal(folio_ref_count(folio), 1 + ONE + W);
+	assert_int_equal(folio_ref_count(folio), 1 + ONE + WONE);
 	assert_int_equal(atomic_load(&folio->_pincount), 0);
 	assert_int_equal(t->pincount(folio), 16);
 	assert_true(t->maybe_dma_pinned_writable(folio));
 	/* A partial pin: references and _pincount, as bias does for large folios. */
 	assert_int_equal(t->try_pin(folio, 3, 0), 0);
 	assert_int_equal(t->pincount(folio), 19);
-	assert_int_equal(folio_ref_count(folio), 1 + ONE + W + 3);
+	assert_int_equal(folio_ref_count(folio), 1 + ONE + WONE + 3);
 	/* Unpin page by page: the unit is broken into 16 pins when needed. */
 	for (int i = 0; i < 19; i++) {
 		t->unpin(folio, 1);
@@ -206,15 +314,6 @@ static void test_refusals(void **state)
 	assert_int_equal(folio_ref_count(folio), 0);
 	folio_ref_unfreeze(folio, 1);
 	assert_int_equal(t->try_pin(folio, 0, 0), -EINVAL);
-	/* An overflow pin needs a reference in the 24-bit field: none left. */
-	set_page_count(&folio->page, ONE - 1);
-	for (int i = 0; i < 63; i++)
-		assert_int_equal(t->try_pin(folio, 1, 0), 0);
-	assert_int_equal(t->try_pin(folio, 1, 0), -ENOMEM);
-	assert_int_equal(t->pincount(folio), 63);
-	t->unpin(folio, 63);
-	assert_int_equal(folio_ref_count(folio), ONE - 1);
-	set_page_count(&folio->page, 1);
 	folio_put(folio);
 }
 
@@ -286,7 +385,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_small_folio_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_false_positive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_bit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writable_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writable_count_large, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_folio_overflow_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_folio_whole_and_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unpin_frees_last_reference, setup, teardown),

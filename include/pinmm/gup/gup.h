@@ -53,9 +53,17 @@ _Static_assert(FOLL_WRITE == PIN_FOLL_WRITE, "pin trackers read FOLL_WRITE as PI
  * longterm policy accepts in place of mainline's refusals.
  */
 #define FOLL_LAYOUT_LEASE	(1U << 23)
+/*
+ * Model: not a mainline flag. On an unpin (gup_put_folio()): the caller knows
+ * how the pins were taken, and FOLL_WRITE says whether they were writable.
+ * GUP's own back-outs set it, and unpin_user_pages_flags(); the kernel's
+ * unpin calls cannot (they take no gup_flags).
+ */
+#define FOLL_UNPIN_KNOWN	(1U << 24)
+_Static_assert(FOLL_UNPIN_KNOWN == PIN_UNPIN_KNOWN, "pin trackers read it as PIN_UNPIN_KNOWN");
 #define INTERNAL_GUP_FLAGS	(FOLL_TOUCH | FOLL_TRIED | FOLL_REMOTE | FOLL_PIN | \
 				 FOLL_FAST_ONLY | FOLL_UNLOCKABLE | FOLL_MADV_POPULATE | \
-				 FOLL_LAYOUT_LEASE)
+				 FOLL_LAYOUT_LEASE | FOLL_UNPIN_KNOWN)
 
 /*
  * All return the number of pages taken (which may be fewer than asked for: the
@@ -98,6 +106,15 @@ void unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,
 				      bool make_dirty);
 void unpin_folio(struct folio *folio);
 void unpin_folios(struct folio **folios, unsigned long nfolios);
+/*
+ * Model: not a kernel call. unpin_user_pages_dirty_lock() for a caller that
+ * says how it pinned: @gup_flags as passed to pin_user_pages*() (FOLL_WRITE
+ * is what matters). Under the exact tracker it makes the writable count, and
+ * so writeback's re-dirty decision, exact; the kernel's calls leave it an
+ * upper bound (docs/trackers.md, "The writable count").
+ */
+void unpin_user_pages_flags(struct page **pages, unsigned long npages, unsigned int gup_flags,
+			    bool make_dirty);
 
 /*
  * Ira Weiny's vaddr_pin_pages() (seed 002, August 2019): long-term pins of file
@@ -194,7 +211,7 @@ static inline void gup_put_folio(struct folio *folio, int refs, unsigned int fla
 	if (flags & FOLL_PIN) {
 		if (is_zero_folio(folio) && gup_zero_page_uncounted())
 			return;
-		pin_tracker_unpin(folio, refs);
+		pin_tracker_unpin_flags(folio, refs, flags);
 		return;
 	}
 	folio_put_refs(folio, refs);
@@ -222,7 +239,7 @@ static inline void gup_undo_grab(struct folio *folio, int refs, unsigned int fla
 			pin_tracker_drop_pending(folio, refs);
 		return;
 	}
-	gup_put_folio(folio, refs, flags);
+	gup_put_folio(folio, refs, flags | FOLL_UNPIN_KNOWN);
 }
 
 

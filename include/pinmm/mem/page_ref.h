@@ -42,6 +42,35 @@ static inline bool folio_ref_zero_or_close_to_overflow(const struct folio *folio
 	return c + 127u <= 127u;
 }
 
+/*
+ * A pin tracker that keeps the references in a bounded field of _refcount
+ * (exact: the low 18 bits, with pins above them) moves references out before
+ * they can carry into the pins, and back when the field runs low. An increment
+ * that leaves every bit of folio_ref_spill_mask set, and a decrement that
+ * leaves folio_ref_refill_bit set, call the tracker (folio_ref_spill_hook,
+ * folio_ref_refill_hook). Other trackers: a mask no count has (~0u, which is
+ * -1) and bit 0, so the checks cost a load and a test.
+ * Model: mainline's _refcount has no such field and no such check.
+ */
+extern unsigned int folio_ref_spill_mask;
+extern unsigned int folio_ref_refill_bit;
+extern void (*folio_ref_spill_hook)(struct folio *folio);
+extern void (*folio_ref_refill_hook)(struct folio *folio);
+void folio_ref_spill(struct folio *folio);
+void folio_ref_refill(struct folio *folio);
+static inline void folio_ref_check_inc(struct folio *folio, int new)
+{
+	unsigned int m = READ_ONCE(folio_ref_spill_mask);
+
+	if (unlikely(((unsigned int)new & m) == m))
+		folio_ref_spill(folio);
+}
+static inline void folio_ref_check_dec(struct folio *folio, int new)
+{
+	if (unlikely((unsigned int)new & READ_ONCE(folio_ref_refill_bit)))
+		folio_ref_refill(folio);
+}
+
 void folio_get(struct folio *folio);
 static inline void get_page(struct page *page)
 {
@@ -66,6 +95,7 @@ static inline bool folio_ref_try_add(struct folio *folio, int refs)
 	} while (!atomic_compare_exchange_weak_explicit(&folio->_refcount, &old, old + refs,
 							memory_order_seq_cst,
 							memory_order_relaxed));
+	folio_ref_check_inc(folio, old + refs);
 	return true;
 }
 static inline bool folio_try_get(struct folio *folio)
@@ -75,7 +105,8 @@ static inline bool folio_try_get(struct folio *folio)
 
 static inline void folio_ref_add(struct folio *folio, int refs)
 {
-	atomic_fetch_add_explicit(&folio->_refcount, refs, memory_order_relaxed);
+	folio_ref_check_inc(folio,
+			    atomic_fetch_add_explicit(&folio->_refcount, refs, memory_order_relaxed) + refs);
 }
 static inline void folio_ref_inc(struct folio *folio)
 {
@@ -84,11 +115,15 @@ static inline void folio_ref_inc(struct folio *folio)
 /* Drop references the caller knows are not the last. */
 static inline void folio_ref_sub(struct folio *folio, int refs)
 {
-	atomic_fetch_sub_explicit(&folio->_refcount, refs, memory_order_release);
+	folio_ref_check_dec(folio,
+			    atomic_fetch_sub_explicit(&folio->_refcount, refs, memory_order_release) - refs);
 }
 static inline int folio_ref_sub_return(struct folio *folio, int refs)
 {
-	return atomic_fetch_sub_explicit(&folio->_refcount, refs, memory_order_acq_rel) - refs;
+	int left = atomic_fetch_sub_explicit(&folio->_refcount, refs, memory_order_acq_rel) - refs;
+
+	folio_ref_check_dec(folio, left);
+	return left;
 }
 static inline bool folio_ref_sub_and_test(struct folio *folio, int refs)
 {

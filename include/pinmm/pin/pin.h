@@ -70,8 +70,12 @@ static inline void pin_tracker_drop_pending(struct folio *folio, int refs)
 	folio_put_refs(folio, refs);
 }
 
-/* Drop @refs pins of @folio through pin_config.tracker; may free the folio. */
-static inline void pin_tracker_unpin(struct folio *folio, int refs)
+/*
+ * Drop @refs pins of @folio through pin_config.tracker; may free the folio.
+ * @gup_flags: FOLL_PIN, plus FOLL_UNPIN_KNOWN and FOLL_WRITE when the caller
+ * knows the pins' kind (tracker.h, unpin_flags).
+ */
+static inline void pin_tracker_unpin_flags(struct folio *folio, int refs, unsigned int gup_flags)
 {
 	const struct pin_tracker *t = READ_ONCE(pin_config.tracker);
 	struct pin_trace_state st;
@@ -85,10 +89,18 @@ static inline void pin_tracker_unpin(struct folio *folio, int refs)
 	mod_node_page_state(NR_FOLL_PIN_RELEASED, refs);
 	if (unlikely(READ_ONCE(mm_trace_on)))
 		pin_trace_before(folio, &st);
-	t->unpin(folio, refs);
+	if (t->unpin_flags)
+		t->unpin_flags(folio, refs, gup_flags);
+	else
+		t->unpin(folio, refs);
 	/* The folio may be free now: its counters are still there to read (mem_map). */
 	if (unlikely(READ_ONCE(mm_trace_on)))
 		pin_trace_after("gup_put_folio", folio, refs, &st, 0);
+}
+
+static inline void pin_tracker_unpin(struct folio *folio, int refs)
+{
+	pin_tracker_unpin_flags(folio, refs, 0);
 }
 
 /*

@@ -26,6 +26,13 @@ struct pin_tracker {
 	int  (*try_pin)(struct folio *folio, int refs, unsigned int gup_flags);
 	/* Drop @refs pins and their references; may free the folio. */
 	void (*unpin)(struct folio *folio, int refs);
+	/*
+	 * Optional: unpin knowing what GUP knows of the pins. With
+	 * PIN_UNPIN_KNOWN in @gup_flags, PIN_FOLL_WRITE says whether they were
+	 * taken writable (GUP's own back-outs, unpin_user_pages_flags());
+	 * without it the kind is unknown (the kernel's unpin calls). NULL: unpin.
+	 */
+	void (*unpin_flags)(struct folio *folio, int refs, unsigned int gup_flags);
 	/* May a device be accessing this folio's data? False positives allowed. */
 	bool (*maybe_dma_pinned)(struct folio *folio);
 	/* The exact pin count, or -1 when the design cannot know it. */
@@ -33,8 +40,9 @@ struct pin_tracker {
 	/*
 	 * Optional: may a pin of this folio let the device write it (was any
 	 * taken with FOLL_WRITE)? Never false while a writable pin exists; may
-	 * stay true until the folio's last pin goes. NULL: the design cannot
-	 * tell, so every pinned folio counts as written.
+	 * stay true after the last one went when the unpins did not say which
+	 * pins they dropped (see unpin_flags). NULL: the design cannot tell, so
+	 * every pinned folio counts as written.
 	 */
 	bool (*maybe_dma_pinned_writable)(struct folio *folio);
 
@@ -195,6 +203,7 @@ static inline bool page_maybe_dma_pinned(struct page *page)
  * there), named here because the pin layer sits below gup.
  */
 #define PIN_FOLL_WRITE		(1U << 0)
+#define PIN_UNPIN_KNOWN		(1U << 24)
 
 /* The value mainline adds to _refcount for each pin of a small folio. */
 #define GUP_PIN_COUNTING_BIAS (1U << 10)

@@ -20,4 +20,7 @@ extern const struct pin_tracker mapping_tracker; /* Dec 2018: counts in the mapp
  */
 long mapping_pins_unreturned(void);
 
+/* exact tracker: folios with listed pins or references in its overflow table. */
+long exact_overflow_entries(void);
+
 #endif
