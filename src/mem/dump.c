@@ -42,6 +42,7 @@ int format_page_flags(char *buf, size_t len, unsigned long flags)
 int dump_page_str(char *buf, size_t len, const struct page *page, const char *reason)
 {
 	struct folio *folio = page_folio(page);
+	unsigned long mapping = (unsigned long)READ_ONCE(folio->mapping);
 	char flags[256];
 	size_t off = 0;
 	int n;
@@ -53,17 +54,23 @@ int dump_page_str(char *buf, size_t len, const struct page *page, const char *re
 			off += (size_t)n;					\
 	} while (0)
 
+	/*
+	 * As __dump_folio(): the index is the folio's plus this page's offset
+	 * in it (a tail page's own ->index means nothing), and the mapping is
+	 * folio_mapping()'s, NULL for anon (PAGE_MAPPING_FLAGS set).
+	 */
 	EMIT("page:%p refcount:%d mapcount:%d mapping:%p index:%#lx pfn:%#lx\n",
 	     (const void *)page, folio_ref_count(folio),
 	     page_mapcount_raw(page) + 1 + folio_entire_mapcount(folio),
-	     (void *)folio->mapping, page->index, page_to_pfn(page));
+	     (void *)(mapping & PAGE_MAPPING_FLAGS ? 0 : mapping),
+	     READ_ONCE(folio->index) + folio_page_idx(folio, page), page_to_pfn(page));
 	if (folio_test_large(folio))
 		EMIT("head:%p order:%u entire_mapcount:%d nr_pages_mapped:%d pincount:%d\n",
 		     (void *)folio, folio_order(folio), folio_entire_mapcount(folio),
 		     atomic_load(&folio->_nr_pages_mapped), atomic_load(&folio->_pincount));
-	if ((unsigned long)folio->mapping & PAGE_MAPPING_ANON)
+	if (mapping & PAGE_MAPPING_ANON)
 		EMIT("anon ");
-	else if (folio->mapping)
+	else if (mapping)
 		EMIT("aops mapping ");
 	format_page_flags(flags, sizeof(flags), READ_ONCE(folio->flags));
 	EMIT("flags: %s zone:%s\n", flags, page_zone(page)->name ? page_zone(page)->name : "?");

@@ -65,6 +65,37 @@ static void dump_page_shows_kernel_fields(void **state)
 	folio_put(f);
 }
 
+/*
+ * __dump_folio() prints folio->index plus the page's offset in the folio, and
+ * folio_mapping(): the address_space, or NULL for an anon folio whose
+ * ->mapping is its anon_vma with PAGE_MAPPING_ANON set.
+ */
+static void dump_page_index_and_mapping_are_the_folios(void **state)
+{
+	struct folio *f = folio_alloc(GFP_TRANSHUGE, 2);
+	static unsigned long fake_mapping[8] __attribute__((aligned(8)));
+	char buf[1024], want[128];
+
+	(void)state;
+	assert_non_null(f);
+	f->mapping = (struct address_space *)fake_mapping;
+	f->index = 0x10;
+	dump_page_str(buf, sizeof(buf), folio_page(f, 3), NULL);
+	snprintf(want, sizeof(want), "mapping:%p index:0x13 pfn:%#lx", (void *)fake_mapping,
+		 page_to_pfn(folio_page(f, 3)));
+	assert_non_null(strstr(buf, want));
+	assert_non_null(strstr(buf, "aops mapping flags:"));
+
+	f->mapping = (struct address_space *)((unsigned long)fake_mapping | PAGE_MAPPING_ANON);
+	dump_page_str(buf, sizeof(buf), folio_page(f, 1), NULL);
+	snprintf(want, sizeof(want), "mapping:%p index:0x11 ", (void *)NULL);
+	assert_non_null(strstr(buf, want));
+	assert_non_null(strstr(buf, "anon flags:"));
+	f->mapping = NULL;
+	f->index = 0;
+	folio_put(f);
+}
+
 static void vmstat_sums_across_threads(void **state)
 {
 	enum node_stat_item item;
@@ -171,6 +202,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(zero_page_is_reserved_and_zero, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(warn_once_fires_once_per_boot, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(dump_page_shows_kernel_fields, boot_default_machine, halt_machine),
+		cmocka_unit_test_setup_teardown(dump_page_index_and_mapping_are_the_folios, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(vmstat_sums_across_threads, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(vmstat_per_thread_shards, boot_default_machine, halt_machine),
 		cmocka_unit_test_setup_teardown(page_copies_at_any_alignment, boot_default_machine, halt_machine),
