@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The slow path: fault-in, COW breaking, FOLL_FORCE, refusals and partial results. */
 #include <unistd.h>
+#include <pinmm/vm/vmf_insert.h>
 #include "gup_test.h"
 
 static void test_faults_in_and_pins_the_mapped_pages(void **state)
@@ -241,6 +242,65 @@ static void test_pin_of_refcount_zero_page_fails(void **state)
 	mm_events_reset();
 }
 
+/*
+ * A R/O long-term pin racing MADV_DONTNEED: every fault GUP takes maps the
+ * page, and the zap gets there before GUP looks again. The driver below does
+ * both in its ->fault, so the race is lost every time, ZAPPED_FAULTS (more
+ * than the 64 retries an earlier model allowed) times in a row. Mainline's
+ * __get_user_pages() retries for as long as it takes (cond_resched() between
+ * attempts); the model used to give up after 64 with a WARN and -EFAULT.
+ */
+#define ZAPPED_FAULTS	200
+static struct folio *zapped_folio;
+static int zapped_faults;
+
+static vm_fault_t zapped_fault(struct vm_fault *vmf)
+{
+	vm_fault_t ret = vmf_insert_page_mkwrite(vmf, folio_page(zapped_folio, 0), false);
+
+	if (++zapped_faults <= ZAPPED_FAULTS)
+		zap_page_range_single(vmf->vma, vmf->address & PAGE_MASK, PAGE_SIZE);
+	return ret;
+}
+
+static const struct vm_operations_struct zapped_vm_ops = { .fault = zapped_fault };
+
+static int zapped_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	(void)file;
+	vma->vm_ops = &zapped_vm_ops;
+	return 0;
+}
+
+static void test_ro_longterm_pin_retries_past_racing_zaps(void **state)
+{
+	static const struct file_operations fops = { .mmap = zapped_mmap };
+	static struct address_space mapping;
+	struct file file = { .f_op = &fops, .f_mapping = &mapping, .f_mode = FMODE_READ };
+	struct mm_struct *mm = gt_mm();
+	struct page *page = NULL;
+	long addr;
+
+	(void)state;
+	address_space_init_once(&mapping);
+	atomic_init(&file.f_count, 1);
+	zapped_faults = 0;
+	zapped_folio = folio_alloc(GFP_KERNEL | __GFP_ZERO, 0);
+	assert_non_null(zapped_folio);
+	addr = vm_mmap(mm, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, &file, 0);
+	assert_true(addr > 0);
+	assert_int_equal(pin_user_pages_unlocked(mm, (unsigned long)addr, 1, &page,
+						 FOLL_LONGTERM), 1);
+	assert_ptr_equal(page, folio_page(zapped_folio, 0));
+	/* Every lost race was one more fault; the last one stuck. */
+	assert_int_equal(zapped_faults, ZAPPED_FAULTS + 1);
+	assert_int_equal(mm_event_count(), 0);
+	unpin_user_page(page);
+	assert_int_equal(vm_munmap(mm, (unsigned long)addr, PAGE_SIZE), 0);
+	assert_int_equal(folio_ref_count(zapped_folio), 1);
+	folio_put(zapped_folio);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +315,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_prot_none_and_readonly, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_nofault_and_anon, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_pfnmap_refused, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_ro_longterm_pin_retries_past_racing_zaps, gt_setup_mainline, gt_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

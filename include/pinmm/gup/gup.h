@@ -17,6 +17,7 @@
 
 #include <pinmm/mem/kernel.h>
 #include <pinmm/pin/pin.h>
+#include <pinmm/devmap/memremap.h>
 
 struct mm_struct;
 
@@ -151,7 +152,8 @@ void put_user_pages_dirty_lock(struct page **pages, unsigned long npages, bool m
  * Take @refs references (FOLL_GET) or pins (FOLL_PIN) on @folio, with the
  * vmstat accounting. 0, -ENOMEM on overflow, -EAGAIN for a folio being freed,
  * -EINVAL with neither flag. Exposed for callers that hand out pins of pages
- * they already hold (mainline's try_grab_folio()).
+ * they already hold (mainline's try_grab_folio()). -EREMOTEIO for a PCI P2PDMA
+ * page without FOLL_PCI_P2PDMA.
  */
 /* Pins of the zero page are not counted (6.5); a tracker blind to pins counts them as references. */
 static inline bool gup_zero_page_uncounted(void)
@@ -163,6 +165,17 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 {
 	if (WARN_ON_ONCE(refs <= 0))
 		return -EINVAL;
+
+	/*
+	 * PCI P2PDMA memory is a device BAR: only a caller whose DMA can reach
+	 * it says so with FOLL_PCI_P2PDMA (O_DIRECT block I/O from 6.2). Anyone
+	 * else gets -EREMOTEIO from the slow path; GUP-fast, which gets NULL
+	 * from its grab, falls back to the slow path and so ends the same way.
+	 * Model: checked in every release; before 6.2, which added the flag,
+	 * no P2PDMA page could be mapped into a process to be refused.
+	 */
+	if (unlikely(!(flags & FOLL_PCI_P2PDMA) && is_pci_p2pdma_page(&folio->page)))
+		return -EREMOTEIO;
 
 	if (flags & FOLL_GET) {
 		if (folio_ref_try_add(folio, refs))
