@@ -205,6 +205,9 @@ try_grab_folio_batch(const struct pin_batch *b, struct folio *folio, int refs, u
 {
 	if (unlikely(refs <= 0))
 		return try_grab_folio(folio, refs, flags);
+	/* As try_grab_folio(): no P2PDMA page without FOLL_PCI_P2PDMA. */
+	if (unlikely(!(flags & FOLL_PCI_P2PDMA) && is_pci_p2pdma_page(&folio->page)))
+		return -EREMOTEIO;
 	if (flags & FOLL_GET) {
 		if (likely(folio_ref_try_add(folio, refs)))
 			return 0;
