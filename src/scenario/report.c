@@ -113,7 +113,8 @@ static const char *cell_text(const struct scn_matrix_cell *c, char *buf, size_t 
 {
 	switch (c->state) {
 	case SCN_NOT_RUN:
-		return "n/a";
+		/* Not "n/a": that is a cell that ran and could not be carried out. */
+		return "-";
 	case SCN_ERROR:
 		return c->error == -ENOSYS ? "skip" : "error!";
 	case SCN_RAN:
@@ -167,7 +168,7 @@ void scn_report_text(FILE *f, const struct scn_matrix *m)
 	size_t w0 = strlen("scenario");
 	size_t *w = calloc(m->nr_presets ? m->nr_presets : 1, sizeof(*w));
 	struct scn_tally t;
-	size_t nosys = 0;
+	size_t nosys = 0, not_run = 0;
 	char buf[32];
 
 	if (!w) {
@@ -208,6 +209,7 @@ void scn_report_text(FILE *f, const struct scn_matrix *m)
 				nosys++;
 				continue;
 			}
+			not_run += c->state == SCN_NOT_RUN;
 			if (c->state == SCN_NOT_RUN ||
 			    (c->state == SCN_RAN && c->res.cell == SCN_PASS && scn_cell_as_expected(c)))
 				continue;
@@ -216,6 +218,9 @@ void scn_report_text(FILE *f, const struct scn_matrix *m)
 			text_reason(f, m, si, pi);
 		}
 	}
+	if (not_run)
+		fprintf(f, "\n%zu cell%s marked -: not run, the scenario's presets line leaves the preset out\n",
+			not_run, not_run == 1 ? "" : "s");
 	/* One note, not a line per cell: it is the build, not the scenarios. */
 	if (nosys)
 		fprintf(f, "\n%zu cell%s marked skip: no scenario interpreter is linked in\n",
