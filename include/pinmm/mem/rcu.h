@@ -40,10 +40,10 @@ static inline void mm_synchronize_rcu(void)
 }
 
 struct mm_rcu_head {
-	struct rcu_head head;
+	struct mm_rcu_head *next;
 	void (*func)(struct mm_rcu_head *);
 };
-/* call_rcu() whose callback runs after a grace period, in liburcu's worker. */
+/* call_rcu(): @func runs after a grace period, in pinmm's RCU worker thread. */
 void mm_call_rcu(struct mm_rcu_head *head, void (*func)(struct mm_rcu_head *));
 /* Wait for every callback queued so far (rcu_barrier()). */
 void mm_rcu_barrier(void);
