@@ -95,6 +95,33 @@ int host_vmstat(const char *name, long *value)
 }
 
 /* Lines of the kernel log that are a BUG or WARN (or a data checksum failure). */
+int host_thp_setting(const char *file, char *buf, size_t len)
+{
+	char path[256], line[256], *l, *r;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/%s", file);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -ENODATA;
+	line[n] = 0;
+	l = strchr(line, '[');
+	r = l ? strchr(l, ']') : NULL;
+	if (l && r) {
+		*r = 0;
+		snprintf(buf, len, "%s", l + 1);
+	} else {
+		line[strcspn(line, "\n")] = 0;
+		snprintf(buf, len, "%s", line);
+	}
+	return 0;
+}
+
 bool host_kmsg_is_event(const char *text, bool *csum)
 {
 	static const char *const bug[] = {

@@ -18,13 +18,16 @@ void prep_compound_page(struct page *page, unsigned int order)
 		atomic_store_explicit(&p->_mapcount, -1, memory_order_relaxed);
 		WRITE_ONCE(p->compound_head, (unsigned long)page | 1);
 	}
-	folio->_flags_1 = folio->__page_1.flags;	/* keeps the zone bits */
-	folio->_folio_dtor = 0;
-	folio->_folio_order = (unsigned char)order;
+	/* The zone bits stay in the top of _flags_1; the order takes the low byte. */
+	WRITE_ONCE(folio->_flags_1, (folio->_flags_1 & ~0xffUL) | order);
+	atomic_store_explicit(&folio->_large_mapcount, -1, memory_order_relaxed);
 	atomic_store_explicit(&folio->_entire_mapcount, -1, memory_order_relaxed);
 	atomic_store_explicit(&folio->_nr_pages_mapped, 0, memory_order_relaxed);
 	atomic_store_explicit(&folio->_pincount, 0, memory_order_relaxed);
-	folio->_folio_nr_pages = (unsigned int)nr;
+	folio->_mm_id_mapcount[0] = -1;
+	folio->_mm_id_mapcount[1] = -1;
+	folio->_mm_ids = 0;
+	folio->_nr_pages = (unsigned int)nr;
 	set_bit(PG_head, &page->flags);
 }
 
@@ -41,10 +44,16 @@ static bool destroy_compound(struct folio *folio)
 		mm_event(MM_EV_BUG, &folio->page, "Bad page state: nonzero pincount");
 		return false;
 	}
-	/* The first tail's folio fields overlay its mapping/index/private. */
+	if (atomic_load(&folio->_large_mapcount) != -1) {
+		mm_event(MM_EV_BUG, &folio->page, "Bad page state: nonzero large_mapcount");
+		return false;
+	}
+	/* The first tail's folio fields overlay its mapping/index/private/memcg_data. */
 	folio->__page_1.mapping = NULL;
 	folio->__page_1.index = 0;
 	folio->__page_1.private = 0;
+	folio->__page_1.memcg_data = 0;
+	WRITE_ONCE(folio->_flags_1, folio->_flags_1 & ~0xffUL);
 	for (unsigned long i = 1; i < nr; i++)
 		WRITE_ONCE(folio_page(folio, i)->compound_head, 0);
 	clear_bit(PG_head, &folio->flags);
@@ -134,10 +143,9 @@ int folio_mapcount(const struct folio *folio)
 
 	if (!folio_test_large(folio))
 		return page_mapcount_raw(&folio->page) + 1;
-	mc = folio_entire_mapcount(folio);
-	for (long i = 0; i < folio_nr_pages(folio); i++)
-		mc += page_mapcount_raw(&folio->page + i) + 1;
-	return mc;
+	/* folio_large_mapcount(): every PTE and PMD mapping, kept as it changes. */
+	mc = atomic_load_explicit(&((struct folio *)folio)->_large_mapcount, memory_order_relaxed);
+	return mc + 1;
 }
 
 int __split_folio(struct folio *folio, unsigned int new_order)
@@ -166,6 +174,7 @@ int __split_folio(struct folio *folio, unsigned int new_order)
 	folio->__page_1.mapping = NULL;
 	folio->__page_1.index = 0;
 	folio->__page_1.private = 0;
+	folio->__page_1.memcg_data = 0;
 	clear_bit(PG_head, &folio->flags);
 
 	for (unsigned long i = 0; i < nr; i += step) {

@@ -122,6 +122,13 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"FOLL_LONGTERM with FOLL_GET was what get_user_pages_longterm() had done; "
 		"is_valid_gup_args() now rejects FOLL_LONGTERM without FOLL_PIN",
 	},
+	[KSW_MADV_COLLAPSE] = {
+		"madv-collapse", "v6.1", "7d8faaf15545",
+		"mm/madvise: introduce MADV_COLLAPSE sync hugepage collapse",
+		"only khugepaged collapsed PTE-mapped ranges into THPs, in the background; "
+		"MADV_COLLAPSE does it at the caller's request, refusing (EAGAIN) a range with a "
+		"page whose references are not all mappings, such as a pinned one",
+	},
 	[KSW_ZERO_PAGE_NOT_PINNED] = {
 		"zero-page-not-pinned", "v6.5", "c8070b787519",
 		"mm: Don't pin ZERO_PAGE in pin_user_pages()",
@@ -135,11 +142,25 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"writeback (the 2018 ext4 BUG); the slow path refuses them (EFAULT), and GUP-fast "
 		"in the same release (a6e79df92e4a)",
 	},
+	[KSW_ANON_MTHP] = {
+		"anon-mthp", "v6.8", "19eaf44954df",
+		"mm: thp: support allocation of anonymous multi-size THP",
+		"anonymous faults only knew 4K pages and PMD-sized THPs; now a write fault "
+		"allocates the largest size enabled in hugepages-<size>kB/enabled that fits, "
+		"mapped by PTEs, and _pincount/_large_mapcount apply to folios of every order",
+	},
 	[KSW_FSDAX_REFCOUNTED] = {
 		"fsdax-refcounted", "v6.15", "38607c62b34b",
 		"fs/dax: properly refcount fs dax pages",
 		"fsdax pages idled at 1 with no reference per mapping (pte_devmap, "
 		"get_dev_pagemap in GUP); they now idle at 0 and each mapping holds a reference",
+	},
+	[KSW_LARGE_ANON_REUSE] = {
+		"large-anon-reuse", "v6.15", "1da190f4d0a6",
+		"mm: Copy-on-Write (COW) reuse support for PTE-mapped THP",
+		"a write fault on a PTE of a large anon folio always copied the page, even when "
+		"this mm alone mapped the folio; with the MM-owner tracking of large folios "
+		"(CONFIG_MM_ID) it reuses the page when every reference is a mapping of this mm",
 	},
 };
 

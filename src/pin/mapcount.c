@@ -31,9 +31,11 @@
  * (reclaim, writeback, migration) or asks about anonymous folios, which
  * page_mkclean() never touches (fork, COW).
  *
- * Model: pins live in the head page's _mapcount, so a pinned folio reads as
- * mapped (folio_mapped()) and its last unmap is not seen as one by rmap's
- * accounting, as in the proposal; pinmm's vm/ is not taught otherwise.
+ * Model: pins live in the head page's _mapcount, so a pinned small folio
+ * reads as mapped (folio_mapped()) and its last unmap is not seen as one by
+ * rmap's accounting, as in the proposal; pinmm's vm/ is not taught otherwise.
+ * A large folio's folio_mapped() reads _large_mapcount (the 2019 kernel
+ * summed the pages' _mapcounts), which the pins do not touch.
  */
 #include <limits.h>
 #include <pinmm/pin/preset.h>

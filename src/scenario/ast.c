@@ -62,6 +62,7 @@ const char *const scn_cmd_names[SCN_NR_CMDS] = {
 	[SCN_CHECK_ZONE] = "check zone",
 	[SCN_EXIT] = "exit",
 	[SCN_CHECK_FOLIO] = "check folio",
+	[SCN_THP] = "thp",
 	[SCN_MREMAP] = "mremap",
 	[SCN_SWAP] = "swap",
 	[SCN_CHECK_SWAPPED] = "check swapped",
@@ -76,6 +77,7 @@ const char *const scn_advice_names[SCN_NR_ADVICE] = {
 	[SCN_MADV_HUGEPAGE] = "hugepage",
 	[SCN_MADV_NOHUGEPAGE] = "nohugepage",
 	[SCN_MADV_PAGEOUT] = "pageout",
+	[SCN_MADV_COLLAPSE] = "collapse",
 };
 
 const char *const scn_zone_names[SCN_NR_ZONES] = {
@@ -213,3 +215,5 @@ void scenario_free(struct scenario *s)
 	}
 	free(s);
 }
+
+const char *const scn_thp_modes[4] = { "never", "inherit", "madvise", "always" };

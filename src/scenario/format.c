@@ -277,6 +277,17 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 			}
 		}
 		break;
+	case SCN_THP:
+		if (c->thp.order == SCN_THP_ZEROPAGE)
+			put(o, " zeropage %s", c->thp.mode ? "on" : "off");
+		else if (c->thp.order == SCN_THP_ENABLED)
+			put(o, " enabled %s", scn_thp_modes[c->thp.mode]);
+		else {
+			put(o, " ");
+			put_size(o, NULL, 4096ULL << c->thp.order);
+			put(o, " %s", scn_thp_modes[c->thp.mode]);
+		}
+		break;
 	case SCN_CHECK_FOLIO:
 		put(o, " %s", scn_name(s, SCN_NS_HANDLE, c->check_folio.handle));
 		if (c->check_folio.page)

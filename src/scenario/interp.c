@@ -15,6 +15,7 @@
 #include <pinmm/fs/writeback.h>
 #include <pinmm/vm/swap.h>
 #include <pinmm/vm/hugetlb.h>
+#include <pinmm/vm/mm.h>
 #include <pinmm/scenario/format.h>
 #include "interp.h"
 
@@ -186,6 +187,10 @@ static int interp_machine_up(struct interp *in, const char *preset_name)
 			cfg.device_bytes += ALIGN_UP((unsigned long)c->disk.size, PMD_SIZE);
 		}
 	}
+	/* A new machine has the boot-time THP settings; `thp` changes them. */
+	transparent_hugepage = THP_MADVISE;
+	thp_reset_anon_orders();
+	huge_zero_page_enabled = true;
 	/* Each pagemap gets its type's convention in the preset's release (seed 003). */
 	devmap_refcount_default = DEVMAP_REFCOUNT_BY_RELEASE;
 	err = mem_init(&cfg);

@@ -221,11 +221,26 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 			      (file ? 0 : MAP_ANONYMOUS) | (c->mmap.hugetlb ? MAP_HUGETLB : 0) |
 			      (c->mmap.populate && !c->mmap.thp ? MAP_POPULATE : 0);
 	struct mm_struct *mm = proc_mm(in, c->mmap.proc);
+	unsigned long hint = 0;
 	long addr;
 
 	if (c->mmap.file >= 0 && !file)
 		return;		/* the file was refused */
-	addr = vm_mmap(mm, 0, c->mmap.len, prot, flags, file, c->mmap.offset >> PAGE_SHIFT);
+	if (c->mmap.thp) {
+		/*
+		 * On a PMD boundary whatever the length, as the host run places
+		 * it (and cow.c aligns its mTHP areas): reserve a PMD more, give
+		 * it back, and ask for the aligned address.
+		 */
+		addr = vm_mmap(mm, 0, c->mmap.len + PMD_SIZE, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+		if (addr >= 0) {
+			vm_munmap(mm, (unsigned long)addr, c->mmap.len + PMD_SIZE);
+			addr = (long)ALIGN_UP((unsigned long)addr, PMD_SIZE);
+		}
+		hint = addr < 0 ? 0 : (unsigned long)addr;
+	}
+	addr = vm_mmap(mm, hint, c->mmap.len, prot, flags, file, c->mmap.offset >> PAGE_SHIFT);
 	if (!interp_result(in, addr < 0 ? (int)addr : 0, "mmap"))
 		return;
 	m->addr = (unsigned long)addr;
@@ -677,9 +692,39 @@ int scn_advice_to_madv(enum scn_advice a)
 		[SCN_MADV_HUGEPAGE] = MADV_HUGEPAGE,
 		[SCN_MADV_NOHUGEPAGE] = MADV_NOHUGEPAGE,
 		[SCN_MADV_PAGEOUT] = MADV_PAGEOUT,
+		[SCN_MADV_COLLAPSE] = MADV_COLLAPSE,
 	};
 
 	return (unsigned int)a < SCN_NR_ADVICE ? madv[a] : -1;
+}
+
+/* thp: a write to /sys/kernel/mm/transparent_hugepage, as a test's thp_write_string(). */
+static void do_thp(struct interp *in, const struct scn_cmd *c)
+{
+	static const enum transparent_hugepage_mode global[] = {
+		[THP_ORDER_NEVER] = THP_NEVER, [THP_ORDER_MADVISE] = THP_MADVISE,
+		[THP_ORDER_ALWAYS] = THP_ALWAYS,
+	};
+
+	if (c->thp.order == SCN_THP_ZEROPAGE) {
+		WRITE_ONCE(huge_zero_page_enabled, (bool)c->thp.mode);
+		interp_result(in, 0, "thp zeropage");
+	} else if (c->thp.order == SCN_THP_ENABLED) {
+		WRITE_ONCE(transparent_hugepage, global[c->thp.mode]);
+		interp_result(in, 0, "thp enabled");
+	} else {
+		int err = thp_set_anon_order_mode((unsigned int)c->thp.order,
+						  (enum thp_order_mode)c->thp.mode);
+
+		/* A release without the file cannot build the memory the scenario means. */
+		if (err == -ENOENT && !c->has_result) {
+			interp_fail(in, SCN_NA, "thp: %s has no hugepages-%ukB/enabled (per-size THP "
+				    "settings came with mTHP in 6.8)", kernel_selected(),
+				    4u << c->thp.order);
+			return;
+		}
+		interp_result(in, err, "thp (hugepages-<size>kB/enabled)");
+	}
 }
 
 /* exit(): the mm goes with its mappings; pins taken through it keep their pages. */
@@ -938,6 +983,9 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 		break;
 	case SCN_MREMAP:
 		do_mremap_cmd(in, c);
+		break;
+	case SCN_THP:
+		do_thp(in, c);
 		break;
 	case SCN_MUNMAP:
 	case SCN_MPROTECT:

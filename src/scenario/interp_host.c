@@ -164,6 +164,37 @@ static void do_file(struct hrun *r, const struct scn_cmd *c)
 				   c->file.size, c->file.fill, &r->files[c->file.file]), "file");
 }
 
+/*
+ * thp: the host's THP settings are the machine's, shared by every process on
+ * it, so the run does not change them: it goes on where the host already has
+ * the setting the scenario asks for, and is n/a otherwise.
+ */
+static void do_thp(struct hrun *r, const struct scn_cmd *c)
+{
+	char file[64], want[16], have[32];
+	int err;
+
+	if (c->thp.order == SCN_THP_ZEROPAGE) {
+		snprintf(file, sizeof(file), "use_zero_page");
+		snprintf(want, sizeof(want), "%d", c->thp.mode);
+	} else if (c->thp.order == SCN_THP_ENABLED) {
+		snprintf(file, sizeof(file), "enabled");
+		snprintf(want, sizeof(want), "%s", scn_thp_modes[c->thp.mode]);
+	} else {
+		snprintf(file, sizeof(file), "hugepages-%ukB/enabled", 4u << c->thp.order);
+		snprintf(want, sizeof(want), "%s", scn_thp_modes[c->thp.mode]);
+	}
+	err = host_thp_setting(file, have, sizeof(have));
+	if (err) {
+		host_na(r, "the host has no /sys/kernel/mm/transparent_hugepage/%s (%s)", file,
+			strerror(-err));
+		return;
+	}
+	if (strcmp(have, want))
+		host_na(r, "the host's transparent_hugepage/%s is '%s', the scenario needs '%s' "
+			"(the host run does not change the machine's THP settings)", file, have, want);
+}
+
 static void do_mmap(struct hrun *r, const struct scn_cmd *c)
 {
 	struct host_mmap_args a = {
@@ -665,6 +696,9 @@ void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 		break;
 	case SCN_CHECK_SWAPPED:
 		do_check_swapped(r, c);
+		break;
+	case SCN_THP:
+		do_thp(r, c);
 		break;
 	case SCN_CHECK_FOLIO:
 		host_na(r, "folio order, PageAnonExclusive and pin counts are not shown to userspace "

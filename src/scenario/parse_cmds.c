@@ -818,6 +818,45 @@ static int p_check_folio(struct scn_parser *P, struct scn_cmd *c)
 	return 0;
 }
 
+/*
+ * thp SIZE always|inherit|madvise|never, thp enabled always|madvise|never,
+ * thp zeropage on|off: what a test writes to /sys/kernel/mm/transparent_hugepage.
+ */
+static int p_thp(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *t, *m;
+	uint64_t size;
+
+	TRY(scn_arg_word(P, "SIZE|enabled|zeropage", &t));
+	TRY(scn_arg_word(P, "mode", &m));
+	if (!strcmp(t, "zeropage")) {
+		c->thp.order = SCN_THP_ZEROPAGE;
+		if (strcmp(m, "on") && strcmp(m, "off"))
+			return scn_perr(P, "thp zeropage takes 'on' or 'off', not '%s'", m);
+		c->thp.mode = !strcmp(m, "on");
+		return 0;
+	}
+	c->thp.mode = -1;
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(m, scn_thp_modes[i]))
+			c->thp.mode = i;
+	if (!strcmp(t, "enabled")) {
+		c->thp.order = SCN_THP_ENABLED;
+		if (c->thp.mode < 0 || c->thp.mode == 1)
+			return scn_perr(P, "thp enabled takes always, madvise or never, not '%s'", m);
+		return 0;
+	}
+	if (scn_parse_size(t, &size))
+		return scn_perr(P, "thp takes a size (16K..2M), 'enabled' or 'zeropage', not '%s'", t);
+	if (size < 4 * SCN_PAGE_BYTES || size > SCN_PMD_BYTES || (size & (size - 1)))
+		return scn_perr(P, "thp size '%s': anonymous THP sizes are the powers of two from 16K to 2M "
+				"(hugepages-8kB has no anon 'enabled' file)", t);
+	c->thp.order = __builtin_ctzll(size / SCN_PAGE_BYTES);
+	if (c->thp.mode < 0)
+		return scn_perr(P, "thp %s takes always, inherit, madvise or never, not '%s'", t, m);
+	return 0;
+}
+
 /* Model: files end at the largest loff_t, as s_maxbytes would be without a block-map limit. */
 #define SCN_LOFF_MAX ((uint64_t)INT64_MAX)
 
@@ -938,6 +977,7 @@ static const struct {
 	[SCN_MREMAP] = { p_mremap, true },
 	[SCN_SWAP] = { p_swap, false },
 	[SCN_CHECK_SWAPPED] = { p_check_swapped, false },
+	[SCN_THP] = { p_thp, true },
 	[SCN_TRUNCATE] = { p_truncate, true },
 	[SCN_PUNCH] = { p_punch, true },
 	[SCN_RECLAIM] = { p_none, false },

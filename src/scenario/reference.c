@@ -105,10 +105,12 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"mmap p a anon len=2M private rw thp populate\n"
 		"mmap p g anon len=2M shared rw hugetlb=2M\n"
 		"mmap p n file=f offset=4K len=8K shared ro -> ok",
-		"mmap() a mapping named MAP in PROC (PROT_READ, PROT_WRITE unless ro). thp is "
-		"madvise(MADV_HUGEPAGE): an aligned 2M range of an anonymous private mapping gets "
-		"a PMD-mapped THP on its first fault. populate faults the range in (MAP_POPULATE; "
-		"with thp, after the madvise, so the THP is there). hugetlb is MAP_HUGETLB "
+		"mmap() a mapping named MAP in PROC (PROT_READ, PROT_WRITE unless ro). thp places "
+		"it on a 2M boundary (whatever len=) and madvise(MADV_HUGEPAGE)s it: an aligned 2M "
+		"range of an anonymous private mapping gets a PMD-mapped THP on its first fault, "
+		"and a write fault elsewhere the largest mTHP size `thp` enabled that fits. "
+		"populate faults the range in (MAP_POPULATE; with thp, after the madvise, so the "
+		"THP is there). hugetlb is MAP_HUGETLB "
 		"(anon only; len= rounds up to 2M): each 2M is one pool folio mapped by one PMD, "
 		"never split; a private one COWs by mapcount (hugetlb_wp). A mapping of a "
 		"hugetlbfs file is hugetlb without the word. Writes, reads and pins must "
@@ -243,7 +245,7 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	[SCN_MADVISE] = {
 		SCN_GROUP_MEMORY,
 		"madvise PROC MAP[+OFF] [len=SIZE] dontneed|dontfork|dofork|wipeonfork|keeponfork|"
-		"hugepage|nohugepage|pageout [during=POINT] [-> RES]",
+		"hugepage|nohugepage|pageout|collapse [during=POINT] [-> RES]",
 		"len= during=", "madvise p m dontneed\nmadvise p m+4K len=8K dontfork",
 		"madvise() of the whole mapping or of [OFF, OFF+len): dontneed zaps the PTEs "
 		"(pinned pages stay allocated, held by the pin); dontfork/dofork set and clear "
@@ -255,7 +257,10 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"a PageAnonExclusive page, 5.19+). A THP mapped whole in the range goes out "
 		"whole, one mapped in part is split first; folios other processes map are left "
 		"alone, and so is a maybe-pinned one (5.11+: not added to the swap cache; "
-		"5.19+: try_to_unmap() refuses an exclusive one).",
+		"5.19+: try_to_unmap() refuses an exclusive one). collapse is MADV_COLLAPSE "
+		"(6.1): each whole 2M range in it becomes one PMD-mapped THP, a copy this "
+		"process alone maps; EAGAIN when a page has a reference no mapping explains (a "
+		"pin: the kernel's refcount check), EINVAL for memory it cannot collapse.",
 	},
 	[SCN_MREMAP] = {
 		SCN_GROUP_MEMORY,
@@ -282,6 +287,20 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"Is every page of the range swapped out (yes), or none of it (no)? What "
 		"/proc/PID/pagemap's PM_SWAP bit says (cow.c's pagemap_is_swapped()), so a "
 		"migration entry counts as swapped too. Otherwise corrupt.",
+	},
+	[SCN_THP] = {
+		SCN_GROUP_MACHINE,
+		"thp SIZE always|inherit|madvise|never | thp enabled always|madvise|never | "
+		"thp zeropage on|off [-> RES]",
+		"", "thp 2M never\nthp 64K always\nthp enabled never",
+		"A write to /sys/kernel/mm/transparent_hugepage: SIZE (16K to 2M, a power of two) "
+		"is hugepages-<size>kB/enabled, which sizes an anonymous fault may allocate (the "
+		"largest enabled one whose aligned range fits the VMA with every PTE none; "
+		"inherit follows enabled, madvise needs MADV_HUGEPAGE); enabled is the top-level "
+		"mode (the model boots with madvise, the PMD size inherit, the rest never); "
+		"zeropage is use_zero_page. A release before 6.8 has no per-size files: the cell "
+		"is n/a. On the host nothing is written: the run goes on where the host already "
+		"has that setting and is n/a otherwise.",
 	},
 	[SCN_CHECK_FOLIO] = {
 		SCN_GROUP_CHECKS,
@@ -372,6 +391,8 @@ const struct scn_vmstat_doc scn_vmstat_docs[] = {
 	{ "pgmigrate_fail", "pages migration left where they were" },
 	{ "thp_split_page", "THPs split into base pages" },
 	{ "thp_split_pmd", "PMD mappings of THPs split into PTEs" },
+	{ "thp_zero_page_alloc", "huge zero folios allocated (a read fault of THP-eligible memory)" },
+	{ "thp_collapse_alloc", "THPs allocated by MADV_COLLAPSE (or khugepaged) to collapse a range into" },
 	{ "pgsteal", "pages reclaim freed" },
 	{ "pgscan", "pages reclaim looked at" },
 	{ "pswpin", "pages read from swap" },

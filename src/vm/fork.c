@@ -94,7 +94,7 @@ static int copy_one_pte(struct vm_area_struct *dst_vma, struct vm_area_struct *s
 	race_point(RACE_FORK, folio);
 	if (folio_test_anon(folio)) {
 		folio_get(folio);
-		if (folio_try_dup_anon_rmap_pte(folio, page, src_vma)) {
+		if (folio_try_dup_anon_rmap_pte(folio, page, dst_vma, src_vma)) {
 			folio_put(folio);
 			if (!c->prealloc)
 				return -EAGAIN;

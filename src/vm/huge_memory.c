@@ -4,25 +4,133 @@
  * write-protect fault, fork copy, zap, mprotect, and splitting the PMD into
  * 512 PTEs (and the folio into small folios) when an operation covers part of it.
  */
+#include <sched.h>
 #include "internal.h"
 
 bool thp_vma_suitable(struct vm_area_struct *vma, unsigned long addr)
 {
-	unsigned long haddr = addr & PMD_MASK;
-	unsigned long flags = READ_ONCE(vma->vm_flags);
-	enum transparent_hugepage_mode mode = READ_ONCE(transparent_hugepage);
+	unsigned long orders = thp_vma_allowable_orders(vma, BIT(HPAGE_PMD_ORDER));
 
-	if (!vma_is_anonymous(vma) || (flags & (VM_SHARED | VM_PFNMAP | VM_IO | VM_NOHUGEPAGE)))
-		return false;
-	if (haddr < vma->vm_start || haddr + PMD_SIZE > vma->vm_end)
-		return false;
-	return mode == THP_ALWAYS || (mode == THP_MADVISE && (flags & VM_HUGEPAGE));
+	return thp_vma_suitable_orders(vma, addr, orders) != 0;
 }
 
 /*
- * Model: no huge zero page. A read fault on THP-eligible memory allocates the
- * huge folio too, as mainline does with use_zero_page=0.
+ * The huge zero folio and its references: one base reference while it exists,
+ * one per mm that maps it. Model: mainline frees it from a shrinker once only
+ * the base reference is left; here the last mm's put frees it at once, so an
+ * idle machine holds no 2 MiB of zeroes.
  */
+static struct folio *huge_zero_folio;
+static atomic_int huge_zero_refcount;
+
+bool is_huge_zero_folio(const struct folio *folio)
+{
+	return folio && folio == READ_ONCE(huge_zero_folio);
+}
+
+bool is_huge_zero_pmd(pmd_t pmd)
+{
+	struct folio *zero = READ_ONCE(huge_zero_folio);
+
+	return zero && pmd_present(pmd) && pmd_leaf(pmd) && pmd_pfn(pmd) == folio_pfn(zero);
+}
+
+static bool get_huge_zero_page(void)
+{
+	struct folio *zero;
+	int ref;
+
+	for (;;) {
+		ref = atomic_load(&huge_zero_refcount);
+		while (ref > 0)
+			if (atomic_compare_exchange_weak(&huge_zero_refcount, &ref, ref + 1))
+				return true;
+		/* Not movable: a long-term pin of it never needs a migration. */
+		zero = folio_alloc((GFP_TRANSHUGE | __GFP_ZERO) & ~__GFP_MOVABLE, HPAGE_PMD_ORDER);
+		if (!zero)
+			return false;
+		folio_mark_uptodate(zero);
+		{
+			struct folio *none = NULL;
+
+			if (!__atomic_compare_exchange_n(&huge_zero_folio, &none, zero, false,
+							 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+				/* Another CPU installed one, or one is being freed: again. */
+				folio_put(zero);
+				sched_yield();
+				continue;
+			}
+		}
+		count_vm_event(THP_ZERO_PAGE_ALLOC);
+		/* The base reference and the caller's. */
+		atomic_store(&huge_zero_refcount, 2);
+		return true;
+	}
+}
+
+static void put_huge_zero_page(void)
+{
+	int one = 1;
+
+	if (WARN_ON_ONCE(atomic_fetch_sub(&huge_zero_refcount, 1) <= 1))
+		return;
+	/* shrink_huge_zero_page_scan(), at once: only the base reference left. */
+	if (atomic_compare_exchange_strong(&huge_zero_refcount, &one, 0)) {
+		struct folio *zero = __atomic_exchange_n(&huge_zero_folio, NULL, __ATOMIC_ACQ_REL);
+
+		folio_put(zero);
+	}
+}
+
+struct folio *mm_get_huge_zero_folio(struct mm_struct *mm)
+{
+	if (test_bit(MMF_HUGE_ZERO_PAGE, &mm->flags))
+		return READ_ONCE(huge_zero_folio);
+	if (!get_huge_zero_page())
+		return NULL;
+	if (test_and_set_bit(MMF_HUGE_ZERO_PAGE, &mm->flags))
+		put_huge_zero_page();
+	return READ_ONCE(huge_zero_folio);
+}
+
+void mm_put_huge_zero_folio(struct mm_struct *mm)
+{
+	if (test_and_clear_bit(MMF_HUGE_ZERO_PAGE, &mm->flags))
+		put_huge_zero_page();
+}
+
+/* A read fault with use_zero_page maps the huge zero folio, read-only. */
+static vm_fault_t do_huge_zero_page_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long haddr = vmf->address & PMD_MASK;
+	struct page *pgtable = pte_table_alloc(mm);
+	struct folio *zero;
+	spinlock_t *ptl;
+	pmd_t entry;
+
+	if (!pgtable)
+		return VM_FAULT_OOM;
+	zero = mm_get_huge_zero_folio(mm);
+	if (!zero) {
+		pte_table_free_unused(mm, pgtable);
+		return VM_FAULT_FALLBACK;
+	}
+	entry = pmd_mkhuge(pfn_pmd(folio_pfn(zero), __pgprot(pgprot_val(vma->vm_page_prot) & ~_PAGE_RW)));
+	ptl = pmd_lock(mm, vmf->pmd);
+	if (!pmd_none(pmdp_get(vmf->pmd))) {
+		spin_unlock(ptl);
+		pte_table_free_unused(mm, pgtable);
+		return 0;
+	}
+	pgtable_trans_huge_deposit(mm, vmf->pmd, pgtable);
+	set_pmd_at(mm, haddr, vmf->pmd, entry);
+	spin_unlock(ptl);
+	mm_trace("fault", "mm=%s addr=%#lx flags=read -> huge zero page", mm->owner, vmf->address);
+	return 0;
+}
+
 vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -35,6 +143,8 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 
 	if (anon_vma_prepare(vma))
 		return VM_FAULT_OOM;
+	if (!(vmf->flags & FAULT_FLAG_WRITE) && READ_ONCE(huge_zero_page_enabled))
+		return do_huge_zero_page_fault(vmf);
 	folio = folio_alloc(GFP_TRANSHUGE | __GFP_ZERO, HPAGE_PMD_ORDER);
 	if (!folio)
 		return VM_FAULT_FALLBACK;
@@ -77,9 +187,13 @@ vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf)
 	struct mm_struct *mm = vma->vm_mm;
 	bool unshare = vmf->flags & FAULT_FLAG_UNSHARE;
 	unsigned long haddr = vmf->address & PMD_MASK;
-	spinlock_t *ptl = pmd_lock(mm, vmf->pmd);
+	spinlock_t *ptl;
 	struct folio *folio;
 
+	/* The huge zero page: map 512 zero-page PTEs, and let the PTE level COW one. */
+	if (is_huge_zero_pmd(vmf->orig_pmd))
+		goto fallback;
+	ptl = pmd_lock(mm, vmf->pmd);
 	if (!pmd_same(pmdp_get(vmf->pmd), vmf->orig_pmd)) {
 		spin_unlock(ptl);
 		return VM_FAULT_RETRY;
@@ -97,8 +211,30 @@ vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf)
 		}
 	}
 	spin_unlock(ptl);
+fallback:
 	split_huge_pmd(vma, vmf->pmd, haddr);
 	return VM_FAULT_FALLBACK;
+}
+
+/* PMD lock held: the huge zero PMD becomes 512 read-only zero-page PTEs. */
+static void __split_huge_zero_page_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long haddr)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *pgtable = pgtable_trans_huge_withdraw(mm, pmd);
+	unsigned long prot = pgprot_val(vma->vm_page_prot) & ~_PAGE_RW;
+	pte_t *ptes;
+
+	if (!pgtable)
+		return;
+	pmdp_huge_get_and_clear(mm, haddr, pmd);
+	flush_tlb_range(vma, haddr, haddr + PMD_SIZE);
+	ptes = page_address(pgtable);
+	for (int i = 0; i < HPAGE_PMD_NR; i++)
+		__atomic_store_n(&ptes[i].pte,
+				 pte_val(pte_mkspecial(pfn_pte(page_to_pfn(ZERO_PAGE(0)), __pgprot(prot)))),
+				 __ATOMIC_RELAXED);
+	pmd_populate(mm, pmd, pgtable);
+	count_vm_event(THP_SPLIT_PMD);
 }
 
 /* PMD lock held. Replace the PMD mapping by a table of 512 PTEs. */
@@ -115,6 +251,11 @@ void __split_huge_pmd_locked(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 
 	if (!pgtable)
 		return;
+	if (is_huge_zero_pmd(pmdp_get(pmd))) {
+		pgtable_trans_huge_deposit(mm, pmd, pgtable);
+		__split_huge_zero_page_pmd(vma, pmd, haddr);
+		return;
+	}
 	old = pmdp_huge_get_and_clear(mm, haddr, pmd);
 	flush_tlb_range(vma, haddr, haddr + PMD_SIZE);
 	page = pmd_page(old);
@@ -188,6 +329,9 @@ void zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr, sp
 	flush_tlb_range(vma, addr, addr + PMD_SIZE);
 	if (pgtable)
 		pte_table_free_unused(mm, pgtable);
+	/* The huge zero PMD holds no mapping of the folio: the table was all it had. */
+	if (is_huge_zero_folio(folio))
+		return;
 	if (!folio_test_anon(folio) && pmd_dirty(old))
 		folio_mark_dirty(folio);
 	folio_remove_rmap_pmd(folio, vma);
@@ -217,7 +361,16 @@ int copy_huge_pmd(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma
 		return -EAGAIN;
 	}
 	folio = page_folio(pmd_page(pmd));
-	if (folio_try_dup_anon_rmap_pmd(folio, src_vma)) {
+	if (is_huge_zero_folio(folio)) {
+		/* The child maps the same zeroes: a reference for its mm, no rmap. */
+		mm_get_huge_zero_folio(dst_mm);
+		pgtable_trans_huge_deposit(dst_mm, dst_pmd, pgtable);
+		set_pmd_at(dst_mm, addr, dst_pmd, pmd_wrprotect(pmd));
+		spin_unlock(dst_ptl);
+		spin_unlock(src_ptl);
+		return 0;
+	}
+	if (folio_try_dup_anon_rmap_pmd(folio, dst_vma, src_vma)) {
 		/* Maybe pinned: split, and let the PTE copy give the child copies. */
 		spin_unlock(dst_ptl);
 		spin_unlock(src_ptl);

@@ -3,7 +3,7 @@
  * hugetlb: faults (hugetlb_fault, hugetlb_no_page), COW and unshare
  * (hugetlb_wp), fork (copy_hugetlb_page_range), zap, and the hugetlbfs inode
  * behind every VM_HUGETLB VMA. Each huge page is one PMD entry; its folio's
- * mappings are counted in _entire_mapcount alone (hugetlb_add_*_rmap), its pins
+ * mappings are counted in _entire_mapcount and _large_mapcount (hugetlb_add_*_rmap), its pins
  * in _pincount, as for any large folio.
  */
 #include <sched.h>
@@ -50,6 +50,8 @@ static void hugetlb_add_new_anon_rmap(struct folio *folio, struct vm_area_struct
 				      unsigned long haddr)
 {
 	atomic_store(&folio->_entire_mapcount, 0);
+	/* _large_mapcount counts the same mapping (6.11+: folio_mapcount() reads it). */
+	atomic_store(&folio->_large_mapcount, 0);
 	WRITE_ONCE(folio->index, linear_page_index(vma, haddr));
 	/* Published last: a reader seeing PAGE_MAPPING_ANON sees the index. */
 	__atomic_store_n((unsigned long *)&folio->mapping,
@@ -60,11 +62,13 @@ static void hugetlb_add_new_anon_rmap(struct folio *folio, struct vm_area_struct
 static void hugetlb_add_rmap(struct folio *folio)
 {
 	atomic_fetch_add(&folio->_entire_mapcount, 1);
+	atomic_fetch_add(&folio->_large_mapcount, 1);
 }
 
 static void hugetlb_remove_rmap(struct folio *folio)
 {
 	atomic_fetch_sub(&folio->_entire_mapcount, 1);
+	atomic_fetch_sub(&folio->_large_mapcount, 1);
 	VM_BUG_ON_FOLIO(atomic_load(&folio->_entire_mapcount) < -1, folio);
 }
 

@@ -60,6 +60,7 @@ static bool hugetlb_try_to_migrate_one(struct folio *folio, struct vm_area_struc
 		e = make_migration_entry_anon(e);
 	set_pmd_at(mm, address, pmd, __pmd(pte_val(swp_entry_to_pte(e))));
 	atomic_fetch_sub(&folio->_entire_mapcount, 1);
+	atomic_fetch_sub(&folio->_large_mapcount, 1);
 	spin_unlock(ptl);
 	mmu_notifier_invalidate_range_end(&range);
 	folio_put(folio);	/* the mapping's reference */
@@ -95,6 +96,7 @@ static bool hugetlb_remove_migration_pmd(struct folio *dst, struct vm_area_struc
 		entry = pmd_mkdirty(entry);
 	folio_get(dst);
 	atomic_fetch_add(&dst->_entire_mapcount, 1);
+	atomic_fetch_add(&dst->_large_mapcount, 1);
 	if (folio_test_anon(dst) && (is_writable_migration_entry(e) ||
 				     is_readable_exclusive_migration_entry(e)))
 		SetPageAnonExclusive(&dst->page);

@@ -67,6 +67,8 @@ vm_fault_t do_wp_page_locked(struct vm_fault *vmf);
 
 /* huge_memory.c */
 vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf);
+/* The folio an anonymous write fault maps: the largest mTHP order that fits, or order 0. */
+struct folio *alloc_anon_folio(struct vm_fault *vmf);
 vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf);
 /* Zap a whole PMD mapping; the PMD lock is held and released. Returns the folio put. */
 void zap_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr, spinlock_t *ptl);

@@ -34,7 +34,7 @@ struct page *vm_normal_page_pmd(struct vm_area_struct *vma, unsigned long addr, 
 	unsigned long pfn = pmd_pfn(pmd);
 
 	(void)vma;
-	if (!pmd_leaf(pmd) || pmd_devmap(pmd) || !pfn_valid(pfn))
+	if (!pmd_leaf(pmd) || pmd_devmap(pmd) || !pfn_valid(pfn) || is_huge_zero_pmd(pmd))
 		return NULL;
 	return pfn_to_page(pfn) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
 }
@@ -254,10 +254,19 @@ static pte_t maybe_mkwrite(pte_t pte, struct vm_area_struct *vma)
 	return pte;
 }
 
+static bool pte_range_none(pte_t *pte, unsigned long nr)
+{
+	for (unsigned long i = 0; i < nr; i++)
+		if (!pte_none(ptep_get(pte + i)))
+			return false;
+	return true;
+}
+
 static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mm_struct *mm = vma->vm_mm;
+	unsigned long addr, nr;
 	struct folio *folio;
 	pte_t entry;
 
@@ -283,32 +292,43 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 
 	if (anon_vma_prepare(vma))
 		return VM_FAULT_OOM;
-	folio = folio_alloc(GFP_HIGHUSER_MOVABLE | __GFP_ZERO, 0);
+	folio = alloc_anon_folio(vmf);
 	if (!folio)
 		return VM_FAULT_OOM;
 	folio_mark_uptodate(folio);
-	entry = mk_pte(&folio->page, vma->vm_page_prot);
-	entry = pte_mkyoung(pte_mkdirty(maybe_mkwrite(entry, vma)));
+	nr = (unsigned long)folio_nr_pages(folio);
+	addr = ALIGN_DOWN(vmf->address, nr << PAGE_SHIFT);
 
-	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, vmf->address, &vmf->ptl);
-	if (!vmf->pte || !pte_none(ptep_get(vmf->pte))) {
+	vmf->pte = pte_offset_map_lock(mm, vmf->pmd, addr, &vmf->ptl);
+	if (!vmf->pte || !pte_range_none(vmf->pte, nr)) {
+		/*
+		 * Another fault mapped part of the range. Mainline returns to
+		 * refault; here the retry is handle_mm_fault()'s, and a range
+		 * that no longer fits makes alloc_anon_folio() pick a smaller order.
+		 */
 		if (vmf->pte)
 			pte_unmap_unlock(vmf->pte, vmf->ptl);
 		folio_put(folio);
-		return 0;
+		return nr > 1 ? VM_FAULT_RETRY : 0;
 	}
-	folio_add_new_anon_rmap(folio, vma, vmf->address, false);
-	add_mm_counter(mm, MM_ANONPAGES, 1);
+	/* One reference per PTE, as each PTE's zap will drop one. */
+	folio_ref_add(folio, (int)nr - 1);
+	folio_add_new_anon_rmap(folio, vma, addr, false);
+	add_mm_counter(mm, MM_ANONPAGES, (long)nr);
 	/*
 	 * Before the PTE is set, as mainline's folio_add_lru_vma(): once it
 	 * is, another thread may pin, migrate and free the folio, and we hold
 	 * no reference of our own to look at it with.
 	 */
 	lru_add_new(folio);
-	set_pte_at(mm, vmf->address, vmf->pte, entry);
+	for (unsigned long i = 0; i < nr; i++) {
+		entry = mk_pte(folio_page(folio, i), vma->vm_page_prot);
+		entry = pte_mkyoung(pte_mkdirty(maybe_mkwrite(entry, vma)));
+		set_pte_at(mm, addr + (i << PAGE_SHIFT), vmf->pte + i, entry);
+	}
 	pte_unmap_unlock(vmf->pte, vmf->ptl);
-	mm_trace("fault", "mm=%s addr=%#lx flags=%s -> anon pfn=%#lx", mm->owner, vmf->address,
-		 fault_kind(vmf->flags), folio_pfn(folio));
+	mm_trace("fault", "mm=%s addr=%#lx flags=%s -> anon pfn=%#lx order=%u", mm->owner,
+		 vmf->address, fault_kind(vmf->flags), folio_pfn(folio), folio_order(folio));
 	return 0;
 }
 
@@ -495,6 +515,39 @@ static void wp_page_reuse(struct vm_fault *vmf)
 }
 
 /*
+ * __wp_can_reuse_large_anon_folio() (6.15): a page of a PTE-mapped large
+ * folio is reused when one mm maps the folio alone (the MM-ID slots say it is
+ * not "maybe mapped shared") and every reference is one of its mappings, so no
+ * GUP reference, pin or migration holds it. Up to 6.14 such a page was always
+ * copied. Only the faulting PTE becomes writable (and its page exclusive).
+ */
+static bool wp_can_reuse_large_anon_folio(struct folio *folio)
+{
+	bool exclusive;
+
+	/* A folio down to one mapped page is better copied and freed. */
+	if (folio_large_mapcount(folio) <= 1)
+		return false;
+	if (folio_test_large_maybe_mapped_shared(folio))
+		return false;
+	/* The swap cache's references go first (it fails while a swap PTE is left). */
+	if (folio_test_swapcache(folio)) {
+		if (!folio_trylock(folio))
+			return false;
+		folio_free_swap(folio);
+		folio_unlock(folio);
+	}
+	if (folio_large_mapcount(folio) != folio_ref_count(folio))
+		return false;
+	/* Stabilise the mapcount against the refcount, and look again. */
+	folio_lock_large_mapcount(folio);
+	exclusive = !folio_test_large_maybe_mapped_shared(folio) &&
+		    folio_large_mapcount(folio) == folio_ref_count(folio);
+	folio_unlock_large_mapcount(folio);
+	return exclusive;
+}
+
+/*
  * May a write fault reuse this anon page in place, or must it copy? Each era
  * has its rule, and each rule's failure is the era's:
  * - up to 5.8 (reuse_swap_page()) the mapcount alone decides: a page a GUP
@@ -504,7 +557,8 @@ static void wp_page_reuse(struct vm_fault *vmf)
  * - 5.9-5.18 (do_wp_page() simplification) only _refcount == 1 reuses: an
  *   extra reference of any kind (GUP, the LRU, swap cache) forces a copy;
  * - 5.19+ PageAnonExclusive says this mapping alone may write the page; the
- *   refcount rule remains only for pages not marked exclusive.
+ *   refcount rule remains only for pages not marked exclusive;
+ * - 6.15+ a PTE-mapped large folio is reused by the MM-ID rule above.
  * @page is the faulting page (the head for a PMD mapping).
  */
 bool wp_can_reuse_anon(struct folio *folio, struct page *page, bool pmd_mapped)
@@ -525,15 +579,14 @@ bool wp_can_reuse_anon(struct folio *folio, struct page *page, bool pmd_mapped)
 		return pmd_mapped ? folio_mapcount(folio) == 1 && folio_entire_mapcount(folio) == 1
 				  : page_mapcount(page) == 1;
 	}
+	if (!pmd_mapped && folio_test_large(folio))
+		return kernel_has(KSW_LARGE_ANON_REUSE) && wp_can_reuse_large_anon_folio(folio);
 	/*
-	 * Model: a PTE-mapped large folio is never reused (mainline may reuse one
-	 * whose every reference this mm holds); fs/'s LRU holds no reference.
-	 * The swap cache's reference is dropped first when nothing else needs
-	 * the slot (wp_can_reuse_anon_folio(); 5.9's first version copied every
-	 * page in the swap cache instead).
+	 * fs/'s LRU holds no reference. The swap cache's reference is dropped
+	 * first when nothing else needs the slot (wp_can_reuse_anon_folio();
+	 * 5.9's first version copied every page in the swap cache instead).
 	 */
-	if ((!pmd_mapped && folio_test_large(folio)) ||
-	    folio_ref_count(folio) > 1 + (folio_test_swapcache(folio) ? 1 : 0))
+	if (folio_ref_count(folio) > 1 + (folio_test_swapcache(folio) ? 1 : 0))
 		return false;
 	if (!folio_trylock(folio))
 		return false;

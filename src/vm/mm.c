@@ -9,12 +9,15 @@ bool (*folio_isolate_lru_hook)(struct folio *folio);
 
 /* Model: the default is "madvise", the setting most distributions ship. */
 enum transparent_hugepage_mode transparent_hugepage = THP_MADVISE;
+bool huge_zero_page_enabled = true;
 
 /*
  * Model: the model starts user mappings at the usual x86-64 mmap area and
  * searches upwards; mainline searches top-down. Only addresses differ.
  */
 #define MMAP_BASE	0x7f0000000000UL
+
+static atomic_uint next_mm_id = 1;	/* MM_ID_MIN */
 
 struct mm_struct *mm_alloc(void)
 {
@@ -27,6 +30,7 @@ struct mm_struct *mm_alloc(void)
 		free(mm);
 		return NULL;
 	}
+	mm->mm_id = atomic_fetch_add(&next_mm_id, 1) & FOLIO_MM_IDS_MASK;
 	atomic_init(&mm->mm_users, 1);
 	atomic_init(&mm->mm_count, 1);
 	pthread_rwlock_init(&mm->mmap_lock, NULL);
@@ -67,6 +71,7 @@ void mmput(struct mm_struct *mm)
 	if (atomic_fetch_sub(&mm->mm_users, 1) != 1)
 		return;
 	exit_mmap(mm);
+	mm_put_huge_zero_folio(mm);
 	mmdrop(mm);
 }
 

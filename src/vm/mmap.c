@@ -472,6 +472,11 @@ int do_madvise(struct mm_struct *mm, unsigned long start, size_t len, int behavi
 			 err);
 		return err;
 	}
+	case MADV_COLLAPSE:
+		/* An advice the release does not know is EINVAL. */
+		if (!kernel_has(KSW_MADV_COLLAPSE))
+			return -EINVAL;
+		return madvise_collapse(mm, start, end);
 	case MADV_HUGEPAGE:
 		set = VM_HUGEPAGE;
 		clear = VM_NOHUGEPAGE;

@@ -3,6 +3,7 @@
  * Reverse mapping: anon_vma, mapcount/stat accounting of each mapping, the
  * rmap walk and page_vma_mapped_walk.
  */
+#include <sched.h>
 #include <stdlib.h>
 #include "internal.h"
 
@@ -132,22 +133,106 @@ static void rmap_stat(struct folio *folio, int nr)
 	mod_node_page_state(folio_test_anon(folio) ? NR_ANON_MAPPED : NR_FILE_MAPPED, nr);
 }
 
-static int __add_rmap_pte(struct folio *folio, struct page *page)
+void folio_lock_large_mapcount(struct folio *folio)
+{
+	while (test_and_set_bit_lock(FOLIO_MM_IDS_LOCK_BITNUM, &folio->_mm_ids))
+		sched_yield();
+}
+
+void folio_unlock_large_mapcount(struct folio *folio)
+{
+	clear_bit_unlock(FOLIO_MM_IDS_LOCK_BITNUM, &folio->_mm_ids);
+}
+
+/* Large mapcount lock held: only its holder changes the ids and the shared bit. */
+static void folio_set_mm_id(struct folio *folio, int idx, unsigned int id)
+{
+	unsigned long shift = idx ? FOLIO_MM_IDS_SHIFT : 0;
+	unsigned long ids = __atomic_load_n(&folio->_mm_ids, __ATOMIC_RELAXED);
+
+	ids = (ids & ~(FOLIO_MM_IDS_MASK << shift)) | ((unsigned long)id << shift);
+	WRITE_ONCE(folio->_mm_ids, ids);
+}
+
+static void folio_mm_ids_shared(struct folio *folio, bool shared)
+{
+	if (shared)
+		__atomic_fetch_or(&folio->_mm_ids, FOLIO_MM_IDS_SHARED_BIT, __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&folio->_mm_ids, ~FOLIO_MM_IDS_SHARED_BIT, __ATOMIC_RELAXED);
+}
+
+/* folio_add_return_large_mapcount(): @diff more mappings of a large folio by @vma's mm. */
+static void folio_add_large_mapcount(struct folio *folio, int diff, struct vm_area_struct *vma)
+{
+	unsigned int id = vma->vm_mm->mm_id;
+	int val;
+
+	folio_lock_large_mapcount(folio);
+	val = atomic_load_explicit(&folio->_large_mapcount, memory_order_relaxed) + diff;
+	atomic_store_explicit(&folio->_large_mapcount, val, memory_order_relaxed);
+	if (folio_mm_id(folio, 0) == id) {
+		folio->_mm_id_mapcount[0] += diff;
+	} else if (folio_mm_id(folio, 1) == id) {
+		folio->_mm_id_mapcount[1] += diff;
+	} else if (folio_mm_id(folio, 0) == MM_ID_DUMMY) {
+		folio_set_mm_id(folio, 0, id);
+		folio->_mm_id_mapcount[0] = diff - 1;
+		/* Mappings from an mm that found no slot may exist already. */
+		if (val != diff - 1)
+			folio_mm_ids_shared(folio, true);
+	} else if (folio_mm_id(folio, 1) == MM_ID_DUMMY) {
+		folio_set_mm_id(folio, 1, id);
+		folio->_mm_id_mapcount[1] = diff - 1;
+		folio_mm_ids_shared(folio, true);	/* slot 0 maps it too */
+	}
+	/* No slot free: two other mms map it, so the shared bit is set already. */
+	folio_unlock_large_mapcount(folio);
+}
+
+static void folio_sub_large_mapcount(struct folio *folio, int diff, struct vm_area_struct *vma)
+{
+	unsigned int id = vma->vm_mm->mm_id;
+	int val;
+
+	folio_lock_large_mapcount(folio);
+	val = atomic_load_explicit(&folio->_large_mapcount, memory_order_relaxed) - diff;
+	atomic_store_explicit(&folio->_large_mapcount, val, memory_order_relaxed);
+	for (int i = 0; i < 2; i++) {
+		if (folio_mm_id(folio, i) != id)
+			continue;
+		folio->_mm_id_mapcount[i] -= diff;
+		/* Mappings added while no slot was free can take it below zero. */
+		if (folio->_mm_id_mapcount[i] < 0) {
+			folio->_mm_id_mapcount[i] = -1;
+			folio_set_mm_id(folio, i, MM_ID_DUMMY);
+		}
+		break;
+	}
+	/* One slot holds every mapping (or none is left): mapped exclusively. */
+	if (folio->_mm_id_mapcount[0] == val || folio->_mm_id_mapcount[1] == val)
+		folio_mm_ids_shared(folio, false);
+	folio_unlock_large_mapcount(folio);
+}
+
+static int __add_rmap_pte(struct folio *folio, struct page *page, struct vm_area_struct *vma)
 {
 	int nr;
 
+	if (!folio_test_large(folio))
+		return page_mapcount_inc(page) ? 1 : 0;
+	folio_add_large_mapcount(folio, 1, vma);
 	if (!page_mapcount_inc(page))
 		return 0;
-	if (!folio_test_large(folio))
-		return 1;
 	nr = atomic_fetch_add(&folio->_nr_pages_mapped, 1) + 1;
 	return nr < COMPOUND_MAPPED ? 1 : 0;
 }
 
-static int __add_rmap_pmd(struct folio *folio)
+static int __add_rmap_pmd(struct folio *folio, struct vm_area_struct *vma)
 {
 	int nr;
 
+	folio_add_large_mapcount(folio, 1, vma);
 	if (!folio_entire_mapcount_inc(folio))
 		return 0;
 	nr = atomic_fetch_add(&folio->_nr_pages_mapped, COMPOUND_MAPPED) + COMPOUND_MAPPED;
@@ -156,22 +241,24 @@ static int __add_rmap_pmd(struct folio *folio)
 	return 0;
 }
 
-static int __remove_rmap_pte(struct folio *folio, struct page *page)
+static int __remove_rmap_pte(struct folio *folio, struct page *page, struct vm_area_struct *vma)
 {
 	int nr;
 
+	if (!folio_test_large(folio))
+		return page_mapcount_dec(page) ? 1 : 0;
+	folio_sub_large_mapcount(folio, 1, vma);
 	if (!page_mapcount_dec(page))
 		return 0;
-	if (!folio_test_large(folio))
-		return 1;
 	nr = atomic_fetch_sub(&folio->_nr_pages_mapped, 1) - 1;
 	return nr < COMPOUND_MAPPED ? 1 : 0;
 }
 
-static int __remove_rmap_pmd(struct folio *folio)
+static int __remove_rmap_pmd(struct folio *folio, struct vm_area_struct *vma)
 {
 	int nr;
 
+	folio_sub_large_mapcount(folio, 1, vma);
 	if (!folio_entire_mapcount_dec(folio))
 		return 0;
 	nr = atomic_fetch_sub(&folio->_nr_pages_mapped, COMPOUND_MAPPED) - COMPOUND_MAPPED;
@@ -204,14 +291,14 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 	VM_BUG_ON(!vma->anon_vma);
 	__folio_set_anon(folio, vma, address);
 	if (pmd) {
-		nr = __add_rmap_pmd(folio);
+		nr = __add_rmap_pmd(folio, vma);
 		/* A PMD-mapped folio's exclusivity lives on its head page. */
 		SetPageAnonExclusive(&folio->page);
 		mod_node_page_state(NR_ANON_THPS, 1);
 	} else {
 		nr = 0;
 		for (long i = 0; i < folio_nr_pages(folio); i++) {
-			nr += __add_rmap_pte(folio, folio_page(folio, i));
+			nr += __add_rmap_pte(folio, folio_page(folio, i), vma);
 			SetPageAnonExclusive(folio_page(folio, i));
 		}
 	}
@@ -221,35 +308,31 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 void folio_add_anon_rmap_pte(struct folio *folio, struct page *page,
 			     struct vm_area_struct *vma, unsigned long address, bool exclusive)
 {
-	(void)vma; (void)address;
+	(void)address;
 	if (exclusive)
 		SetPageAnonExclusive(page);
-	rmap_stat(folio, __add_rmap_pte(folio, page));
+	rmap_stat(folio, __add_rmap_pte(folio, page, vma));
 }
 
 void folio_add_file_rmap_pte(struct folio *folio, struct page *page, struct vm_area_struct *vma)
 {
-	(void)vma;
-	rmap_stat(folio, __add_rmap_pte(folio, page));
+	rmap_stat(folio, __add_rmap_pte(folio, page, vma));
 }
 
 void folio_add_file_rmap_pmd(struct folio *folio, struct vm_area_struct *vma)
 {
-	(void)vma;
-	rmap_stat(folio, __add_rmap_pmd(folio));
+	rmap_stat(folio, __add_rmap_pmd(folio, vma));
 }
 
 void folio_remove_rmap_pte(struct folio *folio, struct page *page, struct vm_area_struct *vma)
 {
-	(void)vma;
-	rmap_stat(folio, -__remove_rmap_pte(folio, page));
+	rmap_stat(folio, -__remove_rmap_pte(folio, page, vma));
 	VM_BUG_ON_PAGE(page_mapcount_raw(page) < -1, page);
 }
 
 void folio_remove_rmap_pmd(struct folio *folio, struct vm_area_struct *vma)
 {
-	(void)vma;
-	rmap_stat(folio, -__remove_rmap_pmd(folio));
+	rmap_stat(folio, -__remove_rmap_pmd(folio, vma));
 	if (folio_test_anon(folio))
 		mod_node_page_state(NR_ANON_THPS, -1);
 }
@@ -268,7 +351,7 @@ static int fork_dup_pre_exclusive(struct folio *folio, struct page *page,
 }
 
 int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
-				struct vm_area_struct *src_vma)
+				struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
 {
 	if (!kernel_has(KSW_ANON_EXCLUSIVE)) {
 		if (fork_dup_pre_exclusive(folio, page, src_vma))
@@ -279,11 +362,12 @@ int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
 			return -EBUSY;
 		ClearPageAnonExclusive(page);
 	}
-	__add_rmap_pte(folio, page);
+	__add_rmap_pte(folio, page, dst_vma);
 	return 0;
 }
 
-int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *src_vma)
+int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *dst_vma,
+				struct vm_area_struct *src_vma)
 {
 	if (!kernel_has(KSW_ANON_EXCLUSIVE)) {
 		if (fork_dup_pre_exclusive(folio, &folio->page, src_vma))
@@ -293,7 +377,7 @@ int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *src_
 			return -EBUSY;
 		ClearPageAnonExclusive(&folio->page);
 	}
-	__add_rmap_pmd(folio);
+	__add_rmap_pmd(folio, dst_vma);
 	return 0;
 }
 

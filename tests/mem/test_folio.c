@@ -95,16 +95,20 @@ static void mapcounts(void **state)
 
 	(void)state;
 	assert_false(folio_mapped(f));
+	assert_int_equal(folio_large_mapcount(f), 0);
 	assert_true(folio_entire_mapcount_inc(f));
 	assert_int_equal(folio_entire_mapcount(f), 1);
 	assert_int_equal(page_mapcount(folio_page(f, 7)), 1);
 	assert_true(page_mapcount_inc(folio_page(f, 7)));
 	assert_false(page_mapcount_inc(folio_page(f, 7)));
 	assert_int_equal(page_mapcount(folio_page(f, 7)), 3);
+	/* folio_mapcount() reads _large_mapcount, which vm/'s rmap keeps with them. */
+	atomic_fetch_add(&f->_large_mapcount, 3);
 	assert_int_equal(folio_mapcount(f), 3);
 	assert_false(page_mapcount_dec(folio_page(f, 7)));
 	assert_true(page_mapcount_dec(folio_page(f, 7)));
 	assert_true(folio_entire_mapcount_dec(f));
+	atomic_fetch_sub(&f->_large_mapcount, 3);
 	assert_false(folio_mapped(f));
 	folio_put(f);
 	assert_int_equal(mm_event_count(), 0);

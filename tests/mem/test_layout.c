@@ -37,11 +37,14 @@ static void folio_first_tail_fields(void **state)
 	(void)state;
 	assert_int_equal(offsetof(struct folio, _flags_1), p1 + 0);
 	assert_int_equal(offsetof(struct folio, _head_1), p1 + 8);
-	assert_int_equal(offsetof(struct folio, _folio_order), p1 + 17);
-	assert_int_equal(offsetof(struct folio, _entire_mapcount), p1 + 20);
-	assert_int_equal(offsetof(struct folio, _nr_pages_mapped), p1 + 24);
+	assert_int_equal(offsetof(struct folio, _large_mapcount), p1 + 16);
+	assert_int_equal(offsetof(struct folio, _nr_pages_mapped), p1 + 20);
+	assert_int_equal(offsetof(struct folio, _entire_mapcount), p1 + 24);
 	assert_int_equal(offsetof(struct folio, _pincount), p1 + 28);
-	assert_int_equal(offsetof(struct folio, _folio_nr_pages), p1 + 32);
+	assert_int_equal(offsetof(struct folio, _mm_id_mapcount), p1 + 32);
+	assert_int_equal(offsetof(struct folio, _mm_ids), p1 + 40);
+	assert_int_equal(offsetof(struct folio, _mapcount_1), p1 + 48);
+	assert_int_equal(offsetof(struct folio, _nr_pages), p1 + (STRUCT_PAGE_SIZE == 64 ? 56 : 60));
 }
 
 static void zone_lives_in_top_flag_bits(void **state)

@@ -41,6 +41,19 @@ static const struct {
 	  "foo.pin:7: read of mapping 'm' touches +32K, which mremap took out at line 6 (end the "
 	  "line with '-> EFAULT' if that is the point)" },
 	{ BASE "mremap p m as=n newlen=1K\n", "foo.pin:6: newlen= must be a non-zero multiple of 4K" },
+	{ BASE "thp 8K always\n",
+	  "foo.pin:6: thp size '8K': anonymous THP sizes are the powers of two from 16K to 2M "
+	  "(hugepages-8kB has no anon 'enabled' file)" },
+	{ BASE "thp 48K always\n",
+	  "foo.pin:6: thp size '48K': anonymous THP sizes are the powers of two from 16K to 2M "
+	  "(hugepages-8kB has no anon 'enabled' file)" },
+	{ BASE "thp 64K sometimes\n",
+	  "foo.pin:6: thp 64K takes always, inherit, madvise or never, not 'sometimes'" },
+	{ BASE "thp enabled inherit\n",
+	  "foo.pin:6: thp enabled takes always, madvise or never, not 'inherit'" },
+	{ BASE "thp zeropage yes\n", "foo.pin:6: thp zeropage takes 'on' or 'off', not 'yes'" },
+	{ BASE "thp hugepages always\n",
+	  "foo.pin:6: thp takes a size (16K..2M), 'enabled' or 'zeropage', not 'hugepages'" },
 	{ BASE "mremap p m+4K len=4K as=n fixed=m+1K\n",
 	  "foo.pin:6: fixed= must be page aligned (mremap(2) answers EINVAL)" },
 	{ BASE "mremap p m len=4K\n", "foo.pin:6: missing argument 'as=' for mremap" },
@@ -138,7 +151,7 @@ static const struct {
 	{ BASE "mmap p n file=f len=4K shared offset=1\n", "foo.pin:6: mmap offset= must be page aligned" },
 	{ BASE "munmap p m+4K\n", "foo.pin:6: munmap of part of a mapping needs len=" },
 	{ BASE "mprotect p m rx\n", "foo.pin:6: mprotect takes 'none', 'ro' or 'rw', not 'rx'" },
-	{ BASE "madvise p m free\n", "foo.pin:6: unknown advice 'free' (known: dontneed, dontfork, dofork, wipeonfork, keeponfork, hugepage, nohugepage, pageout)" },
+	{ BASE "madvise p m free\n", "foo.pin:6: unknown advice 'free' (known: dontneed, dontfork, dofork, wipeonfork, keeponfork, hugepage, nohugepage, pageout, collapse)" },
 	{ BASE "pin p m len=4K as=h\ndma h write expect=1\n", "foo.pin:7: missing argument 'byte=' for dma" },
 	{ BASE "pin p m len=4K as=h\ndma h poke byte=1\n",
 	  "foo.pin:7: dma direction must be 'write' or 'read', not 'poke'" },

@@ -186,6 +186,12 @@ int host_remote_probe(struct host_session *hs, int proc, uint64_t addr, uint64_t
  */
 int host_vmstat(const char *name, long *value);
 /*
+ * The host's setting in /sys/kernel/mm/transparent_hugepage/@file ("enabled",
+ * "hugepages-64kB/enabled", "use_zero_page"): the bracketed word, or the
+ * number, into @buf. -errno when the file cannot be read (no such size).
+ */
+int host_thp_setting(const char *file, char *buf, size_t len);
+/*
  * Kernel log lines since the session opened that are a BUG, WARNING, bad
  * page state or checksum failure: the first new one into @line (1), or none
  * (0). Without /dev/kmsg, newly set taint flags W, D or B; -ENODEV when

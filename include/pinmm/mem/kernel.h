@@ -51,12 +51,18 @@ enum kernel_switch {
 	KSW_RECLAIM_KEEPS_PINNED_PRIVATE,
 	/* 6.3: FOLL_LONGTERM is accepted only with FOLL_PIN. */
 	KSW_LONGTERM_NEEDS_PIN,
+	/* 6.1: MADV_COLLAPSE collapses a range into THPs synchronously. */
+	KSW_MADV_COLLAPSE,
 	/* 6.5: pin_user_pages() takes no reference on the zero page. */
 	KSW_ZERO_PAGE_NOT_PINNED,
 	/* 6.5: writable long-term pins of dirty-tracked (non-shmem shared) files are refused. */
 	KSW_LONGTERM_FILE_WRITE_REFUSED,
+	/* 6.8: anonymous faults allocate large folios below PMD size (mTHP), PTE-mapped. */
+	KSW_ANON_MTHP,
 	/* 6.15: fsdax pages are refcounted normally: idle at 0, a reference per mapping. */
 	KSW_FSDAX_REFCOUNTED,
+	/* 6.15: a write fault reuses a page of a PTE-mapped large anon folio one mm maps alone. */
+	KSW_LARGE_ANON_REUSE,
 	NR_KERNEL_SWITCHES,
 };
 

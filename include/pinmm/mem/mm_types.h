@@ -83,15 +83,28 @@ struct folio {
 		struct page page;
 	};
 	union {		/* first tail page: only valid for large folios */
+		/*
+		 * As mainline lays it out since 6.15 (64-bit): the order in the low
+		 * byte of _flags_1, the mapcounts and the exact pin count, then the
+		 * two MM slots (CONFIG_MM_ID) that tell whether a PTE-mapped folio
+		 * is mapped by one mm or may be mapped by several, and _nr_pages in
+		 * the word behind this page's _mapcount/_refcount.
+		 */
 		struct {
-			unsigned long _flags_1;
+			unsigned long _flags_1;		/* order in bits 0-7 */
 			unsigned long _head_1;
-			unsigned char _folio_dtor;
-			unsigned char _folio_order;
-			atomic_int _entire_mapcount;	/* PMD mappings; -1: none */
+			atomic_int _large_mapcount;	/* every mapping of every page; -1: none */
 			atomic_int _nr_pages_mapped;
+			atomic_int _entire_mapcount;	/* PMD mappings; -1: none */
 			atomic_int _pincount;		/* exact FOLL_PIN count of a large folio */
-			unsigned int _folio_nr_pages;
+			int _mm_id_mapcount[2];		/* mappings per MM slot; -1: slot free */
+			unsigned long _mm_ids;		/* two mm_ids, the lock and the shared bit */
+			atomic_int _mapcount_1;		/* page 1's own _mapcount */
+			atomic_int _refcount_1;		/* page 1's own _refcount (0) */
+#ifdef PINMM_FIELD_TRACKER_PAGE
+			atomic_int _dma_pinned_count_1;	/* page 1's own */
+#endif
+			unsigned int _nr_pages;
 		};
 		struct page __page_1;
 	};
@@ -114,9 +127,12 @@ FOLIO_MATCH(_dma_pinned_count, _dma_pinned_count);
 _Static_assert(offsetof(struct folio, _flags_1) == sizeof(struct page), "_flags_1 in page 1");
 _Static_assert(offsetof(struct folio, _head_1) ==
 	       sizeof(struct page) + offsetof(struct page, compound_head), "_head_1 aliases compound_head");
-_Static_assert(offsetof(struct folio, _folio_nr_pages) + sizeof(unsigned int) <=
-	       sizeof(struct page) + offsetof(struct page, _mapcount),
-	       "first-tail folio fields must not overlap its _mapcount");
+_Static_assert(offsetof(struct folio, _mapcount_1) ==
+	       sizeof(struct page) + offsetof(struct page, _mapcount), "_mapcount_1 is page 1's _mapcount");
+_Static_assert(offsetof(struct folio, _refcount_1) ==
+	       sizeof(struct page) + offsetof(struct page, _refcount), "_refcount_1 is page 1's _refcount");
+_Static_assert(offsetof(struct folio, _nr_pages) + sizeof(unsigned int) <= 2 * sizeof(struct page),
+	       "first-tail folio fields stay in page 1");
 _Static_assert(sizeof(struct folio) == 2 * sizeof(struct page), "folio spans two pages");
 
 /* Anonymous folios carry their anon_vma in ->mapping with the low bit set. */

@@ -157,7 +157,7 @@ static inline unsigned int folio_order(const struct folio *folio)
 {
 	if (!folio_test_large(folio))
 		return 0;
-	return folio->_folio_order;
+	return (unsigned int)(READ_ONCE(folio->_flags_1) & 0xff);
 }
 static inline long folio_nr_pages(const struct folio *folio)
 {

@@ -175,10 +175,17 @@ enum scn_cmd_kind {
 	SCN_SWAP,
 	SCN_CHECK_SWAPPED,
 	SCN_HUGETLBFS,
+	SCN_THP,
 	SCN_NR_CMDS,
 };
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
 extern const char *const scn_cmd_names[SCN_NR_CMDS];
+
+/* thp: the targets that are not a size. */
+#define SCN_THP_ENABLED		(-1)	/* /sys/kernel/mm/transparent_hugepage/enabled */
+#define SCN_THP_ZEROPAGE	(-2)	/* .../use_zero_page */
+/* thp modes: the sysfs words, in enum thp_order_mode's order. */
+extern const char *const scn_thp_modes[4];
 
 /* during=any: every race point the next command reaches, one run each. */
 #define SCN_DURING_ANY (-1)
@@ -199,6 +206,7 @@ enum scn_advice {
 	SCN_MADV_HUGEPAGE,
 	SCN_MADV_NOHUGEPAGE,
 	SCN_MADV_PAGEOUT,
+	SCN_MADV_COLLAPSE,
 	SCN_NR_ADVICE,
 };
 /* "dontneed", ...: the MADV_ name in lower case. */
@@ -303,6 +311,12 @@ struct scn_cmd {
 			int order, large, exclusive, hugetlb;
 			long pincount;
 		} check_folio;
+		/*
+		 * thp SIZE|enabled|zeropage MODE: order 2-9 for a hugepages-<size>kB
+		 * file, SCN_THP_ENABLED or SCN_THP_ZEROPAGE; mode an enum thp_order_mode
+		 * value (enabled: always/madvise/never; zeropage: 1 on, 0 off).
+		 */
+		struct { int order; int mode; } thp;
 		struct { int file; uint64_t size; } truncate;
 		struct { int file; uint64_t offset, len; } punch;
 		struct { int file; } lease;			/* lease and unlease */

@@ -8,6 +8,9 @@
 #define PINMM_VM_MM_H
 
 #include <sys/mman.h>		/* PROT_*, MAP_*, MADV_*: the kernel's values */
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE	25	/* the kernel's value (6.1); older C libraries lack it */
+#endif
 #include <pinmm/vm/mm_types.h>
 #include <pinmm/vm/swapops.h>
 #include <pinmm/vm/rmap.h>
@@ -310,8 +313,52 @@ enum transparent_hugepage_mode {
 };
 /* /sys/kernel/mm/transparent_hugepage/enabled; default THP_MADVISE. */
 extern enum transparent_hugepage_mode transparent_hugepage;
+/* .../use_zero_page: a read fault on THP-eligible memory maps the huge zero page. */
+extern bool huge_zero_page_enabled;
+/*
+ * The huge zero folio: a zeroed, never-writable order-9 folio that read faults
+ * map by a read-only PMD, with no rmap, no mapcount and no RSS. Each mm that
+ * maps it holds one reference (MMF_HUGE_ZERO_PAGE) until it exits.
+ */
+bool is_huge_zero_folio(const struct folio *folio);
+bool is_huge_zero_pmd(pmd_t pmd);
+struct folio *mm_get_huge_zero_folio(struct mm_struct *mm);
+void mm_put_huge_zero_folio(struct mm_struct *mm);
 /* May an anonymous fault at @addr in @vma be served by a PMD-mapped THP? */
 bool thp_vma_suitable(struct vm_area_struct *vma, unsigned long addr);
+
+/* hugepages-<size>kB/enabled (6.8+): a size's own setting, or "inherit" the top-level one. */
+enum thp_order_mode {
+	THP_ORDER_NEVER,
+	THP_ORDER_INHERIT,
+	THP_ORDER_MADVISE,
+	THP_ORDER_ALWAYS,
+};
+/* THP_ORDERS_ALL_ANON: order 0 is no THP, and anonymous memory never uses order 1. */
+#define THP_ORDERS_ALL_ANON	((BIT(HPAGE_PMD_ORDER + 1) - 1) & ~(BIT(0) | BIT(1)))
+/*
+ * Write hugepages-<PAGE_SIZE << order>kB/enabled: -ENOENT where the file does
+ * not exist (before 6.8; order 0, 1, or above the PMD order), -EINVAL for a bad mode.
+ */
+int thp_set_anon_order_mode(unsigned int order, enum thp_order_mode mode);
+enum thp_order_mode thp_anon_order_mode(unsigned int order);
+/* The boot defaults: the PMD size "inherit", every other size "never". */
+void thp_reset_anon_orders(void);
+/*
+ * MADV_COLLAPSE of [start, end): each whole PMD range in it becomes one
+ * PMD-mapped THP (a copy, exclusive to this mm), or the call fails: -EAGAIN
+ * when a page has a reference no mapping explains (a pin), -ENOMEM, -EINVAL.
+ * khugepaged_collapse_range() is one khugepaged pass over the range: the
+ * max_ptes_* limits and the sysfs settings apply. mmap_lock not held.
+ */
+int madvise_collapse(struct mm_struct *mm, unsigned long start, unsigned long end);
+int khugepaged_collapse_range(struct mm_struct *mm, unsigned long start, unsigned long end);
+extern int khugepaged_max_ptes_none, khugepaged_max_ptes_swap, khugepaged_max_ptes_shared;
+/* The orders (a mask) of @orders that the sysfs settings allow in @vma. */
+unsigned long thp_vma_allowable_orders(struct vm_area_struct *vma, unsigned long orders);
+/* The orders of @orders whose aligned range around @addr fits inside @vma. */
+unsigned long thp_vma_suitable_orders(struct vm_area_struct *vma, unsigned long addr,
+				      unsigned long orders);
 /* Replace the PMD mapping at @address by 512 PTEs of the same folio. */
 void split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long address);
 /*

@@ -41,6 +41,7 @@
 #define VM_ACCESS_FLAGS	(VM_READ | VM_WRITE | VM_EXEC)
 
 /* mm->flags bits */
+#define MMF_HUGE_ZERO_PAGE	23	/* this mm holds a reference on the huge zero folio */
 #define MMF_HAS_PINNED	27	/* FOLL_PIN was used on this mm: fork must check pins */
 
 /* Per-mm RSS counters (get_mm_counter). */
@@ -85,6 +86,11 @@ struct mm_struct {
 	pthread_rwlock_t tlb_sync;
 	atomic_ulong tlb_flushes;		/* flush_tlb_range() calls */
 	char owner[32];				/* the process's name, for traces */
+	/*
+	 * CONFIG_MM_ID: what a large folio records to know which mms map it.
+	 * Model: ids are never recycled (mainline's come from an IDA).
+	 */
+	unsigned int mm_id;
 };
 
 /* Anonymous reverse map: the VMAs that may map a folio of this anon_vma. */

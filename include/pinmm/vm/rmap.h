@@ -40,8 +40,16 @@ void folio_remove_rmap_pmd(struct folio *folio, struct vm_area_struct *vma);
  * then the child must get a copy (a pinned page is never shared by fork).
  */
 int folio_try_dup_anon_rmap_pte(struct folio *folio, struct page *page,
+				struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma);
+int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *dst_vma,
 				struct vm_area_struct *src_vma);
-int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *src_vma);
+
+/*
+ * The bit spinlock in folio->_mm_ids that orders a large folio's mapcount
+ * changes against a reader comparing it with the refcount (COW reuse).
+ */
+void folio_lock_large_mapcount(struct folio *folio);
+void folio_unlock_large_mapcount(struct folio *folio);
 
 /* ---- Walking ---- */
 struct rmap_walk_control {
