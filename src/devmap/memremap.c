@@ -5,6 +5,7 @@
  * memory back.
  */
 #include <pinmm/mem/kernel.h>
+#include <pinmm/mem/whatif.h>
 #include <stdlib.h>
 #include <time.h>
 #include <pinmm/devmap/memremap.h>
@@ -34,7 +35,9 @@ enum devmap_refcount devmap_release_refcount(enum memory_type type)
 		return kernel_has(KSW_DEVMAP_PRIVATE_IDLE_ZERO) ? DEVMAP_REFCOUNT_IDLE_ZERO
 								 : DEVMAP_REFCOUNT_IDLE_ONE;
 	case MEMORY_DEVICE_FS_DAX:
-		return kernel_has(KSW_FSDAX_REFCOUNTED) ? DEVMAP_REFCOUNT_IDLE_ZERO
+		/* Seed 003's RFC idled fsdax at 0 too (a what-if: it never merged). */
+		return kernel_has(KSW_FSDAX_REFCOUNTED) || whatif(WHATIF_RFC_2020_IDLE_ZERO) ||
+		       whatif(WHATIF_DAX_REF_AT_INSERT) ? DEVMAP_REFCOUNT_IDLE_ZERO
 							: DEVMAP_REFCOUNT_IDLE_ONE;
 	default:
 		/*

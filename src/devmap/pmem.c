@@ -4,6 +4,8 @@
  * dax_operations through which fs/ reaches the pages without knowing devmap/.
  */
 #include <stdlib.h>
+#include <pinmm/mem/kernel.h>
+#include <pinmm/mem/whatif.h>
 #include <string.h>
 #include <pinmm/devmap/pmem.h>
 
@@ -79,6 +81,7 @@ struct block_device *pmem_create(const char *name, uint64_t size, bool verify, i
 	struct pmem_device *pmem;
 	struct block_device *bdev;
 	int dummy, ret;
+	bool rfc;
 
 	if (!err)
 		err = &dummy;
@@ -115,7 +118,15 @@ struct block_device *pmem_create(const char *name, uint64_t size, bool verify, i
 	}
 	pmem->dax_dev.ops = &pmem_dax_ops;
 	pmem->dax_dev.private = pmem;
-	pmem->dax_dev.refcounted_mappings = pmem->pgmap.refcount == DEVMAP_REFCOUNT_IDLE_ZERO;
+	/*
+	 * Seed 003's RFC (and Dan Williams' answer to it) on a release whose
+	 * fsdax is not refcounted yet: idle at 0, but mapped the old way.
+	 */
+	rfc = (whatif(WHATIF_RFC_2020_IDLE_ZERO) || whatif(WHATIF_DAX_REF_AT_INSERT)) &&
+	      !kernel_has(KSW_FSDAX_REFCOUNTED);
+	pmem->dax_dev.refcounted_mappings = pmem->pgmap.refcount == DEVMAP_REFCOUNT_IDLE_ZERO && !rfc;
+	pmem->dax_dev.ref_at_insert = rfc && whatif(WHATIF_DAX_REF_AT_INSERT) &&
+				      pmem->pgmap.refcount == DEVMAP_REFCOUNT_IDLE_ZERO;
 	bdev = bdev_create_dax(name, size, verify, page_address(pfn_to_page(pmem->pfn_start)),
 			       &pmem->dax_dev);
 	if (!bdev) {

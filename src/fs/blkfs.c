@@ -447,6 +447,8 @@ static void blkfs_destroy_inode(struct inode *inode)
 {
 	struct blkfs_inode *bi = BLKFS_I(inode);
 
+	if (IS_DAX(inode))
+		dax_inode_evict(inode);
 	pthread_mutex_destroy(&bi->i_data_sem);
 	free(bi->i_map);
 	free(bi);

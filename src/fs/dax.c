@@ -13,6 +13,7 @@
  * through mappings never passes through the filesystem.
  */
 #include <pinmm/mem/kernel.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/mem/highmem.h>
@@ -186,12 +187,62 @@ static bool dax_fault_beyond_eof(struct inode *inode, pgoff_t index)
 	return index >= (pgoff_t)((size + (loff_t)PAGE_SIZE - 1) >> PAGE_SHIFT);
 }
 
-/* dax_associate_entry(): memory-failure and rmap find the file from the page. */
-static void dax_associate(struct page *page, struct address_space *mapping, pgoff_t index)
+/*
+ * dax_associate_entry(): memory-failure and rmap find the file from the page.
+ * Under the dax-ref-at-insert what-if the block's first association with the
+ * file takes the page reference fs/dax then holds until the block leaves the
+ * file (dax_disassociate_range(), dax_inode_evict()). -ENXIO if the pagemap
+ * is going.
+ */
+static int dax_associate(struct dax_device *dax_dev, struct page *page,
+			 struct address_space *mapping, pgoff_t index)
 {
-	if (READ_ONCE(page->mapping) != mapping)
+	if (READ_ONCE(page->mapping) != mapping) {
+		if (dax_dev->ref_at_insert && !READ_ONCE(page->mapping) &&
+		    dax_dev->ops->page_get(dax_dev, page))
+			return -ENXIO;
 		WRITE_ONCE(page->mapping, mapping);
+	}
 	WRITE_ONCE(page->index, index);	/* a racing GUP-fast may read it */
+	return 0;
+}
+
+/*
+ * Is GUP done with @page? Under dax-ref-at-insert the file's own reference
+ * stays while the block is the file's: "get_user_pages() idle" is 1.
+ */
+static bool dax_page_gup_idle(struct dax_device *dax_dev, struct address_space *mapping,
+			      struct page *page)
+{
+	if (dax_dev->ref_at_insert && READ_ONCE(page->mapping) == mapping)
+		return page_ref_count(page) == 1;
+	return dax_dev->ops->page_idle(dax_dev, page);
+}
+
+/*
+ * Wait for dax_page_gup_idle(). Model: under dax-ref-at-insert nothing wakes
+ * a sleeper when the count comes back to 1 (the pagemap wakes at its idle
+ * value, 0), so this one polls every millisecond.
+ */
+static int dax_wait_gup_idle(struct dax_device *dax_dev, struct address_space *mapping,
+			     struct page *page, unsigned int timeout_ms)
+{
+	if (!dax_dev->ref_at_insert || READ_ONCE(page->mapping) != mapping)
+		return dax_dev->ops->wait_page_idle(dax_dev, page, timeout_ms);
+	for (unsigned int waited = 0; !dax_page_gup_idle(dax_dev, mapping, page); waited++) {
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		usleep(1000);
+	}
+	return 0;
+}
+
+/* The block leaves the file: forget the file, and drop fs/dax's reference. */
+static void dax_disassociate(struct dax_device *dax_dev, struct page *page)
+{
+	WRITE_ONCE(page->mapping, NULL);
+	if (dax_dev->ref_at_insert)
+		put_page(page);
 }
 
 /*
@@ -261,13 +312,15 @@ static vm_fault_t dax_fault(struct vm_fault *vmf)
 		if (dax_dev->ops->page_get(dax_dev, page)) {
 			ret = VM_FAULT_SIGBUS;
 		} else {
-			dax_associate(page, mapping, vmf->pgoff);
+			dax_associate(dax_dev, page, mapping, vmf->pgoff);
 			ret = vmf_insert_page_mkwrite(vmf, page, write);
 			folio_put(page_folio(page));
 		}
 		what = "page";
+	} else if (dax_associate(dax_dev, page, mapping, vmf->pgoff)) {
+		ret = VM_FAULT_SIGBUS;
+		what = "pagemap going";
 	} else {
-		dax_associate(page, mapping, vmf->pgoff);
 		ret = vmf_insert_mixed(vma, vmf->address, page_to_pfn(page), write);
 		what = "pfn devmap";
 	}
@@ -372,7 +425,7 @@ struct page *dax_layout_busy_page_range(struct address_space *mapping, loff_t st
 		if (blkfs_block_owners(BLKFS_SB(inode->i_sb), v & BLKFS_BLK_MASK) > 1) {
 			if (dax_shared_page_busy(dax_dev, mapping, page))
 				busy = page;
-		} else if (!dax_dev->ops->page_idle(dax_dev, page)) {
+		} else if (!dax_page_gup_idle(dax_dev, mapping, page)) {
 			busy = page;
 		}
 	}
@@ -404,8 +457,28 @@ static void dax_disassociate_range(struct inode *inode, loff_t start, loff_t end
 			continue;
 		page = dax_block_page(dax_dev, bi->i_map[i] & BLKFS_BLK_MASK);
 		if (page && READ_ONCE(page->mapping) == inode->i_mapping &&
-		    dax_dev->ops->page_idle(dax_dev, page))
-			WRITE_ONCE(page->mapping, NULL);
+		    dax_page_gup_idle(dax_dev, inode->i_mapping, page))
+			dax_disassociate(dax_dev, page);
+	}
+	pthread_mutex_unlock(&bi->i_data_sem);
+}
+
+void dax_inode_evict(struct inode *inode)
+{
+	struct blkfs_inode *bi = BLKFS_I(inode);
+	struct dax_device *dax_dev = inode_dax_dev(inode);
+
+	if (!dax_dev || !dax_dev->ref_at_insert)
+		return;
+	pthread_mutex_lock(&bi->i_data_sem);
+	for (pgoff_t i = 0; i < bi->i_map_len; i++) {
+		struct page *page;
+
+		if (!bi->i_map[i])
+			continue;
+		page = dax_block_page(dax_dev, bi->i_map[i] & BLKFS_BLK_MASK);
+		if (page && READ_ONCE(page->mapping) == inode->i_mapping)
+			dax_disassociate(dax_dev, page);
 	}
 	pthread_mutex_unlock(&bi->i_data_sem);
 }
@@ -439,7 +512,7 @@ int dax_break_layout(struct inode *inode, loff_t start, loff_t end)
 			 inode->i_ino, page_to_pfn(page), page_ref_count(page));
 		/* ext4_wait_dax_page(): sleep without the lock, then look again. */
 		filemap_invalidate_unlock(inode->i_mapping);
-		err = dax_dev->ops->wait_page_idle(dax_dev, page, dax_layout_timeout_ms);
+		err = dax_wait_gup_idle(dax_dev, inode->i_mapping, page, dax_layout_timeout_ms);
 		if (err) {
 			mm_event(MM_EV_WARN, page,
 				 "dax_break_layout: pfn %#lx of inode %lu still busy after %u ms (refcount %d)",

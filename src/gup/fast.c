@@ -8,6 +8,7 @@
  * the page may already belong to someone else, so the reference or pin is
  * dropped and the rest is left to the slow path.
  */
+#include <pinmm/mem/whatif.h>
 #include <pinmm/gup/unshare.h>
 #include <pinmm/devmap/memremap.h>
 #include "internal.h"
@@ -67,6 +68,9 @@ static bool gup_fast_pte_range(const struct pin_batch *b, pmd_t pmd, pmd_t *pmdp
 {
 	pte_t *ptep = pmd_pgtable(pmd) + pte_index(addr);
 
+	/* gup_fast_pte_range() exists only with CONFIG_ARCH_HAS_PTE_SPECIAL. */
+	if (unlikely(whatif(WHATIF_NO_PTE_SPECIAL)))
+		return false;
 	do {
 		/*
 		 * Acquire: the page behind the entry was initialised before the

@@ -110,10 +110,10 @@ static bool gup_pins_anon_exclusive(void)
  * try_grab_folio() in mainline, WARN and fail with -ENOMEM; retrying, as
  * GUP-fast does, would spin for ever.
  */
-static int grab_failed(int ret)
+static int grab_failed(struct folio *folio, int ret)
 {
 	if (ret == -EAGAIN) {
-		WARN_ON_ONCE(1);
+		WARN_ON_ONCE(folio_ref_count(folio) <= 0);
 		return -ENOMEM;
 	}
 	return ret;
@@ -175,7 +175,7 @@ static struct page *follow_huge_pmd(struct vm_area_struct *vma, unsigned long ad
 	if (flags & (FOLL_GET | FOLL_PIN)) {
 		ret = try_grab_folio(folio, 1, flags);
 		if (ret) {
-			*err = grab_failed(ret);
+			*err = grab_failed(folio, ret);
 			goto out_unlock;
 		}
 	}
@@ -247,7 +247,7 @@ static struct page *follow_page_pte(struct vm_area_struct *vma, unsigned long ad
 	if (flags & (FOLL_GET | FOLL_PIN)) {
 		ret = try_grab_folio(folio, 1, flags);
 		if (ret) {
-			*err = grab_failed(ret);
+			*err = grab_failed(folio, ret);
 			goto out;
 		}
 	}

@@ -38,7 +38,9 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"large-pincount", "v5.7", "47e29d32afba",
 		"mm/gup: page->hpage_pinned_refcount: exact pin counts for huge pages",
 		"the bias would overflow a huge page's _refcount after 2M pins; compound pages "
-		"count pins exactly in their own field (today folio->_pincount)",
+		"count pins exactly in their own field (today folio->_pincount). It followed "
+		"foll-pin (3faa52c03f44) in the same merge window: no release has one without "
+		"the other, only an override shows the state between them",
 	},
 	[KSW_FORK_COPIES_PINNED] = {
 		"fork-copies-pinned", "v5.9", "70e806e4e645",

@@ -17,8 +17,21 @@
  * sees the other (GUP-fast backs out, or the writer sees the pin).
  */
 #include <limits.h>
+#include <pinmm/mem/kernel.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/pin/trackers.h>
+
+/*
+ * Does @folio count its pins in _pincount? Large folios do since 47e29d32afba
+ * (large-pincount); 3faa52c03f44, the FOLL_PIN commit just before it, counted
+ * a huge page's pins as a small page's: GUP_PIN_COUNTING_BIAS each on the
+ * head's _refcount. Both went into 5.7, so no release preset has one without
+ * the other: only kernel_override() shows the state between them.
+ */
+static inline bool bias_has_pincount(struct folio *folio)
+{
+	return folio_test_large(folio) && kernel_has(KSW_LARGE_PINCOUNT);
+}
 
 static int bias_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 {
@@ -34,12 +47,12 @@ static int bias_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 	 * head flag and the accounting is converted to the large-folio form, which
 	 * our references keep stable. Same outcome, one locked instruction less.
 	 */
-	if (!folio_test_large(folio)) {
+	if (!bias_has_pincount(folio)) {
 		if ((long)refs > INT_MAX / (long)GUP_PIN_COUNTING_BIAS)
 			return -ENOMEM;
 		if (!folio_ref_try_add(folio, refs * (int)GUP_PIN_COUNTING_BIAS))
 			return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
-		if (likely(!folio_test_large(folio)))
+		if (likely(!bias_has_pincount(folio)))
 			return 0;
 		folio_ref_sub(folio, refs * (int)(GUP_PIN_COUNTING_BIAS - 1));
 		atomic_fetch_add_explicit(&folio->_pincount, refs, memory_order_seq_cst);
@@ -48,7 +61,7 @@ static int bias_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 
 	if (!folio_ref_try_add(folio, refs))
 		return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
-	if (unlikely(!folio_test_large(folio))) {
+	if (unlikely(!bias_has_pincount(folio))) {
 		/* It was split or freed and reused as a small folio: add the rest. */
 		if ((long)refs > INT_MAX / (long)(GUP_PIN_COUNTING_BIAS - 1) ||
 		    !folio_ref_try_add(folio, refs * (int)(GUP_PIN_COUNTING_BIAS - 1))) {
@@ -64,7 +77,7 @@ static int bias_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 
 static void bias_unpin(struct folio *folio, int refs)
 {
-	if (folio_test_large(folio)) {
+	if (bias_has_pincount(folio)) {
 		int old = atomic_fetch_sub_explicit(&folio->_pincount, refs,
 						    memory_order_seq_cst);
 
@@ -77,7 +90,7 @@ static void bias_unpin(struct folio *folio, int refs)
 
 static bool bias_maybe_dma_pinned(struct folio *folio)
 {
-	if (folio_test_large(folio))
+	if (bias_has_pincount(folio))
 		return atomic_load_explicit(&folio->_pincount, memory_order_seq_cst) > 0;
 	/*
 	 * Unsigned, as mainline: a refcount gone negative must not read as
@@ -89,7 +102,7 @@ static bool bias_maybe_dma_pinned(struct folio *folio)
 
 static long bias_pincount(struct folio *folio)
 {
-	if (folio_test_large(folio))
+	if (bias_has_pincount(folio))
 		return atomic_load_explicit(&folio->_pincount, memory_order_seq_cst);
 	/* refcount / 1024 would count heavily referenced folios as pinned. */
 	return -1;
@@ -97,7 +110,7 @@ static long bias_pincount(struct folio *folio)
 
 static long bias_pin_refs(struct folio *folio, long pins)
 {
-	return folio_test_large(folio) ? pins : pins * (long)GUP_PIN_COUNTING_BIAS;
+	return bias_has_pincount(folio) ? pins : pins * (long)GUP_PIN_COUNTING_BIAS;
 }
 
 PIN_TRACKER(90, bias_tracker) = {

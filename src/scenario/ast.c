@@ -65,6 +65,7 @@ const char *const scn_cmd_names[SCN_NR_CMDS] = {
 	[SCN_THP] = "thp",
 	[SCN_MREMAP] = "mremap",
 	[SCN_SWAP] = "swap",
+	[SCN_WHATIF] = "whatif",
 	[SCN_CHECK_SWAPPED] = "check swapped",
 };
 

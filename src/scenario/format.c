@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pinmm/mem/whatif.h>
 
 #include <pinmm/mem/race.h>
 #include <pinmm/scenario/format.h>
@@ -112,6 +113,11 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 	case SCN_SWAP:
 		put(o, " ");
 		put_size(o, NULL, c->swap.size);
+		break;
+	case SCN_WHATIF:
+		for (int i = 0; i < NR_WHATIFS; i++)
+			if (c->whatif.mask & BIT(i))
+				put(o, " %s", whatif_table[i].name);
 		break;
 	case SCN_CHECK_SWAPPED:
 		put(o, " %s", scn_name(s, SCN_NS_PROC, c->check_swapped.proc));

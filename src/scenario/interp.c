@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pinmm/mem/whatif.h>
 #include <pinmm/gup/gup.h>
 #include <pinmm/devmap/memremap.h>
 #include <pinmm/pin/debug.h>
@@ -193,6 +194,10 @@ static int interp_machine_up(struct interp *in, const char *preset_name)
 	huge_zero_page_enabled = true;
 	/* Each pagemap gets its type's convention in the preset's release (seed 003). */
 	devmap_refcount_default = DEVMAP_REFCOUNT_BY_RELEASE;
+	whatif_set(0);
+	for (size_t i = 0; i < in->s->nr_cmds; i++)
+		if (in->s->cmds[i].kind == SCN_WHATIF)
+			whatif_set(in->s->cmds[i].whatif.mask);
 	err = mem_init(&cfg);
 	if (err)
 		return err;
@@ -277,6 +282,7 @@ static void interp_machine_down(struct interp *in)
 				    "process gone", leaked);
 	}
 	mem_exit();
+	whatif_set(0);
 }
 
 static int interp_alloc(struct interp *in)

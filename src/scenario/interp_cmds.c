@@ -907,6 +907,7 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 	switch (c->kind) {
 	case SCN_MEMORY:
 	case SCN_SWAP:
+	case SCN_WHATIF:
 		break;		/* applied when the machine came up */
 	case SCN_CHECK_SWAPPED:
 		do_check_swapped(in, c);

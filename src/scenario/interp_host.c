@@ -694,6 +694,10 @@ void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 	case SCN_SWAP:
 		do_swap(r);
 		break;
+	case SCN_WHATIF:
+		host_na(r, "a what-if is a change to the kernel (or another architecture): the "
+		      "host runs its own");
+		break;
 	case SCN_CHECK_SWAPPED:
 		do_check_swapped(r, c);
 		break;

@@ -286,7 +286,8 @@ static int parse_lines(struct scn_parser *P, struct scn_lexer *lx, struct scn_li
 		} else {
 			ret = p_op(P, &cap);
 			if (!ret && !P->first_op_line && s->cmds[s->nr_cmds - 1].kind != SCN_MEMORY &&
-			    s->cmds[s->nr_cmds - 1].kind != SCN_SWAP)
+			    s->cmds[s->nr_cmds - 1].kind != SCN_SWAP &&
+			    s->cmds[s->nr_cmds - 1].kind != SCN_WHATIF)
 				P->first_op_line = line->line;
 		}
 		if (ret)

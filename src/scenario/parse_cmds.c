@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <pinmm/mem/race.h>
+#include <pinmm/mem/whatif.h>
 #include "parse_int.h"
 
 #define TRY(expr)				\
@@ -192,6 +193,45 @@ static int p_swap(struct scn_parser *P, struct scn_cmd *c)
 	if (!c->swap.size || c->swap.size % SCN_PMD_BYTES || c->swap.size > (1ULL << 30))
 		return scn_perr(P, "swap size '%s' must be a non-zero multiple of 2M, at most 1G", w);
 	return 0;
+}
+
+/*
+ * whatif NAME...: run every preset with these what-ifs on top (mem/whatif.h),
+ * before other commands, as memory.
+ */
+static int p_whatif(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *w;
+	enum model_whatif wi;
+
+	if (P->have_whatif)
+		return scn_perr(P, "duplicate 'whatif' (name them all on one line)");
+	if (P->first_op_line)
+		return scn_perr(P, "'whatif' must come before other commands (line %u)", P->first_op_line);
+	P->have_whatif = true;
+	TRY(scn_arg_word(P, "NAME", &w));
+	for (;;) {
+		if (whatif_lookup(w, &wi)) {
+			char names[256] = "";
+
+			for (int i = 0; i < NR_WHATIFS; i++)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+					 i ? ", " : "", whatif_table[i].name);
+			return scn_perr(P, "unknown what-if '%s' (%s)", w, names);
+		}
+		if (c->whatif.mask & BIT(wi))
+			return scn_perr(P, "what-if '%s' named twice", w);
+		c->whatif.mask |= BIT(wi);
+		w = NULL;
+		for (size_t i = P->first; i < P->end && !w; i++) {
+			if (P->used[i] || P->l->toks[i].quoted || strchr(P->l->toks[i].s, '='))
+				continue;
+			P->used[i] = true;
+			w = P->l->toks[i].s;
+		}
+		if (!w)
+			return 0;
+	}
 }
 
 static int p_disk(struct scn_parser *P, struct scn_cmd *c)
@@ -976,6 +1016,7 @@ static const struct {
 	[SCN_CHECK_FOLIO] = { p_check_folio, false },
 	[SCN_MREMAP] = { p_mremap, true },
 	[SCN_SWAP] = { p_swap, false },
+	[SCN_WHATIF] = { p_whatif, false },
 	[SCN_CHECK_SWAPPED] = { p_check_swapped, false },
 	[SCN_THP] = { p_thp, true },
 	[SCN_TRUNCATE] = { p_truncate, true },

@@ -50,6 +50,7 @@ struct scn_parser {
 	unsigned int first_op_line;	/* first command after the header, 0 if none yet */
 	bool have_memory;
 	bool have_swap;
+	bool have_whatif;
 };
 
 /* "file:line: fmt"; returns -EINVAL so callers can `return perr(...)`. */

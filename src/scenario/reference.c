@@ -54,6 +54,19 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"leaves the swap cache in the pass that wrote it. On the host, the host's own "
 		"swap devices (/proc/swaps); with none the cell is n/a.",
 	},
+	[SCN_WHATIF] = {
+		SCN_GROUP_MACHINE, "whatif NAME...", "",
+		"whatif rfc-2020-idle-zero no-pte-special",
+		"Run every preset with these on top, before the other commands (after memory): "
+		"no-pte-special (an architecture without CONFIG_ARCH_HAS_PTE_SPECIAL: "
+		"vm_insert_mixed() maps a pfn with a struct page by insert_page(), get_page() and "
+		"rmap; GUP-fast has no PTE walk), rfc-2020-idle-zero (never merged: Ralph Campbell's "
+		"2020 RFC, fsdax pages idle at 0 yet mapped with no reference, on releases before "
+		"fsdax-refcounted), dax-ref-at-insert (never merged in this form: Dan Williams' "
+		"answer, fs/dax holds a page reference while the block is the file's and the "
+		"filesystem waits for 1). No release has any of them: the cells are \"this preset, "
+		"plus that\". On the host the cell is n/a.",
+	},
 	[SCN_DISK] = {
 		SCN_GROUP_MACHINE, "disk FS size=SIZE [checksum] [dax]", "size= checksum dax",
 		"disk d1 size=4M checksum dax",

@@ -4,6 +4,7 @@
  * vmf_insert_page_mkwrite): the fsdax fault path, where the "page" is the
  * device's memory and no page cache is involved.
  */
+#include <pinmm/mem/whatif.h>
 #include <pinmm/vm/vmf_insert.h>
 #include "internal.h"
 
@@ -68,6 +69,15 @@ static vm_fault_t insert_entry(struct vm_area_struct *vma, unsigned long addr, p
 	return VM_FAULT_NOPAGE;
 }
 
+/*
+ * Model: the machine is x86-64, with CONFIG_ARCH_HAS_PTE_SPECIAL and
+ * pte_devmap, so vmf_insert_mixed() builds only special (and, for ZONE_DEVICE,
+ * devmap) PTEs, as insert_pfn() does there, and vmf_insert_page_mkwrite()
+ * only normal ones. The no-pte-special what-if is the other architectures:
+ * a pfn with a struct page goes through insert_page(), with get_page() and
+ * rmap (seed 003's VM_BUG_ON on a page idling at 0). The zero page stays
+ * special either way: its references are not what any scenario checks.
+ */
 vm_fault_t vmf_insert_mixed(struct vm_area_struct *vma, unsigned long addr, unsigned long pfn,
 			    bool write)
 {
@@ -78,6 +88,10 @@ vm_fault_t vmf_insert_mixed(struct vm_area_struct *vma, unsigned long addr, unsi
 	/* Never a writable zero page. */
 	if (is_zero_pfn(pfn))
 		write = false;
+	else if (whatif(WHATIF_NO_PTE_SPECIAL))
+		/* insert_page(): validate_page_before_insert() says nothing against it. */
+		return insert_entry(vma, addr & PAGE_MASK, dax_entry(vma, pfn, write),
+				    pfn_to_page(pfn), write);
 	entry = pte_mkspecial(dax_entry(vma, pfn, write));
 	if (is_zone_device_page(pfn_to_page(pfn)))
 		entry = pte_mkdevmap(entry);

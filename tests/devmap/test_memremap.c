@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* memremap_pages(), memunmap_pages() and the pagemap reference. */
+#include <pinmm/mem/kernel.h>
 #include "devmap_test.h"
 
 static void test_bad_pagemaps(void **state)
@@ -196,6 +197,61 @@ static void test_memunmap_timeout_warns(void **state)
 	assert_int_equal(mm_event_count(), 0);
 }
 
+static void dt_null_page_free(struct page *page)
+{
+	(void)page;
+}
+
+static const struct dev_pagemap_ops dt_null_ops = { .page_free = dt_null_page_free };
+
+static int release_idle(const char *release, enum memory_type type)
+{
+	struct dev_pagemap pgmap;
+	int idle;
+
+	assert_int_equal(kernel_select(release), 0);
+	dt_pgmap_init(&pgmap, type, dt_device_pfn(), 4);
+	pgmap.ops = &dt_null_ops;
+	assert_int_equal(memremap_pages(&pgmap), 0);
+	idle = page_ref_count(pfn_to_page(dt_device_pfn() + 1));
+	assert_int_equal(idle, pgmap_idle_refcount(&pgmap));
+	memunmap_pages(&pgmap);
+	return idle;
+}
+
+/*
+ * The idle refcount each release gives a pagemap that leaves the choice to it
+ * (seed 003): device-private and coherent pages idle at 1 until 5.18
+ * (devmap-private-idle-zero), fsdax until 6.15 (fsdax-refcounted), device-dax
+ * and P2PDMA at 1 throughout. Each switch also overridden both ways.
+ */
+static void test_idle_refcount_by_release(void **state)
+{
+	(void)state;
+	devmap_refcount_default = DEVMAP_REFCOUNT_BY_RELEASE;
+	assert_int_equal(release_idle("v5.15", MEMORY_DEVICE_PRIVATE), 1);
+	assert_int_equal(release_idle("v6.1", MEMORY_DEVICE_PRIVATE), 0);
+	assert_int_equal(release_idle("v6.1", MEMORY_DEVICE_COHERENT), 0);
+	assert_int_equal(release_idle("v6.12", MEMORY_DEVICE_FS_DAX), 1);
+	assert_int_equal(release_idle("v6.18", MEMORY_DEVICE_FS_DAX), 0);
+	assert_int_equal(release_idle("v6.18", MEMORY_DEVICE_GENERIC), 1);
+	assert_int_equal(release_idle("v6.18", MEMORY_DEVICE_PCI_P2PDMA), 1);
+
+	kernel_override(KSW_DEVMAP_PRIVATE_IDLE_ZERO, 1);
+	assert_int_equal(release_idle("v5.15", MEMORY_DEVICE_PRIVATE), 0);
+	kernel_override(KSW_DEVMAP_PRIVATE_IDLE_ZERO, 0);
+	assert_int_equal(release_idle("v6.18", MEMORY_DEVICE_COHERENT), 1);
+	/* One switch does not move the other type. */
+	assert_int_equal(release_idle("v6.18", MEMORY_DEVICE_FS_DAX), 0);
+	kernel_override(KSW_FSDAX_REFCOUNTED, 0);
+	assert_int_equal(release_idle("v6.18", MEMORY_DEVICE_FS_DAX), 1);
+	kernel_override(KSW_FSDAX_REFCOUNTED, 1);
+	assert_int_equal(release_idle("v6.12", MEMORY_DEVICE_FS_DAX), 0);
+	assert_int_equal(release_idle("v6.12", MEMORY_DEVICE_PRIVATE), 1);
+	kernel_override_clear();
+	assert_int_equal(kernel_select(NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -204,6 +260,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_struct_pages_idle_one, dt_setup_machine, dt_teardown),
 		cmocka_unit_test_setup_teardown(test_struct_pages_idle_zero, dt_setup_machine, dt_teardown),
 		cmocka_unit_test_setup_teardown(test_default_convention, dt_setup_machine, dt_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_refcount_by_release, dt_setup_machine, dt_teardown),
 		cmocka_unit_test_setup_teardown(test_get_dev_pagemap, dt_setup_machine, dt_teardown),
 		cmocka_unit_test_setup_teardown(test_memunmap_waits_for_references, dt_setup_machine,
 						dt_teardown),

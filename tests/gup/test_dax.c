@@ -10,6 +10,7 @@
 #include <pinmm/fs/blkfs.h>
 #include <pinmm/fs/dax.h>
 #include <pinmm/devmap/pmem.h>
+#include <pinmm/mem/kernel.h>
 #include "gup_test.h"
 
 #define DISK	(4UL << 20)
@@ -190,6 +191,65 @@ static void test_mainline_truncate_waits_for_unpin(void **state)
 	assert_int_equal(mm_event_count(), 0);
 }
 
+/*
+ * fsdax-refcounted, both sides on the newest release, the pagemap taking the
+ * release's convention: on (6.15), the page idles at 0 and the mapping holds a
+ * reference through a normal PTE; off (before 6.15), it idles at 1 and the
+ * mapping is a special devmap PTE that holds none.
+ */
+static int dx_setup_by_release(void **state)
+{
+	(void)state;
+	return dx_boot("mainline", DEVMAP_REFCOUNT_BY_RELEASE);
+}
+
+static int dx_setup_by_release_unrefcounted(void **state)
+{
+	(void)state;
+	kernel_override(KSW_FSDAX_REFCOUNTED, 0);
+	return dx_boot("mainline", DEVMAP_REFCOUNT_BY_RELEASE);
+}
+
+static int dx_teardown_overrides(void **state)
+{
+	int ret = dx_teardown(state);
+
+	kernel_override_clear();
+	return ret;
+}
+
+static pte_t dx_pte(unsigned long addr)
+{
+	pmd_t *pmd = mm_find_pmd(gt_mm(), addr);
+	pte_t *ptep, v = __pte(0);
+
+	if (pmd && (ptep = pte_offset_map(pmd, addr)) != NULL) {
+		v = ptep_get(ptep);
+		pte_unmap(ptep);
+	}
+	return v;
+}
+
+static void test_fsdax_mapping_reference(void **state)
+{
+	bool refcounted = kernel_has(KSW_FSDAX_REFCOUNTED);
+	struct page *page = dx_block_page(0);
+	pte_t pte;
+
+	(void)state;
+	assert_int_equal(page_ref_count(page), refcounted ? 0 : 1);
+	assert_int_equal(gt_uread(gt_mm(), dx_addr), 0x11);
+	pte = dx_pte(dx_addr);
+	assert_int_equal(pte_pfn(pte), page_to_pfn(page));
+	assert_int_equal(pte_special(pte), !refcounted);
+	/* Mapped: one reference either way, the mapping's or the idle one. */
+	assert_int_equal(page_ref_count(page), 1);
+	assert_int_equal(folio_mapcount(page_folio(page)), refcounted ? 1 : 0);
+	assert_int_equal(vm_munmap(gt_mm(), dx_addr, 4 * PAGE_SIZE), 0);
+	assert_int_equal(page_ref_count(page), refcounted ? 0 : 1);
+	assert_true(devmap_page_idle(page));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +262,10 @@ int main(void)
 						dx_setup_legacy, dx_teardown),
 		cmocka_unit_test_setup_teardown(test_mainline_truncate_waits_for_unpin,
 						dx_setup_mainline, dx_teardown),
+		cmocka_unit_test_setup_teardown(test_fsdax_mapping_reference, dx_setup_by_release,
+						dx_teardown_overrides),
+		cmocka_unit_test_setup_teardown(test_fsdax_mapping_reference,
+						dx_setup_by_release_unrefcounted, dx_teardown_overrides),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

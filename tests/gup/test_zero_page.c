@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /* The shared zero page: pinned without counting, never unshared unless long-term. */
+#include <pinmm/mem/kernel.h>
 #include "gup_test.h"
 
 static void test_readonly_pin_returns_zero_page(void **state)
@@ -89,6 +90,60 @@ static void test_zero_page_is_longterm_pinnable(void **state)
 	assert_false(folio_maybe_dma_pinned(page_folio(zero_page)));
 }
 
+/*
+ * zero-page-not-pinned off (before 6.5): a R/O pin of the zero page is a real
+ * pin, GUP_PIN_COUNTING_BIAS on its one global _refcount, and vmstat counts
+ * it. Shown on v6.1 and on the newest release with the switch overridden
+ * off; v6.1 with it overridden on pins without counting, as 6.5 does.
+ */
+static void check_zero_page_pin_counted(bool counted)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, -1);
+	int ref = folio_ref_count(page_folio(zero_page));
+	long acquired = gt_pins_acquired(), released = gt_pins_released();
+	struct page *page;
+
+	assert_int_equal(pin_user_pages_unlocked(mm, addr, 1, &page, 0), 1);
+	assert_ptr_equal(page, zero_page);
+	assert_int_equal(folio_ref_count(page_folio(zero_page)),
+			 ref + (counted ? (int)GUP_PIN_COUNTING_BIAS : 0));
+	assert_int_equal(gt_pins_acquired() - acquired, counted ? 1 : 0);
+	assert_int_equal(folio_maybe_dma_pinned(page_folio(zero_page)), counted);
+	unpin_user_page(page);
+	assert_int_equal(folio_ref_count(page_folio(zero_page)), ref);
+	assert_int_equal(gt_pins_released() - released, counted ? 1 : 0);
+	assert_int_equal(vm_munmap(mm, addr, PAGE_SIZE), 0);
+	assert_int_equal(mm_event_count(), 0);
+}
+
+static int setup_v6_1(void **state)
+{
+	(void)state;
+	return gt_boot(NULL, "v6.1");
+}
+
+static int teardown_overrides(void **state)
+{
+	kernel_override_clear();
+	return gt_teardown(state);
+}
+
+static void test_zero_page_pinned_before_6_5(void **state)
+{
+	(void)state;
+	check_zero_page_pin_counted(true);
+	kernel_override(KSW_ZERO_PAGE_NOT_PINNED, 1);
+	check_zero_page_pin_counted(false);
+}
+
+static void test_zero_page_switch_off_on_newest(void **state)
+{
+	(void)state;
+	kernel_override(KSW_ZERO_PAGE_NOT_PINNED, 0);
+	check_zero_page_pin_counted(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +152,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_pin_replaces_zero_page, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_longterm_readonly_pin_unshares_zero_page, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_zero_page_is_longterm_pinnable, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_zero_page_pinned_before_6_5, setup_v6_1, teardown_overrides),
+		cmocka_unit_test_setup_teardown(test_zero_page_switch_off_on_newest, gt_setup_mainline, teardown_overrides),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <pinmm/mem/kernel.h>
 #include <pinmm/pin/pin.h>
 #include <pinmm/pin/trackers.h>
 
@@ -134,12 +135,63 @@ static void test_freed_folio_refused(void **state)
 	folio_put(folio);
 }
 
+/*
+ * large-pincount off: 3faa52c03f44 without 47e29d32afba. A large folio's pins
+ * are GUP_PIN_COUNTING_BIAS each on the head's _refcount, _pincount stays
+ * untouched, and 1024 plain references read as a pin, as on a small folio.
+ */
+static void test_large_folio_bias_before_pincount(void **state)
+{
+	struct folio *folio = folio_alloc(GFP_KERNEL, 4);
+
+	(void)state;
+	assert_non_null(folio);
+	kernel_override(KSW_LARGE_PINCOUNT, 0);
+	assert_int_equal(t->try_pin(folio, 2, 0), 0);
+	assert_int_equal(folio_ref_count(folio), 1 + 2 * 1024);
+	assert_int_equal(atomic_load(&folio->_pincount), 0);
+	assert_true(t->maybe_dma_pinned(folio));
+	assert_int_equal(t->pincount(folio), -1);
+	assert_int_equal(t->pin_refs(folio, 2), 2 * 1024);
+	t->unpin(folio, 2);
+	assert_int_equal(folio_ref_count(folio), 1);
+	assert_false(t->maybe_dma_pinned(folio));
+	folio_ref_add(folio, 1024);
+	assert_true(t->maybe_dma_pinned(folio));	/* the false positive */
+	folio_ref_sub(folio, 1024);
+
+	/* On: the same folio counts exactly (test_large_folio_exact). */
+	kernel_override(KSW_LARGE_PINCOUNT, 1);
+	folio_ref_add(folio, 1024);
+	assert_false(t->maybe_dma_pinned(folio));
+	folio_ref_sub(folio, 1024);
+	assert_int_equal(t->try_pin(folio, 2, 0), 0);
+	assert_int_equal(folio_ref_count(folio), 1 + 2);
+	assert_int_equal(t->pincount(folio), 2);
+	t->unpin(folio, 2);
+	kernel_override_clear();
+	folio_put(folio);
+}
+
+/* Both came in the 5.7 merge window: every release has both or neither. */
+static void test_large_pincount_ships_with_foll_pin(void **state)
+{
+	(void)state;
+	assert_string_equal(kernel_switch_table[KSW_LARGE_PINCOUNT].release,
+			    kernel_switch_table[KSW_FOLL_PIN].release);
+	for (int i = 0; kernel_releases[i]; i++)
+		assert_int_equal(kernel_release_has(kernel_releases[i], KSW_LARGE_PINCOUNT),
+				 kernel_release_has(kernel_releases[i], KSW_FOLL_PIN));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_small_folio_bias, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_folio_false_positive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_folio_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_folio_bias_before_pincount, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_pincount_ships_with_foll_pin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unpin_frees_last_reference, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_overflow_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freed_folio_refused, setup, teardown),

@@ -53,7 +53,7 @@ static char *probe_text(enum scn_cmd_kind k, const char *line)
 {
 	char *t;
 
-	if (k == SCN_MEMORY || k == SCN_SWAP)
+	if (k == SCN_MEMORY || k == SCN_SWAP || k == SCN_WHATIF)
 		assert_true(asprintf(&t, "scenario \"reference\"\n%s\n", line) > 0);
 	else
 		assert_true(asprintf(&t, "%s%s\n", scn_doc_prelude, line) > 0);

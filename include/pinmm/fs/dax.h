@@ -54,6 +54,12 @@ struct dax_device {
 	 * is pte_devmap and special, with no reference and no rmap.
 	 */
 	bool refcounted_mappings;
+	/*
+	 * The dax-ref-at-insert what-if (Dan Williams' answer to seed 003's
+	 * RFC): pages idle at 0, fs/dax holds one reference for as long as the
+	 * block is associated with the file, and "idle" means 1.
+	 */
+	bool ref_at_insert;
 };
 
 static inline struct dax_device *fs_dax_get_by_bdev(struct block_device *bdev)
@@ -97,6 +103,8 @@ struct page *dax_layout_busy_page(struct address_space *mapping);
  */
 int dax_break_layout(struct inode *inode, loff_t start, loff_t end);
 void dax_break_layout_done(struct inode *inode);
+/* The inode is going: its blocks leave the file (and drop fs/dax's references). */
+void dax_inode_evict(struct inode *inode);
 
 /* dax_iomap_rw(): copy to/from the blocks; the write allocates (inode locked). */
 ssize_t dax_file_read(struct file *file, loff_t pos, void *buf, size_t len);

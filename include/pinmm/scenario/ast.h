@@ -173,6 +173,7 @@ enum scn_cmd_kind {
 	SCN_CHECK_FOLIO,
 	SCN_MREMAP,
 	SCN_SWAP,
+	SCN_WHATIF,
 	SCN_CHECK_SWAPPED,
 	SCN_HUGETLBFS,
 	SCN_THP,
@@ -294,6 +295,7 @@ struct scn_cmd {
 		struct { int proc, map; uint64_t off, len; enum scn_advice advice; } madvise;
 		struct { int proc; } exit;
 		struct { uint64_t size; } swap;
+		struct { unsigned long mask; } whatif;	/* BIT(enum model_whatif) */
 		struct { int proc, map; uint64_t off, len; bool swapped; } check_swapped;
 		/*
 		 * mremap of [off, off+len) (all of map when len is 0) to newlen
