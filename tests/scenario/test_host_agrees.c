@@ -21,6 +21,7 @@
 #include <pinmm/scenario/parse.h>
 #include <pinmm/scenario/run.h>
 #include <pinmm/scenario/suite.h>
+#include "../common/host_compare.h"
 
 static void load(struct scenario_suite *suite)
 {
@@ -35,7 +36,7 @@ static void test_host_agrees_with_nearest_release(void **state)
 	const char *release = scenario_host_release();
 	const char *presets[2] = { SCN_HOST_PRESET, release };
 	struct scenario_suite suite = { 0 };
-	size_t compared = 0, na = 0, differ = 0;
+	struct host_tally t;
 	struct scn_matrix m;
 	char why[160];
 
@@ -44,39 +45,14 @@ static void test_host_agrees_with_nearest_release(void **state)
 		skip();
 	load(&suite);
 	assert_int_equal(scenario_suite_run(&suite, presets, 2, NULL, &m), 0);
-	for (size_t si = 0; si < suite.nr; si++) {
-		const struct scn_matrix_cell *h = scn_matrix_at(&m, si, 0);
-		const struct scn_matrix_cell *k = scn_matrix_at(&m, si, 1);
-
-		if (h->state == SCN_NOT_RUN)
-			continue;
-		if (h->state == SCN_ERROR) {
-			print_message("# %s: host run failed: %s\n", suite.v[si]->name,
-				      strerror(-h->error));
-			differ++;
-			continue;
-		}
-		if (h->res.cell == SCN_NA) {
-			na++;
-			continue;
-		}
-		assert_int_equal(k->state, SCN_RAN);
-		compared++;
-		if (h->res.cell != k->res.cell || h->res.scenario_error != k->res.scenario_error) {
-			print_message("# %s: host %s (line %u: %s), %s %s (line %u: %s)\n",
-				      suite.v[si]->name, scn_cell_names[h->res.cell], h->res.line,
-				      h->res.reason, release, scn_cell_names[k->res.cell],
-				      k->res.line, k->res.reason);
-			differ++;
-		}
-	}
-	print_message("# host vs %s: %zu compared, %zu n/a, %zu differ\n", release, compared, na,
-		      differ);
+	host_compare(&suite, &m, release, &t);
+	print_message("# host vs %s: %zu compared, %zu n/a, %zu differ\n", release, t.compared,
+		      t.na, t.differ);
 	scn_matrix_free(&m);
 	scenario_suite_free(&suite);
-	assert_int_equal(differ, 0);
+	assert_int_equal(t.differ, 0);
 	/* The longterm matrix, fork, zero page, truncate, O_DIRECT (issue 17) at least. */
-	assert_true(compared >= 12);
+	assert_true(t.compared >= 12);
 }
 
 /* "v6.18", "6.18", "v4.14.1": major * 1000 + minor, 0 for anything else. */

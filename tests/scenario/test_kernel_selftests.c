@@ -26,6 +26,7 @@
 #include <pinmm/scenario/parse.h>
 #include <pinmm/scenario/run.h>
 #include <pinmm/scenario/suite.h>
+#include "../common/host_compare.h"
 
 static const char *const suites[] = {
 	"tests/kernel-selftests/cow",
@@ -162,7 +163,7 @@ static void test_host_agrees(void **state)
 	const char *release = scenario_host_release();
 	const char *presets[2] = { SCN_HOST_PRESET, release };
 	struct scenario_suite suite = { 0 };
-	size_t compared = 0, na = 0, differ = 0;
+	struct host_tally t;
 	struct scn_matrix m;
 	char why[160];
 
@@ -173,29 +174,13 @@ static void test_host_agrees(void **state)
 	}
 	load(&suite, 2);
 	assert_int_equal(scenario_suite_run(&suite, presets, 2, NULL, &m), 0);
-	for (size_t si = 0; si < suite.nr; si++) {
-		const struct scn_matrix_cell *h = scn_matrix_at(&m, si, 0);
-		const struct scn_matrix_cell *k = scn_matrix_at(&m, si, 1);
-
-		if (h->state != SCN_RAN || h->res.cell == SCN_NA) {
-			na += h->state == SCN_RAN;
-			continue;
-		}
-		compared++;
-		if (h->res.cell != k->res.cell) {
-			print_message("# %s: host %s (line %u: %s), %s %s (line %u: %s)\n",
-				      suite.v[si]->name, scn_cell_names[h->res.cell], h->res.line,
-				      h->res.reason, release, scn_cell_names[k->res.cell],
-				      k->res.line, k->res.reason);
-			differ++;
-		}
-	}
+	host_compare(&suite, &m, release, &t);
 	print_message("# selftest cases, host vs %s: %zu compared, %zu n/a, %zu differ\n", release,
-		      compared, na, differ);
+		      t.compared, t.na, t.differ);
 	scn_matrix_free(&m);
 	scenario_suite_free(&suite);
-	assert_int_equal(differ, 0);
-	assert_true(compared >= 20);
+	assert_int_equal(t.differ, 0);
+	assert_true(t.compared >= 20);
 }
 
 int main(void)
