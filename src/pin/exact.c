@@ -671,7 +671,8 @@ static int exact_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 	return -EAGAIN;
 }
 
-static void exact_unpin_kind(struct folio *folio, int refs, enum exact_kind kind)
+static inline __attribute__((always_inline)) void exact_unpin_kind(struct folio *folio, int refs,
+							   enum exact_kind kind)
 {
 	int old, new;
 
