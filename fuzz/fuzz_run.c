@@ -40,6 +40,10 @@ static bool small_enough(const struct scenario *s)
 			if (c->disk.size > FUZZ_MAX_DISK)
 				return false;
 			break;
+		case SCN_SWAP:
+			if (c->swap.size > FUZZ_MAX_DISK)
+				return false;
+			break;
 		case SCN_FILE:
 			if (c->file.size > FUZZ_MAX_DISK)
 				return false;

@@ -212,6 +212,7 @@ static int pageout_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 			     unsigned long end, struct folio **batch, int max)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	const unsigned long start = addr;
 	spinlock_t *ptl;
 	pte_t *pte;
 	int n = 0;
@@ -238,7 +239,7 @@ again:
 			 * Only a folio mapped whole inside the range goes out whole;
 			 * one mapped in part is split first (if nobody else maps it).
 			 */
-			if (first < vma->vm_start || first < (addr & PMD_MASK) || last > end ||
+			if (first < start || last > end ||
 			    folio_mapcount(folio) != folio_nr_pages(folio)) {
 				int err;
 

@@ -6,6 +6,7 @@
  */
 #include "vm_test.h"
 #include <pinmm/mem/kernel.h>
+#include <pinmm/vm/migrate.h>
 #include <pinmm/vm/swap.h>
 
 #define RW (PROT_READ | PROT_WRITE)
@@ -245,6 +246,102 @@ static void swapoff_and_no_device(void **state)
 	vt_assert_all_free();
 }
 
+/* MADV_PAGEOUT leaves a page another process maps alone (mapcount != nr_pages). */
+static void shared_page_stays(void **state)
+{
+	struct process *p = process_create("p"), *c;
+	long a = vt_mmap_anon(p, PAGE_SIZE, RW, MAP_PRIVATE);
+
+	(void)state;
+	vt_fill(p, (unsigned long)a, 0x51, PAGE_SIZE);
+	c = process_fork(p, "c");
+	assert_non_null(c);
+	assert_int_equal(do_madvise(p->mm, (unsigned long)a, PAGE_SIZE, MADV_PAGEOUT), 0);
+	assert_true(pte_present(vt_pte(p->mm, (unsigned long)a)));
+	assert_int_equal(swap_slots_used(), 0);
+	process_destroy(c);
+	/* Alone again: now it goes. */
+	assert_int_equal(do_madvise(p->mm, (unsigned long)a, PAGE_SIZE, MADV_PAGEOUT), 0);
+	assert_true(is_swap_entry_pte(vt_pte(p->mm, (unsigned long)a)));
+	process_destroy(p);
+	vt_assert_all_free();
+}
+
+/*
+ * Migration of a page in the swap cache moves the cache entry with it: the
+ * child, whose swap PTE still names the slot, finds the new page there.
+ */
+static void migration_moves_swap_cache_entry(void **state)
+{
+	struct process *p = process_create("p"), *c;
+	long a = vt_mmap_anon(p, PAGE_SIZE, RW, MAP_PRIVATE);
+	struct folio *old, *new;
+
+	(void)state;
+	vt_fill(p, (unsigned long)a, 0x52, PAGE_SIZE);
+	assert_int_equal(do_madvise(p->mm, (unsigned long)a, PAGE_SIZE, MADV_PAGEOUT), 0);
+	c = process_fork(p, "c");
+	assert_non_null(c);
+	assert_int_equal(vt_byte(p, (unsigned long)a), 0x52);	/* the parent's swap-in */
+	old = page_folio(vt_page(p->mm, (unsigned long)a));
+	assert_true(folio_test_swapcache(old));
+	assert_int_equal(migrate_range(p->mm, (unsigned long)a, PAGE_SIZE), 1);
+	new = page_folio(vt_page(p->mm, (unsigned long)a));
+	assert_ptr_not_equal(new, old);
+	assert_true(folio_test_swapcache(new));
+	assert_false(folio_test_swapcache(old));
+	assert_int_equal(vt_byte(c, (unsigned long)a + 1), 0x52);	/* the child's: a cache hit */
+	assert_ptr_equal(page_folio(vt_page(c->mm, (unsigned long)a)), new);
+	process_destroy(c);
+	process_destroy(p);
+	assert_int_equal(swap_slots_used(), 0);
+	vt_assert_all_free();
+}
+
+/* Part of a PMD-mapped THP: the folio is split, the page in the range goes, the rest stays. */
+static void part_of_pmd_thp_splits(void **state)
+{
+	struct process *p = process_create("p");
+	long a = map_thp(p);
+	long split = node_page_state(THP_SPLIT_PAGE);
+
+	(void)state;
+	vt_fill(p, (unsigned long)a, 0x81, PMD_SIZE);
+	assert_int_equal(do_madvise(p->mm, (unsigned long)a + PAGE_SIZE, PAGE_SIZE, MADV_PAGEOUT), 0);
+	assert_int_equal(node_page_state(THP_SPLIT_PAGE), split + 1);
+	assert_true(is_swap_entry_pte(vt_pte(p->mm, (unsigned long)a + PAGE_SIZE)));
+	assert_true(pte_present(vt_pte(p->mm, (unsigned long)a)));
+	assert_false(folio_test_large(page_folio(vt_page(p->mm, (unsigned long)a))));
+	assert_int_equal(get_mm_counter(p->mm, MM_SWAPENTS), 1);
+	assert_int_equal(get_mm_counter(p->mm, MM_ANONPAGES), HPAGE_PMD_NR - 1);
+	assert_int_equal(vt_byte(p, (unsigned long)a + PAGE_SIZE), 0x81);
+	process_destroy(p);
+	vt_assert_all_free();
+}
+
+/* A PTE-mapped THP the range covers all but its first page of: split, not out whole. */
+static void pte_thp_in_part_splits(void **state)
+{
+	struct process *p = process_create("p");
+	long a = map_thp(p);
+	long split = node_page_state(THP_SPLIT_PAGE), swpout = node_page_state(THP_SWPOUT);
+
+	(void)state;
+	vt_fill(p, (unsigned long)a, 0x82, PMD_SIZE);
+	assert_int_equal(do_mprotect(p->mm, (unsigned long)a, PAGE_SIZE, PROT_READ), 0);
+	assert_int_equal(do_mprotect(p->mm, (unsigned long)a, PAGE_SIZE, RW), 0);
+	assert_false(pmd_leaf(vt_pmd(p->mm, (unsigned long)a)));
+	assert_int_equal(do_madvise(p->mm, (unsigned long)a + PAGE_SIZE, PMD_SIZE - PAGE_SIZE,
+				    MADV_PAGEOUT), 0);
+	assert_int_equal(node_page_state(THP_SPLIT_PAGE), split + 1);
+	assert_int_equal(node_page_state(THP_SWPOUT), swpout);
+	assert_true(pte_present(vt_pte(p->mm, (unsigned long)a)));
+	assert_int_equal(get_mm_counter(p->mm, MM_SWAPENTS), HPAGE_PMD_NR - 1);
+	assert_int_equal(vt_byte(p, (unsigned long)a + PMD_SIZE - 1), 0x82);
+	process_destroy(p);
+	vt_assert_all_free();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -256,6 +353,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(thp_swaps_out_whole, swap_setup, swap_teardown),
 		cmocka_unit_test_setup_teardown(single_pte_of_thp_splits, swap_setup, swap_teardown),
 		cmocka_unit_test_setup_teardown(swapoff_and_no_device, swap_setup, swap_teardown),
+		cmocka_unit_test_setup_teardown(shared_page_stays, swap_setup, swap_teardown),
+		cmocka_unit_test_setup_teardown(part_of_pmd_thp_splits, swap_setup, swap_teardown),
+		cmocka_unit_test_setup_teardown(pte_thp_in_part_splits, swap_setup, swap_teardown),
+		cmocka_unit_test_setup_teardown(migration_moves_swap_cache_entry, swap_setup, swap_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
