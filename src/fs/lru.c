@@ -229,8 +229,8 @@ void lru_deactivate_file(void)
 /*
  * vm/ calls this for folios it maps and for a migration's new folio (or the
  * old one put back). Page-cache folios go (back) on the file LRU.
- * Model: anonymous folios are not put on a list: with no swap they are never
- * reclaimed, and mem/'s free path does not yet take a folio off the LRU
+ * Model: anonymous folios are not put on a list: only MADV_PAGEOUT reclaims
+ * them (vm/pageout.c, from the page tables), and mem/'s free path does not yet take a folio off the LRU
  * (mainline's __page_cache_release), so a listed anon folio freed by munmap
  * would be freed while still linked.
  */

@@ -2,7 +2,7 @@
 /*
  * tmpfs and memfd: folios that exist only in the page cache. They start
  * zeroed, are marked dirty without accounting (noop_dirty_folio), are never
- * written back and, with no swap in the model, sit on the unevictable list.
+ * written back and, as the model never swaps shmem, sit on the unevictable list.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -90,7 +90,11 @@ static unsigned long __shrink_folio_list(struct folio **folios, size_t n)
 		struct address_space *mapping;
 		long nr = folio_nr_pages(folio);
 
-		/* Model: no swap, so anonymous and shmem folios are never reclaimed. */
+		/*
+		 * Model: anonymous folios go to swap only through MADV_PAGEOUT
+		 * (vm/pageout.c), and shmem is never swapped, so this pass over
+		 * the file LRU leaves both alone.
+		 */
 		if (folio_test_anon(folio) || !folio_mapping(folio))
 			goto keep;
 		if (!folio_trylock(folio))

@@ -72,8 +72,9 @@ static bool folio_not_mapped(struct folio *folio)
 }
 
 /*
- * Model: no swap, so an anonymous folio cannot be unmapped (there is nowhere
- * to put its contents); try_to_unmap() of one unmaps nothing and says so.
+ * Model: an anonymous folio goes to swap only through MADV_PAGEOUT, whose
+ * reclaim unmaps it to swap entries itself (pageout.c); this try_to_unmap(),
+ * the file LRU's, unmaps nothing of one and says so.
  */
 bool try_to_unmap(struct folio *folio, unsigned int flags)
 {

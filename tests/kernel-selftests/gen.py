@@ -392,6 +392,143 @@ def gen_cow_collapse():
     return n + 1
 
 
+# ---- cow.c: the anonymous matrix on swapped-out memory ------------------------
+
+# cow.c runs each anon test once more on each of these kinds after
+# MADV_PAGEOUT, and skips the case ("MADV_PAGEOUT did not work, is swap
+# enabled?") unless pagemap says every page of the range is swapped out: the
+# check swapped line. The memory comes back at the test's first access
+# (do_swap_page()). Each kind: (name, setup, size, fill) with the pageout.
+def swap_pageout(size, what):
+    return (f"madvise p m+0 len={size} pageout                # MADV_PAGEOUT {what}\n"
+            f"check swapped p m+0 len={size} yes             # pagemap_is_swapped(), or the case is skipped\n")
+
+
+def skind_base():
+    return ("mmap p m anon len=4K private rw\n"
+            "madvise p m nohugepage\n"
+            "write p m+0 len=4K byte=0x01                  # memset(mem, 1, pagesize)\n" +
+            swap_pageout("4K", "the base page")), "4K", "0x01"
+
+
+def skind_thp():
+    return thp_setup() + swap_pageout("2M", "the PMD-mapped THP (out whole)"), "2M", "0x01"
+
+
+def skind_pte_mapped_thp():
+    return (thp_setup() +
+            "mprotect p m+4K len=4K ro                     # PTE-map the THP...\n"
+            "mprotect p m+4K len=4K rw                     # ...and keep it one folio\n" +
+            swap_pageout("2M", "the PTE-mapped THP (out whole)")), "2M", "0x01"
+
+
+def skind_single_pte_of_thp():
+    return (thp_setup() +
+            "madvise p m+4K len=2044K dontneed             # all but one subpage\n" +
+            swap_pageout("4K", "the last PTE (the THP is split first)")), "4K", "0x01"
+
+
+# Names as cow.c prints them ("... with swapped out base page").
+SWAP_KINDS = [
+    ("swapped out base page", skind_base),
+    ("swapped-out THP", skind_thp),
+    ("swapped-out, PTE-mapped THP", skind_pte_mapped_thp),
+    ("single PTE of swapped-out THP", skind_single_pte_of_thp),
+]
+
+# The swap device: cow.c needs one on the machine it runs on (a host without
+# one makes every case n/a there, as cow.c skips them).
+SWAP_DEVICE = "swap 16M                                      # a swap device (swapon)\n"
+
+
+def gen_cow_swap_kinds():
+    """One file per swapped-out kind: pageout leaves every page swapped, and the
+    page comes back at the first touch as an order-0 page that is still
+    PageAnonExclusive (SWP_EXCLUSIVE carried it; the swap device is not
+    SWP_SYNCHRONOUS_IO, so no large folio is allocated at swap-in)."""
+    for ki, (kname, kind) in enumerate(SWAP_KINDS):
+        setup, size, fill = kind()
+        text = (f"# cow.c's memory kind \"{kname}\": the setup every swap-*{chr(ord('a') + ki)}-* case\n"
+                "# starts from, with pagemap's word that it is swapped out, then what a\n"
+                "# FOLL_GET reference finds there after the swap-in (the host has no\n"
+                "# interface for that probe, so there the cell is n/a).\n"
+                f"scenario \"cow: the memory kind '{kname}'\"\n"
+                "presets all\n"
+                "memory 64M\n" + SWAP_DEVICE +
+                "process p\n" + setup +
+                "pin p m len=4K as=probe get                   # swaps the first page in\n"
+                "check folio probe order=0 small exclusive     # SWP_EXCLUSIVE restored PageAnonExclusive\n"
+                "unpin probe\n"
+                "check events none\n")
+        write("cow", f"kind-swap-{chr(ord('a') + ki)}-{slug(kname)}", text)
+    return len(SWAP_KINDS)
+
+
+def gen_cow_swap():
+    n = 0
+    for ti, (tname, body) in enumerate(ANON_TESTS):
+        for ki, (kname, kind) in enumerate(SWAP_KINDS):
+            setup, size, fill = kind()
+            text = (f"# cow.c, run_anon_test_cases(): \"{tname}\" ... with {kname}.\n"
+                    "# The kernel's answer: pass (ksft_test_result_pass) on the kernel the\n"
+                    "# selftest ships with; the model runs it on the newest release's mm.\n"
+                    f"scenario \"cow: {tname} ... with {kname}\"\n"
+                    "presets all\n"
+                    "memory 64M\n" + SWAP_DEVICE +
+                    "process p\n" + setup + body(size, fill) +
+                    "check events none\n")
+            write("cow", f"swap-{ti + 1:02d}{chr(ord('a') + ki)}-{slug(tname)}-{slug(kname)}", text)
+            n += 1
+    return n
+
+
+# cow.c runs the swapped-out PTE-mapped and single-PTE kinds at every mTHP size
+# too (run_with_pte_mapped_thp_swap(), run_with_single_pte_of_thp_swap() in
+# its per-size loop): the mTHP setup, then the pageout. A folio below the PMD
+# size goes out whole into an aligned run of its own size (Model: mainline's
+# allocator takes it from a cluster kept for that order) and comes back as
+# order-0 pages.
+SWAP_MTHP_KINDS = [
+    ("c", "swapped-out, PTE-mapped THP", lambda sz: mthp_pte_mapped(sz), "the PTE-mapped folio (out whole)"),
+    ("d", "single PTE of swapped-out THP", lambda sz: mthp_single_pte(sz),
+     "the last PTE (the folio is split first)"),
+]
+
+
+def gen_cow_swap_mthp():
+    n = 0
+    for size in MTHP_SIZES:
+        for letter, kname, kind, what in SWAP_MTHP_KINDS:
+            setup, tsize, fill, _ = kind(size)
+            setup += swap_pageout(tsize, what)
+            text = (f"# cow.c's memory kind \"{kname}\" with {size} THPs (mTHP): the setup every\n"
+                    f"# swap-mthp-{size.lower()}-*{letter}-* case starts from, with pagemap's word that it\n"
+                    "# is swapped out, then what a FOLL_GET reference finds after the swap-in.\n"
+                    f"scenario \"cow: the memory kind '{kname}' ({size} mTHP)\"\n"
+                    "presets all\n"
+                    "memory 64M\n" + SWAP_DEVICE +
+                    "process p\n" + setup +
+                    "pin p m len=4K as=probe get                   # swaps the first page in\n"
+                    "check folio probe order=0 small exclusive     # SWP_EXCLUSIVE restored PageAnonExclusive\n"
+                    "unpin probe\n"
+                    "check events none\n")
+            write("cow", f"kind-swap-mthp-{size.lower()}-{letter}-{slug(kname)}", text)
+            n += 1
+            for ti, (tname, body) in enumerate(ANON_TESTS):
+                text = (f"# cow.c, run_anon_test_cases(): \"{tname}\" ... with {kname} ({kib(size)} kB).\n"
+                        "# The kernel's answer: pass (ksft_test_result_pass) on the kernel the\n"
+                        "# selftest ships with; the model runs it on the newest release's mm.\n"
+                        f"scenario \"cow: {tname} ... with {kname} ({size})\"\n"
+                        "presets all\n"
+                        "memory 64M\n" + SWAP_DEVICE +
+                        "process p\n" + setup + body(tsize, fill) +
+                        "check events none\n")
+                write("cow", f"swap-mthp-{size.lower()}-{ti + 1:02d}{letter}-{slug(tname)}-{slug(kname)}",
+                      text)
+                n += 1
+    return n
+
+
 # ---- cow.c: the non-anonymous cases -------------------------------------------
 
 def na_zeropage():
@@ -765,6 +902,9 @@ def main():
         "cow anon": gen_cow_anon(),
         "cow mTHP (cases and kind probes)": gen_cow_mthp(),
         "cow THP collapse (cases and kind probe)": gen_cow_collapse(),
+        "cow swapped-out memory kinds": gen_cow_swap_kinds(),
+        "cow anon, swapped out": gen_cow_swap(),
+        "cow mTHP, swapped out (cases and kind probes)": gen_cow_swap_mthp(),
         "cow non-anon": gen_cow_non_anon(),
         "gup_longterm": gen_gup_longterm(),
         "gup_test": gen_gup_test(),

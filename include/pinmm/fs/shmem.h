@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * shmem: tmpfs and memfd. Folios live only in the page cache (AS_SHMEM);
- * they are never written back and, with no swap in the model, never reclaimed.
+ * they are never written back and, as the model never swaps shmem, never
+ * reclaimed.
  */
 #ifndef PINMM_FS_SHMEM_H
 #define PINMM_FS_SHMEM_H
