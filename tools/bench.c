@@ -36,7 +36,8 @@ static void usage(FILE *f)
 "  -r repeats     rounds; every case runs once per round (default 10; gup_test: 1)\n"
 "  -j threads     threads, on disjoint ranges (gup_test: all on one range)\n"
 "  -J             every thread pins the same range, as gup_test does\n"
-"  -t, -H         2 MiB folios (PMD-mapped THP)\n"
+"  -t             2 MiB folios (PMD-mapped THP)\n"
+"  -H             2 MiB hugetlb folios (MAP_HUGETLB, from a pool sized to the range)\n"
 "  -T             4 KiB folios\n"
 "  -w / -W        with / without FOLL_WRITE (default with, as gup_test)\n"
 "pinmm's own:\n"
@@ -215,8 +216,11 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			o->same_range = true;
 			break;
 		case 't':
+			o->thp = 1;
+			break;
 		case 'H':
 			o->thp = 1;
+			o->hugetlb = true;
 			break;
 		case 'T':
 			o->thp = 0;
@@ -445,6 +449,10 @@ int bench_main(int argc, char **argv)
 	    run.opts.size % (2 * MIB)) {
 		fprintf(stderr, "pinmm bench: 2 MiB folios need -m to be a multiple of 2 (MiB), not %lu\n",
 			run.opts.size / MIB);
+		return 2;
+	}
+	if (run.opts.hugetlb && run.opts.shmem) {
+		fprintf(stderr, "pinmm bench: -H maps anonymous hugetlb memory; --shmem is a memfd: pick one\n");
 		return 2;
 	}
 	if (run.opts.thp == 1) {

@@ -58,6 +58,7 @@ struct bench_opts {
 	bool write;			/* FOLL_WRITE; on by default, as in gup_test */
 	bool host;			/* run the io_uring anchor (--no-host: skip) */
 	bool shmem;			/* --shmem: a shared memfd mapping, not anonymous memory */
+	bool hugetlb;			/* -H: MAP_HUGETLB (2 MiB hugetlb pool folios), as gup_test -H */
 	bool floor;			/* run the atomic floor (--no-floor: skip) */
 	bool contended;			/* the page-lock contended cases (standard set) */
 	bool micro;			/* the page_to_pfn()/page_folio() micro-cases */

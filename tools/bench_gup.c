@@ -677,6 +677,16 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 			goto out;
 		addr = vm_mmap(m->mm, 0, len + PMD_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 			       m->file, 0);
+	} else if (o->hugetlb && order) {
+		/* gup_test -H: MAP_HUGETLB|MAP_ANONYMOUS, the pool holding the whole range. */
+		unsigned long need = len / PMD_SIZE;
+
+		if (hugetlb_set_nr_pages(need) != need) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		addr = vm_mmap(m->mm, 0, len, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, NULL, 0);
 	} else {
 		addr = vm_mmap(m->mm, 0, len + PMD_SIZE, PROT_READ | PROT_WRITE,
 			       MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
@@ -686,7 +696,8 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 		goto out;
 	}
 	unsigned long start = ALIGN_UP((unsigned long)addr, PMD_SIZE);
-	ret = do_madvise(m->mm, start, len, order ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	ret = o->hugetlb && order ? 0 :
+	      do_madvise(m->mm, start, len, order ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	if (ret)
 		goto out;
 	/* Fault it in from "user space", one store per page, as gup_test does. */
@@ -705,7 +716,13 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 				 "only %lu of %lu PMDs map a 2 MiB folio", got, want);
 	}
 
-	if (o->host && !run->host_note[0] && !sweep && !sched) {
+	if (o->host && o->hugetlb && order && !run->host_note[0] && !sweep && !sched) {
+		/* The anchor registers THP memory; the host's hugetlb pool is not ours to size. */
+		snprintf(run->host_note, sizeof(run->host_note),
+			 "not run with -H: the host's hugetlb pool is the host's (nr_hugepages), "
+			 "pinmm does not reserve it");
+		printf("pinmm bench: host anchor: %s\n", run->host_note);
+	} else if (o->host && !run->host_note[0] && !sweep && !sched) {
 		char why[256];
 
 		ret = bench_host_setup(&m->host, size, order, maxt, o->same_range, why, sizeof(why));
@@ -756,7 +773,7 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 	}
 
 	printf("pinmm bench: %s folios, %lu MiB per thread: %d cases, %d rounds\n",
-	       order ? "2 MiB" : "4 KiB", size >> 20, as.nr, (sched ? sched : &std)->repeats);
+	       order ? (o->hugetlb ? "2 MiB hugetlb" : "2 MiB") : "4 KiB", size >> 20, as.nr, (sched ? sched : &std)->repeats);
 	fflush(stdout);
 	ret = bench_run_rounds(as.a, as.nr, maxt, sched ? sched : &std);
 	for (int i = 0; i < as.nr; i++) {

@@ -123,7 +123,7 @@ static int child_start(struct child *c, const char *bin, const struct bench_run 
 	argv[a++] = "bench";
 	argv[a++] = "--worker";
 	argv[a++] = "-a";
-	argv[a++] = order ? "-t" : "-T";
+	argv[a++] = order ? (run->opts.hugetlb ? "-H" : "-t") : "-T";
 	argv[a++] = "-m";
 	argv[a++] = m;
 	argv[a++] = "-n";

@@ -28,6 +28,11 @@ check "the verdicts come as kselftest TAP" 'grep -q "^# Totals: pass:" "$d/out"'
 check "a record compared with itself is within 10%" '[ $? -eq 0 ] && grep -q "^pin  *[0-9]* cases within 10%, 0 not" "$d/spread"'
 "$pinmm" bench -a -T -m 4 -r 2 -q --no-host --preset v6.18 --compare "$d/b.json" >"$d/cmp" 2>&1
 check "--compare matches the cases of an earlier record" 'grep -q "cases matched" "$d/cmp" && ! grep -q "^0 of" "$d/cmp"'
+"$pinmm" bench -a -H -m 4 -r 2 -q --no-host --preset v6.18 --json "$d/h.json" >"$d/hout" 2>&1
+check "-H pins MAP_HUGETLB memory (gup_test -H)" 'grep -q "2 MiB hugetlb folios" "$d/hout"'
+check "-H's vmstat deltas match its pins" 'grep "\"case\": \"pin-fast/2M/x1/v6.18\"" "$d/h.json" | grep -q "\"pins_match\": true"'
+"$pinmm" bench -a -H --shmem >/dev/null 2>&1
+check "-H with --shmem exits 2" '[ $? -eq 2 ]'
 "$pinmm" bench -r 0 >/dev/null 2>&1
 check "a bad option exits 2" '[ $? -eq 2 ]'
 echo "1..$n"
