@@ -439,6 +439,16 @@ int do_madvise(struct mm_struct *mm, unsigned long start, size_t len, int behavi
 				err = -EINVAL;
 				break;
 			}
+			/*
+			 * madvise_dontneed_free_valid_vma(): a hugetlb range starts on
+			 * a huge page, and its end rounds down, so no huge page is
+			 * dropped that the caller did not cover.
+			 */
+			if (is_vm_hugetlb_page(vma) && (((start > vma->vm_start ? start : vma->vm_start)) &
+							~HPAGE_MASK)) {
+				err = -EINVAL;
+				break;
+			}
 			unmap_vma_range(vma, start, end, NULL, MMU_NOTIFY_CLEAR);
 			a = vma->vm_end;
 		}

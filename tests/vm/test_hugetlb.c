@@ -217,6 +217,14 @@ static void alignment_and_empty_pool(void **state)
 			 -EINVAL);
 	assert_int_equal(vm_mmap(p->mm, (unsigned long)a + PAGE_SIZE, HPAGE_SIZE, RW,
 				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | MAP_FIXED, NULL, 0), -EINVAL);
+	/* MADV_DONTNEED: a huge page boundary to start at; a partial one at the end stays. */
+	vt_fill(p, (unsigned long)a, 0x70, 1);
+	assert_int_equal(do_madvise(p->mm, (unsigned long)a + PAGE_SIZE, PAGE_SIZE, MADV_DONTNEED),
+			 -EINVAL);
+	assert_int_equal(do_madvise(p->mm, (unsigned long)a, HPAGE_SIZE - PAGE_SIZE, MADV_DONTNEED), 0);
+	assert_int_equal(vt_byte(p, (unsigned long)a), 0x70);
+	assert_int_equal(do_madvise(p->mm, (unsigned long)a, HPAGE_SIZE, MADV_DONTNEED), 0);
+	assert_int_equal(ht_free(), 1);
 	vt_fill(p, (unsigned long)a, 0x71, 1);
 	/* The pool is empty now: the second huge page's fault is SIGBUS. */
 	assert_int_not_equal(uaccess_read(p->mm, (unsigned long)a + HPAGE_SIZE, &b, 1), 0);

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * GUP of hugetlb pages: one folio behind 512 entries with its pins in
+ * _pincount, R/O pins unsharing a hugetlb page shared with a child, and
+ * FOLL_LONGTERM moving a pool folio out of CMA into a temporary one.
+ */
+#include "gup_test.h"
+#include <pinmm/vm/hugetlb.h>
+
+#define RW (PROT_READ | PROT_WRITE)
+
+static int setup_cma(void **state)
+{
+	struct mem_config cfg = { .cma_bytes = 8UL << 20 };
+
+	return gt_boot(&cfg, "mainline");
+}
+
+static unsigned long ht_map(struct mm_struct *mm, unsigned long flags, int fill)
+{
+	long a = vm_mmap(mm, 0, HPAGE_SIZE, RW, flags | MAP_ANONYMOUS | MAP_HUGETLB, NULL, 0);
+
+	assert_true(a > 0);
+	assert_int_equal(uaccess_memset(mm, (unsigned long)a, fill, HPAGE_SIZE), 0);
+	return (unsigned long)a;
+}
+
+/* 512 pages, one folio: the pins are exact in _pincount, the bias is not in _refcount. */
+static void test_pin_fast_one_folio(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	struct page **pages = calloc(HPAGE_PMD_NR, sizeof(*pages));
+	struct folio *folio;
+	unsigned long a;
+	int ref;
+
+	assert_int_equal(hugetlb_set_nr_pages(1), 1);
+	a = ht_map(mm, MAP_PRIVATE, 0x31);
+	folio = page_folio(gt_mapped_page(mm, a));
+	ref = folio_ref_count(folio);
+	assert_int_equal(pin_user_pages_fast(mm, a, HPAGE_PMD_NR, FOLL_WRITE, pages), HPAGE_PMD_NR);
+	for (int i = 0; i < HPAGE_PMD_NR; i++)
+		assert_ptr_equal(pages[i], folio_page(folio, (unsigned long)i));
+	assert_true(folio_test_hugetlb(folio));
+	assert_int_equal(atomic_load(&folio->_pincount), HPAGE_PMD_NR);
+	assert_int_equal(folio_ref_count(folio), ref + HPAGE_PMD_NR);
+	assert_true(folio_maybe_dma_pinned(folio));
+	unpin_user_pages(pages, HPAGE_PMD_NR);
+	assert_int_equal(atomic_load(&folio->_pincount), 0);
+	assert_int_equal(folio_ref_count(folio), ref);
+	free(pages);
+}
+
+/* A R/O pin of a hugetlb page shared with a child unshares it first (FAULT_FLAG_UNSHARE). */
+static void test_ro_pin_unshares_shared_hugetlb(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	struct process *c;
+	struct page *page = NULL;
+	struct folio *old;
+	unsigned long a;
+
+	assert_int_equal(hugetlb_set_nr_pages(2), 2);
+	a = ht_map(mm, MAP_PRIVATE, 0x41);
+	old = page_folio(gt_mapped_page(mm, a));
+	c = process_fork(gt_proc, "c");
+	assert_false(PageAnonExclusive(&old->page));
+	assert_int_equal(pin_user_pages_fast(mm, a, 1, 0, &page), 1);
+	assert_ptr_not_equal(page_folio(page), old);
+	assert_true(PageAnonExclusive(&page_folio(page)->page));
+	unpin_user_pages(&page, 1);
+	process_destroy(c);
+}
+
+/* FOLL_LONGTERM: the pool's only folio is in CMA; the pin lands on a temporary one outside. */
+static void test_longterm_migrates_out_of_cma(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	struct page *page = NULL;
+	struct hstate_counts hc;
+	struct folio *old;
+	unsigned long a;
+	long n;
+
+	assert_int_equal(hugetlb_set_nr_pages(1), 1);
+	a = ht_map(mm, MAP_PRIVATE, 0x51);
+	old = page_folio(gt_mapped_page(mm, a));
+	assert_true(folio_is_cma(old));
+	mmap_read_lock(mm);
+	n = pin_user_pages(mm, a, 1, FOLL_WRITE | FOLL_LONGTERM, &page);
+	mmap_read_unlock(mm);
+	assert_int_equal(n, 1);
+	assert_false(folio_is_cma(page_folio(page)));
+	assert_true(folio_test_hugetlb(page_folio(page)));
+	assert_ptr_equal(gt_mapped_page(mm, a), page);
+	assert_int_equal(gt_peek(page, 4095), 0x51);
+	/* The target took the old folio's place in the pool; the old one left it. */
+	hugetlb_counts(&hc);
+	assert_int_equal(hc.nr_huge_pages, 1);
+	assert_int_equal(hc.temporary, 0);
+	unpin_user_pages(&page, 1);
+	assert_int_equal(pin_outstanding(), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pin_fast_one_folio, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_ro_pin_unshares_shared_hugetlb, gt_setup_mainline,
+						gt_teardown),
+		cmocka_unit_test_setup_teardown(test_longterm_migrates_out_of_cma, setup_cma, gt_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
