@@ -109,6 +109,8 @@ static bool gup_pins_anon_exclusive(void)
  * inserted without a reference) is a refcounting bug elsewhere. Like
  * try_grab_folio() in mainline, WARN and fail with -ENOMEM; retrying, as
  * GUP-fast does, would spin for ever.
+ * Model: in every release; before 5.1 (try_get_page()), follow_page_pte()'s
+ * get_page() hit VM_BUG_ON_PAGE here instead (scenario 19a).
  */
 static int grab_failed(struct folio *folio, int ret)
 {
