@@ -161,11 +161,13 @@ static inline bool gup_zero_page_uncounted(void)
 	return kernel_has(KSW_ZERO_PAGE_NOT_PINNED) && !pins_are_references();
 }
 
-static inline int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
+/*
+ * What every grab starts with: the P2PDMA refusal, and FOLL_GET's plain
+ * references. 1 when the caller goes on to take a pin, else the result.
+ */
+static inline __attribute__((always_inline)) int
+try_grab_folio_prologue(struct folio *folio, int refs, unsigned int flags)
 {
-	if (WARN_ON_ONCE(refs <= 0))
-		return -EINVAL;
-
 	/*
 	 * PCI P2PDMA memory is a device BAR: only a caller whose DMA can reach
 	 * it says so with FOLL_PCI_P2PDMA (O_DIRECT block I/O from 6.2). Anyone
@@ -176,12 +178,23 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 	 */
 	if (unlikely(!(flags & FOLL_PCI_P2PDMA) && is_pci_p2pdma_page(&folio->page)))
 		return -EREMOTEIO;
-
 	if (flags & FOLL_GET) {
-		if (folio_ref_try_add(folio, refs))
+		if (likely(folio_ref_try_add(folio, refs)))
 			return 0;
 		return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
 	}
+	return 1;
+}
+
+static inline int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
+{
+	int ret;
+
+	if (WARN_ON_ONCE(refs <= 0))
+		return -EINVAL;
+	ret = try_grab_folio_prologue(folio, refs, flags);
+	if (ret <= 0)
+		return ret;
 	if (WARN_ON_ONCE(!(flags & FOLL_PIN)))
 		return -EINVAL;
 
@@ -203,16 +216,13 @@ static inline int try_grab_folio(struct folio *folio, int refs, unsigned int fla
 static inline __attribute__((always_inline)) int
 try_grab_folio_batch(const struct pin_batch *b, struct folio *folio, int refs, unsigned int flags)
 {
+	int ret;
+
 	if (unlikely(refs <= 0))
 		return try_grab_folio(folio, refs, flags);
-	/* As try_grab_folio(): no P2PDMA page without FOLL_PCI_P2PDMA. */
-	if (unlikely(!(flags & FOLL_PCI_P2PDMA) && is_pci_p2pdma_page(&folio->page)))
-		return -EREMOTEIO;
-	if (flags & FOLL_GET) {
-		if (likely(folio_ref_try_add(folio, refs)))
-			return 0;
-		return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
-	}
+	ret = try_grab_folio_prologue(folio, refs, flags);
+	if (ret <= 0)
+		return ret;
 	if (likely(flags & FOLL_PIN) && likely(!is_zero_folio(folio)))
 		return pin_batch_try_pin(b, folio, refs, flags);
 	return try_grab_folio(folio, refs, flags);
