@@ -233,7 +233,8 @@ ssize_t fs_write(struct file *file, loff_t pos, const void *buf, size_t len)
 		return 0;
 	inode = file_inode(file);
 	pthread_mutex_lock(&inode->i_rwsem);
-	ret = fs_perform_write(file, pos, buf, len);
+	err = memfd_write_check(file, pos, &len);
+	ret = err ? err : fs_perform_write(file, pos, buf, len);
 	pthread_mutex_unlock(&inode->i_rwsem);
 	return ret;
 }
@@ -282,7 +283,9 @@ int fs_truncate(struct file *file, loff_t size)
 		return -EBADF;
 	inode = file_inode(file);
 	pthread_mutex_lock(&inode->i_rwsem);
-	err = fs_break_layout(inode);
+	err = memfd_truncate_check(file, size);
+	if (!err)
+		err = fs_break_layout(inode);
 	/* fsdax: no block may be freed while a device can still reach it. */
 	if (!err && IS_DAX(inode) && size < i_size_read(inode)) {
 		err = dax_break_layout(inode, ALIGN_UP(size, (loff_t)PAGE_SIZE), -1);
@@ -346,7 +349,9 @@ int fs_fallocate_punch_hole(struct file *file, loff_t offset, loff_t len)
 		return -EBADF;
 	inode = file_inode(file);
 	pthread_mutex_lock(&inode->i_rwsem);
-	err = fs_break_layout(inode);
+	err = memfd_punch_check(file);
+	if (!err)
+		err = fs_break_layout(inode);
 	if (err)
 		goto out;
 	isize = i_size_read(inode);

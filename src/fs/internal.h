@@ -37,6 +37,14 @@ void lru_list_del(struct cds_list_head *entry);
 size_t lru_isolate_tail(enum lru_list lru, size_t max, struct folio **dst);
 void lru_deactivate_file(void);
 
+/* memfd seals (memfd.c): NULL for a file that cannot carry seals. */
+unsigned int *memfd_file_seals_ptr(struct file *file);
+int memfd_check_seals_mmap(struct file *file, unsigned long *vm_flags);
+/* The seal checks of write(), ftruncate() and punch hole; i_rwsem held. */
+int memfd_write_check(struct file *file, loff_t pos, size_t *len);
+int memfd_truncate_check(struct file *file, loff_t newsize);
+int memfd_punch_check(struct file *file);
+
 extern const struct file_operations blkfs_file_operations;
 extern const struct file_operations shmem_file_operations;
 

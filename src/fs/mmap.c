@@ -128,6 +128,7 @@ const struct file_operations blkfs_file_operations = {
 
 const struct file_operations shmem_file_operations = {
 	.mmap = shmem_file_mmap,
+	.check_mmap_flags = memfd_check_seals_mmap,
 };
 
 int fs_file_mmap(struct file *file, struct vm_area_struct *vma)

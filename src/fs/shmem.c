@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <pinmm/mem/highmem.h>
 #include <pinmm/vm/mm.h>
-#include <pinmm/fs/shmem.h>
+#include <pinmm/fs/memfd.h>
 #include <pinmm/fs/filemap.h>
 #include "internal.h"
 
@@ -41,16 +41,19 @@ static int shmem_write_begin(struct inode *inode, struct folio *folio, size_t fr
 
 static struct inode *shmem_alloc_inode(struct super_block *sb)
 {
-	struct inode *inode = calloc(1, sizeof(*inode));
+	struct shmem_inode_info *info = calloc(1, sizeof(*info));
 
-	if (inode)
-		inode_init_once(inode, sb);
-	return inode;
+	if (!info)
+		return NULL;
+	inode_init_once(&info->vfs_inode, sb);
+	/* shmem_get_inode(): only memfd_create(MFD_ALLOW_SEALING) lifts it. */
+	info->seals = F_SEAL_SEAL;
+	return &info->vfs_inode;
 }
 
 static void shmem_destroy_inode(struct inode *inode)
 {
-	free(inode);
+	free(SHMEM_I(inode));
 }
 
 static const struct address_space_operations shmem_aops = {

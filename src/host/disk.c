@@ -170,6 +170,12 @@ long host_free_hugepages(void)
 int host_file_create(struct host_session *hs, int fs, const char *name, uint64_t size,
 		     int fill, int *file)
 {
+	return host_file_create_flags(hs, fs, name, size, fill, 0, file);
+}
+
+int host_file_create_flags(struct host_session *hs, int fs, const char *name, uint64_t size,
+			   int fill, unsigned int flags, int *file)
+{
 	struct host_fs *f;
 	int fd, err;
 
@@ -184,7 +190,8 @@ int host_file_create(struct host_session *hs, int fs, const char *name, uint64_t
 		snprintf(path, sizeof(path), "%s/%s", f->mnt, name);
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	} else {
-		fd = memfd_create(name, MFD_CLOEXEC | (f->hugetlb ? MFD_HUGETLB : 0));
+		fd = memfd_create(name, MFD_CLOEXEC | (f->hugetlb ? MFD_HUGETLB : 0) |
+				  ((flags & HOST_FILE_SEALING) ? MFD_ALLOW_SEALING : 0));
 	}
 	if (fd < 0)
 		return -errno;
@@ -223,6 +230,15 @@ int host_file_truncate(struct host_session *hs, int file, uint64_t size)
 	if (!f)
 		return -EBADF;
 	return ftruncate(f->fd, (off_t)size) ? -errno : 0;
+}
+
+int host_file_add_seals(struct host_session *hs, int file, unsigned int seals)
+{
+	struct host_file *f = file_of(hs, file);
+
+	if (!f)
+		return -EBADF;
+	return fcntl(f->fd, F_ADD_SEALS, seals) ? -errno : 0;
 }
 
 int host_file_punch(struct host_session *hs, int file, uint64_t off, uint64_t len)

@@ -63,6 +63,7 @@ const char *const scn_cmd_names[SCN_NR_CMDS] = {
 	[SCN_EXIT] = "exit",
 	[SCN_CHECK_FOLIO] = "check folio",
 	[SCN_THP] = "thp",
+	[SCN_SEAL] = "seal",
 	[SCN_MREMAP] = "mremap",
 	[SCN_SWAP] = "swap",
 	[SCN_WHATIF] = "whatif",

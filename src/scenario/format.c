@@ -149,6 +149,8 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 			put(o, " fill=0x%02x", c->file.fill);
 		if (c->file.reflink >= 0)
 			put(o, " reflink=%s", scn_name(s, SCN_NS_FILE, c->file.reflink));
+		if (c->file.sealing)
+			put(o, " sealing");
 		break;
 	case SCN_PROCESS:
 		put(o, " %s", scn_name(s, SCN_NS_PROC, c->process.proc));
@@ -317,6 +319,14 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		put(o, " %s", scn_name(s, SCN_NS_FILE, c->punch.file));
 		put_size(o, "offset", c->punch.offset);
 		put_size(o, "len", c->punch.len);
+		break;
+	case SCN_SEAL:
+		put(o, " %s", scn_name(s, SCN_NS_FILE, c->seal.file));
+		put(o, "%s%s%s%s%s", c->seal.seals & SCN_SEAL_WRITE ? " write" : "",
+		    c->seal.seals & SCN_SEAL_FUTURE_WRITE ? " future-write" : "",
+		    c->seal.seals & SCN_SEAL_SHRINK ? " shrink" : "",
+		    c->seal.seals & SCN_SEAL_GROW ? " grow" : "",
+		    c->seal.seals & SCN_SEAL_SEAL ? " seal" : "");
 		break;
 	case SCN_LEASE:
 	case SCN_UNLEASE:

@@ -9,6 +9,7 @@
 #include <pinmm/pin/debug.h>
 #include <pinmm/devmap/pmem.h>
 #include <pinmm/fs/fs.h>
+#include <pinmm/fs/memfd.h>
 #include <pinmm/fs/vmscan.h>
 #include <pinmm/fs/writeback.h>
 #include <pinmm/vm/mm.h>
@@ -140,6 +141,10 @@ static void do_disk(struct interp *in, const struct scn_cmd *c)
 	f->sb = &f->blk->sb;
 }
 
+_Static_assert(SCN_SEAL_SEAL == F_SEAL_SEAL && SCN_SEAL_SHRINK == F_SEAL_SHRINK &&
+	       SCN_SEAL_GROW == F_SEAL_GROW && SCN_SEAL_WRITE == F_SEAL_WRITE &&
+	       SCN_SEAL_FUTURE_WRITE == F_SEAL_FUTURE_WRITE, "scenario seals are the uapi's");
+
 static void do_tmpfs(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_fs *f = &in->fs[c->tmpfs.fs];
@@ -167,8 +172,12 @@ static void do_file(struct interp *in, const struct scn_cmd *c)
 	}
 	if (!sb)
 		return;
-	fl->file = fs_open(sb, scn_name(in->s, SCN_NS_FILE, c->file.file),
-			   FS_O_CREAT | FS_O_TRUNC, &err);
+	if (c->file.sealing)
+		fl->file = memfd_create_file(in->fs[c->file.fs].shm, scn_name(in->s, SCN_NS_FILE, c->file.file),
+					     MFD_ALLOW_SEALING, &err);
+	else
+		fl->file = fs_open(sb, scn_name(in->s, SCN_NS_FILE, c->file.file),
+				   FS_O_CREAT | FS_O_TRUNC, &err);
 	if (!fl->file) {
 		interp_result(in, err, "open");
 		return;
@@ -1004,6 +1013,11 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 		if (fl->file)
 			interp_result(in, fs_fallocate_punch_hole(fl->file, (loff_t)c->punch.offset,
 								  (loff_t)c->punch.len), "punch hole");
+		break;
+	case SCN_SEAL:
+		fl = &in->files[c->seal.file];
+		if (fl->file)
+			interp_result(in, memfd_add_seals(fl->file, c->seal.seals), "F_ADD_SEALS");
 		break;
 	case SCN_RECLAIM:
 		reclaim(~0UL >> 1);

@@ -160,8 +160,10 @@ static void do_file(struct hrun *r, const struct scn_cmd *c)
 	}
 	if (fs < 0)
 		return;
-	result(r, host_file_create(r->hs, fs, scn_name(r->in.s, SCN_NS_FILE, c->file.file),
-				   c->file.size, c->file.fill, &r->files[c->file.file]), "file");
+	result(r, host_file_create_flags(r->hs, fs, scn_name(r->in.s, SCN_NS_FILE, c->file.file),
+					 c->file.size, c->file.fill,
+					 c->file.sealing ? HOST_FILE_SEALING : 0,
+					 &r->files[c->file.file]), "file");
 }
 
 /*
@@ -655,6 +657,11 @@ void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 		mark_unsafe(r);
 		if ((id = r->files[c->truncate.file]) >= 0)
 			result(r, host_file_truncate(r->hs, id, c->truncate.size), "truncate");
+		break;
+	case SCN_SEAL:
+		/* SCN_SEAL_* are the uapi F_SEAL_* values. */
+		if ((id = r->files[c->seal.file]) >= 0)
+			result(r, host_file_add_seals(r->hs, id, c->seal.seals), "F_ADD_SEALS");
 		break;
 	case SCN_PUNCH:
 		mark_unsafe(r);

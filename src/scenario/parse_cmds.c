@@ -280,6 +280,9 @@ static int p_file(struct scn_parser *P, struct scn_cmd *c)
 	    (has_fill || !c->file.size || c->file.size % SCN_PMD_BYTES))
 		return scn_perr(P, "a file on hugetlbfs takes size=, a multiple of 2M (it is "
 				"fallocate()d from the hugetlb pool), and no fill=");
+	c->file.sealing = scn_arg_flag(P, "sealing");
+	if (c->file.sealing && P->s->names[SCN_NS_FS].v[c->file.fs].info != SCN_FS_TMPFS)
+		return scn_perr(P, "sealing is memfd_create(MFD_ALLOW_SEALING): a file on tmpfs only");
 	/* reflink=SRC: FICLONE of an existing file (fsdax disks). */
 	c->file.reflink = -1;
 	ret = scn_arg_kv(P, "reflink", false, &w);
@@ -919,6 +922,23 @@ static int p_punch(struct scn_parser *P, struct scn_cmd *c)
 	return 0;
 }
 
+/* seal FILE write|future-write|shrink|grow|seal...: fcntl(F_ADD_SEALS) of them all at once. */
+static int p_seal(struct scn_parser *P, struct scn_cmd *c)
+{
+	static const struct { const char *word; unsigned int seal; } seals[] = {
+		{ "write", SCN_SEAL_WRITE }, { "future-write", SCN_SEAL_FUTURE_WRITE },
+		{ "shrink", SCN_SEAL_SHRINK }, { "grow", SCN_SEAL_GROW }, { "seal", SCN_SEAL_SEAL },
+	};
+
+	TRY(word_lookup(P, "file", SCN_NS_FILE, &c->seal.file));
+	for (size_t i = 0; i < sizeof(seals) / sizeof(seals[0]); i++)
+		if (scn_arg_flag(P, seals[i].word))
+			c->seal.seals |= seals[i].seal;
+	if (!c->seal.seals)
+		return scn_perr(P, "seal takes one or more of write, future-write, shrink, grow, seal");
+	return 0;
+}
+
 /* pwrite FILE[+OFF] len=SIZE byte=BYTE: write(2) through the page cache. */
 static int p_pwrite(struct scn_parser *P, struct scn_cmd *c)
 {
@@ -1029,6 +1049,7 @@ static const struct {
 	[SCN_EXPECT_EVENT] = { p_expect_event, false },
 	[SCN_DEBUG_PINS] = { p_none, false },
 	[SCN_PWRITE] = { p_pwrite, true },
+	[SCN_SEAL] = { p_seal, true },
 	[SCN_CHECK_ZONE] = { p_check_zone, false },
 };
 

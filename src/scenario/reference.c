@@ -90,14 +90,17 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	},
 	[SCN_FILE] = {
 		SCN_GROUP_MACHINE,
-		"file FILE on FS [size=SIZE] [fill=BYTE] [reflink=SRC] [-> RES]", "size= fill= reflink=",
-		"file g on d0 size=16K fill=0x44 -> ok\nfile g2 on d0 reflink=f",
+		"file FILE on FS [size=SIZE] [fill=BYTE] [reflink=SRC] [sealing] [-> RES]",
+		"size= fill= reflink= sealing",
+		"file g on d0 size=16K fill=0x44 -> ok\nfile g2 on d0 reflink=f\nfile s on t0 size=4K sealing",
 		"Create (O_CREAT|O_TRUNC) a file, size= long (ftruncate, a hole) or written with "
 		"fill= through the page cache. reflink=SRC makes it a FICLONE of SRC instead, "
 		"sharing its blocks: on a dax disk one pmem page behind two files (only dax "
 		"disks have reflink: elsewhere EOPNOTSUPP). A disk too small answers ENOSPC; "
 		"without '-> ENOSPC' that is a scenario error. On hugetlbfs, size= (a multiple "
-		"of 2M) is allocated at once from the pool, and fill= is refused.",
+		"of 2M) is allocated at once from the pool, and fill= is refused. sealing (tmpfs "
+		"only) makes it memfd_create(MFD_ALLOW_SEALING); any other tmpfs file is born "
+		"with F_SEAL_SEAL, so 'seal' on it answers EPERM.",
 	},
 	[SCN_PROCESS] = {
 		SCN_GROUP_MACHINE, "process PROC", "", "process q",
@@ -339,6 +342,22 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"offset= len= during=", "punch f offset=4K len=4K",
 		"fallocate(FALLOC_FL_PUNCH_HOLE): as truncate, for the range. offset= plus len= "
 		"past 2^63-1 is a parse error.",
+	},
+	[SCN_SEAL] = {
+		SCN_GROUP_KERNEL, "seal FILE write|future-write|shrink|grow|seal... [-> RES]",
+		"write future-write shrink grow seal",
+		"seal f write\nseal f shrink grow seal -> ok\nseal f future-write -> EPERM",
+		"fcntl(F_ADD_SEALS) of the named seals together (mm/memfd.c). write "
+		"(F_SEAL_WRITE) answers EBUSY while a shared mapping that may write exists "
+		"(i_mmap_writable: a MAP_SHARED mapping of the read-write memfd, even PROT_READ) "
+		"and, after memfd_wait_for_pins()'s bounded wait, while a folio of the file "
+		"holds references beyond its cache and mappings (a pin, an O_DIRECT in flight). "
+		"Once sealed: write/pwrite answer EPERM, a new MAP_SHARED PROT_WRITE mmap EPERM, a "
+		"MAP_SHARED PROT_READ one loses VM_MAYWRITE (mprotect rw: EACCES, a FOLL_WRITE "
+		"pin: EFAULT), punch EPERM; future-write refuses the same but leaves existing "
+		"mappings writable. shrink and grow refuse truncate (and a write past EOF for "
+		"grow) with EPERM; seal refuses later seals with EPERM. On a file without "
+		"'sealing': EPERM.",
 	},
 	[SCN_RECLAIM] = {
 		SCN_GROUP_KERNEL, "reclaim [during=POINT]", "during=", "reclaim",

@@ -11,6 +11,7 @@ void address_space_init_once(struct address_space *mapping)
 	pthread_rwlock_init(&mapping->i_mmap_rwsem, NULL);
 	pthread_rwlock_init(&mapping->invalidate_lock, NULL);
 	CDS_INIT_LIST_HEAD(&mapping->i_mmap);
+	atomic_init(&mapping->i_mmap_writable, 0);
 	pthread_mutex_init(&mapping->private_lock, NULL);
 }
 

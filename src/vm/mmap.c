@@ -135,6 +135,7 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 {
 	unsigned long type = flags & MAP_TYPE, vm_flags;
 	struct file *hfile = NULL;
+	bool writable_file_mapping = false;
 	struct vm_area_struct *vma;
 	long ret;
 	int err;
@@ -181,6 +182,14 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 			return -EACCES;
 		if (type == MAP_SHARED && !(file->f_mode & FMODE_WRITE))
 			vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+		if (file->f_op->check_mmap_flags) {
+			err = file->f_op->check_mmap_flags(file, &vm_flags);
+			if (err) {
+				if (hfile)
+					fput(hfile);
+				return err;
+			}
+		}
 		if (pgoff + (len >> PAGE_SHIFT) < pgoff)
 			return -EOVERFLOW;
 	}
@@ -222,6 +231,16 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 	vma->vm_flags = vm_flags;
 	vma->vm_pgoff = file ? pgoff : addr >> PAGE_SHIFT;
 	vma->vm_page_prot = vm_get_page_prot(vm_flags);
+	if (file && file->f_mapping && is_shared_maywrite(vm_flags)) {
+		/* A sealed memfd holds i_mmap_writable negative: no new writable share. */
+		err = mapping_map_writable(file->f_mapping);
+		if (err) {
+			vm_area_free_raw(vma);
+			ret = err;
+			goto out;
+		}
+		writable_file_mapping = true;
+	}
 	if (file) {
 		vma->vm_file = get_file(file);
 		err = file->f_op->mmap(file, vma);
@@ -233,6 +252,8 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 	if (err) {
 		/* The driver may have mapped pfns before failing. */
 		unmap_vma_range(vma, vma->vm_start, vma->vm_end, NULL, MMU_NOTIFY_UNMAP);
+		if (writable_file_mapping)
+			mapping_unmap_writable(file->f_mapping);
 		if (vma->vm_file)
 			fput(vma->vm_file);
 		free_pgd_range(mm, addr, ALIGN_UP(addr + len, PMD_SIZE));
@@ -242,6 +263,8 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 	}
 	vma_set_page_prot(vma);
 	vma_link(mm, vma);
+	if (writable_file_mapping)
+		mapping_unmap_writable(file->f_mapping);
 	vma_merge_neighbours(vma);
 	if (unlikely(READ_ONCE(mm_trace_on))) {
 		char p[64], f[128];

@@ -139,6 +139,9 @@ void vma_link(struct mm_struct *mm, struct vm_area_struct *vma)
 	vma_link_mm(mm, vma);
 	if (vma_mapping(vma)) {
 		i_mmap_lock(vma);
+		/* __vma_link_file(): the VMA's share of i_mmap_writable comes with it. */
+		if (is_shared_maywrite(vma->vm_flags))
+			mapping_allow_writable(vma_mapping(vma));
 		cds_list_add_tail(&vma->shared, &vma_mapping(vma)->i_mmap);
 		i_mmap_unlock(vma);
 	}
@@ -153,6 +156,8 @@ void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 	mm->map_count--;
 	if (vma_mapping(vma)) {
 		i_mmap_lock(vma);
+		if (is_shared_maywrite(vma->vm_flags))
+			mapping_unmap_writable(vma_mapping(vma));
 		cds_list_del_init(&vma->shared);
 		i_mmap_unlock(vma);
 	}
@@ -208,8 +213,11 @@ int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
 		atomic_fetch_add(&new->anon_vma->refcount, 1);
 	i_mmap_lock(vma);
 	anon_lock(vma);
-	if (vma_mapping(vma))
+	if (vma_mapping(vma)) {
+		if (is_shared_maywrite(new->vm_flags))
+			mapping_allow_writable(vma_mapping(vma));
 		cds_list_add_tail(&new->shared, &vma_mapping(vma)->i_mmap);
+	}
 	if (new->anon_vma)
 		cds_list_add_tail(&new->anon_vma_node, &new->anon_vma->vmas);
 	if (new_below) {

@@ -13,6 +13,16 @@ struct shmem_sb {
 	struct super_block sb;
 };
 
+struct shmem_inode_info {
+	unsigned int seals;		/* F_SEAL_* (memfd.h); F_SEAL_SEAL from birth */
+	struct inode vfs_inode;
+};
+
+static inline struct shmem_inode_info *SHMEM_I(struct inode *inode)
+{
+	return container_of(inode, struct shmem_inode_info, vfs_inode);
+}
+
 struct shmem_sb *shmem_mount(const char *name);
 /* -EBUSY while files are open, mapped or pinned. */
 int shmem_umount(struct shmem_sb *fs);

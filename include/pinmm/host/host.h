@@ -84,6 +84,12 @@ int host_hugetlbfs_create(struct host_session *hs, int *fs);
 long host_free_hugepages(void);
 int host_file_create(struct host_session *hs, int fs, const char *name, uint64_t size,
 		     int fill, int *file);
+/* host_file_create_flags() flags: a memfd of MFD_ALLOW_SEALING (not on a disk). */
+#define HOST_FILE_SEALING	0x1u
+int host_file_create_flags(struct host_session *hs, int fs, const char *name, uint64_t size,
+			   int fill, unsigned int flags, int *file);
+/* fcntl(F_ADD_SEALS, @seals) on the file's descriptor: 0 or -errno. */
+int host_file_add_seals(struct host_session *hs, int file, unsigned int seals);
 int host_file_truncate(struct host_session *hs, int file, uint64_t size);
 int host_file_punch(struct host_session *hs, int file, uint64_t off, uint64_t len);
 /* write(2) @len bytes of @byte into @file at @off, through the page cache. */

@@ -17,7 +17,8 @@
  *   disk FS size=SIZE [checksum] [dax]
  *   tmpfs FS [size=SIZE]
  *   hugetlbfs FS        (its files are memfd_create(MFD_HUGETLB)s, fallocate()d)
- *   file FILE on FS [size=SIZE] [fill=BYTE]
+ *   file FILE on FS [size=SIZE] [fill=BYTE] [sealing]
+ *       (sealing: tmpfs only, memfd_create(MFD_ALLOW_SEALING))
  *   process PROC
  *   device DEV [odp]
  *   mmap PROC MAP len=SIZE (file=FILE [offset=SIZE] | anon) shared|private
@@ -45,6 +46,7 @@
  *   migrate PROC MAP      reclaim
  *   truncate FILE size=SIZE      punch FILE offset=SIZE len=SIZE
  *   drop-caches      lease FILE      unlease FILE
+ *   seal FILE write|future-write|shrink|grow|seal... [-> RES]   (fcntl(F_ADD_SEALS))
  *   debug-pins       (the pin debug mode: put_page() of a pinned page, double unpin)
  *   expect event BUG|WARN|CSUM "TEXT"
  *
@@ -177,6 +179,7 @@ enum scn_cmd_kind {
 	SCN_CHECK_SWAPPED,
 	SCN_HUGETLBFS,
 	SCN_THP,
+	SCN_SEAL,
 	SCN_NR_CMDS,
 };
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
@@ -190,6 +193,13 @@ extern const char *const scn_thp_modes[4];
 
 /* during=any: every race point the next command reaches, one run each. */
 #define SCN_DURING_ANY (-1)
+
+/* seal: the uapi F_SEAL_* values (fs/memfd.h), which the host passes to fcntl() as they are. */
+#define SCN_SEAL_SEAL		0x0001u
+#define SCN_SEAL_SHRINK		0x0002u
+#define SCN_SEAL_GROW		0x0004u
+#define SCN_SEAL_WRITE		0x0008u
+#define SCN_SEAL_FUTURE_WRITE	0x0010u
 
 /* pin flags; the interpreter maps them to FOLL_* and to the gup entry point. */
 #define SCN_PIN_WRITE		(1u << 0)	/* FOLL_WRITE */
@@ -250,7 +260,8 @@ struct scn_cmd {
 		struct { uint64_t size, movable, cma, hugepages; } memory;
 		struct { int fs; uint64_t size; bool checksum, dax; } disk;
 		struct { int fs; uint64_t size; } tmpfs;		/* and hugetlbfs; size 0: unlimited */
-		struct { int file, fs; uint64_t size; int fill, reflink; } file; /* fill, reflink -1: none */
+		struct { int file, fs; uint64_t size; int fill, reflink; bool sealing; } file; /* fill, reflink -1: none */
+		struct { int file; unsigned int seals; } seal;	/* F_SEAL_* */
 		struct { int proc; } process;
 		struct { int dev; bool odp; } device;
 		struct {

@@ -7,6 +7,7 @@
 #ifndef PINMM_VM_FS_H
 #define PINMM_VM_FS_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <urcu/rculfhash.h>
 #include <pinmm/mem/memory.h>
@@ -62,6 +63,11 @@ struct address_space {
 	pthread_rwlock_t i_mmap_rwsem;
 	struct cds_list_head i_mmap;		/* VMAs mapping this file, via vma->shared */
 	/*
+	 * Shared VM_MAYWRITE VMAs of this file when positive; when negative,
+	 * that many F_SEAL_WRITE denials (memfd.h) and no such VMA may appear.
+	 */
+	atomic_int i_mmap_writable;
+	/*
 	 * Held shared by page faults that read a page in or allocate blocks
 	 * (filemap_fault, page_mkwrite, the DAX fault), exclusive by truncate and
 	 * hole punch: no fault brings back a block between the page cache being
@@ -104,12 +110,53 @@ static inline void filemap_invalidate_unlock_shared(struct address_space *m)
 	pthread_rwlock_unlock(&m->invalidate_lock);
 }
 
+/* i_mmap_writable, as include/linux/fs.h keeps it. */
+static inline int mapping_map_writable(struct address_space *m)
+{
+	int v = atomic_load(&m->i_mmap_writable);
+
+	do {
+		if (v < 0)
+			return -EPERM;
+	} while (!atomic_compare_exchange_weak(&m->i_mmap_writable, &v, v + 1));
+	return 0;
+}
+static inline void mapping_unmap_writable(struct address_space *m)
+{
+	atomic_fetch_sub(&m->i_mmap_writable, 1);
+}
+static inline int mapping_deny_writable(struct address_space *m)
+{
+	int v = atomic_load(&m->i_mmap_writable);
+
+	do {
+		if (v > 0)
+			return -EBUSY;
+	} while (!atomic_compare_exchange_weak(&m->i_mmap_writable, &v, v - 1));
+	return 0;
+}
+static inline void mapping_allow_writable(struct address_space *m)
+{
+	atomic_fetch_add(&m->i_mmap_writable, 1);
+}
+static inline bool mapping_writably_mapped(struct address_space *m)
+{
+	return atomic_load(&m->i_mmap_writable) > 0;
+}
+
 /* Initialise the vm-owned parts (locks, i_mmap); fs/ sets host, a_ops, i_pages. */
 void address_space_init_once(struct address_space *mapping);
 
 struct file_operations {
 	/* Set vma->vm_ops (and flags) for a new mapping of this file. */
 	int (*mmap)(struct file *file, struct vm_area_struct *vma);
+	/*
+	 * Optional: refuse or narrow the VM_* flags of a new mapping before it
+	 * is made (-errno, or 0 with *vm_flags possibly cleared of VM_MAYWRITE).
+	 * Model: do_mmap() calls memfd_check_seals_mmap() itself; vm/ cannot see
+	 * fs/'s inodes, so the memfd seals come in through the file's ops.
+	 */
+	int (*check_mmap_flags)(struct file *file, unsigned long *vm_flags);
 	/*
 	 * Optional: the last fput() of a file with this op calls it instead of
 	 * fput_release_hook (files vm/ creates itself, e.g. shared anonymous).

@@ -130,6 +130,11 @@ static inline bool is_cow_mapping(unsigned long flags)
 {
 	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
 }
+/* A shared mapping that is or may become writable: counts in i_mmap_writable. */
+static inline bool is_shared_maywrite(unsigned long flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == (VM_SHARED | VM_MAYWRITE);
+}
 /* The page protection mainline's protection_map gives these vm_flags. */
 pgprot_t vm_get_page_prot(unsigned long vm_flags);
 
