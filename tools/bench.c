@@ -19,8 +19,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: pinmm bench [-a|-u|-L] [-m MiB] [-n pages] [-r repeats] [-j threads] [-J]\n"
-"                   [-t|-H|-T] [-w|-W] [-q] [--preset NAME[,NAME...]]\n"
+"usage: pinmm bench [-a|-u|-L] [-m MiB] [-n pages] [-r repeats] [-j threads] [--disjoint]\n"
+"                   [-t|-H|-T] [-S] [-f /dev/zero] [-w|-W] [-q] [--preset NAME[,NAME...]]\n"
 "                   [--json FILE] [--plot FILE.svg] [--compare OLD.json] [--tap]\n"
 "                   [--sweep[=MiB,MiB...]] [--[no-]contended] [--[no-]micro]\n"
 "                   [--[no-]memory] [--page72[=PINMM]] [--no-page72] [--no-host] [--no-floor]\n"
@@ -34,13 +34,15 @@ static void usage(FILE *f)
 "  -m MiB         size each thread pins (default 128, as gup_test)\n"
 "  -n pages       pages per call, -1 for all in one call (default 512; gup_test: 1)\n"
 "  -r repeats     rounds; every case runs once per round (default 10; gup_test: 1)\n"
-"  -j threads     threads, on disjoint ranges (gup_test: all on one range)\n"
-"  -J             every thread pins the same range, as gup_test does\n"
+"  -j threads     threads, all pinning the one range, as gup_test's do\n"
 "  -t             2 MiB folios (PMD-mapped THP)\n"
 "  -H             2 MiB hugetlb folios (MAP_HUGETLB, from a pool sized to the range)\n"
 "  -T             4 KiB folios\n"
 "  -w / -W        with / without FOLL_WRITE (default with, as gup_test)\n"
+"  -S             MAP_SHARED: of /dev/zero, that is shmem (the same as --shmem)\n"
+"  -f FILE        the file gup_test maps: only /dev/zero, its default (docs/performance.md)\n"
 "pinmm's own:\n"
+"  --disjoint     with -j: each thread pins a range of its own\n"
 "  --preset NAME  only these presets (repeatable, or comma-separated; default all)\n"
 "  --json FILE    every sample, median, paired ratio and verdict as JSON\n"
 "  --plot FILE    FILE's data as JSON (FILE.svg -> FILE.json), then an SVG through gnuplot\n"
@@ -51,7 +53,7 @@ static void usage(FILE *f)
 "  --micro        page_to_pfn() and page_folio() per call (standard set)\n"
 "  --memory       memory per page and per pin of each tracker (standard set)\n"
 "  --page72[=BIN] struct page of 72 vs 64 bytes, from a `make PAGE=72` build (standard set)\n"
-"  --shmem        pin a shared memfd (shmem) mapping instead of anonymous memory\n"
+"  --shmem        pin a shared memfd (shmem) mapping instead of anonymous memory (-S)\n"
 "  --no-host      skip the host kernel's io_uring anchor\n"
 "  --no-floor     skip the atomic floor\n"
 "  -q             no per-repeat gup_test lines\n"
@@ -60,7 +62,8 @@ static void usage(FILE *f)
 "With no -a/-u/-L the standard set runs: for 4 KiB and 2 MiB folios, 1 and 2 threads,\n"
 "the floor, the host, gup-fast, and pin-fast and -L under every preset, interleaved\n"
 "round by round; the contended and micro cases, memory, and the 72-byte comparison.\n"
-"With one, only that mode runs, on 4 KiB folios (-t: 2 MiB) and -j threads (1).\n");
+"With one, only that mode runs, on 4 KiB folios (-t: 2 MiB) and -j threads (1).\n"
+"The standard set's 2-thread cases pin disjoint ranges.\n");
 }
 
 static int bad(const char *fmt, const char *arg)
@@ -132,6 +135,7 @@ enum {
 	OPT_NO_PAGE72,
 	OPT_NO_HOST,
 	OPT_SHMEM,
+	OPT_DISJOINT,
 	OPT_NO_FLOOR,
 	OPT_WORKER,
 	OPT_HELP,
@@ -154,6 +158,7 @@ static const struct option long_opts[] = {
 	{ "no-page72", no_argument, NULL, OPT_NO_PAGE72 },
 	{ "no-host", no_argument, NULL, OPT_NO_HOST },
 	{ "shmem", no_argument, NULL, OPT_SHMEM },
+	{ "disjoint", no_argument, NULL, OPT_DISJOINT },
 	{ "no-floor", no_argument, NULL, OPT_NO_FLOOR },
 	{ "worker", no_argument, NULL, OPT_WORKER },
 	{ "help", no_argument, NULL, OPT_HELP },
@@ -164,7 +169,7 @@ static const struct option long_opts[] = {
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
 	int contended = -1, micro = -1, memory = -1, page72 = -1;
-	bool gave_threads = false;
+	bool gave_threads = false, disjoint = false;
 	long v;
 	int c, r;
 
@@ -179,7 +184,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 
 	optind = 0;	/* glibc: rescan from argv[1] even if pinmm used getopt */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":aulm:n:r:j:JLtTHwWqh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":aulm:n:r:j:f:LtTHSwWqh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			o->modes |= 1u << BM_PIN_FAST;
@@ -212,8 +217,21 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			o->threads = (int)v;
 			gave_threads = true;
 			break;
-		case 'J':
-			o->same_range = true;
+		case OPT_DISJOINT:
+			disjoint = true;
+			break;
+		case 'f':
+			/*
+			 * gup_test maps /dev/zero unless told otherwise. The model
+			 * has no host path to map; its file-backed memory (blkfs,
+			 * shmem) is reached through -S and the scenarios.
+			 */
+			if (strcmp(optarg, "/dev/zero"))
+				return bad("-f: the model maps no host files, only /dev/zero "
+					   "(anonymous, or shmem with -S), not '%s'", optarg);
+			break;
+		case 'S':
+			o->shmem = true;
 			break;
 		case 't':
 			o->thp = 1;
@@ -305,8 +323,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	}
 	if (optind < argc)
 		return bad("unexpected argument '%s'", argv[optind]);
-	if (gave_threads && o->threads == 1 && o->same_range)
-		o->same_range = false;
+	/* gup_test's threads share one range; --disjoint gives each its own. */
+	o->same_range = gave_threads && o->threads > 1 && !disjoint;
 	if (o->nr_per_call > 0 && (unsigned long)o->nr_per_call > o->size / 4096)
 		o->nr_per_call = -1;
 	/* The standard set has every part; a gup_test-style run only what it names. */
@@ -367,8 +385,9 @@ void bench_case_key(const struct bench_result *r, char *buf, size_t len)
 		snprintf(size, sizeof(size), "/%luM", r->size_mib);
 	if (r->child)
 		snprintf(page, sizeof(page), "/page%d", r->page_bytes);
-	snprintf(buf, len, "%s/%s/x%d/%s%s%s%s", bench_mode_short[r->mode], r->order ? "2M" : "4K",
-		 r->threads, r->name, r->contended ? "/contended" : "", page, size);
+	snprintf(buf, len, "%s/%s/x%d%s/%s%s%s%s", bench_mode_short[r->mode], r->order ? "2M" : "4K",
+		 r->threads, r->same_range ? "/one-range" : "", r->name,
+		 r->contended ? "/contended" : "", page, size);
 }
 
 const struct bench_result *bench_find(const struct bench_run *run, enum bench_kind kind,

@@ -53,7 +53,7 @@ struct bench_opts {
 	long nr_per_call;		/* -n; -1: the whole range in one call */
 	int repeats;			/* -r: rounds; every case runs once per round */
 	int threads;			/* -j; 0: the standard 1 and 2 */
-	bool same_range;		/* -J: every thread pins the same range */
+	bool same_range;		/* -j N: every thread pins the one range (gup_test) */
 	int thp;			/* -1: both sizes (standard), 0: 4 KiB, 1: 2 MiB */
 	bool write;			/* FOLL_WRITE; on by default, as in gup_test */
 	bool host;			/* run the io_uring anchor (--no-host: skip) */

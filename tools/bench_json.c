@@ -110,9 +110,11 @@ int bench_write_json(const struct bench_run *run, const struct bench_verdict *v,
 	json_str(f, run->page72_note[0] ? run->page72_note : "measured");
 	fprintf(f, ",\n\"struct_page_bytes\": %d,\n", run->page_bytes);
 	fprintf(f, "\"options\": {\"size_mib_per_thread\": %lu, \"pages_per_call\": %ld, "
-		"\"repeats\": %d, \"write\": %s, \"same_range\": %s},\n",
+		"\"repeats\": %d, \"write\": %s, \"same_range\": %s, \"shmem\": %s, "
+		"\"hugetlb\": %s},\n",
 		o->size >> 20, o->nr_per_call, o->repeats, o->write ? "true" : "false",
-		o->same_range ? "true" : "false");
+		o->same_range ? "true" : "false", o->shmem ? "true" : "false",
+		o->hugetlb ? "true" : "false");
 	fprintf(f, "\"results\": [\n");
 	for (int i = 0; i < run->nr; i++) {
 		const struct bench_result *r = &run->res[i];

@@ -91,6 +91,8 @@ static void put_pin(struct out *o, const struct scenario *s, const struct scn_cm
 		put(o, " times=%llu", (unsigned long long)c->pin.times);
 	if (c->pin.batch)
 		put(o, " batch=%llu", (unsigned long long)c->pin.batch);
+	if (c->pin.foll)
+		put(o, " foll=%#x", c->pin.foll);
 }
 
 static void put_body(struct out *o, const struct scenario *s, const struct scn_cmd *c)

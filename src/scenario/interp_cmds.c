@@ -315,11 +315,14 @@ static int handle_add(struct interp_handle *h, struct page **pages, unsigned lon
  * pin of a file the scenario has leased goes through vaddr_pin_pages(), the
  * way a driver would take it under a layout lease.
  */
+_Static_assert(SCN_FOLL_PUBLIC == FOLL_PUBLIC_FLAGS, "foll= takes the GUP API's public flags");
+
 static long pin_once(struct mm_struct *mm, unsigned long addr, unsigned long nr,
-		     unsigned int flags, struct page **pages, struct interp_handle *h)
+		     unsigned int flags, unsigned int foll, struct page **pages,
+		     struct interp_handle *h)
 {
 	unsigned int gup = (flags & SCN_PIN_WRITE ? FOLL_WRITE : 0) |
-			   (flags & SCN_PIN_LONGTERM ? FOLL_LONGTERM : 0);
+			   (flags & SCN_PIN_LONGTERM ? FOLL_LONGTERM : 0) | foll;
 	bool get = flags & SCN_PIN_GET;
 	long ret;
 
@@ -347,16 +350,16 @@ static long pin_once(struct mm_struct *mm, unsigned long addr, unsigned long nr,
  * ends the pass with what was pinned so far.
  */
 static long pin_batched(struct mm_struct *mm, unsigned long addr, unsigned long nr,
-			unsigned long batch, unsigned int flags, struct page **pages,
-			struct interp_handle *h)
+			unsigned long batch, unsigned int flags, unsigned int foll,
+			struct page **pages, struct interp_handle *h)
 {
 	unsigned long done = 0;
 
 	if (!batch || batch >= nr)
-		return pin_once(mm, addr, nr, flags, pages, h);
+		return pin_once(mm, addr, nr, flags, foll, pages, h);
 	while (done < nr) {
 		unsigned long n = min_t(unsigned long, batch, nr - done);
-		long got = pin_once(mm, addr + (done << PAGE_SHIFT), n, flags, pages + done, h);
+		long got = pin_once(mm, addr + (done << PAGE_SHIFT), n, flags, foll, pages + done, h);
 
 		if (got < 0)
 			return done ? (long)done : got;
@@ -426,7 +429,7 @@ static void do_pin(struct interp *in, const struct scn_cmd *c)
 		return;
 	}
 	for (uint64_t t = 0; t < c->pin.times && !err; t++) {
-		long got = pin_batched(mm, addr, nr, c->pin.batch, c->pin.flags, pages, h);
+		long got = pin_batched(mm, addr, nr, c->pin.batch, c->pin.flags, c->pin.foll, pages, h);
 
 		if (got >= 0 && (unsigned long)got < nr) {
 			/* Like every real caller: a short pin is released and fails. */

@@ -271,6 +271,11 @@ static void do_pin(struct hrun *r, const struct scn_cmd *c)
 		host_na(r, "FOLL_GET references: no system call holds them on a scenario's behalf");
 		return;
 	}
+	if (c->pin.foll) {
+		host_na(r, "foll=%#x: no system call passes raw FOLL_* flags (gup_test's -F needs "
+			"CONFIG_GUP_TEST)", c->pin.foll);
+		return;
+	}
 	if (c->pin.dev >= 0 && r->odp[c->pin.dev]) {
 		host_na(r, "an ODP device (mmu-notifier mirror) needs RDMA hardware");
 		return;

@@ -432,6 +432,26 @@ static int p_pin(struct scn_parser *P, struct scn_cmd *c)
 	if (!ret && (scn_parse_count(w, &c->pin.batch) || !c->pin.batch ||
 		     c->pin.batch > INT32_MAX))
 		return scn_perr(P, "bad batch '%s': pages per call, 1 to %d", w, INT32_MAX);
+	ret = scn_arg_kv(P, "foll", false, &w);
+	if (ret < 0)
+		return ret;
+	if (!ret) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(w, &end, 0);
+		/*
+		 * The flags a caller of the GUP API may pass (gup_test's -F):
+		 * the kernel's values, bits 0-12 of enum gup_flags. FOLL_PIN and
+		 * the other internal bits are the entry points' to set.
+		 */
+		if (errno || end == w || *end || !v || (v & ~(unsigned long)SCN_FOLL_PUBLIC))
+			return scn_perr(P, "bad foll '%s': FOLL_* bits of the GUP API, a number in "
+					"0x1..%#x (FOLL_WRITE 0x1, FOLL_GET 0x2, FOLL_FORCE 0x8, "
+					"FOLL_LONGTERM 0x100, FOLL_PCI_P2PDMA 0x400)", w, SCN_FOLL_PUBLIC);
+		c->pin.foll = (unsigned int)v;
+	}
 	TRY(scn_arg_kv(P, "as", true, &h));
 	return scn_declare(P, SCN_NS_HANDLE, h, (int)(c - P->s->cmds), &c->pin.handle);
 }

@@ -147,8 +147,8 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	[SCN_PIN] = {
 		SCN_GROUP_PINS,
 		"pin PROC MAP[+OFF] len=SIZE as=HANDLE [write] [longterm] [fast] [get] [remote] "
-		"[dev=DEV] [times=N] [batch=N] [during=POINT] [-> RES]",
-		"len= as= write longterm fast get remote dev= times= batch= during=",
+		"[dev=DEV] [times=N] [batch=N] [foll=BITS] [during=POINT] [-> RES]",
+		"len= as= write longterm fast get remote dev= times= batch= foll= during=",
 		"pin p m+8K len=4K as=g write longterm dev=nic times=2 -> ok\n"
 		"pin p m len=4K as=g2 fast get\n"
 		"pin p m len=4K as=g3 remote batch=1",
@@ -158,7 +158,9 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"reference, not a pin). A longterm pin of a leased file goes through "
 		"vaddr_pin_pages(). times=N pins the range N times into the handle; batch=N "
 		"takes it in calls of N pages (gup_test's -n), so a call can end inside a large "
-		"folio. The pages are "
+		"folio. foll=BITS ORs raw FOLL_* bits of the GUP API into the call, with the "
+		"kernel's values (gup_test's -F: 0x8 FOLL_FORCE, 0x400 FOLL_PCI_P2PDMA, ...); the "
+		"entry points still add and check their own. The pages are "
 		"then registered with DEV (default device), or, for an odp DEV, the range is "
 		"mirrored and nothing is pinned. A short pin is released and fails with EFAULT, "
 		"as callers do. A refused pin makes the cell refused; a later command using the "

@@ -122,12 +122,18 @@ static const struct {
 	{ "scenario \"a\"b\n", "foo.pin:1: missing space after string" },
 	/* arguments */
 	{ BASE "pin p m len=4K as=h frob\n", "foo.pin:6: unknown argument 'frob' for pin "
-	  "(pin takes: len= write longterm fast get remote dev= times= batch= as= during=)" },
+	  "(pin takes: len= write longterm fast get remote dev= times= batch= foll= as= during=)" },
 	{ BASE "pin p m len=4K len=8K as=h\n", "foo.pin:6: duplicate argument 'len=' for pin" },
 	{ BASE "pin p m len=0 as=h\n", "foo.pin:6: len= must not be 0 for pin" },
 	{ BASE "pin p m len=4K as=h fast remote\n",
 	  "foo.pin:6: 'fast' and 'remote' cannot be combined (there is no remote GUP-fast)" },
 	{ BASE "pin p m len=4K as=h times=0\n", "foo.pin:6: bad count '0' (1 to 4294967296)" },
+	{ BASE "pin p m len=4K as=h foll=0x80000\n", "foo.pin:6: bad foll '0x80000': FOLL_* bits of "
+	  "the GUP API, a number in 0x1..0x1fff (FOLL_WRITE 0x1, FOLL_GET 0x2, FOLL_FORCE 0x8, "
+	  "FOLL_LONGTERM 0x100, FOLL_PCI_P2PDMA 0x400)" },
+	{ BASE "pin p m len=4K as=h foll=force\n", "foo.pin:6: bad foll 'force': FOLL_* bits of "
+	  "the GUP API, a number in 0x1..0x1fff (FOLL_WRITE 0x1, FOLL_GET 0x2, FOLL_FORCE 0x8, "
+	  "FOLL_LONGTERM 0x100, FOLL_PCI_P2PDMA 0x400)" },
 	{ BASE "pin p m len=4K as=h times=4194305\n",
 	  "foo.pin:6: times= x pages must stay under 8388608 pins in one handle" },
 	{ BASE "pin p m len=4K as=h -> EFOO\n",
@@ -253,7 +259,7 @@ static const struct {
 	  "foo.pin:7: preset 'a' listed twice in only=" },
 	{ BASE "pin p m len=8K as=h only=mainline\n",
 	  "foo.pin:6: unknown argument 'only=mainline' for pin (pin takes: len= write longterm fast get "
-	  "remote dev= times= batch= as= during=)" },
+	  "remote dev= times= batch= foll= as= during=)" },
 	{ BASE "pin p m len=8K as=h longtrem\n",
 	  "foo.pin:6: unknown argument 'longtrem' for pin (did you mean 'longterm'?)" },
 	{ BASE "mmap p n anon len=4K private rw thp popluate\n",

@@ -33,6 +33,14 @@ check "-H pins MAP_HUGETLB memory (gup_test -H)" 'grep -q "2 MiB hugetlb folios"
 check "-H's vmstat deltas match its pins" 'grep "\"case\": \"pin-fast/2M/x1/v6.18\"" "$d/h.json" | grep -q "\"pins_match\": true"'
 "$pinmm" bench -a -H --shmem >/dev/null 2>&1
 check "-H with --shmem exits 2" '[ $? -eq 2 ]'
+"$pinmm" bench -a -T -m 4 -r 2 -q -j 2 --no-host --no-floor --preset v6.18 >"$d/j" 2>&1
+check "-j 2 pins one range from both threads (gup_test -j)" 'grep -q "^pin-fast/4K/x2/one-range/v6.18" "$d/j"'
+"$pinmm" bench -a -T -m 4 -r 2 -q -j 2 --disjoint --no-host --no-floor --preset v6.18 >"$d/jd" 2>&1
+check "--disjoint gives each thread its own range" 'grep -q "^pin-fast/4K/x2/v6.18" "$d/jd"'
+"$pinmm" bench -a -T -m 4 -r 2 -q -S --no-host --no-floor --preset v6.18 --json "$d/s.json" >/dev/null 2>&1
+check "-S pins a shared (shmem) mapping" 'grep -q "\"shmem\": true" "$d/s.json"'
+"$pinmm" bench -a -f /nonexistent >/dev/null 2>&1
+check "-f with a host path exits 2" '[ $? -eq 2 ]'
 "$pinmm" bench -r 0 >/dev/null 2>&1
 check "a bad option exits 2" '[ $? -eq 2 ]'
 echo "1..$n"

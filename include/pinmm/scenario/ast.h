@@ -26,7 +26,7 @@
  *   write PROC LOC len=SIZE byte=BYTE [-> RES]
  *   read PROC LOC len=SIZE [expect=BYTE] [-> RES]
  *   pin PROC LOC len=SIZE as=HANDLE [write] [longterm] [fast] [get] [remote]
- *       [dev=DEV] [times=N] [batch=N] [-> RES]
+ *       [dev=DEV] [times=N] [batch=N] [foll=BITS] [-> RES]
  *   unpin HANDLE [dirty]
  *   writeback [FS]      sync [FS]
  *   dma HANDLE write byte=BYTE [offset=SIZE] [len=SIZE] [-> RES]
@@ -207,6 +207,8 @@ extern const char *const scn_thp_modes[4];
 #define SCN_PIN_FAST		(1u << 2)	/* pin_user_pages_fast() */
 #define SCN_PIN_GET		(1u << 3)	/* FOLL_GET: get_user_pages*(), not a pin */
 #define SCN_PIN_REMOTE		(1u << 4)	/* *_remote(): another mm's pages */
+/* foll=: the kernel's caller-visible FOLL_* bits (enum gup_flags, bits 0-12). */
+#define SCN_FOLL_PUBLIC		0x1fffu
 
 enum scn_advice {
 	SCN_MADV_DONTNEED,
@@ -280,6 +282,7 @@ struct scn_cmd {
 			unsigned int flags;	/* SCN_PIN_* */
 			uint64_t times;		/* pin the range this many times into the handle */
 			uint64_t batch;		/* pages per call (gup_test -n); 0: the range in one */
+			unsigned int foll;	/* foll=: raw FOLL_* bits ORed in (gup_test -F) */
 		} pin;
 		struct { int handle; bool dirty; } unpin;
 		struct { int fs; } sync;			/* writeback and sync; fs -1: all */
