@@ -128,4 +128,30 @@ int scn_advice_to_madv(enum scn_advice a);
 /* Give back pages of a handle as its driver would (unpin, put, vaddr_unpin). */
 void interp_put_pages(struct interp_handle *h, struct page **pages, unsigned long n, bool dirty);
 
+/* Shared by the command and check handlers (interp_cmds.c). */
+struct mm_struct *interp_proc_mm(struct interp *in, int proc);
+unsigned long interp_map_addr(struct interp *in, const struct scn_loc *at);
+/* @len bytes of @buf all @byte, or the cell is corrupt with @what's first difference. */
+bool interp_expect_bytes(struct interp *in, const unsigned char *buf, size_t len, int byte,
+			 const char *what);
+/* A handle a refused pin left dead is skipped (and says so in the trace). */
+bool interp_handle_usable(struct interp *in, int id);
+
+/* Address-space commands (interp_vm.c). */
+void interp_fork(struct interp *in, const struct scn_cmd *c);
+void interp_thp(struct interp *in, const struct scn_cmd *c);
+void interp_exit(struct interp *in, const struct scn_cmd *c);
+void interp_vma_op(struct interp *in, const struct scn_cmd *c);
+void interp_mremap(struct interp *in, const struct scn_cmd *c);
+
+/* The check commands (interp_checks.c). */
+void interp_check_disk(struct interp *in, const struct scn_cmd *c);
+void interp_check_fsck(struct interp *in, const struct scn_cmd *c);
+void interp_check_pinned(struct interp *in, const struct scn_cmd *c);
+void interp_check_zone(struct interp *in, const struct scn_cmd *c);
+void interp_check_vmstat(struct interp *in, const struct scn_cmd *c);
+void interp_check_events(struct interp *in, const struct scn_cmd *c);
+void interp_check_swapped(struct interp *in, const struct scn_cmd *c);
+void interp_check_folio(struct interp *in, const struct scn_cmd *c);
+
 #endif

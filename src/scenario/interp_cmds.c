@@ -18,12 +18,12 @@
 
 #define CHUNK (64UL << 10)
 
-static struct mm_struct *proc_mm(struct interp *in, int proc)
+struct mm_struct *interp_proc_mm(struct interp *in, int proc)
 {
 	return in->procs[proc] ? in->procs[proc]->mm : NULL;
 }
 
-static unsigned long map_addr(struct interp *in, const struct scn_loc *at)
+unsigned long interp_map_addr(struct interp *in, const struct scn_loc *at)
 {
 	return in->maps[at->id].addr + at->off;
 }
@@ -42,7 +42,7 @@ static bool expect_bytes_at(struct interp *in, const unsigned char *buf, size_t 
 	return true;
 }
 
-static bool expect_bytes(struct interp *in, const unsigned char *buf, size_t len, int byte,
+bool interp_expect_bytes(struct interp *in, const unsigned char *buf, size_t len, int byte,
 			 const char *what)
 {
 	return expect_bytes_at(in, buf, 0, len, byte, what);
@@ -229,7 +229,7 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 	unsigned long flags = (c->mmap.shared ? MAP_SHARED : MAP_PRIVATE) |
 			      (file ? 0 : MAP_ANONYMOUS) | (c->mmap.hugetlb ? MAP_HUGETLB : 0) |
 			      (c->mmap.populate && !c->mmap.thp ? MAP_POPULATE : 0);
-	struct mm_struct *mm = proc_mm(in, c->mmap.proc);
+	struct mm_struct *mm = interp_proc_mm(in, c->mmap.proc);
 	unsigned long hint = 0;
 	long addr;
 
@@ -280,8 +280,8 @@ static int uread_chunk(void *ctx, size_t off, void *dst, size_t n)
 static void do_access(struct interp *in, const struct scn_cmd *c, bool write)
 {
 	struct uread_ctx u = {
-		.mm = proc_mm(in, c->access.proc),
-		.addr = map_addr(in, &c->access.at),
+		.mm = interp_proc_mm(in, c->access.proc),
+		.addr = interp_map_addr(in, &c->access.at),
 	};
 
 	if (!in->maps[c->access.at.id].mapped)
@@ -395,8 +395,8 @@ void interp_put_pages(struct interp_handle *h, struct page **pages, unsigned lon
 static void do_pin(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_handle *h = &in->handles[c->pin.handle];
-	struct mm_struct *mm = proc_mm(in, c->pin.proc);
-	unsigned long addr = map_addr(in, &c->pin.at);
+	struct mm_struct *mm = interp_proc_mm(in, c->pin.proc);
+	unsigned long addr = interp_map_addr(in, &c->pin.at);
 	unsigned long nr = (c->pin.len + (addr & ~PAGE_MASK) + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	struct interp_dev *d = c->pin.dev >= 0 ? &in->devs[c->pin.dev] : NULL;
 	struct dma_device *dev = d ? d->dev : in->default_dev;
@@ -454,7 +454,7 @@ static void do_pin(struct interp *in, const struct scn_cmd *c)
 	}
 }
 
-static bool handle_usable(struct interp *in, int id)
+bool interp_handle_usable(struct interp *in, int id)
 {
 	struct interp_handle *h = &in->handles[id];
 
@@ -468,7 +468,7 @@ static void do_unpin(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_handle *h = &in->handles[c->unpin.handle];
 
-	if (!handle_usable(in, c->unpin.handle))
+	if (!interp_handle_usable(in, c->unpin.handle))
 		return;
 	if (h->mr) {
 		dma_mr_deregister(h->mr);
@@ -517,7 +517,7 @@ static void do_dma(struct interp *in, const struct scn_cmd *c)
 	struct dread_ctx d;
 	unsigned long len, off;
 
-	if (!handle_usable(in, c->dma.handle))
+	if (!interp_handle_usable(in, c->dma.handle))
 		return;
 	if (!h->mr) {
 		interp_fail(in, SCN_CORRUPT, "dma through a handle the device no longer holds");
@@ -548,366 +548,6 @@ static void do_writeback(struct interp *in, const struct scn_cmd *c, enum writeb
 	}
 }
 
-static void do_check_disk(struct interp *in, const struct scn_cmd *c)
-{
-	struct interp_file *fl = &in->files[c->check_disk.at.id];
-	struct interp_fs *f = &in->fs[fl->fs];
-	uint64_t off = c->check_disk.at.off, end = off + c->check_disk.len;
-	unsigned char buf[PAGE_SIZE];
-
-	if (!fl->file || !f->blk)
-		return;
-	for (; off < end; off = (off & PAGE_MASK) + PAGE_SIZE) {
-		size_t in_blk = off & ~PAGE_MASK;
-		size_t n = (size_t)min_t(uint64_t, PAGE_SIZE - in_blk, end - off);
-		sector_t blk = blkfs_bmap(file_inode(fl->file), (pgoff_t)(off >> PAGE_SHIFT));
-		char what[64];
-
-		if (!blk) {
-			interp_fail(in, SCN_CORRUPT, "file offset %#llx has no block on disk",
-				    (unsigned long long)off);
-			return;
-		}
-		bdev_peek(f->bdev, blk, in_blk, buf, n);
-		snprintf(what, sizeof(what), "disk block %llu", (unsigned long long)blk);
-		if (!expect_bytes(in, buf, n, c->check_disk.byte, what))
-			return;
-	}
-}
-
-static void fsck_report(const char *msg, void *arg)
-{
-	char *first = arg;
-
-	if (!first[0])
-		snprintf(first, SCN_REASON_MAX / 2, "%s", msg);
-}
-
-static void do_check_fsck(struct interp *in, const struct scn_cmd *c)
-{
-	struct interp_fs *f = &in->fs[c->check_fsck.fs];
-	char first[SCN_REASON_MAX / 2] = "";
-	int n;
-
-	if (!f->blk)
-		return;
-	n = blkfs_fsck(f->blk, fsck_report, first);
-	if (n)
-		interp_fail(in, SCN_CORRUPT, "fsck: %d problem(s): %s", n, first);
-}
-
-static void do_check_pinned(struct interp *in, const struct scn_cmd *c)
-{
-	struct interp_handle *h = &in->handles[c->check_pinned.handle];
-
-	if (!handle_usable(in, c->check_pinned.handle))
-		return;
-	for (unsigned long i = 0; i < h->nr; i++) {
-		bool pinned = page_maybe_dma_pinned(h->pages[i]);
-
-		if (pinned != c->check_pinned.pinned) {
-			interp_fail(in, SCN_CORRUPT, "page %lu of the handle %s pinned",
-				    i, pinned ? "is" : "is not");
-			return;
-		}
-	}
-}
-
-/* @entry is a GUP result: a proxy tracker's entries front the real page. */
-static enum scn_zone page_scn_zone(struct page *entry)
-{
-	struct page *page = canonical_page(entry);
-
-	switch (page_zonenum(page)) {
-	case ZONE_MOVABLE:
-		return SCN_ZONE_MOVABLE;
-	case ZONE_DEVICE:
-		return SCN_ZONE_DEVICE;
-	default:
-		return is_migrate_cma_page(page) ? SCN_ZONE_CMA : SCN_ZONE_NORMAL;
-	}
-}
-
-static void do_check_zone(struct interp *in, const struct scn_cmd *c)
-{
-	struct interp_handle *h = &in->handles[c->check_zone.handle];
-
-	if (!handle_usable(in, c->check_zone.handle))
-		return;
-	if (!h->nr) {
-		interp_error(in, "check zone: handle %s holds no pages (an ODP mirror pins none)",
-			     scn_name(in->s, SCN_NS_HANDLE, c->check_zone.handle));
-		return;
-	}
-	for (unsigned long i = 0; i < h->nr; i++) {
-		enum scn_zone z = page_scn_zone(h->pages[i]);
-
-		if (z != c->check_zone.zone) {
-			interp_fail(in, SCN_CORRUPT, "page %lu of the handle (pfn %#lx) is in %s, not %s",
-				    i, page_to_pfn(h->pages[i]), scn_zone_names[z],
-				    scn_zone_names[c->check_zone.zone]);
-			return;
-		}
-	}
-}
-
-static void do_check_vmstat(struct interp *in, const struct scn_cmd *c)
-{
-	for (size_t i = 0; i < c->check_vmstat.nr; i++) {
-		const struct scn_stat *st = &c->check_vmstat.v[i];
-		enum node_stat_item item;
-		long v;
-
-		if (vmstat_lookup(st->name, &item)) {
-			interp_fail(in, SCN_CORRUPT, "no vmstat counter %s", st->name);
-			return;
-		}
-		v = node_page_state(item);
-		if (v != st->value) {
-			interp_fail(in, SCN_CORRUPT, "%s is %ld, expected %ld", st->name, v, st->value);
-			return;
-		}
-	}
-}
-
-static void do_check_events(struct interp *in, const struct scn_cmd *c)
-{
-	for (int k = 0; k < MM_EV_NR; k++) {
-		long want = c->check_events.count[k];
-		long have = (long)mm_event_count_kind((enum mm_event_kind)k);
-
-		if (want >= 0 && have != want) {
-			interp_fail(in, have && k != MM_EV_CSUM ? SCN_BUG : SCN_CORRUPT,
-				    "%ld %s event(s), expected %ld", have, mm_event_kind_names[k], want);
-			return;
-		}
-	}
-}
-
-static void do_fork(struct interp *in, const struct scn_cmd *c)
-{
-	struct process *child = process_fork(in->procs[c->fork.parent],
-					     scn_name(in->s, SCN_NS_PROC, c->fork.child));
-
-	in->procs[c->fork.child] = child;
-	interp_result(in, child ? 0 : -ENOMEM, "fork");
-}
-
-int scn_advice_to_madv(enum scn_advice a)
-{
-	static const int madv[SCN_NR_ADVICE] = {
-		[SCN_MADV_DONTNEED] = MADV_DONTNEED,
-		[SCN_MADV_DONTFORK] = MADV_DONTFORK,
-		[SCN_MADV_DOFORK] = MADV_DOFORK,
-		[SCN_MADV_WIPEONFORK] = MADV_WIPEONFORK,
-		[SCN_MADV_KEEPONFORK] = MADV_KEEPONFORK,
-		[SCN_MADV_HUGEPAGE] = MADV_HUGEPAGE,
-		[SCN_MADV_NOHUGEPAGE] = MADV_NOHUGEPAGE,
-		[SCN_MADV_PAGEOUT] = MADV_PAGEOUT,
-		[SCN_MADV_COLLAPSE] = MADV_COLLAPSE,
-	};
-
-	return (unsigned int)a < SCN_NR_ADVICE ? madv[a] : -1;
-}
-
-/* thp: a write to /sys/kernel/mm/transparent_hugepage, as a test's thp_write_string(). */
-static void do_thp(struct interp *in, const struct scn_cmd *c)
-{
-	static const enum transparent_hugepage_mode global[] = {
-		[THP_ORDER_NEVER] = THP_NEVER, [THP_ORDER_MADVISE] = THP_MADVISE,
-		[THP_ORDER_ALWAYS] = THP_ALWAYS,
-	};
-
-	if (c->thp.order == SCN_THP_ZEROPAGE) {
-		WRITE_ONCE(huge_zero_page_enabled, (bool)c->thp.mode);
-		interp_result(in, 0, "thp zeropage");
-	} else if (c->thp.order == SCN_THP_ENABLED) {
-		WRITE_ONCE(transparent_hugepage, global[c->thp.mode]);
-		interp_result(in, 0, "thp enabled");
-	} else {
-		int err = thp_set_anon_order_mode((unsigned int)c->thp.order,
-						  (enum thp_order_mode)c->thp.mode);
-
-		/* A release without the file cannot build the memory the scenario means. */
-		if (err == -ENOENT && !c->has_result) {
-			interp_fail(in, SCN_NA, "thp: %s has no hugepages-%ukB/enabled (per-size THP "
-				    "settings came with mTHP in 6.8)", kernel_selected(),
-				    4u << c->thp.order);
-			return;
-		}
-		interp_result(in, err, "thp (hugepages-<size>kB/enabled)");
-	}
-}
-
-/* exit(): the mm goes with its mappings; pins taken through it keep their pages. */
-static void do_exit(struct interp *in, const struct scn_cmd *c)
-{
-	struct process *p = in->procs[c->exit.proc];
-
-	if (!p)
-		return;
-	in->procs[c->exit.proc] = NULL;
-	process_destroy(p);
-}
-
-/* check folio: what the folio behind page N of a handle is, as the kernel keeps it. */
-/* pagemap_is_swapped() over the range: all of it (yes) or none of it (no). */
-static void do_check_swapped(struct interp *in, const struct scn_cmd *c)
-{
-	const struct interp_map *m = &in->maps[c->check_swapped.map];
-	struct mm_struct *mm = proc_mm(in, c->check_swapped.proc);
-	unsigned long len = c->check_swapped.len ? c->check_swapped.len : m->len;
-	long n;
-
-	if (!m->mapped || !mm)
-		return;
-	n = mm_range_swapped(mm, m->addr + c->check_swapped.off, len);
-	if (c->check_swapped.swapped ? (unsigned long)n != len >> PAGE_SHIFT : n != 0)
-		interp_fail(in, SCN_CORRUPT, "%ld of %lu page(s) swapped out, expected %s", n,
-			    len >> PAGE_SHIFT, c->check_swapped.swapped ? "all" : "none");
-}
-
-static void do_check_folio(struct interp *in, const struct scn_cmd *c)
-{
-	struct interp_handle *h = &in->handles[c->check_folio.handle];
-	struct page *page;
-	struct folio *folio;
-	long pins;
-
-	if (!handle_usable(in, c->check_folio.handle))
-		return;
-	if (c->check_folio.page >= h->nr) {
-		interp_error(in, "check folio: page=%llu, but the handle holds %lu page(s)",
-			     (unsigned long long)c->check_folio.page, h->nr);
-		return;
-	}
-	page = h->pages[c->check_folio.page];
-	folio = page_folio(page);
-	if (c->check_folio.order >= 0 && (int)folio_order(folio) != c->check_folio.order) {
-		interp_fail(in, SCN_CORRUPT, "check folio: page %llu is in a folio of order %u, not %d",
-			    (unsigned long long)c->check_folio.page, folio_order(folio),
-			    c->check_folio.order);
-		return;
-	}
-	if (c->check_folio.large >= 0 && folio_test_large(folio) != (bool)c->check_folio.large) {
-		interp_fail(in, SCN_CORRUPT, "check folio: page %llu is in a %s folio",
-			    (unsigned long long)c->check_folio.page,
-			    folio_test_large(folio) ? "large" : "small");
-		return;
-	}
-	if (c->check_folio.hugetlb > 0 && !folio_test_hugetlb(folio)) {
-		interp_fail(in, SCN_CORRUPT, "check folio: page %llu is not in a hugetlb folio",
-			    (unsigned long long)c->check_folio.page);
-		return;
-	}
-	if (c->check_folio.exclusive >= 0) {
-		/* A hugetlb folio keeps PageAnonExclusive on its head, as mainline's PageAnonExclusive(). */
-		bool excl = folio_test_anon(folio) &&
-			    PageAnonExclusive(folio_test_hugetlb(folio) ? &folio->page : page);
-
-		if (excl != (bool)c->check_folio.exclusive) {
-			interp_fail(in, SCN_CORRUPT, "check folio: page %llu is %s",
-				    (unsigned long long)c->check_folio.page,
-				    excl ? "PageAnonExclusive" : "not PageAnonExclusive");
-			return;
-		}
-	}
-	if (c->check_folio.pincount >= 0) {
-		pins = pin_config.tracker->pincount(folio);
-		if (pins < 0) {
-			/* The design cannot know (bias on a small folio): say so. */
-			interp_fail(in, SCN_NA,
-				    "check folio pincount=: the %s tracker keeps no exact count for this folio",
-				    pin_config.tracker->name);
-			return;
-		}
-		if (pins != c->check_folio.pincount)
-			interp_fail(in, SCN_CORRUPT, "check folio: page %llu's folio has %ld pin(s), not %ld",
-				    (unsigned long long)c->check_folio.page, pins,
-				    c->check_folio.pincount);
-	}
-}
-
-static void do_vma_op(struct interp *in, const struct scn_cmd *c)
-{
-	struct interp_map *m;
-	struct mm_struct *mm;
-	long ret;
-
-	switch (c->kind) {
-	case SCN_MUNMAP:
-	case SCN_MIGRATE:
-		m = &in->maps[c->vma.map];
-		mm = proc_mm(in, c->vma.proc);
-		break;
-	case SCN_MPROTECT:
-		m = &in->maps[c->mprotect.map];
-		mm = proc_mm(in, c->mprotect.proc);
-		break;
-	default:
-		m = &in->maps[c->madvise.map];
-		mm = proc_mm(in, c->madvise.proc);
-		break;
-	}
-	if (!m->mapped)
-		return;
-	switch (c->kind) {
-	case SCN_MUNMAP:
-		interp_result(in, vm_munmap(mm, m->addr + c->vma.off,
-					    c->vma.len ? c->vma.len : m->len), "munmap");
-		break;
-	case SCN_MPROTECT:
-		interp_result(in, do_mprotect(mm, m->addr + c->mprotect.off,
-					      c->mprotect.len ? c->mprotect.len : m->len,
-					      c->mprotect.none ? PROT_NONE : PROT_READ |
-					      (c->mprotect.writable ? PROT_WRITE : 0)), "mprotect");
-		break;
-	case SCN_MADVISE:
-		interp_result(in, do_madvise(mm, m->addr + c->madvise.off,
-					     c->madvise.len ? c->madvise.len : m->len,
-					     scn_advice_to_madv(c->madvise.advice)), "madvise");
-		break;
-	default:
-		/*
-		 * move_pages()-style: a page that stays where it was (pinned or
-		 * otherwise referenced) makes the call fail with -EBUSY.
-		 */
-		ret = migrate_range(mm, m->addr, m->len);
-		if (ret >= 0 && (unsigned long)ret < m->len >> PAGE_SHIFT &&
-		    node_page_state(PGMIGRATE_FAIL) > 0)
-			ret = -EBUSY;
-		interp_result(in, ret < 0 ? (int)ret : 0, "migrate");
-		break;
-	}
-}
-
-static void do_mremap_cmd(struct interp *in, const struct scn_cmd *c)
-{
-	const struct interp_map *m = &in->maps[c->mremap.map];
-	struct interp_map *to = &in->maps[c->mremap.to];
-	unsigned long len = c->mremap.len ? c->mremap.len : m->len;
-	unsigned long newlen = c->mremap.newlen ? c->mremap.newlen : len;
-	unsigned long flags = MREMAP_MAYMOVE, at = 0;
-	long addr;
-
-	if (!m->mapped)
-		return;
-	if (c->mremap.fixed.id >= 0) {
-		if (!in->maps[c->mremap.fixed.id].mapped)
-			return;
-		flags |= MREMAP_FIXED;
-		at = in->maps[c->mremap.fixed.id].addr + c->mremap.fixed.off;
-	}
-	addr = do_mremap(proc_mm(in, c->mremap.proc), m->addr + c->mremap.off, len, newlen, flags,
-			 at);
-	if (!interp_result(in, addr < 0 ? (int)addr : 0, "mremap"))
-		return;
-	to->addr = (unsigned long)addr;
-	to->len = newlen;
-	to->file = m->file;
-	to->mapped = true;
-}
-
 void interp_exec(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_file *fl;
@@ -922,7 +562,7 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 	case SCN_WHATIF:
 		break;		/* applied when the machine came up */
 	case SCN_CHECK_SWAPPED:
-		do_check_swapped(in, c);
+		interp_check_swapped(in, c);
 		break;
 	case SCN_DISK:
 		do_disk(in, c);
@@ -971,40 +611,40 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 		do_dma(in, c);
 		break;
 	case SCN_CHECK_DISK:
-		do_check_disk(in, c);
+		interp_check_disk(in, c);
 		break;
 	case SCN_CHECK_FSCK:
-		do_check_fsck(in, c);
+		interp_check_fsck(in, c);
 		break;
 	case SCN_CHECK_PINNED:
-		do_check_pinned(in, c);
+		interp_check_pinned(in, c);
 		break;
 	case SCN_CHECK_VMSTAT:
-		do_check_vmstat(in, c);
+		interp_check_vmstat(in, c);
 		break;
 	case SCN_CHECK_EVENTS:
-		do_check_events(in, c);
+		interp_check_events(in, c);
 		break;
 	case SCN_FORK:
-		do_fork(in, c);
+		interp_fork(in, c);
 		break;
 	case SCN_EXIT:
-		do_exit(in, c);
+		interp_exit(in, c);
 		break;
 	case SCN_CHECK_FOLIO:
-		do_check_folio(in, c);
+		interp_check_folio(in, c);
 		break;
 	case SCN_MREMAP:
-		do_mremap_cmd(in, c);
+		interp_mremap(in, c);
 		break;
 	case SCN_THP:
-		do_thp(in, c);
+		interp_thp(in, c);
 		break;
 	case SCN_MUNMAP:
 	case SCN_MPROTECT:
 	case SCN_MADVISE:
 	case SCN_MIGRATE:
-		do_vma_op(in, c);
+		interp_vma_op(in, c);
 		break;
 	case SCN_TRUNCATE:
 		fl = &in->files[c->truncate.file];
@@ -1046,7 +686,7 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 		do_pwrite(in, c);
 		break;
 	case SCN_CHECK_ZONE:
-		do_check_zone(in, c);
+		interp_check_zone(in, c);
 		break;
 	case SCN_NR_CMDS:
 		break;

@@ -12,15 +12,10 @@
 #include <pinmm/mem/race.h>
 #include <pinmm/mem/whatif.h>
 #include "parse_int.h"
+#include "parse_cmd.h"
 
-#define TRY(expr)				\
-	do {					\
-		int __r = (expr);		\
-		if (__r)			\
-			return __r;		\
-	} while (0)
 
-static int need_len(struct scn_parser *P, const char *key, uint64_t *out)
+int scn_need_len(struct scn_parser *P, const char *key, uint64_t *out)
 {
 	TRY(scn_arg_size(P, key, true, out));
 	if (!*out)
@@ -29,14 +24,14 @@ static int need_len(struct scn_parser *P, const char *key, uint64_t *out)
 }
 
 /* An optional size: absent leaves *out alone. */
-static int opt_size(struct scn_parser *P, const char *key, uint64_t *out)
+int scn_opt_size(struct scn_parser *P, const char *key, uint64_t *out)
 {
 	int ret = scn_arg_size(P, key, false, out);
 
 	return ret < 0 ? ret : 0;
 }
 
-static int arg_byte(struct scn_parser *P, const char *key, bool required, bool *has, uint8_t *out)
+int scn_arg_byte(struct scn_parser *P, const char *key, bool required, bool *has, uint8_t *out)
 {
 	const char *v;
 	int ret = scn_arg_kv(P, key, required, &v);
@@ -52,7 +47,7 @@ static int arg_byte(struct scn_parser *P, const char *key, bool required, bool *
 	return 0;
 }
 
-static int word_lookup(struct scn_parser *P, const char *what, enum scn_ns ns, int *id)
+int scn_word_lookup(struct scn_parser *P, const char *what, enum scn_ns ns, int *id)
 {
 	const char *w;
 
@@ -60,7 +55,7 @@ static int word_lookup(struct scn_parser *P, const char *what, enum scn_ns ns, i
 	return scn_lookup(P, ns, w, id);
 }
 
-static int word_declare(struct scn_parser *P, const char *what, enum scn_ns ns, int info, int *id)
+int scn_word_declare(struct scn_parser *P, const char *what, enum scn_ns ns, int info, int *id)
 {
 	const char *w;
 
@@ -69,12 +64,12 @@ static int word_declare(struct scn_parser *P, const char *what, enum scn_ns ns, 
 }
 
 /* PROC MAP: the process, then a mapping visible in it. */
-static int proc_map(struct scn_parser *P, int *proc, int *map)
+int scn_proc_map(struct scn_parser *P, int *proc, int *map)
 {
 	const char *w;
 	struct scn_loc loc;
 
-	TRY(word_lookup(P, "process", SCN_NS_PROC, proc));
+	TRY(scn_word_lookup(P, "process", SCN_NS_PROC, proc));
 	TRY(scn_arg_word(P, "mapping", &w));
 	if (strchr(w, '+'))
 		return scn_perr(P, "%s takes a whole mapping, not '%s'", P->cmd, w);
@@ -83,7 +78,7 @@ static int proc_map(struct scn_parser *P, int *proc, int *map)
 	return 0;
 }
 
-static void size_text(uint64_t v, char *buf, size_t len)
+void scn_size_text(uint64_t v, char *buf, size_t len)
 {
 	if (v && !(v % (1ULL << 20)))
 		snprintf(buf, len, "%lluM", (unsigned long long)(v >> 20));
@@ -99,7 +94,7 @@ static void size_text(uint64_t v, char *buf, size_t len)
  * scored as a refused pin or a corrupt write. A range munmap took out is
  * the same mistake unless the line says which errno it expects.
  */
-static int check_range(struct scn_parser *P, const struct scn_cmd *c, int proc,
+int scn_check_range(struct scn_parser *P, const struct scn_cmd *c, int proc,
 		       const struct scn_loc *at, uint64_t len)
 {
 	const struct scn_name *m = &P->s->names[SCN_NS_MAP].v[at->id];
@@ -107,8 +102,8 @@ static int check_range(struct scn_parser *P, const struct scn_cmd *c, int proc,
 	char a[24], b[24];
 
 	if (at->off >= m->len || len > m->len - at->off) {
-		size_text(at->off, a, sizeof(a));
-		size_text(m->len, b, sizeof(b));
+		scn_size_text(at->off, a, sizeof(a));
+		scn_size_text(m->len, b, sizeof(b));
 		return scn_perr(P, "%s past the end of mapping '%s': +%s len=%llu, but the mapping "
 				"is len=%s (line %u)", P->cmd, m->name, a, (unsigned long long)len,
 				b, m->line);
@@ -116,7 +111,7 @@ static int check_range(struct scn_parser *P, const struct scn_cmd *c, int proc,
 	for (unsigned int i = 0; v && !c->has_result && i < v->nr_holes; i++) {
 		if (at->off < v->holes[i].off + v->holes[i].len &&
 		    v->holes[i].off < at->off + len) {
-			size_text(v->holes[i].off, a, sizeof(a));
+			scn_size_text(v->holes[i].off, a, sizeof(a));
 			return scn_perr(P, "%s of mapping '%s' touches +%s, which %s took out at "
 					"line %u (end the line with '-> EFAULT' if that is the point)",
 					P->cmd, m->name, a, v->holes[i].what, v->holes[i].line);
@@ -125,16 +120,6 @@ static int check_range(struct scn_parser *P, const struct scn_cmd *c, int proc,
 	return 0;
 }
 
-#define SCN_PAGE_BYTES		4096ULL
-#define SCN_PMD_BYTES		(2ULL << 20)
-#define SCN_MEMORY_MAX		(16ULL << 30)
-#define SCN_PIN_ENTRIES_MAX	(1ULL << 23)
-/*
- * Disks are backed sparsely (untouched blocks cost nothing), but blkfs keeps
- * a byte per block of allocation state, so a disk still costs 1/4096 of its
- * size up front: 64G of disk, 16 MiB.
- */
-#define SCN_DISK_MAX		(64ULL << 30)
 
 static int p_memory(struct scn_parser *P, struct scn_cmd *c)
 {
@@ -157,8 +142,8 @@ static int p_memory(struct scn_parser *P, struct scn_cmd *c)
 		return scn_perr(P, "memory size '%s' must be a multiple of 2M (a pageblock)", w);
 	if (c->memory.size > SCN_MEMORY_MAX)
 		return scn_perr(P, "memory size '%s' is more than 16G", w);
-	TRY(opt_size(P, "movable", &c->memory.movable));
-	TRY(opt_size(P, "cma", &c->memory.cma));
+	TRY(scn_opt_size(P, "movable", &c->memory.movable));
+	TRY(scn_opt_size(P, "cma", &c->memory.cma));
 	ret = scn_arg_kv(P, "hugepages", false, &w);
 	if (ret < 0)
 		return ret;
@@ -236,8 +221,8 @@ static int p_whatif(struct scn_parser *P, struct scn_cmd *c)
 
 static int p_disk(struct scn_parser *P, struct scn_cmd *c)
 {
-	TRY(word_declare(P, "disk name", SCN_NS_FS, SCN_FS_DISK, &c->disk.fs));
-	TRY(need_len(P, "size", &c->disk.size));
+	TRY(scn_word_declare(P, "disk name", SCN_NS_FS, SCN_FS_DISK, &c->disk.fs));
+	TRY(scn_need_len(P, "size", &c->disk.size));
 	if (c->disk.size % 4096)
 		return scn_perr(P, "disk size= must be a multiple of 4K (the block size)");
 	if (c->disk.size > SCN_DISK_MAX)
@@ -249,13 +234,13 @@ static int p_disk(struct scn_parser *P, struct scn_cmd *c)
 
 static int p_tmpfs(struct scn_parser *P, struct scn_cmd *c)
 {
-	TRY(word_declare(P, "tmpfs name", SCN_NS_FS, SCN_FS_TMPFS, &c->tmpfs.fs));
-	return opt_size(P, "size", &c->tmpfs.size);
+	TRY(scn_word_declare(P, "tmpfs name", SCN_NS_FS, SCN_FS_TMPFS, &c->tmpfs.fs));
+	return scn_opt_size(P, "size", &c->tmpfs.size);
 }
 
 static int p_hugetlbfs(struct scn_parser *P, struct scn_cmd *c)
 {
-	return word_declare(P, "hugetlbfs name", SCN_NS_FS, SCN_FS_HUGETLBFS, &c->tmpfs.fs);
+	return scn_word_declare(P, "hugetlbfs name", SCN_NS_FS, SCN_FS_HUGETLBFS, &c->tmpfs.fs);
 }
 
 static int p_file(struct scn_parser *P, struct scn_cmd *c)
@@ -269,10 +254,10 @@ static int p_file(struct scn_parser *P, struct scn_cmd *c)
 	TRY(scn_arg_word(P, "on", &w));
 	if (strcmp(w, "on"))
 		return scn_perr(P, "expected 'on FS' after the file name, not '%s'", w);
-	TRY(word_lookup(P, "filesystem", SCN_NS_FS, &c->file.fs));
+	TRY(scn_word_lookup(P, "filesystem", SCN_NS_FS, &c->file.fs));
 	TRY(scn_declare(P, SCN_NS_FILE, name, c->file.fs, &c->file.file));
-	TRY(opt_size(P, "size", &c->file.size));
-	TRY(arg_byte(P, "fill", false, &has_fill, &fill));
+	TRY(scn_opt_size(P, "size", &c->file.size));
+	TRY(scn_arg_byte(P, "fill", false, &has_fill, &fill));
 	c->file.fill = has_fill ? fill : -1;
 	if (has_fill && !c->file.size)
 		return scn_perr(P, "fill= needs size=");
@@ -298,7 +283,7 @@ static int p_file(struct scn_parser *P, struct scn_cmd *c)
 
 static int p_process(struct scn_parser *P, struct scn_cmd *c)
 {
-	return word_declare(P, "process name", SCN_NS_PROC, 0, &c->process.proc);
+	return scn_word_declare(P, "process name", SCN_NS_PROC, 0, &c->process.proc);
 }
 
 static int p_device(struct scn_parser *P, struct scn_cmd *c)
@@ -320,14 +305,14 @@ static int p_mmap(struct scn_parser *P, struct scn_cmd *c)
 	bool shared, private, ro, rw, anon;
 	int ret;
 
-	TRY(word_lookup(P, "process", SCN_NS_PROC, &c->mmap.proc));
+	TRY(scn_word_lookup(P, "process", SCN_NS_PROC, &c->mmap.proc));
 	TRY(scn_arg_word(P, "mapping name", &name));
 	shared = scn_arg_flag(P, "shared");
 	private = scn_arg_flag(P, "private");
 	ro = scn_arg_flag(P, "ro");
 	rw = scn_arg_flag(P, "rw");
 	anon = scn_arg_flag(P, "anon");
-	TRY(need_len(P, "len", &c->mmap.len));
+	TRY(scn_need_len(P, "len", &c->mmap.len));
 	ret = scn_arg_kv(P, "file", false, &f);
 	if (ret < 0)
 		return ret;
@@ -382,12 +367,12 @@ static int p_access(struct scn_parser *P, struct scn_cmd *c)
 	const char *w;
 	bool write = c->kind == SCN_WRITE;
 
-	TRY(word_lookup(P, "process", SCN_NS_PROC, &c->access.proc));
+	TRY(scn_word_lookup(P, "process", SCN_NS_PROC, &c->access.proc));
 	TRY(scn_arg_word(P, "mapping", &w));
 	TRY(scn_lookup_map(P, c->access.proc, w, &c->access.at));
-	TRY(need_len(P, "len", &c->access.len));
-	TRY(check_range(P, c, c->access.proc, &c->access.at, c->access.len));
-	return arg_byte(P, write ? "byte" : "expect", write, &c->access.has_byte, &c->access.byte);
+	TRY(scn_need_len(P, "len", &c->access.len));
+	TRY(scn_check_range(P, c, c->access.proc, &c->access.at, c->access.len));
+	return scn_arg_byte(P, write ? "byte" : "expect", write, &c->access.has_byte, &c->access.byte);
 }
 
 static int p_pin(struct scn_parser *P, struct scn_cmd *c)
@@ -399,11 +384,11 @@ static int p_pin(struct scn_parser *P, struct scn_cmd *c)
 	const char *w, *h;
 	int ret;
 
-	TRY(word_lookup(P, "process", SCN_NS_PROC, &c->pin.proc));
+	TRY(scn_word_lookup(P, "process", SCN_NS_PROC, &c->pin.proc));
 	TRY(scn_arg_word(P, "mapping", &w));
 	TRY(scn_lookup_map(P, c->pin.proc, w, &c->pin.at));
-	TRY(need_len(P, "len", &c->pin.len));
-	TRY(check_range(P, c, c->pin.proc, &c->pin.at, c->pin.len));
+	TRY(scn_need_len(P, "len", &c->pin.len));
+	TRY(scn_check_range(P, c, c->pin.proc, &c->pin.at, c->pin.len));
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
 		if (scn_arg_flag(P, flags[i].flag))
 			c->pin.flags |= flags[i].bit;
@@ -476,7 +461,7 @@ static int p_unpin(struct scn_parser *P, struct scn_cmd *c)
 {
 	unsigned int *u;
 
-	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->unpin.handle));
+	TRY(scn_word_lookup(P, "handle", SCN_NS_HANDLE, &c->unpin.handle));
 	c->unpin.dirty = scn_arg_flag(P, "dirty");
 	u = unpinned(P, c->unpin.handle);
 	if (!u)
@@ -505,7 +490,7 @@ static int p_dma(struct scn_parser *P, struct scn_cmd *c)
 	const char *dir;
 	unsigned int *u;
 
-	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->dma.handle));
+	TRY(scn_word_lookup(P, "handle", SCN_NS_HANDLE, &c->dma.handle));
 	u = unpinned(P, c->dma.handle);
 	if (!u)
 		return -ENOMEM;
@@ -517,9 +502,9 @@ static int p_dma(struct scn_parser *P, struct scn_cmd *c)
 		c->dma.write = true;
 	else if (strcmp(dir, "read"))
 		return scn_perr(P, "dma direction must be 'write' or 'read', not '%s'", dir);
-	TRY(arg_byte(P, c->dma.write ? "byte" : "expect", true, NULL, &c->dma.byte));
-	TRY(opt_size(P, "offset", &c->dma.offset));
-	TRY(opt_size(P, "len", &c->dma.len));
+	TRY(scn_arg_byte(P, c->dma.write ? "byte" : "expect", true, NULL, &c->dma.byte));
+	TRY(scn_opt_size(P, "offset", &c->dma.offset));
+	TRY(scn_opt_size(P, "len", &c->dma.len));
 	/* A device access past its buffer has no errno to expect: refuse it here. */
 	pin = &P->s->cmds[P->s->names[SCN_NS_HANDLE].v[c->dma.handle].info];
 	if (c->dma.offset >= pin->pin.len || c->dma.len > pin->pin.len - c->dma.offset)
@@ -529,403 +514,12 @@ static int p_dma(struct scn_parser *P, struct scn_cmd *c)
 	return 0;
 }
 
-static int p_check_disk(struct scn_parser *P, struct scn_cmd *c)
-{
-	const char *w;
-	int fs;
-
-	TRY(scn_arg_word(P, "file", &w));
-	TRY(scn_parse_loc(P, SCN_NS_FILE, w, &c->check_disk.at));
-	fs = P->s->names[SCN_NS_FILE].v[c->check_disk.at.id].info;
-	if (P->s->names[SCN_NS_FS].v[fs].info != SCN_FS_DISK)
-		return scn_perr(P, "check disk: file '%s' is on tmpfs '%s', which has no disk",
-				scn_name(P->s, SCN_NS_FILE, c->check_disk.at.id),
-				scn_name(P->s, SCN_NS_FS, fs));
-	TRY(need_len(P, "len", &c->check_disk.len));
-	return arg_byte(P, "byte", true, NULL, &c->check_disk.byte);
-}
-
-static int p_check_fsck(struct scn_parser *P, struct scn_cmd *c)
-{
-	TRY(word_lookup(P, "disk", SCN_NS_FS, &c->check_fsck.fs));
-	if (P->s->names[SCN_NS_FS].v[c->check_fsck.fs].info != SCN_FS_DISK)
-		return scn_perr(P, "check fsck needs a disk; '%s' is a tmpfs",
-				scn_name(P->s, SCN_NS_FS, c->check_fsck.fs));
-	return 0;
-}
-
-static int p_check_pinned(struct scn_parser *P, struct scn_cmd *c)
-{
-	const char *w;
-
-	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->check_pinned.handle));
-	TRY(scn_arg_word(P, "yes|no", &w));
-	if (!strcmp(w, "yes"))
-		c->check_pinned.pinned = true;
-	else if (strcmp(w, "no"))
-		return scn_perr(P, "check pinned takes 'yes' or 'no', not '%s'", w);
-	return 0;
-}
-
-static int p_check_vmstat(struct scn_parser *P, struct scn_cmd *c)
-{
-	size_t n = 0;
-
-	for (size_t i = P->first; i < P->end; i++)
-		n += !P->used[i];
-	if (!n)
-		return scn_perr(P, "missing argument 'name=value' for check vmstat");
-	c->check_vmstat.v = calloc(n, sizeof(*c->check_vmstat.v));
-	if (!c->check_vmstat.v)
-		return -ENOMEM;
-	for (size_t i = P->first; i < P->end; i++) {
-		const struct scn_tok *t = &P->l->toks[i];
-		struct scn_stat *st = &c->check_vmstat.v[c->check_vmstat.nr];
-		const char *eq = t->quoted ? NULL : strchr(t->s, '=');
-
-		if (P->used[i])
-			continue;
-		if (!eq)
-			return scn_perr(P, "check vmstat takes name=value pairs, not '%s'", t->s);
-		st->name = strndup(t->s, (size_t)(eq - t->s));
-		if (!st->name)
-			return -ENOMEM;
-		c->check_vmstat.nr++;
-		if (!scn_valid_name(st->name))
-			return scn_perr(P, "bad vmstat name '%s'", st->name);
-		if (scn_parse_long(eq + 1, &st->value))
-			return scn_perr(P, "bad value '%s' for %s", eq + 1, st->name);
-		P->used[i] = true;
-	}
-	return 0;
-}
-
-static int event_kind(const char *s, enum mm_event_kind *k)
-{
-	static const char *const names[MM_EV_NR] = {
-		[MM_EV_BUG] = "BUG", [MM_EV_WARN] = "WARN", [MM_EV_CSUM] = "CSUM",
-	};
-
-	for (int i = 0; i < MM_EV_NR; i++) {
-		if (names[i] && !strcmp(s, names[i])) {
-			*k = (enum mm_event_kind)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-static int p_check_events(struct scn_parser *P, struct scn_cmd *c)
-{
-	for (int k = 0; k < MM_EV_NR; k++)
-		c->check_events.count[k] = -1;
-	if (scn_arg_flag(P, "none")) {
-		for (int k = 0; k < MM_EV_NR; k++)
-			c->check_events.count[k] = 0;
-		return 0;
-	}
-	for (size_t i = P->first; i < P->end; i++) {
-		const struct scn_tok *t = &P->l->toks[i];
-		const char *eq = t->quoted ? NULL : strchr(t->s, '=');
-		enum mm_event_kind k;
-		char kind[8];
-		uint64_t v;
-
-		if (P->used[i])
-			continue;
-		if (!eq || (size_t)(eq - t->s) >= sizeof(kind))
-			return scn_perr(P, "check events takes 'none' or BUG=N WARN=N CSUM=N, not '%s'",
-					t->s);
-		memcpy(kind, t->s, (size_t)(eq - t->s));
-		kind[eq - t->s] = '\0';
-		if (event_kind(kind, &k))
-			return scn_perr(P, "unknown event kind '%s' (BUG, WARN, CSUM)", kind);
-		if (scn_parse_count(eq + 1, &v) || v > 1000000)
-			return scn_perr(P, "bad count '%s'", eq + 1);
-		c->check_events.count[k] = (long)v;
-		P->used[i] = true;
-	}
-	for (int k = 0; k < MM_EV_NR; k++)
-		if (c->check_events.count[k] >= 0)
-			return 0;
-	return scn_perr(P, "missing argument 'none' or 'KIND=N' for check events");
-}
-
-static int p_fork(struct scn_parser *P, struct scn_cmd *c)
-{
-	size_t nr = P->nr_vis;
-
-	TRY(word_lookup(P, "parent process", SCN_NS_PROC, &c->fork.parent));
-	TRY(word_declare(P, "child process", SCN_NS_PROC, 0, &c->fork.child));
-	for (size_t i = 0; i < nr; i++) {
-		if (P->vis[i].proc == c->fork.parent) {
-			struct scn_vis parent = P->vis[i];
-
-			TRY(scn_vis_add(P, c->fork.child, parent.map));
-			parent.proc = c->fork.child;
-			P->vis[P->nr_vis - 1] = parent;
-		}
-	}
-	return 0;
-}
-
-static int p_vma(struct scn_parser *P, struct scn_cmd *c)
-{
-	return proc_map(P, &c->vma.proc, &c->vma.map);
-}
-
-/*
- * PROC MAP[+OFF] [len=SIZE], for munmap, mprotect and madvise: all of the
- * mapping, or a page-aligned part of it. @what names the call in messages.
- */
-static int p_range(struct scn_parser *P, const char *what, int *proc, int *map, uint64_t *off,
-		   uint64_t *len)
-{
-	const struct scn_name *m;
-	struct scn_loc at;
-	const char *w;
-	int ret;
-
-	TRY(word_lookup(P, "process", SCN_NS_PROC, proc));
-	TRY(scn_arg_word(P, "mapping", &w));
-	TRY(scn_lookup_map(P, *proc, w, &at));
-	*map = at.id;
-	*off = at.off;
-	m = &P->s->names[SCN_NS_MAP].v[at.id];
-	ret = scn_arg_size(P, "len", false, len);
-	if (ret < 0)
-		return ret;
-	if (ret && at.off)
-		return scn_perr(P, "%s of part of a mapping needs len=", what);
-	if (!ret && !*len)
-		return scn_perr(P, "len= must not be 0 for %s", what);
-	if (at.off % SCN_PAGE_BYTES && strchr(what, ' '))
-		return scn_perr(P, "%s offset must be page aligned", what);
-	if (at.off % SCN_PAGE_BYTES)
-		return scn_perr(P, "%s offset must be page aligned (%s(2) answers EINVAL)", what, what);
-	return check_range(P, &(struct scn_cmd){ .has_result = true }, *proc, &at,
-			   *len ? *len : m->len);
-}
-
-/* A hole in @proc's view of @map from this line on, as munmap leaves. */
-static void add_hole(struct scn_parser *P, const struct scn_cmd *c, int proc, int map,
-		     uint64_t off, uint64_t len)
-{
-	struct scn_vis *v = scn_vis_find(P, proc, map);
-
-	if (v && v->nr_holes < SCN_HOLES_MAX && !c->has_result) {
-		v->holes[v->nr_holes].off = off;
-		v->holes[v->nr_holes].len = len;
-		v->holes[v->nr_holes].what = P->cmd;
-		v->holes[v->nr_holes++].line = c->line;
-	}
-}
-
-/* munmap PROC MAP[+OFF] [len=SIZE]: all of the mapping, or a page-aligned part. */
-static int p_munmap(struct scn_parser *P, struct scn_cmd *c)
-{
-	TRY(p_range(P, "munmap", &c->vma.proc, &c->vma.map, &c->vma.off, &c->vma.len));
-	add_hole(P, c, c->vma.proc, c->vma.map, c->vma.off,
-		 c->vma.len ? c->vma.len : P->s->names[SCN_NS_MAP].v[c->vma.map].len);
-	return 0;
-}
-
-static int p_mprotect(struct scn_parser *P, struct scn_cmd *c)
-{
-	const char *w;
-
-	TRY(p_range(P, "mprotect", &c->mprotect.proc, &c->mprotect.map, &c->mprotect.off,
-		    &c->mprotect.len));
-	TRY(scn_arg_word(P, "none|ro|rw", &w));
-	if (!strcmp(w, "rw"))
-		c->mprotect.writable = true;
-	else if (!strcmp(w, "none"))
-		c->mprotect.none = true;
-	else if (strcmp(w, "ro"))
-		return scn_perr(P, "mprotect takes 'none', 'ro' or 'rw', not '%s'", w);
-	return 0;
-}
-
-static int p_madvise(struct scn_parser *P, struct scn_cmd *c)
-{
-	const char *w;
-	char hint[160];
-
-	TRY(p_range(P, "madvise", &c->madvise.proc, &c->madvise.map, &c->madvise.off,
-		    &c->madvise.len));
-	TRY(scn_arg_word(P, "advice", &w));
-	for (int a = 0; a < SCN_NR_ADVICE; a++) {
-		if (!strcmp(w, scn_advice_names[a])) {
-			c->madvise.advice = (enum scn_advice)a;
-			return 0;
-		}
-	}
-	scn_suggest(hint, sizeof(hint), w, scn_advice_names, SCN_NR_ADVICE);
-	return scn_perr(P, "unknown advice '%s' (%s)", w, hint);
-}
-
-/* check swapped PROC MAP[+OFF] [len=SIZE] yes|no */
-static int p_check_swapped(struct scn_parser *P, struct scn_cmd *c)
-{
-	const char *w;
-
-	TRY(p_range(P, "check swapped", &c->check_swapped.proc, &c->check_swapped.map,
-		    &c->check_swapped.off, &c->check_swapped.len));
-	TRY(scn_arg_word(P, "yes|no", &w));
-	if (!strcmp(w, "yes"))
-		c->check_swapped.swapped = true;
-	else if (strcmp(w, "no"))
-		return scn_perr(P, "check swapped takes 'yes' or 'no', not '%s'", w);
-	return 0;
-}
-
-/*
- * mremap PROC MAP[+OFF] [len=SIZE] as=NEWMAP [newlen=SIZE] [fixed=MAP[+OFF]]:
- * the moved (or resized) range is the new mapping NEWMAP; the old range, and
- * the range a fixed= move replaces, are holes from here on.
- */
-static int p_mremap(struct scn_parser *P, struct scn_cmd *c)
-{
-	uint64_t len;
-	const char *w;
-	int ret;
-
-	TRY(p_range(P, "mremap", &c->mremap.proc, &c->mremap.map, &c->mremap.off, &c->mremap.len));
-	len = c->mremap.len ? c->mremap.len : P->s->names[SCN_NS_MAP].v[c->mremap.map].len;
-	ret = scn_arg_size(P, "newlen", false, &c->mremap.newlen);
-	if (ret < 0)
-		return ret;
-	if (!ret && (!c->mremap.newlen || c->mremap.newlen % SCN_PAGE_BYTES))
-		return scn_perr(P, "newlen= must be a non-zero multiple of 4K");
-	c->mremap.fixed.id = -1;
-	ret = scn_arg_kv(P, "fixed", false, &w);
-	if (ret < 0)
-		return ret;
-	if (!ret) {
-		TRY(scn_lookup_map(P, c->mremap.proc, w, &c->mremap.fixed));
-		if (c->mremap.fixed.off % SCN_PAGE_BYTES)
-			return scn_perr(P, "fixed= must be page aligned (mremap(2) answers EINVAL)");
-	}
-	TRY(scn_arg_kv(P, "as", true, &w));
-	TRY(scn_declare(P, SCN_NS_MAP, w, c->mremap.proc, &c->mremap.to));
-	P->s->names[SCN_NS_MAP].v[c->mremap.to].len = c->mremap.newlen ? c->mremap.newlen : len;
-	add_hole(P, c, c->mremap.proc, c->mremap.map, c->mremap.off, len);
-	if (c->mremap.fixed.id >= 0)
-		add_hole(P, c, c->mremap.proc, c->mremap.fixed.id, c->mremap.fixed.off,
-			 c->mremap.newlen ? c->mremap.newlen : len);
-	return c->has_result ? 0 : scn_vis_add(P, c->mremap.proc, c->mremap.to);
-}
-
-/* exit PROC: the process and its mappings go; pins it took stay with their handles. */
-static int p_exit(struct scn_parser *P, struct scn_cmd *c)
-{
-	size_t keep = 0;
-
-	TRY(word_lookup(P, "process", SCN_NS_PROC, &c->exit.proc));
-	for (size_t i = 0; i < P->nr_vis; i++)
-		if (P->vis[i].proc != c->exit.proc)
-			P->vis[keep++] = P->vis[i];
-	P->nr_vis = keep;
-	return 0;
-}
-
-/* check folio HANDLE [page=N] [order=N] [large|small] [exclusive|shared] [pincount=N] */
-static int p_check_folio(struct scn_parser *P, struct scn_cmd *c)
-{
-	uint64_t v;
-	int ret;
-
-	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->check_folio.handle));
-	c->check_folio.order = c->check_folio.large = c->check_folio.exclusive = -1;
-	c->check_folio.pincount = -1;
-	/* scn_arg_size(): 0 when given, 1 when absent, < 0 on error. */
-	ret = scn_arg_size(P, "page", false, &v);
-	if (ret < 0)
-		return ret;
-	if (!ret)
-		c->check_folio.page = v;
-	ret = scn_arg_size(P, "order", false, &v);
-	if (ret < 0)
-		return ret;
-	if (!ret) {
-		if (v > 18)
-			return scn_perr(P, "order= is a folio order, 0 to 18");
-		c->check_folio.order = (int)v;
-	}
-	ret = scn_arg_size(P, "pincount", false, &v);
-	if (ret < 0)
-		return ret;
-	if (!ret) {
-		if (v > INT32_MAX)
-			return scn_perr(P, "pincount= is more than a folio can hold");
-		c->check_folio.pincount = (long)v;
-	}
-	if (scn_arg_flag(P, "large"))
-		c->check_folio.large = 1;
-	if (scn_arg_flag(P, "small")) {
-		if (c->check_folio.large == 1)
-			return scn_perr(P, "check folio: 'large' and 'small' contradict each other");
-		c->check_folio.large = 0;
-	}
-	c->check_folio.hugetlb = scn_arg_flag(P, "hugetlb") ? 1 : -1;
-	if (scn_arg_flag(P, "exclusive"))
-		c->check_folio.exclusive = 1;
-	if (scn_arg_flag(P, "shared")) {
-		if (c->check_folio.exclusive == 1)
-			return scn_perr(P, "check folio: 'exclusive' and 'shared' contradict each other");
-		c->check_folio.exclusive = 0;
-	}
-	if (c->check_folio.order < 0 && c->check_folio.large < 0 &&
-	    c->check_folio.exclusive < 0 && c->check_folio.pincount < 0 && c->check_folio.hugetlb < 0)
-		return scn_perr(P, "check folio asks nothing: give order=, large|small, exclusive|shared, pincount= or hugetlb");
-	return 0;
-}
-
-/*
- * thp SIZE always|inherit|madvise|never, thp enabled always|madvise|never,
- * thp zeropage on|off: what a test writes to /sys/kernel/mm/transparent_hugepage.
- */
-static int p_thp(struct scn_parser *P, struct scn_cmd *c)
-{
-	const char *t, *m;
-	uint64_t size;
-
-	TRY(scn_arg_word(P, "SIZE|enabled|zeropage", &t));
-	TRY(scn_arg_word(P, "mode", &m));
-	if (!strcmp(t, "zeropage")) {
-		c->thp.order = SCN_THP_ZEROPAGE;
-		if (strcmp(m, "on") && strcmp(m, "off"))
-			return scn_perr(P, "thp zeropage takes 'on' or 'off', not '%s'", m);
-		c->thp.mode = !strcmp(m, "on");
-		return 0;
-	}
-	c->thp.mode = -1;
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(m, scn_thp_modes[i]))
-			c->thp.mode = i;
-	if (!strcmp(t, "enabled")) {
-		c->thp.order = SCN_THP_ENABLED;
-		if (c->thp.mode < 0 || c->thp.mode == 1)
-			return scn_perr(P, "thp enabled takes always, madvise or never, not '%s'", m);
-		return 0;
-	}
-	if (scn_parse_size(t, &size))
-		return scn_perr(P, "thp takes a size (16K..2M), 'enabled' or 'zeropage', not '%s'", t);
-	if (size < 4 * SCN_PAGE_BYTES || size > SCN_PMD_BYTES || (size & (size - 1)))
-		return scn_perr(P, "thp size '%s': anonymous THP sizes are the powers of two from 16K to 2M "
-				"(hugepages-8kB has no anon 'enabled' file)", t);
-	c->thp.order = __builtin_ctzll(size / SCN_PAGE_BYTES);
-	if (c->thp.mode < 0)
-		return scn_perr(P, "thp %s takes always, inherit, madvise or never, not '%s'", t, m);
-	return 0;
-}
-
 /* Model: files end at the largest loff_t, as s_maxbytes would be without a block-map limit. */
 #define SCN_LOFF_MAX ((uint64_t)INT64_MAX)
 
 static int p_truncate(struct scn_parser *P, struct scn_cmd *c)
 {
-	TRY(word_lookup(P, "file", SCN_NS_FILE, &c->truncate.file));
+	TRY(scn_word_lookup(P, "file", SCN_NS_FILE, &c->truncate.file));
 	TRY(scn_arg_size(P, "size", true, &c->truncate.size));
 	if (c->truncate.size > SCN_LOFF_MAX)
 		return scn_perr(P, "truncate size= is past the largest file offset (2^63-1)");
@@ -934,9 +528,9 @@ static int p_truncate(struct scn_parser *P, struct scn_cmd *c)
 
 static int p_punch(struct scn_parser *P, struct scn_cmd *c)
 {
-	TRY(word_lookup(P, "file", SCN_NS_FILE, &c->punch.file));
+	TRY(scn_word_lookup(P, "file", SCN_NS_FILE, &c->punch.file));
 	TRY(scn_arg_size(P, "offset", true, &c->punch.offset));
-	TRY(need_len(P, "len", &c->punch.len));
+	TRY(scn_need_len(P, "len", &c->punch.len));
 	if (c->punch.offset > SCN_LOFF_MAX || c->punch.len > SCN_LOFF_MAX - c->punch.offset)
 		return scn_perr(P, "punch offset= + len= is past the largest file offset (2^63-1)");
 	return 0;
@@ -950,7 +544,7 @@ static int p_seal(struct scn_parser *P, struct scn_cmd *c)
 		{ "shrink", SCN_SEAL_SHRINK }, { "grow", SCN_SEAL_GROW }, { "seal", SCN_SEAL_SEAL },
 	};
 
-	TRY(word_lookup(P, "file", SCN_NS_FILE, &c->seal.file));
+	TRY(scn_word_lookup(P, "file", SCN_NS_FILE, &c->seal.file));
 	for (size_t i = 0; i < sizeof(seals) / sizeof(seals[0]); i++)
 		if (scn_arg_flag(P, seals[i].word))
 			c->seal.seals |= seals[i].seal;
@@ -966,29 +560,12 @@ static int p_pwrite(struct scn_parser *P, struct scn_cmd *c)
 
 	TRY(scn_arg_word(P, "file", &w));
 	TRY(scn_parse_loc(P, SCN_NS_FILE, w, &c->pwrite.at));
-	TRY(need_len(P, "len", &c->pwrite.len));
+	TRY(scn_need_len(P, "len", &c->pwrite.len));
 	if (c->pwrite.at.off > SCN_LOFF_MAX || c->pwrite.len > SCN_LOFF_MAX - c->pwrite.at.off)
 		return scn_perr(P, "pwrite past the largest file offset (2^63-1)");
 	if (c->pwrite.len > (1ULL << 30))
 		return scn_perr(P, "pwrite len= is more than 1G");
-	return arg_byte(P, "byte", true, NULL, &c->pwrite.byte);
-}
-
-static int p_check_zone(struct scn_parser *P, struct scn_cmd *c)
-{
-	const char *w;
-	char hint[128];
-
-	TRY(word_lookup(P, "handle", SCN_NS_HANDLE, &c->check_zone.handle));
-	TRY(scn_arg_word(P, "zone", &w));
-	for (int z = 0; z < SCN_NR_ZONES; z++) {
-		if (!strcmp(w, scn_zone_names[z])) {
-			c->check_zone.zone = (enum scn_zone)z;
-			return 0;
-		}
-	}
-	scn_suggest(hint, sizeof(hint), w, scn_zone_names, SCN_NR_ZONES);
-	return scn_perr(P, "unknown zone '%s' for check zone (%s)", w, hint);
+	return scn_arg_byte(P, "byte", true, NULL, &c->pwrite.byte);
 }
 
 static int p_none(struct scn_parser *P, struct scn_cmd *c)
@@ -998,30 +575,7 @@ static int p_none(struct scn_parser *P, struct scn_cmd *c)
 
 static int p_lease(struct scn_parser *P, struct scn_cmd *c)
 {
-	return word_lookup(P, "file", SCN_NS_FILE, &c->lease.file);
-}
-
-static int p_expect_event(struct scn_parser *P, struct scn_cmd *c)
-{
-	const char *w;
-
-	TRY(scn_arg_word(P, "BUG|WARN|CSUM", &w));
-	if (event_kind(w, &c->expect_event.kind))
-		return scn_perr(P, "unknown event kind '%s' (BUG, WARN, CSUM)", w);
-	for (size_t i = P->first; i < P->end; i++) {
-		const struct scn_tok *t = &P->l->toks[i];
-
-		if (!t->quoted || P->used[i])
-			continue;
-		if (!t->s[0])
-			return scn_perr(P, "empty event text for expect event");
-		c->expect_event.text = strdup(t->s);
-		if (!c->expect_event.text)
-			return -ENOMEM;
-		P->used[i] = true;
-		return 0;
-	}
-	return scn_perr(P, "missing argument '\"TEXT\"' for expect event");
+	return scn_word_lookup(P, "file", SCN_NS_FILE, &c->lease.file);
 }
 
 static const struct {
