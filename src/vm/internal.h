@@ -56,13 +56,33 @@ void anon_vma_detach(struct vm_area_struct *vma);
 struct anon_vma *anon_vma_get_folio(struct folio *folio);
 void anon_vma_put(struct anon_vma *av);
 
-/* memory.c: zapping */
+/* zap.c */
 struct zap_details {
 	struct address_space *mapping;	/* only folios of this mapping... */
 	bool even_cows;			/* ...unless private COW copies go too */
 };
 void unmap_vma_range(struct vm_area_struct *vma, unsigned long start, unsigned long end,
 		     const struct zap_details *details, enum mmu_notifier_event event);
+
+/* rmap walks (pageout.c, migrate.c) */
+/*
+ * An rmap walk's one-VMA step (try_to_unmap_one(), try_to_migrate_one()):
+ * notify the range @folio may be mapped at from @address, clipped to @vma.
+ */
+static inline void folio_vma_invalidate_start(struct mmu_notifier_range *range,
+					      enum mmu_notifier_event event, struct folio *folio,
+					      struct vm_area_struct *vma, unsigned long address)
+{
+	unsigned long end = address + folio_size(folio);
+
+	mmu_notifier_range_init(range, event, 0, vma->vm_mm,
+				address < vma->vm_start ? vma->vm_start : address,
+				end > vma->vm_end ? vma->vm_end : end);
+	range->vma = vma;
+	mmu_notifier_invalidate_range_start(range);
+}
+
+/* memory.c: faults */
 vm_fault_t do_wp_page_locked(struct vm_fault *vmf);
 
 /* huge_memory.c */

@@ -46,12 +46,7 @@ static bool try_to_migrate_one(struct folio *folio, struct vm_area_struct *vma,
 
 	if (folio_test_large(folio))
 		split_folio_pmd_mappings(folio, vma, address);
-	mmu_notifier_range_init(&range, MMU_NOTIFY_MIGRATE, 0, mm,
-				address < vma->vm_start ? vma->vm_start : address,
-				address + folio_size(folio) > vma->vm_end ? vma->vm_end :
-				address + folio_size(folio));
-	range.vma = vma;
-	mmu_notifier_invalidate_range_start(&range);
+	folio_vma_invalidate_start(&range, MMU_NOTIFY_MIGRATE, folio, vma, address);
 	{
 		DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, address, 0);
 

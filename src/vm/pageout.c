@@ -43,12 +43,7 @@ static bool try_to_unmap_one_swap(struct folio *folio, struct vm_area_struct *vm
 	/* TTU_SPLIT_HUGE_PMD: a PMD mapping is split first; the folio stays whole. */
 	if (folio_test_large(folio))
 		split_folio_pmd_mappings(folio, vma, address);
-	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm,
-				address < vma->vm_start ? vma->vm_start : address,
-				address + folio_size(folio) > vma->vm_end ? vma->vm_end :
-				address + folio_size(folio));
-	range.vma = vma;
-	mmu_notifier_invalidate_range_start(&range);
+	folio_vma_invalidate_start(&range, MMU_NOTIFY_CLEAR, folio, vma, address);
 	{
 		DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, address, 0);
 
