@@ -121,7 +121,7 @@ PIN_TRACKER(90, bias_tracker) = {
 	.maybe_dma_pinned = bias_maybe_dma_pinned,
 	.pincount = bias_pincount,
 	.pin_refs = bias_pin_refs,
-	.small_pin_refs = GUP_PIN_COUNTING_BIAS,
+	.small_pin = { .one = GUP_PIN_COUNTING_BIAS },
 };
 
 /*

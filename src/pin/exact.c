@@ -67,6 +67,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <pinmm/pin/pin.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/pin/trackers.h>
 
@@ -148,16 +149,6 @@ static inline bool cas(atomic_int *p, int *old, int new)
 {
 	return atomic_compare_exchange_weak_explicit(p, old, new, memory_order_seq_cst,
 						     memory_order_relaxed);
-}
-
-/* After the CAS that dropped pins: what folio_put_refs() does with what is left. */
-static void exact_put_tail(struct folio *folio, int left)
-{
-	if (left == 0)
-		__folio_put(folio);
-	else if (left == 1 && unlikely(page_in_zone_device_range(&folio->page)) &&
-		 zone_device_page_idle_hook)
-		zone_device_page_idle_hook(folio);
 }
 
 static void exact_bad_unpin(struct folio *folio, int refs, long have)
@@ -395,7 +386,7 @@ static void exact_unpin_small_overflow(struct folio *folio, int refs, enum exact
 		ovf_put(b, folio);
 	}
 	pthread_mutex_unlock(&b->lock);
-	exact_put_tail(folio, new);
+	folio_put_refs_last(folio, new);
 }
 
 /* ---- small folios ---- */
@@ -435,7 +426,7 @@ static void exact_unpin_small(struct folio *folio, int refs, enum exact_kind kin
 		}
 		new = with_wpins(old - refs * EXACT_PIN_ONE, wpins_after(w, p, refs, kind, INT_MAX));
 	} while (!cas(&folio->_refcount, &old, new));
-	exact_put_tail(folio, new);
+	folio_put_refs_last(folio, new);
 }
 
 /* ---- large folios ---- */
@@ -566,7 +557,7 @@ static void exact_unpin_large(struct folio *folio, int refs, enum exact_kind kin
 			if (cas(&folio->_refcount, &old, new)) {
 				if (k != kind)
 					exact_bad_kind(folio, refs, 0);
-				exact_put_tail(folio, new);
+				folio_put_refs_last(folio, new);
 				return;
 			}
 		}
@@ -592,7 +583,7 @@ static __attribute__((noinline, cold)) void exact_sub_units(struct folio *folio,
 	do {
 		new = old - n * EXACT_PIN_ONE - w * EXACT_WPIN_ONE;
 	} while (!cas(&folio->_refcount, &old, new));
-	exact_put_tail(folio, new);
+	folio_put_refs_last(folio, new);
 }
 
 /* Everything but one pin of a small folio with room in its field. */
@@ -646,55 +637,40 @@ static __attribute__((noinline, cold)) void exact_unpin_slow(struct folio *folio
 		exact_unpin_small(folio, refs, kind);
 }
 
+/* exact's pin of a small folio in struct pin_small_code's terms. */
+#define EXACT_SMALL_PIN {						\
+	.one = EXACT_PIN_ONE,						\
+	.field = EXACT_PIN_SAT << EXACT_PIN_SHIFT,			\
+	.wshift = EXACT_WPIN_SHIFT - EXACT_PIN_SHIFT,			\
+}
+static const struct pin_small_code exact_small = EXACT_SMALL_PIN;
+
 /*
- * GUP-fast's per-page case, one pin of a small folio, is kept to what bias
- * does for it: one load, one CAS, the large-folio re-check; every other case
- * is out of line.
+ * GUP-fast's per-page case, one pin of a small folio, is the CAS GUP's batch
+ * does inline (struct pin_batch); every other case is out of line.
  */
 static int exact_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 {
-	int add = EXACT_PIN_ONE + ((gup_flags & PIN_FOLL_WRITE) ? EXACT_WPIN_ONE : 0);
-	int old, new;
+	int ret;
 
 	if (unlikely(refs != 1 || folio_test_large(folio)))
 		return exact_try_pin_slow(folio, refs, gup_flags);
-	old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
-	do {
-		if (unlikely(old <= 0 || pin_field(old) == EXACT_PIN_SAT))
-			return exact_try_pin_slow(folio, refs, gup_flags);
-		new = old + add;
-	} while (!cas(&folio->_refcount, &old, new));
-	if (likely(!folio_test_large(folio)))
-		return 0;
+	ret = pin_small_field_pin(&exact_small, folio, gup_flags);
+	if (unlikely(ret > 0))
+		return exact_try_pin_slow(folio, refs, gup_flags);
+	if (ret || likely(!folio_test_large(folio)))
+		return ret;
 	/* Reused as a large folio before our CAS (see exact_try_pin_slow): undo, retry slow. */
-	exact_sub_units(folio, 1, add > EXACT_PIN_ONE);
+	pin_small_field_undo(&exact_small, folio, gup_flags);
 	return -EAGAIN;
 }
 
 static inline __attribute__((always_inline)) void exact_unpin_kind(struct folio *folio, int refs,
 							   enum exact_kind kind)
 {
-	int old, new;
-
-	if (unlikely(refs != 1 || folio_test_large(folio))) {
+	if (unlikely(refs != 1 || folio_test_large(folio)) ||
+	    unlikely(!pin_small_field_unpin(&exact_small, folio, kind == KIND_WRITE)))
 		exact_unpin_slow(folio, refs, kind);
-		return;
-	}
-	old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
-	do {
-		int p = pin_field(old), w = wpin_field(old);
-
-		if (unlikely(p == 0 || p == EXACT_PIN_SAT || (kind == KIND_WRITE && !w))) {
-			exact_unpin_slow(folio, refs, kind);
-			return;
-		}
-		/* min(w, p - 1) for an unknown or R/O kind, w - 1 for a writable one. */
-		new = old - EXACT_PIN_ONE;
-		if (kind == KIND_WRITE || w == p)
-			new -= EXACT_WPIN_ONE;
-	} while (!cas(&folio->_refcount, &old, new));
-	if (unlikely(new <= 1))
-		exact_put_tail(folio, new);
 }
 
 static void exact_unpin(struct folio *folio, int refs)
@@ -799,6 +775,7 @@ PIN_TRACKER(95, exact_tracker) = {
 	.maybe_dma_pinned_writable = exact_maybe_dma_pinned_writable,
 	.pincount = exact_pincount,
 	.pin_refs = exact_pin_refs,
+	.small_pin = EXACT_SMALL_PIN,
 	.enable = exact_enable,
 	.disable = exact_disable,
 };

@@ -46,5 +46,5 @@ PIN_TRACKER(10, get_tracker) = {
 	.pincount = get_pincount,
 	.pin_refs = get_pin_refs,
 	.untracked = true,
-	.small_pin_refs = 1,
+	.small_pin = { .one = 1 },
 };

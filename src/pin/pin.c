@@ -37,6 +37,16 @@ long pin_outstanding(void)
 	return node_page_state(NR_FOLL_PIN_ACQUIRED) - node_page_state(NR_FOLL_PIN_RELEASED);
 }
 
+__attribute__((cold)) void pin_small_field_undo(const struct pin_small_code *sp,
+						 struct folio *folio, unsigned int gup_flags)
+{
+	int add = sp->one + ((gup_flags & PIN_FOLL_WRITE) ? sp->one << sp->wshift : 0);
+	int left = atomic_fetch_sub_explicit(&folio->_refcount, add, memory_order_seq_cst) - add;
+
+	if (left <= 1)
+		folio_put_refs_last(folio, left);
+}
+
 void pin_trace_before(struct folio *folio, struct pin_trace_state *st)
 {
 	st->refcount = folio_ref_count(folio);

@@ -49,7 +49,7 @@ static int setup(void **state)
 	counting_tracker.try_pin = counting_try_pin;
 	counting_tracker.unpin = counting_unpin;
 	/* Its pins are not only references any more: GUP must call it for each. */
-	counting_tracker.small_pin_refs = 0;
+	counting_tracker.small_pin.one = 0;
 	atomic_store(&try_pin_calls, 0);
 	atomic_store(&unpin_calls, 0);
 	meddle = NULL;

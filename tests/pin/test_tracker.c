@@ -77,71 +77,136 @@ static void test_set_refuses_while_pinned(void **state)
 	folio_put(folio);
 }
 
-/*
- * A tracker that declares small_pin_refs lets GUP take and drop a small
- * folio's pins inline (struct pin_batch): its own try_pin()/unpin() must do
- * exactly that, and the inline path the same as the table for every folio.
- */
-static void test_small_pin_refs_is_what_the_tracker_does(void **state)
+/* What a pin sequence leaves on a folio, for comparing two ways of taking it. */
+struct pin_seen {
+	int refs;		/* _refcount - its value before */
+	long pincount;
+	bool pinned, writable;
+};
+
+static struct pin_seen pin_seen(struct folio *folio, int r0)
 {
-	unsigned int declared = 0;
+	return (struct pin_seen){
+		.refs = folio_ref_count(folio) - r0,
+		.pincount = pin_config.tracker->pincount(folio),
+		.pinned = folio_maybe_dma_pinned(folio),
+		.writable = folio_maybe_dma_pinned_writable(folio),
+	};
+}
+
+static void assert_seen_equal(struct pin_seen a, struct pin_seen b, const char *tracker, int step)
+{
+	if (a.refs != b.refs || a.pincount != b.pincount || a.pinned != b.pinned ||
+	    a.writable != b.writable)
+		fail_msg("%s, step %d: table refs %+d pins %ld pinned %d writable %d, "
+			 "batch refs %+d pins %ld pinned %d writable %d", tracker, step,
+			 a.refs, a.pincount, a.pinned, a.writable,
+			 b.refs, b.pincount, b.pinned, b.writable);
+}
+
+/*
+ * A tracker that declares small_pin lets GUP take and drop a small folio's
+ * pins inline (struct pin_batch): step by step, the batch must leave a folio
+ * exactly as the tracker's own try_pin()/unpin() leave another, through
+ * writable and read-only pins, and past a full pin field (more pins than it
+ * holds); and the code must say what the table does.
+ */
+static void test_small_pin_is_what_the_tracker_does(void **state)
+{
+	/* 1: a writable pin, 0: a read-only one, -1: an unpin (of unknown kind). */
+	static const int steps[] = { 1, 0, 0, -1, 1, -1, -1, -1, 0, 1, -1, -1 };
+	unsigned int declared = 0, packed = 0;
 
 	for (size_t i = 0; pin_trackers[i]; i++) {
 		const struct pin_tracker *t = pin_trackers[i];
-		unsigned int k = t->small_pin_refs;
-		struct folio *folio, *large;
+		const struct pin_small_code *sp = &t->small_pin;
+		struct folio *ft, *fb, *large;
 		struct pin_batch b;
-		int r0;
+		int rt, rb, n;
 
-		if (!k || t->unavailable)
+		if (!sp->one || t->unavailable)
 			continue;
 		declared++;
+		packed += sp->field != 0;
 		assert_int_equal(pin_tracker_set(t), 0);
-		folio = folio_alloc(GFP_KERNEL, 0);
-		assert_non_null(folio);
-		r0 = folio_ref_count(folio);
-
-		/* The table. */
-		assert_int_equal(t->try_pin(folio, 3, 0), 0);
-		assert_int_equal(folio_ref_count(folio), r0 + 3 * (int)k);
-		t->unpin(folio, 3);
-		assert_int_equal(folio_ref_count(folio), r0);
-
-		/* The batch, beside pins the table took. */
+		ft = folio_alloc(GFP_KERNEL, 0);
+		fb = folio_alloc(GFP_KERNEL, 0);
+		assert_non_null(ft);
+		assert_non_null(fb);
+		rt = folio_ref_count(ft);
+		rb = folio_ref_count(fb);
 		pin_batch_begin(&b);
 		assert_true(b.plain);
-		assert_int_equal(pin_tracker_try_pin(folio, 1, 0), 0);
-		assert_int_equal(pin_batch_try_pin(&b, folio, 2, 0), 0);
-		assert_int_equal(folio_ref_count(folio), r0 + 3 * (int)k);
+
+		for (n = 0; n < (int)(sizeof(steps) / sizeof(steps[0])); n++) {
+			unsigned int flags = steps[n] == 1 ? PIN_FOLL_WRITE : 0;
+
+			if (steps[n] < 0) {
+				t->unpin(ft, 1);
+				pin_batch_unpin(&b, fb, 1);
+			} else {
+				assert_int_equal(t->try_pin(ft, 1, flags), 0);
+				assert_int_equal(pin_batch_try_pin(&b, fb, 1, flags), 0);
+			}
+			assert_seen_equal(pin_seen(ft, rt), pin_seen(fb, rb), t->name, n);
+		}
+		assert_int_equal(folio_ref_count(fb), rb);
+
+		/* The code is what the table adds: a plain pin is @one references. */
+		assert_int_equal(t->try_pin(ft, 1, PIN_FOLL_WRITE), 0);
+		assert_int_equal(folio_ref_count(ft) - rt, sp->one + (sp->field ? sp->one << sp->wshift : 0));
+		t->unpin(ft, 1);
+
+		/* Past a full field (exact: 63 pins in _refcount, the rest listed). */
+		for (n = 0; n < 70; n++) {
+			assert_int_equal(t->try_pin(ft, 1, n & 1 ? PIN_FOLL_WRITE : 0), 0);
+			assert_int_equal(pin_batch_try_pin(&b, fb, 1, n & 1 ? PIN_FOLL_WRITE : 0), 0);
+			assert_seen_equal(pin_seen(ft, rt), pin_seen(fb, rb), t->name, 100 + n);
+		}
+		if (sp->field)
+			assert_int_equal(t->pincount(fb), 70);
+		for (n = 0; n < 70; n++) {
+			t->unpin(ft, 1);
+			pin_batch_unpin(&b, fb, 1);
+			assert_seen_equal(pin_seen(ft, rt), pin_seen(fb, rb), t->name, 200 + n);
+		}
+		assert_int_equal(folio_ref_count(fb), rb);
+		assert_false(folio_maybe_dma_pinned(fb));
+
+		/* More than one pin at a time: a plain code takes them inline too. */
+		assert_int_equal(pin_batch_try_pin(&b, fb, 3, 0), 0);
 		assert_int_equal(pin_outstanding(), 3);
-		pin_batch_unpin(&b, folio, 2);
-		assert_int_equal(folio_ref_count(folio), r0 + (int)k);
-		pin_tracker_unpin(folio, 1);
-		assert_int_equal(folio_ref_count(folio), r0);
+		if (sp->field)
+			assert_int_equal(t->pincount(fb), 3);
+		pin_batch_unpin(&b, fb, 3);
+		assert_int_equal(folio_ref_count(fb), rb);
 		assert_int_equal(pin_outstanding(), 0);
 
 		/* A folio being freed is refused by both, and left as it was. */
-		assert_true(folio_ref_freeze(folio, r0));
-		assert_int_equal(t->try_pin(folio, 1, 0), -EAGAIN);
-		assert_int_equal(pin_batch_try_pin(&b, folio, 1, 0), -EAGAIN);
-		assert_int_equal(folio_ref_count(folio), 0);
-		folio_ref_unfreeze(folio, r0);
+		assert_true(folio_ref_freeze(fb, rb));
+		assert_int_equal(t->try_pin(fb, 1, 0), -EAGAIN);
+		assert_int_equal(pin_batch_try_pin(&b, fb, 1, 0), -EAGAIN);
+		assert_int_equal(pin_batch_try_pin(&b, fb, 1, PIN_FOLL_WRITE), -EAGAIN);
+		assert_int_equal(folio_ref_count(fb), 0);
+		folio_ref_unfreeze(fb, rb);
 
 		/* A large folio is the tracker's own business: the batch calls it. */
 		large = folio_alloc(GFP_KERNEL, 2);
 		assert_non_null(large);
-		r0 = folio_ref_count(large);
+		rb = folio_ref_count(large);
 		assert_int_equal(pin_batch_try_pin(&b, large, 2, 0), 0);
-		assert_int_equal(folio_ref_count(large) - r0, (int)(t->pin_refs ? t->pin_refs(large, 2) : 2));
+		assert_int_equal(folio_ref_count(large) - rb, (int)(t->pin_refs ? t->pin_refs(large, 2) : 2));
 		pin_batch_unpin(&b, large, 2);
-		assert_int_equal(folio_ref_count(large), r0);
+		assert_int_equal(folio_ref_count(large), rb);
 		folio_put(large);
-		folio_put(folio);
+		folio_put(ft);
+		folio_put(fb);
 	}
-	/* bias (mainline) and get (the pre-FOLL_PIN kernels) say so. */
-	assert_true(declared >= 2);
-	assert_int_equal(bias_tracker.small_pin_refs, GUP_PIN_COUNTING_BIAS);
-	assert_int_equal(get_tracker.small_pin_refs, 1);
+	/* bias (mainline), get (the pre-FOLL_PIN kernels) and exact say so. */
+	assert_true(declared >= 3);
+	assert_true(packed >= 1);
+	assert_int_equal(bias_tracker.small_pin.one, GUP_PIN_COUNTING_BIAS);
+	assert_int_equal(get_tracker.small_pin.one, 1);
 }
 
 static void test_outstanding_forgotten_on_new_boot(void **state)
@@ -253,7 +318,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_find, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_policy_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_refuses_while_pinned, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_small_pin_refs_is_what_the_tracker_does, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_pin_is_what_the_tracker_does, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outstanding_forgotten_on_new_boot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_presets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_preset_names_a_tracker, setup, teardown),

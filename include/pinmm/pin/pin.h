@@ -112,22 +112,75 @@ static inline void pin_tracker_unpin(struct folio *folio, int refs)
  */
 struct pin_batch {
 	const struct pin_tracker *t;
-	unsigned int small_pin_refs;	/* t->small_pin_refs */
+	struct pin_small_code sp;	/* t->small_pin */
 	bool plain;
 };
 
 static inline void pin_batch_begin(struct pin_batch *b)
 {
 	b->t = READ_ONCE(pin_config.tracker);
-	b->small_pin_refs = b->t->small_pin_refs;
+	b->sp = b->t->small_pin;
 	b->plain = !READ_ONCE(mm_trace_on) && !READ_ONCE(pin_config.debug);
 }
 
 /* Does the batch take and drop this folio's @refs pins inline? */
 static inline bool pin_batch_inline(const struct pin_batch *b, struct folio *folio, int refs)
 {
-	return b->small_pin_refs && !folio_test_large(folio) &&
-	       (long)refs * b->small_pin_refs <= INT_MAX;
+	if (!b->sp.one || folio_test_large(folio))
+		return false;
+	return b->sp.field ? refs == 1 : (long)refs * b->sp.one <= INT_MAX;
+}
+
+/*
+ * One pin in a packed field (struct pin_small_code): 0; -EAGAIN for a folio
+ * being freed; 1 when the field is full and the table must take it.
+ */
+static inline int pin_small_field_pin(const struct pin_small_code *sp, struct folio *folio,
+				      unsigned int gup_flags)
+{
+	int add = sp->one + ((gup_flags & PIN_FOLL_WRITE) ? sp->one << sp->wshift : 0);
+	int old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
+
+	do {
+		if (unlikely(old <= 0))
+			return -EAGAIN;
+		if (unlikely((old & sp->field) == sp->field))
+			return 1;
+	} while (!atomic_compare_exchange_weak_explicit(&folio->_refcount, &old, old + add,
+							memory_order_seq_cst,
+							memory_order_relaxed));
+	return 0;
+}
+
+/* Take back exactly what pin_small_field_pin() added (src/pin/pin.c; cold). */
+void pin_small_field_undo(const struct pin_small_code *sp, struct folio *folio,
+			  unsigned int gup_flags);
+
+/*
+ * Drop one pin from a packed field: a writable one if @write, else one of
+ * unknown kind (or read-only). False, touching nothing, if the table must.
+ */
+static inline bool pin_small_field_unpin(const struct pin_small_code *sp, struct folio *folio,
+					 bool write)
+{
+	int old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
+	int new;
+
+	do {
+		int p = old & sp->field, w = (old >> sp->wshift) & sp->field;
+
+		if (unlikely(!p || p == sp->field || (write && !w)))
+			return false;
+		/* w - 1 for a writable pin; else min(w, p - 1), a bound of the writable left. */
+		new = old - sp->one;
+		if (write || w == p)
+			new -= sp->one << sp->wshift;
+	} while (!atomic_compare_exchange_weak_explicit(&folio->_refcount, &old, new,
+							memory_order_seq_cst,
+							memory_order_relaxed));
+	if (unlikely(new <= 1))
+		folio_put_refs_last(folio, new);
+	return true;
 }
 
 /* pin_tracker_try_pin() within a batch. */
@@ -139,21 +192,37 @@ pin_batch_try_pin(const struct pin_batch *b, struct folio *folio, int refs, unsi
 	if (unlikely(!b->plain))
 		return pin_tracker_try_pin(folio, refs, gup_flags);
 	if (likely(pin_batch_inline(b, folio, refs))) {
-		int n = refs * (int)b->small_pin_refs;
+		if (b->sp.field) {
+			ret = pin_small_field_pin(&b->sp, folio, gup_flags);
+			if (unlikely(ret > 0)) {
+				ret = b->t->try_pin(folio, refs, gup_flags);
+			} else if (!ret && unlikely(folio_test_large(folio))) {
+				/*
+				 * Reused as a large folio before the CAS, where
+				 * what was added reads otherwise: take it back and
+				 * give the folio up (below).
+				 */
+				pin_small_field_undo(&b->sp, folio, gup_flags);
+				return -EAGAIN;
+			}
+		} else {
+			int n = refs * b->sp.one;
 
-		if (!folio_ref_try_add(folio, n))
-			return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
-		/*
-		 * Model: freed and reused as part of a large folio between the
-		 * test and the add. The tracker would convert the pin to the
-		 * large-folio form; this path gives the folio up instead, which
-		 * GUP-fast may always do (the slow path takes it).
-		 */
-		if (unlikely(folio_test_large(folio))) {
-			folio_put_refs(folio, n);
-			return -EAGAIN;
+			if (!folio_ref_try_add(folio, n))
+				return folio_ref_count(folio) <= 0 ? -EAGAIN : -ENOMEM;
+			/*
+			 * Model: freed and reused as part of a large folio
+			 * between the test and the add. The tracker would
+			 * convert the pin to the large-folio form; this path
+			 * gives the folio up instead, which GUP-fast may always
+			 * do (the slow path takes it).
+			 */
+			if (unlikely(folio_test_large(folio))) {
+				folio_put_refs(folio, n);
+				return -EAGAIN;
+			}
+			ret = 0;
 		}
-		ret = 0;
 	} else {
 		ret = b->t->try_pin(folio, refs, gup_flags);
 	}
@@ -171,10 +240,14 @@ pin_batch_unpin(const struct pin_batch *b, struct folio *folio, int refs)
 		return;
 	}
 	mod_node_page_state(NR_FOLL_PIN_RELEASED, refs);
-	if (likely(pin_batch_inline(b, folio, refs)))
-		folio_put_refs(folio, refs * (int)b->small_pin_refs);
-	else
-		b->t->unpin(folio, refs);
+	if (likely(pin_batch_inline(b, folio, refs))) {
+		if (!b->sp.field)
+			folio_put_refs(folio, refs * b->sp.one);
+		else if (unlikely(!pin_small_field_unpin(&b->sp, folio, false)))
+			b->t->unpin(folio, refs);
+		return;
+	}
+	b->t->unpin(folio, refs);
 }
 
 /*

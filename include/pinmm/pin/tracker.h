@@ -8,6 +8,31 @@
 
 #include <pinmm/mem/memory.h>
 
+/*
+ * A small folio's pin as an add to _refcount (pin_tracker.small_pin), in one
+ * of two forms.
+ *
+ * @field 0: a pin is @one plain references (bias: 1024, get: 1). try_pin()
+ * takes refs * @one with folio_ref_try_add(), failing as that fails, and
+ * unpin() drops them with folio_put_refs().
+ *
+ * @field non-0: the pins are counted in the bits @field of _refcount, one pin
+ * adding @one (its lowest bit), and the writable ones in the same field
+ * @wshift bits higher, a FOLL_WRITE pin adding @one << @wshift more (exact).
+ * The writable count is an upper bound kept no greater than the pins: an
+ * unpin of unknown kind that finds them equal takes one writable off too.
+ * Only one pin at a time has this form: try_pin(folio, 1) refuses a folio
+ * whose count is <= 0 with -EAGAIN and is one CAS while @field is below its
+ * all-ones value; unpin(folio, 1) is one CAS while @field is neither 0 nor
+ * all ones, then what folio_put_refs() does with what is left. Every other
+ * case (more pins, a full or empty field, a known kind) is the table's.
+ */
+struct pin_small_code {
+	int one;
+	int field;
+	int wshift;
+};
+
 struct pin_tracker {
 	const char *name;
 	const char *summary;		/* one line for `pinmm list` */
@@ -98,15 +123,14 @@ struct pin_tracker {
 	long (*pins_through)(struct page *page, struct address_space *mapping);
 
 	/*
-	 * Optional (0: not so): a pin of a small folio is exactly this many
-	 * _refcount references and nothing else. try_pin() takes refs times
-	 * this with folio_ref_try_add() (failing as that fails) and unpin()
-	 * drops them with folio_put_refs(), so GUP may take and drop such pins
-	 * itself, inline, instead of calling the table per page (struct
-	 * pin_batch). tests/pin/test_tracker.c holds every tracker that says so
-	 * to it.
+	 * Optional (.one 0: not so): how the design's common pin of a small
+	 * folio is written into _refcount, when it is an add to that word and
+	 * nothing else, so that GUP may take and drop it itself, inline, instead
+	 * of calling the table per page (struct pin_batch). See struct
+	 * pin_small_code. tests/pin/test_tracker.c holds every tracker that
+	 * declares one to it.
 	 */
-	unsigned int small_pin_refs;
+	struct pin_small_code small_pin;
 
 	/*
 	 * What the design costs in memory, for `pinmm bench` and `pinmm list`:
