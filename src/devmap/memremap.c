@@ -375,16 +375,39 @@ static bool pgmap_range_had_bug(unsigned long start, unsigned long end)
 }
 
 /*
+ * The first page of the range whose _refcount is below zero, or NULL. Once
+ * teardown has dropped the idle references a balanced page is at 0; below it,
+ * somebody put a reference they did not hold. Mainline checks no underflow, so
+ * a double unpin under the bias (1025 -> 1 -> -1023) leaves no BUG behind:
+ * only the count says so.
+ */
+static struct page *pgmap_negative_page(unsigned long start, unsigned long end)
+{
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		if (page_ref_count(pfn_to_page(pfn)) < 0)
+			return pfn_to_page(pfn);
+	return NULL;
+}
+
+enum pgmap_wait {
+	PGMAP_UNUSED,		/* the count reached zero */
+	PGMAP_UNBALANCED,	/* it never will: see pgmap_wait_unused() */
+	PGMAP_TIMED_OUT,	/* devmap_unmap_timeout_ms passed */
+};
+
+/*
  * Model: the kernel's memunmap_pages() waits for ever. pinmm waits while a
  * page of the range is in use (its holder can still give it back), or while
  * a reference could belong to a get_dev_pagemap() user. It gives up at once,
- * after PGMAP_ORPHAN_GRACE_MS, when no page is in use and a BUG was recorded
- * against one of the range's pages: the count was unbalanced (a double unpin,
- * a stray put_page()) and can never reach zero, so the kernel would hang here
- * and the model says so instead. The whole wait is bounded by
- * devmap_unmap_timeout_ms in any case. True when the count did not reach 0.
+ * after PGMAP_ORPHAN_GRACE_MS, when no page is in use and the range's counts
+ * are known to be unbalanced (a BUG was recorded against one of its pages, or
+ * a page's _refcount is below zero: a double unpin, a stray put_page()): the
+ * count can never reach zero, so the kernel would hang here and the model
+ * says so instead. The whole wait is bounded by devmap_unmap_timeout_ms in
+ * any case.
  */
-static bool pgmap_wait_unused(struct dev_pagemap *pgmap, unsigned long start, unsigned long end)
+static enum pgmap_wait pgmap_wait_unused(struct dev_pagemap *pgmap, unsigned long start,
+					 unsigned long end)
 {
 	unsigned int waited = 0, idle_for = 0;
 
@@ -392,16 +415,18 @@ static bool pgmap_wait_unused(struct dev_pagemap *pgmap, unsigned long start, un
 		waited += PGMAP_WAIT_SLICE_MS;
 		idle_for = pgmap_busy_pages(start, end) ? 0 : idle_for + PGMAP_WAIT_SLICE_MS;
 		if (waited >= devmap_unmap_timeout_ms)
-			return true;
-		if (idle_for >= PGMAP_ORPHAN_GRACE_MS && pgmap_range_had_bug(start, end))
-			return true;
+			return PGMAP_TIMED_OUT;
+		if (idle_for >= PGMAP_ORPHAN_GRACE_MS &&
+		    (pgmap_range_had_bug(start, end) || pgmap_negative_page(start, end)))
+			return PGMAP_UNBALANCED;
 	}
-	return false;
+	return PGMAP_UNUSED;
 }
 
 void memunmap_pages(struct dev_pagemap *pgmap)
 {
-	unsigned long start, end, busy = 0;
+	unsigned long start, end, busy;
+	enum pgmap_wait wait;
 	bool timed_out;
 
 	if (!pgmap || !pgmap->live)
@@ -416,17 +441,29 @@ void memunmap_pages(struct dev_pagemap *pgmap)
 	if (pgmap->refcount == DEVMAP_REFCOUNT_IDLE_ONE)
 		for (unsigned long pfn = start; pfn < end; pfn++)
 			put_page(pfn_to_page(pfn));
-	timed_out = pgmap_wait_unused(pgmap, start, end);
-	if (timed_out) {
-		busy = pgmap_busy_pages(start, end);
-		if (busy)
-			mm_event(MM_EV_WARN, NULL,
-				 "memunmap_pages: %lu page(s) of pfn %#lx-%#lx still in use after %u ms",
-				 busy, start, end - 1, devmap_unmap_timeout_ms);
+	wait = pgmap_wait_unused(pgmap, start, end);
+	timed_out = wait != PGMAP_UNUSED;
+	busy = timed_out ? pgmap_busy_pages(start, end) : 0;
+	if (busy) {
+		mm_event(MM_EV_WARN, NULL,
+			 "memunmap_pages: %lu page(s) of pfn %#lx-%#lx still in use after %u ms",
+			 busy, start, end - 1, devmap_unmap_timeout_ms);
+	} else if (wait == PGMAP_UNBALANCED) {
+		struct page *neg = pgmap_negative_page(start, end);
+
+		if (neg)
+			mm_event(MM_EV_WARN, neg,
+				 "memunmap_pages: pfn %#lx-%#lx: %ld pagemap reference(s) held by no page in use, pfn %#lx at _refcount %d (a put without a reference); the kernel would wait for ever",
+				 start, end - 1, (long)atomic_load(&pgmap->ref), page_to_pfn(neg),
+				 page_ref_count(neg));
 		else
 			mm_event(MM_EV_WARN, NULL,
 				 "memunmap_pages: pfn %#lx-%#lx: %ld pagemap reference(s) held by no page in use after a BUG on the range; the kernel would wait for ever",
 				 start, end - 1, (long)atomic_load(&pgmap->ref));
+	} else if (timed_out) {
+		mm_event(MM_EV_WARN, NULL,
+			 "memunmap_pages: pfn %#lx-%#lx: %ld pagemap reference(s) held by no page in use after %u ms",
+			 start, end - 1, (long)atomic_load(&pgmap->ref), devmap_unmap_timeout_ms);
 	}
 
 	pthread_mutex_lock(&pgmap_lock);

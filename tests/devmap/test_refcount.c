@@ -189,7 +189,38 @@ static void test_idle_one_double_put_teardown_is_prompt(void **state)
 	/* ...and, as in mainline, nothing checks for an underflow. */
 	assert_int_equal(mm_event_match(MM_EV_BUG, "refcount underflow"), 0);
 	assert_int_equal(mm_event_match(MM_EV_WARN, "still in use"), 0);
-	assert_int_equal(dt_take_events(MM_EV_WARN, "held by no page in use"), 1);
+	/* Given up as unbalanced (the page is at -1), not after the 10 s timeout. */
+	assert_int_equal(mm_event_match(MM_EV_WARN, "at _refcount -1 "), 1);
+	assert_int_equal(dt_take_events(MM_EV_WARN, "the kernel would wait for ever"), 1);
+	mm_events_reset();
+	assert_int_equal(devmap_nr_pagemaps(), 0);
+}
+
+/*
+ * The same double unpin under the bias: each unpin drops GUP_PIN_COUNTING_BIAS
+ * (1025 -> 1 -> -1023), the count never passes through zero, so no BUG is
+ * recorded (mainline checks no underflow) and only the negative count shows
+ * the imbalance. Teardown must give up on it at once too: before, it waited
+ * out devmap_unmap_timeout_ms (10 s per preset in pinmm run).
+ */
+static void test_idle_one_biased_double_unpin_teardown_is_prompt(void **state)
+{
+	struct dev_pagemap pgmap;
+	struct folio *folio;
+
+	(void)state;
+	assert_int_equal(devmap_unmap_timeout_ms, 10000);
+	pgmap_up(&pgmap, MEMORY_DEVICE_FS_DAX, DEVMAP_REFCOUNT_IDLE_ONE);
+	folio = page_folio(pfn_to_page(dt_device_pfn() + 7));
+	folio_ref_add(folio, (int)GUP_PIN_COUNTING_BIAS);
+	folio_put_refs(folio, (int)GUP_PIN_COUNTING_BIAS);
+	folio_put_refs(folio, (int)GUP_PIN_COUNTING_BIAS);
+	assert_int_equal(folio_ref_count(folio), 1 - (int)GUP_PIN_COUNTING_BIAS);
+	assert_int_equal(mm_event_count(), 0);
+	memunmap_pages(&pgmap);
+	assert_int_equal(mm_event_match(MM_EV_WARN, "still in use"), 0);
+	assert_int_equal(mm_event_match(MM_EV_WARN, "at _refcount -1024 "), 1);
+	assert_int_equal(dt_take_events(MM_EV_WARN, "the kernel would wait for ever"), 1);
 	mm_events_reset();
 	assert_int_equal(devmap_nr_pagemaps(), 0);
 }
@@ -240,6 +271,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_idle_one_memunmap_waits_for_page, dt_setup_machine,
 						dt_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_one_double_put_teardown_is_prompt,
+						dt_setup_machine, dt_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_one_biased_double_unpin_teardown_is_prompt,
 						dt_setup_machine, dt_teardown),
 		cmocka_unit_test_setup_teardown(test_wait_idle_one, dt_setup_machine, dt_teardown),
 		cmocka_unit_test_setup_teardown(test_wait_idle_zero, dt_setup_machine, dt_teardown),
