@@ -38,5 +38,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dma_device_reaches_the_real_pfns, setup, gt_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }

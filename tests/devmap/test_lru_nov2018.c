@@ -148,5 +148,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_july_leaves_pgmap_alone, dt_setup_machine, dt_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }

@@ -9,7 +9,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
+#include "../common/cmocka_tap.h"
 #include <pinmm/gup/gup.h>
 #include <pinmm/gup/unshare.h>
 #include <pinmm/pin/preset.h>

@@ -111,5 +111,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_longterm_migrates_out_of_cma, setup_cma, gt_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }

@@ -358,5 +358,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reflinked_dax_block_has_a_proxy_per_file, setup_dax, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }

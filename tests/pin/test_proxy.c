@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <cmocka.h>
+#include "../common/cmocka_tap.h"
 #include <pinmm/pin/pin.h>
 #include <pinmm/pin/proxy.h>
 #include <pinmm/pin/trackers.h>
@@ -265,5 +265,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lookup_does_not_grow_with_pins, setup, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }

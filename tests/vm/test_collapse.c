@@ -148,5 +148,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(huge_zero_page, vt_setup, vt_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }

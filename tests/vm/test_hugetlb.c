@@ -288,5 +288,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(migrate_out_of_movable, vt_setup, vt_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }

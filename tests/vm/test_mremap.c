@@ -206,5 +206,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(whole_thp_moves_as_pmd, vt_setup, vt_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }

@@ -211,5 +211,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(partial_unmap_keeps_folio, vt_setup, vt_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }

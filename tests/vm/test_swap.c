@@ -359,5 +359,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(migration_moves_swap_cache_entry, swap_setup, swap_teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }
