@@ -10,6 +10,7 @@ const char *const bench_status_names[BS_NR] = {
 	[BS_MISS] = "MISS",
 	[BS_UNSURE] = "UNSURE",
 	[BS_NA] = "NOT MEASURED",
+	[BS_MACHINE] = "NOT ON THIS MACHINE",
 };
 
 static int cmp_double(const void *a, const void *b)

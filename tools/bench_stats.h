@@ -35,6 +35,7 @@ enum bench_status {
 	BS_MISS,
 	BS_UNSURE,	/* the spread straddles the target, or too few samples */
 	BS_NA,		/* not measured */
+	BS_MACHINE,	/* not judged: the floor, which shares nothing, misses the target too */
 	BS_NR,
 };
 extern const char *const bench_status_names[BS_NR];

@@ -212,6 +212,21 @@ static const struct bench_verdict *find_verdict(const struct bench_verdict *v, i
 	return NULL;
 }
 
+/* The verdict @id of @subject, which must exist and say @status. */
+static const struct bench_verdict *expect_verdict(const struct bench_verdict *v, int n,
+						  const char *id, const char *subject,
+						  enum bench_status status)
+{
+	const struct bench_verdict *x = find_verdict(v, n, id, subject);
+
+	if (!x)
+		fail_msg("no verdict %s of %s", id, subject);
+	if (x->status != status)
+		fail_msg("%s of %s: %s, expected %s", id, subject, bench_status_names[x->status],
+			 bench_status_names[status]);
+	return x;
+}
+
 static void test_verdicts_of_a_run(void **state)
 {
 	struct bench_verdict v[32];
@@ -220,28 +235,59 @@ static void test_verdicts_of_a_run(void **state)
 
 	fill_run();
 	n = bench_verdicts(&run, v, 32);
-	x = find_verdict(v, n, "4k-pin-1.5x-floor", "fast");
-	assert_non_null(x);
+	x = expect_verdict(v, n, "4k-pin-1.5x-floor", "fast", BS_PASS);
 	assert_int_equal(x->st.n, 5);
 	assert_true(fabs(x->st.median - 1.2) < EPS);
-	assert_int_equal(x->status, BS_PASS);
-	x = find_verdict(v, n, "4k-pin-1.5x-floor", "slow");
-	assert_non_null(x);
-	assert_int_equal(x->status, BS_MISS);
+	x = expect_verdict(v, n, "4k-pin-1.5x-floor", "slow", BS_MISS);
 	/* Unpin of "slow" alternates 1.4 and 1.6: the spread straddles 1.5. */
-	x = find_verdict(v, n, "4k-unpin-1.5x-floor", "slow");
-	assert_non_null(x);
-	assert_int_equal(x->status, BS_UNSURE);
+	x = expect_verdict(v, n, "4k-unpin-1.5x-floor", "slow", BS_UNSURE);
 	/* 2 threads: (12+12)/(5.1+5.1) per round, 2.35x or more. */
-	x = find_verdict(v, n, "2-threads-1.9x", "fast");
-	assert_non_null(x);
-	assert_int_equal(x->status, BS_PASS);
+	x = expect_verdict(v, n, "2-threads-1.9x", "fast", BS_PASS);
+	/* The floor scaled (10+10)/(5.1+5.1) = 1.96x; "fast" 2.35x, 1.2x the floor's. */
+	x = expect_verdict(v, n, "2-threads-1.9x", "floor", BS_PASS);
+	assert_true(fabs(x->st.median - 20 / 10.2) < EPS);
+	x = expect_verdict(v, n, "2-threads-vs-floor", "fast", BS_PASS);
+	assert_true(fabs(x->st.median - (24 / 10.2) / (20 / 10.2)) < EPS);
 	/* No 2 MiB and no -L results: no verdict claims them. */
 	assert_null(find_verdict(v, n, "2m-pin-1.25x-floor", "fast"));
 	assert_null(find_verdict(v, n, "L-2m-vs-host", "fast"));
 	assert_null(find_verdict(v, n, "2-threads-1.9x", "slow"));
 	/* The floor is a reference, not a subject. */
 	assert_null(find_verdict(v, n, "4k-pin-1.5x-floor", "floor"));
+}
+
+/*
+ * Where the floor, which shares nothing, does not scale, a design's 1.9x is
+ * not judged (the machine cannot show it), while its scaling against the
+ * floor's, round by round, still is.
+ */
+static void test_two_threads_on_a_machine_that_does_not_scale(void **state)
+{
+	static const double fl[] = { 10, 10, 10, 10, 10 };
+	static const double fl2[] = { 8, 8.5, 8, 8.5, 8 };	/* the floor: 1.18-1.25x, median 1.25 */
+	static const double one[] = { 12, 12, 12, 12, 12 };
+	static const double good2[] = { 9.6, 10.2, 9.6, 10.2, 9.6 };	/* as the floor */
+	static const double bad2[] = { 24, 24, 24, 24, 24 };		/* 0.5x: it serialises */
+	struct bench_verdict v[32];
+	const struct bench_verdict *x;
+	int n;
+
+	result("floor", BK_FLOOR, BM_PIN_FAST, 0, 1, fl, fl, 5);
+	result("good", BK_PRESET, BM_PIN_FAST, 0, 1, one, one, 5);
+	result("bad", BK_PRESET, BM_PIN_FAST, 0, 1, one, one, 5);
+	result("floor", BK_FLOOR, BM_PIN_FAST, 0, 2, fl2, fl2, 5);
+	result("good", BK_PRESET, BM_PIN_FAST, 0, 2, good2, good2, 5);
+	result("bad", BK_PRESET, BM_PIN_FAST, 0, 2, bad2, bad2, 5);
+	bench_finish_stats(&run);
+	n = bench_verdicts(&run, v, 32);
+
+	x = expect_verdict(v, n, "2-threads-1.9x", "floor", BS_MISS);
+	x = expect_verdict(v, n, "2-threads-1.9x", "good", BS_MACHINE);
+	assert_non_null(strstr(x->what, "the floor itself scaled 1.25x"));
+	x = expect_verdict(v, n, "2-threads-vs-floor", "good", BS_PASS);
+	assert_true(fabs(x->st.median - 1.0) < EPS);
+	x = expect_verdict(v, n, "2-threads-1.9x", "bad", BS_MACHINE);
+	x = expect_verdict(v, n, "2-threads-vs-floor", "bad", BS_MISS);
 }
 
 static void test_case_keys(void **state)
@@ -386,6 +432,8 @@ int main(void)
 		cmocka_unit_test(test_delta_between_runs),
 		cmocka_unit_test(test_medians_spread),
 		cmocka_unit_test_setup_teardown(test_verdicts_of_a_run, setup_run, teardown_run),
+		cmocka_unit_test_setup_teardown(test_two_threads_on_a_machine_that_does_not_scale, setup_run,
+						teardown_run),
 		cmocka_unit_test_setup_teardown(test_case_keys, setup_run, teardown_run),
 		cmocka_unit_test_setup_teardown(test_json_round_trip, setup_run, teardown_run),
 		cmocka_unit_test(test_json_rejects_other_files),
