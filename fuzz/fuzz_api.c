@@ -457,7 +457,7 @@ static void op_system(struct fa_state *st, struct fa_input *in)
 		reclaim(1 + take(in, 64));
 		break;
 	default:
-		drop_caches();
+		drop_caches(3);
 		break;
 	}
 }

@@ -171,6 +171,12 @@ unsigned long reclaim(unsigned long nr_pages)
 		freed += shrink_folio_list(batch, n);
 		budget = budget > n ? budget - n : 0;
 	}
+	/*
+	 * shrink_node(): after the LRUs, shrink_slab(), whose thp-deferred_split
+	 * shrinker splits the partially mapped large folios it can. Model: the
+	 * whole queue, whatever the pressure.
+	 */
+	deferred_split_scan(~0UL);
 	return freed;
 }
 
@@ -187,10 +193,17 @@ static void drop_super_caches(struct super_block *sb, void *arg)
 	pthread_mutex_unlock(&sb->s_inode_lock);
 }
 
-unsigned long drop_caches(void)
+unsigned long drop_caches(int what)
 {
 	unsigned long dropped = 0;
 
-	fs_for_each_super(drop_super_caches, &dropped);
+	if (what & 1)
+		fs_for_each_super(drop_super_caches, &dropped);
+	/*
+	 * drop_slab(): every shrinker; pinmm's one is thp-deferred_split (no
+	 * dentry or inode caches are modelled).
+	 */
+	if (what & 2)
+		deferred_split_scan(~0UL);
 	return dropped;
 }

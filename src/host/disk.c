@@ -343,14 +343,15 @@ int host_writeback(struct host_session *hs, int fs, bool sync)
 	return err;
 }
 
-int host_drop_caches(void)
+int host_drop_caches(int what)
 {
 	int fd = open("/proc/sys/vm/drop_caches", O_WRONLY | O_CLOEXEC);
+	char v = (char)('0' + (what & 3));
 	int err = 0;
 
 	if (fd < 0)
 		return -errno;
-	if (write(fd, "1", 1) != 1)
+	if (write(fd, &v, 1) != 1)
 		err = -errno;
 	close(fd);
 	return err;

@@ -94,6 +94,26 @@ int host_vmstat(const char *name, long *value)
 	return err;
 }
 
+int host_thp_stat(int order, const char *name, long *value)
+{
+	char path[160], line[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/hugepages-%lukB/stats/%s",
+		 4UL << order, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	if (n <= 0)
+		return n < 0 ? -errno : -ENODATA;
+	line[n] = 0;
+	*value = strtol(line, NULL, 10);
+	return 0;
+}
+
 /* Lines of the kernel log that are a BUG or WARN (or a data checksum failure). */
 int host_thp_setting(const char *file, char *buf, size_t len)
 {

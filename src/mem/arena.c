@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <pinmm/mem/memory.h>
 #include <pinmm/mem/page_ext.h>
+#include <pinmm/mem/deferred_split.h>
 #include "internal.h"
 
 pg_data_t contig_page_data;
@@ -140,6 +141,7 @@ void mem_exit(void)
 	for (int i = 0; i < MAX_NR_ZONES; i++)
 		pthread_mutex_destroy(&pgdat->node_zones[i].lock);
 	page_ext_exit();
+	deferred_split_reset();
 	munmap(mem_map, mem_map_bytes);
 	/* The next machine may be mapped here: leave no poisoned shadow behind. */
 	unpoison_range(pgdat->ram, ram_map_bytes);

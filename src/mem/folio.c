@@ -5,6 +5,7 @@
  */
 #include <pinmm/mem/memory.h>
 #include <pinmm/mem/hugetlb.h>
+#include <pinmm/mem/deferred_split.h>
 
 void prep_compound_page(struct page *page, unsigned int order)
 {
@@ -104,8 +105,14 @@ void __folio_put(struct folio *folio)
 		free_huge_folio(folio);
 		return;
 	}
-	if (order && !destroy_compound(folio))
-		return;
+	if (order) {
+		folio_unqueue_deferred_split(folio);
+		/* free_pages_prepare(): an anonymous folio leaves its size's nr_anon. */
+		if ((unsigned long)READ_ONCE(folio->mapping) & PAGE_MAPPING_ANON)
+			mod_mthp_stat((int)order, MTHP_STAT_NR_ANON, -1);
+		if (!destroy_compound(folio))
+			return;
+	}
 	free_frozen_pages(&folio->page, order);
 }
 

@@ -151,6 +151,14 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"allocates the largest size enabled in hugepages-<size>kB/enabled that fits, "
 		"mapped by PTEs, and _pincount/_large_mapcount apply to folios of every order",
 	},
+	[KSW_MTHP_STATS] = {
+		"mthp-stats", "v6.9", "ec33687c6749",
+		"mm: add per-order mTHP anon_fault_alloc and anon_fault_fallback counters",
+		"only /proc/vmstat's thp_* counters existed, all of them about the PMD size; each "
+		"hugepages-<size>kB directory gets stats/; the split and nr_anon files followed "
+		"by 6.12, and no release preset lies between, so this one switch stands for "
+		"all of them",
+	},
 	[KSW_FSDAX_REFCOUNTED] = {
 		"fsdax-refcounted", "v6.15", "38607c62b34b",
 		"fs/dax: properly refcount fs dax pages",

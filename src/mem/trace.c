@@ -69,7 +69,7 @@ static const struct { const char *prefix; enum mm_trace_class cls; } class_of[] 
 	{ "dma_", MM_TRACE_DMA }, { "odp_", MM_TRACE_DMA },
 	{ "reclaim", MM_TRACE_RECLAIM }, { "shrink_", MM_TRACE_RECLAIM },
 	{ "migrate", MM_TRACE_RECLAIM }, { "try_to_unmap", MM_TRACE_RECLAIM },
-	{ "drop_caches", MM_TRACE_RECLAIM },
+	{ "drop_caches", MM_TRACE_RECLAIM }, { "deferred_split", MM_TRACE_RECLAIM },
 	{ "mmap", MM_TRACE_VM }, { "munmap", MM_TRACE_VM }, { "mprotect", MM_TRACE_VM },
 	{ "madvise", MM_TRACE_VM }, { "fork", MM_TRACE_VM }, { "copy_", MM_TRACE_VM },
 	{ "zap", MM_TRACE_VM }, { "thp_", MM_TRACE_VM }, { "mmu_notifier", MM_TRACE_VM },

@@ -22,6 +22,8 @@ const char *const vmstat_text[NR_VM_NODE_STAT_ITEMS] = {
 	[PGMIGRATE_SUCCESS] = "pgmigrate_success",
 	[PGMIGRATE_FAIL] = "pgmigrate_fail",
 	[THP_SPLIT_PAGE] = "thp_split_page",
+	[THP_SPLIT_PAGE_FAILED] = "thp_split_page_failed",
+	[THP_DEFERRED_SPLIT_PAGE] = "thp_deferred_split_page",
 	[THP_SPLIT_PMD] = "thp_split_pmd",
 	[THP_ZERO_PAGE_ALLOC] = "thp_zero_page_alloc",
 	[THP_COLLAPSE_ALLOC] = "thp_collapse_alloc",
@@ -96,9 +98,72 @@ int vmstat_lookup(const char *name, enum node_stat_item *item)
 	return -EINVAL;
 }
 
+static atomic_long mthp_stats[HPAGE_PMD_ORDER + 1][__MTHP_STAT_COUNT];
+
+const char *const mthp_stat_text[__MTHP_STAT_COUNT] = {
+	[MTHP_STAT_ANON_FAULT_ALLOC] = "anon_fault_alloc",
+	[MTHP_STAT_ANON_FAULT_FALLBACK] = "anon_fault_fallback",
+	[MTHP_STAT_ANON_FAULT_FALLBACK_CHARGE] = "anon_fault_fallback_charge",
+	[MTHP_STAT_SWPOUT] = "swpout",
+	[MTHP_STAT_SWPOUT_FALLBACK] = "swpout_fallback",
+	[MTHP_STAT_SHMEM_ALLOC] = "shmem_alloc",
+	[MTHP_STAT_SHMEM_FALLBACK] = "shmem_fallback",
+	[MTHP_STAT_SHMEM_FALLBACK_CHARGE] = "shmem_fallback_charge",
+	[MTHP_STAT_SPLIT] = "split",
+	[MTHP_STAT_SPLIT_FAILED] = "split_failed",
+	[MTHP_STAT_SPLIT_DEFERRED] = "split_deferred",
+	[MTHP_STAT_NR_ANON] = "nr_anon",
+	[MTHP_STAT_NR_ANON_PARTIALLY_MAPPED] = "nr_anon_partially_mapped",
+};
+
+bool mthp_stat_modelled(enum mthp_stat_item item)
+{
+	switch (item) {
+	case MTHP_STAT_ANON_FAULT_ALLOC:
+	case MTHP_STAT_ANON_FAULT_FALLBACK:
+	case MTHP_STAT_SWPOUT_FALLBACK:
+	case MTHP_STAT_SPLIT:
+	case MTHP_STAT_SPLIT_FAILED:
+	case MTHP_STAT_SPLIT_DEFERRED:
+	case MTHP_STAT_NR_ANON:
+	case MTHP_STAT_NR_ANON_PARTIALLY_MAPPED:
+		return true;
+	default:
+		return false;
+	}
+}
+
+void mod_mthp_stat(int order, enum mthp_stat_item item, long delta)
+{
+	if (order <= 0 || order > HPAGE_PMD_ORDER || item >= __MTHP_STAT_COUNT)
+		return;
+	atomic_fetch_add_explicit(&mthp_stats[order][item], delta, memory_order_relaxed);
+}
+
+long mthp_stat_read(int order, enum mthp_stat_item item)
+{
+	if (order <= 0 || order > HPAGE_PMD_ORDER || item >= __MTHP_STAT_COUNT)
+		return 0;
+	return atomic_load_explicit(&mthp_stats[order][item], memory_order_relaxed);
+}
+
+int mthp_stat_lookup(const char *name, enum mthp_stat_item *item)
+{
+	for (int i = 0; i < __MTHP_STAT_COUNT; i++) {
+		if (!strcmp(name, mthp_stat_text[i])) {
+			*item = (enum mthp_stat_item)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 void vmstat_reset(void)
 {
 	for (int i = 0; i < VMSTAT_SHARDS; i++)
 		for (int j = 0; j < NR_VM_NODE_STAT_ITEMS; j++)
 			atomic_store_explicit(&vmstat_shards[i].v[j], 0, memory_order_relaxed);
+	for (int i = 0; i <= HPAGE_PMD_ORDER; i++)
+		for (int j = 0; j < __MTHP_STAT_COUNT; j++)
+			atomic_store_explicit(&mthp_stats[i][j], 0, memory_order_relaxed);
 }

@@ -64,6 +64,7 @@ const char *const scn_cmd_names[SCN_NR_CMDS] = {
 	[SCN_CHECK_FOLIO] = "check folio",
 	[SCN_THP] = "thp",
 	[SCN_SEAL] = "seal",
+	[SCN_CHECK_THP_STAT] = "check thp-stat",
 	[SCN_MREMAP] = "mremap",
 	[SCN_SWAP] = "swap",
 	[SCN_WHATIF] = "whatif",
@@ -181,6 +182,7 @@ static void cmd_release(struct scn_cmd *c)
 	free(c->only);
 	switch (c->kind) {
 	case SCN_CHECK_VMSTAT:
+	case SCN_CHECK_THP_STAT:
 		for (size_t i = 0; i < c->check_vmstat.nr; i++)
 			free(c->check_vmstat.v[i].name);
 		free(c->check_vmstat.v);

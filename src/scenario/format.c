@@ -338,8 +338,16 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		put(o, " %s", ev[c->expect_event.kind] ? ev[c->expect_event.kind] : "?");
 		put_str(o, c->expect_event.text ? c->expect_event.text : "");
 		break;
-	case SCN_RECLAIM:
 	case SCN_DROP_CACHES:
+		if (c->drop_caches.what != 1)
+			put(o, " %d", c->drop_caches.what);
+		break;
+	case SCN_CHECK_THP_STAT:
+		put(o, " %luK", 4UL << c->check_vmstat.order);
+		for (size_t i = 0; i < c->check_vmstat.nr; i++)
+			put(o, " %s=%ld", c->check_vmstat.v[i].name, c->check_vmstat.v[i].value);
+		break;
+	case SCN_RECLAIM:
 	case SCN_DEBUG_PINS:
 	case SCN_NR_CMDS:
 		break;

@@ -150,6 +150,7 @@ void interp_check_fsck(struct interp *in, const struct scn_cmd *c);
 void interp_check_pinned(struct interp *in, const struct scn_cmd *c);
 void interp_check_zone(struct interp *in, const struct scn_cmd *c);
 void interp_check_vmstat(struct interp *in, const struct scn_cmd *c);
+void interp_check_thp_stat(struct interp *in, const struct scn_cmd *c);
 void interp_check_events(struct interp *in, const struct scn_cmd *c);
 void interp_check_swapped(struct interp *in, const struct scn_cmd *c);
 void interp_check_folio(struct interp *in, const struct scn_cmd *c);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/gup/gup.h>
+#include <pinmm/mem/kernel.h>
 #include <pinmm/mem/proxy.h>
 #include <pinmm/pin/debug.h>
 #include <pinmm/devmap/pmem.h>
@@ -135,6 +136,43 @@ void interp_check_vmstat(struct interp *in, const struct scn_cmd *c)
 		v = node_page_state(item);
 		if (v != st->value) {
 			interp_fail(in, SCN_CORRUPT, "%s is %ld, expected %ld", st->name, v, st->value);
+			return;
+		}
+	}
+}
+
+/*
+ * hugepages-<size>kB/stats/: the directory came in 6.9 and exists for the
+ * sizes of THP_ORDERS_ALL (anon orders 2+, order 1 for the page cache).
+ * A counter the model's paths never change cannot be checked against it.
+ */
+void interp_check_thp_stat(struct interp *in, const struct scn_cmd *c)
+{
+	int order = c->check_vmstat.order;
+
+	if (!kernel_has(KSW_MTHP_STATS)) {
+		interp_fail(in, SCN_NA, "check thp-stat: %s has no hugepages-<size>kB/stats "
+			    "(per-size THP counters came in 6.9)", kernel_selected());
+		return;
+	}
+	for (size_t i = 0; i < c->check_vmstat.nr; i++) {
+		const struct scn_stat *st = &c->check_vmstat.v[i];
+		enum mthp_stat_item item;
+		long v;
+
+		if (mthp_stat_lookup(st->name, &item)) {
+			interp_fail(in, SCN_CORRUPT, "no hugepages-<size>kB/stats/%s", st->name);
+			return;
+		}
+		if (!mthp_stat_modelled(item)) {
+			interp_fail(in, SCN_NA, "check thp-stat: the model never counts %s (no memcg "
+				    "charge, no large shmem folios)", st->name);
+			return;
+		}
+		v = mthp_stat_read(order, item);
+		if (v != st->value) {
+			interp_fail(in, SCN_CORRUPT, "hugepages-%lukB/stats/%s is %ld, expected %ld",
+				    4UL << order, st->name, v, st->value);
 			return;
 		}
 	}

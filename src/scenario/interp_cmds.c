@@ -622,6 +622,9 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 	case SCN_CHECK_VMSTAT:
 		interp_check_vmstat(in, c);
 		break;
+	case SCN_CHECK_THP_STAT:
+		interp_check_thp_stat(in, c);
+		break;
 	case SCN_CHECK_EVENTS:
 		interp_check_events(in, c);
 		break;
@@ -666,7 +669,7 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 		reclaim(~0UL >> 1);
 		break;
 	case SCN_DROP_CACHES:
-		drop_caches();
+		drop_caches(c->drop_caches.what);
 		break;
 	case SCN_LEASE:
 	case SCN_UNLEASE:

@@ -470,16 +470,33 @@ static bool vmstat_monotonic(const char *name)
 	return strncmp(name, "nr_", 3) || !strncmp(name, "nr_foll_pin_", 12);
 }
 
+/* check vmstat's counter, or check thp-stat's file of hugepages-<size>kB/stats/. */
+static int stat_read(const struct scn_cmd *c, const char *name, long *v)
+{
+	if (c->kind == SCN_CHECK_THP_STAT)
+		return host_thp_stat(c->check_vmstat.order, name, v);
+	return host_vmstat(name, v);
+}
+
+/*
+ * The same for hugepages-<size>kB/stats/, which are also the machine's (and
+ * summed over the CPUs as sysfs reads them, so never unfolded).
+ */
 static void do_check_vmstat(struct hrun *r, const struct scn_cmd *c)
 {
-	bool folded = access("/proc/sys/vm/stat_refresh", W_OK) == 0;
+	bool thp = c->kind == SCN_CHECK_THP_STAT;
+	bool folded = thp || access("/proc/sys/vm/stat_refresh", W_OK) == 0;
 
 	for (size_t i = 0; i < c->check_vmstat.nr; i++) {
 		const struct scn_stat *st = &c->check_vmstat.v[i];
 		long v, base = r->vm_base[r->idx * 8 + (i < 8 ? i : 7)], d;
 
-		if (i >= 8 || base == LONG_MIN || host_vmstat(st->name, &v)) {
-			host_na(r, "the host's /proc/vmstat has no %s", st->name);
+		if (i >= 8 || base == LONG_MIN || stat_read(c, st->name, &v)) {
+			if (thp)
+				host_na(r, "the host has no transparent_hugepage/hugepages-%lukB/stats/%s",
+					4UL << c->check_vmstat.order, st->name);
+			else
+				host_na(r, "the host's /proc/vmstat has no %s", st->name);
 			return;
 		}
 		d = v - base;
@@ -639,6 +656,7 @@ void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 		host_na(r, "no interface shows userspace a page's pin count");
 		break;
 	case SCN_CHECK_VMSTAT:
+	case SCN_CHECK_THP_STAT:
 		do_check_vmstat(r, c);
 		break;
 	case SCN_CHECK_EVENTS:
@@ -679,7 +697,7 @@ void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 		break;
 	case SCN_DROP_CACHES:
 		mark_unsafe(r);
-		err = host_drop_caches();
+		err = host_drop_caches(c->drop_caches.what);
 		if (err)
 			host_na(r, "/proc/sys/vm/drop_caches: %s", strerror(-err));
 		break;
@@ -742,10 +760,10 @@ int host_read_baselines(struct hrun *r)
 
 		for (size_t j = 0; j < 8; j++)
 			r->vm_base[i * 8 + j] = LONG_MIN;
-		if (c->kind != SCN_CHECK_VMSTAT)
+		if (c->kind != SCN_CHECK_VMSTAT && c->kind != SCN_CHECK_THP_STAT)
 			continue;
 		for (size_t j = 0; j < c->check_vmstat.nr && j < 8; j++)
-			if (host_vmstat(c->check_vmstat.v[j].name, &r->vm_base[i * 8 + j]))
+			if (stat_read(c, c->check_vmstat.v[j].name, &r->vm_base[i * 8 + j]))
 				r->vm_base[i * 8 + j] = LONG_MIN;
 	}
 	return 0;

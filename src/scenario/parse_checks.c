@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pinmm/mem/vmstat.h>
 #include "parse_cmd.h"
 
 int p_check_disk(struct scn_parser *P, struct scn_cmd *c)
@@ -48,14 +49,14 @@ int p_check_pinned(struct scn_parser *P, struct scn_cmd *c)
 	return 0;
 }
 
-int p_check_vmstat(struct scn_parser *P, struct scn_cmd *c)
+static int stat_pairs(struct scn_parser *P, struct scn_cmd *c, const char *what)
 {
 	size_t n = 0;
 
 	for (size_t i = P->first; i < P->end; i++)
 		n += !P->used[i];
 	if (!n)
-		return scn_perr(P, "missing argument 'name=value' for check vmstat");
+		return scn_perr(P, "missing argument 'name=value' for %s", what);
 	c->check_vmstat.v = calloc(n, sizeof(*c->check_vmstat.v));
 	if (!c->check_vmstat.v)
 		return -ENOMEM;
@@ -67,16 +68,48 @@ int p_check_vmstat(struct scn_parser *P, struct scn_cmd *c)
 		if (P->used[i])
 			continue;
 		if (!eq)
-			return scn_perr(P, "check vmstat takes name=value pairs, not '%s'", t->s);
+			return scn_perr(P, "%s takes name=value pairs, not '%s'", what, t->s);
 		st->name = strndup(t->s, (size_t)(eq - t->s));
 		if (!st->name)
 			return -ENOMEM;
 		c->check_vmstat.nr++;
 		if (!scn_valid_name(st->name))
-			return scn_perr(P, "bad vmstat name '%s'", st->name);
+			return scn_perr(P, "bad counter name '%s' for %s", st->name, what);
 		if (scn_parse_long(eq + 1, &st->value))
 			return scn_perr(P, "bad value '%s' for %s", eq + 1, st->name);
 		P->used[i] = true;
+	}
+	return 0;
+}
+
+int p_check_vmstat(struct scn_parser *P, struct scn_cmd *c)
+{
+	return stat_pairs(P, c, "check vmstat");
+}
+
+/* check thp-stat SIZE name=value...: hugepages-<size>kB/stats/<name>. */
+int p_check_thp_stat(struct scn_parser *P, struct scn_cmd *c)
+{
+	const char *t;
+	uint64_t size;
+
+	TRY(scn_arg_word(P, "SIZE", &t));
+	if (scn_parse_size(t, &size) || size < 2 * SCN_PAGE_BYTES || size > SCN_PMD_BYTES ||
+	    (size & (size - 1)))
+		return scn_perr(P, "check thp-stat takes a THP size, a power of two from 8K to 2M, "
+				"not '%s'", t);
+	c->check_vmstat.order = __builtin_ctzll(size / SCN_PAGE_BYTES);
+	TRY(stat_pairs(P, c, "check thp-stat"));
+	for (size_t i = 0; i < c->check_vmstat.nr; i++) {
+		enum mthp_stat_item item;
+		char hint[128];
+
+		if (!mthp_stat_lookup(c->check_vmstat.v[i].name, &item))
+			continue;
+		scn_suggest(hint, sizeof(hint), c->check_vmstat.v[i].name, mthp_stat_text,
+			    __MTHP_STAT_COUNT);
+		return scn_perr(P, "no hugepages-<size>kB/stats/ file '%s' (%s)",
+				c->check_vmstat.v[i].name, hint);
 	}
 	return 0;
 }

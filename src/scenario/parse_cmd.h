@@ -65,6 +65,8 @@ int p_check_disk(struct scn_parser *P, struct scn_cmd *c);
 int p_check_fsck(struct scn_parser *P, struct scn_cmd *c);
 int p_check_pinned(struct scn_parser *P, struct scn_cmd *c);
 int p_check_vmstat(struct scn_parser *P, struct scn_cmd *c);
+int p_check_thp_stat(struct scn_parser *P, struct scn_cmd *c);
+int p_drop_caches(struct scn_parser *P, struct scn_cmd *c);
 int p_check_events(struct scn_parser *P, struct scn_cmd *c);
 int p_check_swapped(struct scn_parser *P, struct scn_cmd *c);
 int p_check_folio(struct scn_parser *P, struct scn_cmd *c);

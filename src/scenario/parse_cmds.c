@@ -617,7 +617,7 @@ static const struct {
 	[SCN_PUNCH] = { p_punch, true },
 	[SCN_RECLAIM] = { p_none, false },
 	[SCN_MIGRATE] = { p_vma, true },
-	[SCN_DROP_CACHES] = { p_none, false },
+	[SCN_DROP_CACHES] = { p_drop_caches, false },
 	[SCN_LEASE] = { p_lease, true },
 	[SCN_UNLEASE] = { p_lease, true },
 	[SCN_EXPECT_EVENT] = { p_expect_event, false },
@@ -625,6 +625,7 @@ static const struct {
 	[SCN_PWRITE] = { p_pwrite, true },
 	[SCN_SEAL] = { p_seal, true },
 	[SCN_CHECK_ZONE] = { p_check_zone, false },
+	[SCN_CHECK_THP_STAT] = { p_check_thp_stat, false },
 };
 
 static bool is_check(enum scn_cmd_kind k)

@@ -210,3 +210,15 @@ int p_thp(struct scn_parser *P, struct scn_cmd *c)
 		return scn_perr(P, "thp %s takes always, inherit, madvise or never, not '%s'", t, m);
 	return 0;
 }
+
+/* drop-caches [1|2|3]: what echo N > /proc/sys/vm/drop_caches drops (1 when not given). */
+int p_drop_caches(struct scn_parser *P, struct scn_cmd *c)
+{
+	static const char *const v[] = { "1", "2", "3" };
+
+	c->drop_caches.what = 1;
+	for (int i = 0; i < 3; i++)
+		if (scn_arg_flag(P, v[i]))
+			c->drop_caches.what = i + 1;
+	return 0;
+}

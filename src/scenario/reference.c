@@ -222,6 +222,19 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"check vmstat pgfault=0 except=mainline",
 		"/proc/vmstat counters of the machine since it came up (the list below).",
 	},
+	[SCN_CHECK_THP_STAT] = {
+		SCN_GROUP_CHECKS, "check thp-stat SIZE NAME=VALUE... [only=|except=PRESET,...]",
+		"only= except=",
+		"check thp-stat 64K split_deferred=1 nr_anon_partially_mapped=1\n"
+		"check thp-stat 2M anon_fault_alloc=1 split=0",
+		"The per-size THP counters of /sys/kernel/mm/transparent_hugepage/"
+		"hugepages-<SIZE>kB/stats/ (6.9+; n/a before): anon_fault_alloc, "
+		"anon_fault_fallback, swpout, swpout_fallback, split, split_failed, split_deferred, "
+		"nr_anon, nr_anon_partially_mapped. The model never counts "
+		"anon_fault_fallback_charge (no memcg) or the shmem_* files (no large shmem "
+		"folios): checking one of those is n/a. On the host: the change since the run "
+		"began, as check vmstat.",
+	},
 	[SCN_CHECK_EVENTS] = {
 		SCN_GROUP_CHECKS, "check events none | BUG=N [WARN=N] [CSUM=N] [only=|except=PRESET,...]",
 		"none only= except=",
@@ -365,7 +378,8 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		SCN_GROUP_KERNEL, "reclaim [during=POINT]", "during=", "reclaim",
 		"shrink_folio_list() over every LRU folio: unmap, then free what nothing else "
 		"holds; filemap_release_folio() (try_to_release_page) strips a clean file "
-		"folio's buffers even when a pin keeps the folio.",
+		"folio's buffers even when a pin keeps the folio. Then, as shrink_node()'s "
+		"shrink_slab(), the deferred split shrinker (see drop-caches 2).",
 	},
 	[SCN_MIGRATE] = {
 		SCN_GROUP_KERNEL, "migrate PROC MAP [during=POINT] [-> RES]", "during=", "migrate p m",
@@ -373,9 +387,14 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"any extra reference) stays, and the command fails with EBUSY.",
 	},
 	[SCN_DROP_CACHES] = {
-		SCN_GROUP_KERNEL, "drop-caches [during=POINT]", "during=", "drop-caches",
-		"echo 1 > /proc/sys/vm/drop_caches: invalidate_mapping_pages() on every file of "
-		"every disk, which evicts only what nothing uses (clean, unmapped, unpinned).",
+		SCN_GROUP_KERNEL, "drop-caches [1|2|3] [during=POINT]", "1 2 3 during=",
+		"drop-caches\ndrop-caches 2",
+		"echo N > /proc/sys/vm/drop_caches (N is 1 when not given). 1: "
+		"invalidate_mapping_pages() on every file of every disk, which evicts only what "
+		"nothing uses (clean, unmapped, unpinned). 2: drop_slab(), every shrinker; the "
+		"model's one is thp-deferred_split, whose deferred_split_scan() splits each "
+		"partially unmapped large anonymous folio it can, freeing its unmapped pages; a "
+		"folio with a reference no mapping explains (a pin) stays whole and queued. 3: both.",
 	},
 	[SCN_LEASE] = {
 		SCN_GROUP_KERNEL, "lease FILE [-> RES]", "", "lease f",
@@ -423,7 +442,9 @@ const struct scn_vmstat_doc scn_vmstat_docs[] = {
 	{ "pgmajfault", "faults that read from the disk" },
 	{ "pgmigrate_success", "pages migrated" },
 	{ "pgmigrate_fail", "pages migration left where they were" },
-	{ "thp_split_page", "THPs split into base pages" },
+	{ "thp_split_page", "PMD-sized THPs split into base pages" },
+	{ "thp_split_page_failed", "PMD-sized THP splits refused (a pin, an extra reference)" },
+	{ "thp_deferred_split_page", "PMD-sized THPs queued for deferred split (partly unmapped)" },
 	{ "thp_split_pmd", "PMD mappings of THPs split into PTEs" },
 	{ "thp_zero_page_alloc", "huge zero folios allocated (a read fault of THP-eligible memory)" },
 	{ "thp_collapse_alloc", "THPs allocated by MADV_COLLAPSE (or khugepaged) to collapse a range into" },
@@ -431,7 +452,7 @@ const struct scn_vmstat_doc scn_vmstat_docs[] = {
 	{ "pgscan", "pages reclaim looked at" },
 	{ "pswpin", "pages read from swap" },
 	{ "pswpout", "pages written to swap" },
-	{ "thp_swpout", "THPs swapped out whole" },
+	{ "thp_swpout", "PMD-sized THPs swapped out whole" },
 	{ NULL, NULL },
 };
 

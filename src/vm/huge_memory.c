@@ -146,8 +146,10 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 	if (!(vmf->flags & FAULT_FLAG_WRITE) && READ_ONCE(huge_zero_page_enabled))
 		return do_huge_zero_page_fault(vmf);
 	folio = folio_alloc(GFP_TRANSHUGE | __GFP_ZERO, HPAGE_PMD_ORDER);
-	if (!folio)
+	if (!folio) {
+		count_mthp_stat(HPAGE_PMD_ORDER, MTHP_STAT_ANON_FAULT_FALLBACK);
 		return VM_FAULT_FALLBACK;
+	}
 	pgtable = pte_table_alloc(mm);
 	if (!pgtable) {
 		folio_put(folio);
@@ -169,6 +171,7 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 	folio_add_new_anon_rmap(folio, vma, haddr, true);
 	pgtable_trans_huge_deposit(mm, vmf->pmd, pgtable);
 	add_mm_counter(mm, MM_ANONPAGES, HPAGE_PMD_NR);
+	count_mthp_stat(HPAGE_PMD_ORDER, MTHP_STAT_ANON_FAULT_ALLOC);
 	lru_add_new(folio);	/* before the PMD publishes it: see do_anonymous_page() */
 	set_pmd_at(mm, haddr, vmf->pmd, entry);
 	spin_unlock(ptl);
@@ -409,15 +412,26 @@ void change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long addr,
 	spin_unlock(ptl);
 }
 
-int split_anon_folio(struct folio *folio)
+/*
+ * can_split_folio(): every reference but the caller's is explained by a
+ * mapping (and, in the swap cache, one per page). A pin, or any other
+ * reference taken without a mapping, fails it.
+ */
+static bool can_split_folio(struct folio *folio, int caller_pins)
+{
+	int extra = folio_test_swapcache(folio) ? (int)folio_nr_pages(folio) : 0;
+
+	return folio_mapcount(folio) == folio_ref_count(folio) - extra - caller_pins;
+}
+
+static int __split_anon_folio(struct folio *folio)
 {
 	unsigned long nr = (unsigned long)folio_nr_pages(folio);
+	int order = (int)folio_order(folio);
 	struct anon_vma *av;
 	struct folio *parts[HPAGE_PMD_NR];
 	int err;
 
-	if (!folio_test_anon(folio) || !folio_test_large(folio) || nr > HPAGE_PMD_NR)
-		return -EINVAL;
 	/*
 	 * Model: a folio in the swap cache is not split (mainline splits its
 	 * cache entries with it); reclaim splits before add_to_swap().
@@ -427,6 +441,11 @@ int split_anon_folio(struct folio *folio)
 	av = anon_vma_get_folio(folio);
 	if (!av)
 		return -EBUSY;
+	/* The racy check before unmapping: a pinned folio is never split. */
+	if (!can_split_folio(folio, 1)) {
+		anon_vma_put(av);
+		return -EAGAIN;
+	}
 	if (!try_to_migrate(folio)) {
 		remove_migration_ptes(folio, folio);
 		anon_vma_put(av);
@@ -436,8 +455,9 @@ int split_anon_folio(struct folio *folio)
 	if (!folio_ref_freeze(folio, 1)) {
 		remove_migration_ptes(folio, folio);
 		anon_vma_put(av);
-		return -EBUSY;
+		return -EAGAIN;
 	}
+	folio_unqueue_deferred_split(folio);
 	err = __split_folio(folio, 0);
 	if (err) {
 		folio_ref_unfreeze(folio, 1);
@@ -445,6 +465,7 @@ int split_anon_folio(struct folio *folio)
 		anon_vma_put(av);
 		return -EBUSY;
 	}
+	mod_mthp_stat(order, MTHP_STAT_NR_ANON, -1);
 	for (unsigned long i = 0; i < nr; i++) {
 		parts[i] = page_folio(folio_page(folio, i));
 		/* The head keeps the caller's reference; tails get a temporary one. */
@@ -452,10 +473,64 @@ int split_anon_folio(struct folio *folio)
 	}
 	for (unsigned long i = 0; i < nr; i++)
 		remove_migration_ptes(parts[i], parts[i]);
+	/* A page no migration entry pointed at was unmapped: this frees it. */
 	for (unsigned long i = 1; i < nr; i++)
 		folio_put(parts[i]);
-	count_vm_event(THP_SPLIT_PAGE);
-	mm_trace("thp_split_page", "pfn=%#lx", folio_pfn(folio));
+	mm_trace("thp_split_page", "pfn=%#lx order=%d", folio_pfn(folio), order);
 	anon_vma_put(av);
 	return 0;
+}
+
+int split_anon_folio(struct folio *folio)
+{
+	unsigned long nr = (unsigned long)folio_nr_pages(folio);
+	int order = (int)folio_order(folio), err;
+
+	if (!folio_test_anon(folio) || !folio_test_large(folio) || nr > HPAGE_PMD_NR ||
+	    folio_test_hugetlb(folio))
+		return -EINVAL;
+	err = __split_anon_folio(folio);
+	if (order == HPAGE_PMD_ORDER)
+		count_vm_event(err ? THP_SPLIT_PAGE_FAILED : THP_SPLIT_PAGE);
+	count_mthp_stat(order, err ? MTHP_STAT_SPLIT_FAILED : MTHP_STAT_SPLIT);
+	return err;
+}
+
+/*
+ * deferred_split_scan(): the thp-deferred_split shrinker. Each queued folio
+ * still partially mapped is split (trylock, split_folio()); one that cannot
+ * be (a pin, a GUP reference, the lock taken) goes back on the queue and its
+ * unmapped pages stay allocated. Returns the folios split.
+ */
+unsigned long deferred_split_scan(unsigned long nr_to_scan)
+{
+	struct folio *batch[64];
+	unsigned long split = 0, todo = deferred_split_count();
+
+	/* Each folio queued now is looked at once: what goes back waits for the next call. */
+	if (todo > nr_to_scan)
+		todo = nr_to_scan;
+	while (todo) {
+		size_t n = deferred_split_isolate(batch, todo < 64 ? todo : 64);
+
+		if (!n)
+			break;
+		todo -= n < todo ? n : todo;
+		for (size_t i = 0; i < n; i++) {
+			struct folio *folio = batch[i];
+			bool did_split = false;
+
+			if (folio_test_partially_mapped(folio) && folio_trylock(folio)) {
+				did_split = !split_anon_folio(folio);
+				folio_unlock(folio);
+			}
+			if (did_split)
+				split++;
+			else
+				deferred_split_putback(folio);
+			folio_put(folio);
+		}
+	}
+	mm_trace("deferred_split_scan", "split=%lu queued=%lu", split, deferred_split_count());
+	return split;
 }

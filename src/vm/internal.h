@@ -6,6 +6,7 @@
 #include <pinmm/mem/memory.h>
 #include <pinmm/mem/highmem.h>
 #include <pinmm/mem/kernel.h>
+#include <pinmm/mem/deferred_split.h>
 #include <pinmm/pin/tracker.h>
 #include <pinmm/vm/mm.h>
 #include <pinmm/vm/hugetlb.h>

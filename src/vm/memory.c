@@ -107,8 +107,9 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 	}
 	/* One reference per PTE, as each PTE's zap will drop one. */
 	folio_ref_add(folio, (int)nr - 1);
-	folio_add_new_anon_rmap(folio, vma, addr, false);
 	add_mm_counter(mm, MM_ANONPAGES, (long)nr);
+	count_mthp_stat((int)folio_order(folio), MTHP_STAT_ANON_FAULT_ALLOC);
+	folio_add_new_anon_rmap(folio, vma, addr, false);
 	/*
 	 * Before the PTE is set, as mainline's folio_add_lru_vma(): once it
 	 * is, another thread may pin, migrate and free the folio, and we hold

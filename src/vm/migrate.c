@@ -290,14 +290,20 @@ int migrate_folio_to(struct folio *src, gfp_t gfp, struct folio **dstp)
 			folio_ref_add(dst, (int)nr);
 			swap_cache_migrate(dst, src);
 		}
-		if (anon)
+		if (anon) {
 			__atomic_store_n((unsigned long *)&dst->mapping,
 					 (unsigned long)src->mapping, __ATOMIC_RELEASE);
+			/* __folio_migrate_mapping(): the new folio counts in its size's nr_anon. */
+			mod_mthp_stat((int)order, MTHP_STAT_NR_ANON, 1);
+		}
 		folio_ref_unfreeze(src, 1);
 	}
 	race_point(RACE_MIGRATE, src);
 	if (was_mapped)
 		remove_migration_ptes(src, dst);
+	/* migrate_folio_move(): a partially mapped source queues its copy instead. */
+	if (folio_test_partially_mapped(src) && folio_unqueue_deferred_split(src))
+		deferred_split_folio(dst, true);
 	folio_unlock(dst);
 	folio_unlock(src);
 	lru_add_new(dst);

@@ -147,7 +147,8 @@ struct folio *alloc_anon_folio(struct vm_fault *vmf)
 		folio = folio_alloc(GFP_TRANSHUGE | __GFP_ZERO, (unsigned int)order);
 		if (folio)
 			return folio;
-		/* MTHP_STAT_ANON_FAULT_FALLBACK: try the next smaller order. */
+		/* Try the next smaller order. Model: no memcg, so never _FALLBACK_CHARGE. */
+		count_mthp_stat(order, MTHP_STAT_ANON_FAULT_FALLBACK);
 		orders &= ~BIT(order);
 	}
 fallback:

@@ -176,6 +176,8 @@ static void reclaim_anon_folios(struct folio **batch, int n)
 
 			/* split_folio_to_list(): each page that stays mapped takes its own pass. */
 			if (!split_anon_folio(folio)) {
+				/* No swap cluster for the whole folio: its pages go one by one. */
+				count_mthp_stat(__builtin_ctzl(nr), MTHP_STAT_SWPOUT_FALLBACK);
 				for (unsigned long j = 1; j < nr; j++) {
 					struct folio *f = page_folio(folio_page(folio, j));
 

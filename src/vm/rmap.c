@@ -290,6 +290,8 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 
 	VM_BUG_ON(!vma->anon_vma);
 	__folio_set_anon(folio, vma, address);
+	if (folio_test_large(folio) && !folio_test_hugetlb(folio))
+		mod_mthp_stat((int)folio_order(folio), MTHP_STAT_NR_ANON, 1);
 	if (pmd) {
 		nr = __add_rmap_pmd(folio, vma);
 		/* A PMD-mapped folio's exclusivity lives on its head page. */
@@ -324,15 +326,35 @@ void folio_add_file_rmap_pmd(struct folio *folio, struct vm_area_struct *vma)
 	rmap_stat(folio, __add_rmap_pmd(folio, vma));
 }
 
+/*
+ * An anonymous large folio some of whose pages just lost their last mapping
+ * while others are still mapped goes on the deferred split queue (once).
+ */
+static void maybe_deferred_split(struct folio *folio, int nr)
+{
+	if (nr && folio_test_large(folio) && folio_test_anon(folio) && !folio_test_hugetlb(folio) &&
+	    (atomic_load(&folio->_nr_pages_mapped) & FOLIO_PAGES_MAPPED) &&
+	    !folio_test_partially_mapped(folio))
+		deferred_split_folio(folio, true);
+}
+
 void folio_remove_rmap_pte(struct folio *folio, struct page *page, struct vm_area_struct *vma)
 {
-	rmap_stat(folio, -__remove_rmap_pte(folio, page, vma));
+	int nr = __remove_rmap_pte(folio, page, vma);
+
+	maybe_deferred_split(folio, nr);
+	rmap_stat(folio, -nr);
 	VM_BUG_ON_PAGE(page_mapcount_raw(page) < -1, page);
 }
 
 void folio_remove_rmap_pmd(struct folio *folio, struct vm_area_struct *vma)
 {
-	rmap_stat(folio, -__remove_rmap_pmd(folio, vma));
+	int nr = __remove_rmap_pmd(folio, vma);
+
+	/* The PMD went while PTEs still map part of it (nr < the folio's pages). */
+	if (nr && nr < folio_nr_pages(folio))
+		maybe_deferred_split(folio, nr);
+	rmap_stat(folio, -nr);
 	if (folio_test_anon(folio))
 		mod_node_page_state(NR_ANON_THPS, -1);
 }

@@ -401,8 +401,10 @@ void swap_writepage(struct folio *folio)
 		memcpy_from_page(si->data + (off + (unsigned long)i) * PAGE_SIZE,
 				 folio_page(folio, i), 0, PAGE_SIZE);
 	mod_node_page_state(PSWPOUT, folio_nr_pages(folio));
-	if (folio_test_large(folio))
+	/* count_swpout_vm_event(): thp_swpout is the PMD size's; each size has its swpout. */
+	if (folio_order(folio) == HPAGE_PMD_ORDER)
 		count_vm_event(THP_SWPOUT);
+	count_mthp_stat((int)folio_order(folio), MTHP_STAT_SWPOUT);
 	mm_trace("swap_writepage", "pfn=%#lx slot=%lu pages=%ld", folio_pfn(folio), off,
 		 folio_nr_pages(folio));
 }

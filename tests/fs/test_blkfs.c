@@ -85,9 +85,9 @@ static void test_survives_drop_caches(void **state)
 
 	fx_fill(f, 0, 4, 0x30);
 	/* Dirty folios are not dropped. */
-	assert_int_equal(drop_caches(), 0);
+	assert_int_equal(drop_caches(1), 0);
 	assert_int_equal(fs_fsync(f), 0);
-	assert_int_equal(drop_caches(), 4);
+	assert_int_equal(drop_caches(1), 4);
 	assert_int_equal(atomic_load(&f->f_mapping->nrpages), 0);
 	assert_int_equal(nr_free_pages(), fx->free0);
 	reads0 = atomic_load(&fx->bdev->nr_reads);
@@ -132,7 +132,7 @@ static void test_fsck_and_read_catch_corruption(void **state)
 	assert_int_equal(bdev_corrupt(fx->bdev, b, 1000, 0x01), 0);
 	assert_int_equal(blkfs_fsck(fx->fs, report_count, &reported), 1);
 	assert_int_equal(reported, 1);
-	assert_int_equal(drop_caches(), 2);
+	assert_int_equal(drop_caches(1), 2);
 	/* checksum mount option: the read verifies and fails. */
 	assert_int_equal(fs_read(f, PAGE_SIZE, buf, PAGE_SIZE), -EIO);
 	snprintf(text, sizeof(text), "checksum error d0 block %llu", (unsigned long long)b);

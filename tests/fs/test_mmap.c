@@ -52,7 +52,7 @@ static void test_shared_mapping_reaches_disk(void **state)
 	fx_expect_disk(fx, f, 1, 0x23);
 	/* Mapped folios are not dropped; unmapped they are, and the data is on disk. */
 	assert_int_equal(vm_munmap(p->mm, addr, LEN), 0);
-	assert_true(drop_caches() >= 1);
+	assert_true(drop_caches(1) >= 1);
 	fx_expect_file(f, 1, 0x23);
 	fx_expect_file(f, 2, 0x13);
 	process_destroy(p);
@@ -183,7 +183,7 @@ static void test_migrate_file_folio(void **state)
 	folio_put(now);
 	folio_put(held);
 	process_destroy(p);
-	assert_int_equal(drop_caches(), 2);
+	assert_int_equal(drop_caches(1), 2);
 	fx_expect_file(f, 0, 0x66);
 	fput(f);
 }

@@ -92,9 +92,9 @@ static void test_reclaim_leaves_pinned_folio_alone(void **state)
 	assert_true(folio_test_active(folio));
 	/* drop_caches leaves it too. */
 	folio_put(folio);
-	assert_int_equal(drop_caches(), 0);
+	assert_int_equal(drop_caches(1), 0);
 	pinned_pfn = 0;
-	assert_int_equal(drop_caches(), 1);
+	assert_int_equal(drop_caches(1), 1);
 	fput(f);
 }
 
@@ -116,7 +116,7 @@ static void test_shmem_is_not_reclaimed(void **state)
 		assert_int_equal(fs_write(f, i * (loff_t)PAGE_SIZE, buf, PAGE_SIZE), (ssize_t)PAGE_SIZE);
 	assert_int_equal(lru_count(LRU_UNEVICTABLE), unevictable0 + 3);
 	assert_int_equal(reclaim(16), 0);
-	assert_int_equal(drop_caches(), 0);
+	assert_int_equal(drop_caches(1), 0);
 	assert_int_equal(sync_filesystem(&tmp->sb, WB_SYNC_ALL), 0);
 	assert_int_equal(atomic_load(&f->f_mapping->nrpages), 3);
 	memset(buf, 0, sizeof(buf));

@@ -173,7 +173,7 @@ static const struct {
 	  "foo.pin:7: dma past the end of handle 'h' (len=8192 at line 6)" },
 	{ BASE "pin p m len=4K as=h\ncheck pinned h maybe\n",
 	  "foo.pin:7: check pinned takes 'yes' or 'no', not 'maybe'" },
-	{ BASE "check frob\n", "foo.pin:6: unknown check 'frob' (known: disk, fsck, pinned, vmstat, events, zone, folio, swapped)" },
+	{ BASE "check frob\n", "foo.pin:6: unknown check 'frob' (known: disk, fsck, pinned, vmstat, events, zone, folio, swapped, thp-stat)" },
 	{ BASE "check\n", "foo.pin:6: missing argument 'what' for check" },
 	{ BASE "expect bug\n", "foo.pin:6: unknown expect 'bug' (known: event)" },
 	{ BASE "expect event OOPS \"x\"\n", "foo.pin:6: unknown event kind 'OOPS' (BUG, WARN, CSUM)" },

@@ -179,7 +179,7 @@ static void fork_copies_pinned_page_of_large_folio(void **state)
 	vt_assert_all_free();
 }
 
-/* A partial unmap leaves the folio whole (no deferred-split shrinker runs). */
+/* A partial unmap leaves the folio whole until the deferred split shrinker runs. */
 static void partial_unmap_keeps_folio(void **state)
 {
 	struct process *p = process_create("p");

@@ -48,8 +48,11 @@ unsigned long reclaim(unsigned long nr_pages);
  * pages freed.
  */
 unsigned long shrink_folio_list(struct folio **folios, size_t n);
-/* echo 1 > /proc/sys/vm/drop_caches: returns folios dropped. */
-unsigned long drop_caches(void);
+/*
+ * echo @what > /proc/sys/vm/drop_caches: 1 the page cache (returns the folios
+ * dropped), 2 the shrinkers (drop_slab(): the deferred split queue), 3 both.
+ */
+unsigned long drop_caches(int what);
 
 /* Install folio_add_lru_hook and fput_release_hook (idempotent; mount calls it). */
 void fs_install_hooks(void);

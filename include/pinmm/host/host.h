@@ -104,8 +104,8 @@ int host_file_check_disk(struct host_session *hs, int file, uint64_t off, uint64
 			 uint8_t byte, struct host_mismatch *mm, uint64_t *off_out);
 /* Write back every file of @fs (-1: all) and wait: sync_file_range or syncfs. */
 int host_writeback(struct host_session *hs, int fs, bool sync);
-/* /proc/sys/vm/drop_caches = 1 (the page cache; the host's, all of it). */
-int host_drop_caches(void);
+/* /proc/sys/vm/drop_caches = @what (1 the page cache, 2 the shrinkers, 3 both; the host's, all of it). */
+int host_drop_caches(int what);
 
 /* Processes: the first by fork() of the session, more by fork() of one. */
 int host_proc_create(struct host_session *hs, int *proc);
@@ -197,6 +197,12 @@ int host_vmstat(const char *name, long *value);
  * number, into @buf. -errno when the file cannot be read (no such size).
  */
 int host_thp_setting(const char *file, char *buf, size_t len);
+/*
+ * /sys/kernel/mm/transparent_hugepage/hugepages-<4K << @order>kB/stats/@name
+ * (6.9+; sysfs sums the CPUs' counters as it reads). -errno when the host
+ * has no such file.
+ */
+int host_thp_stat(int order, const char *name, long *value);
 /*
  * Kernel log lines since the session opened that are a BUG, WARNING, bad
  * page state or checksum failure: the first new one into @line (1), or none

@@ -59,6 +59,8 @@ enum kernel_switch {
 	KSW_LONGTERM_FILE_WRITE_REFUSED,
 	/* 6.8: anonymous faults allocate large folios below PMD size (mTHP), PTE-mapped. */
 	KSW_ANON_MTHP,
+	/* 6.9: hugepages-<size>kB/stats/: per-size THP counters. */
+	KSW_MTHP_STATS,
 	/* 6.15: fsdax pages are refcounted normally: idle at 0, a reference per mapping. */
 	KSW_FSDAX_REFCOUNTED,
 	/* 6.15: a write fault reuses a page of a PTE-mapped large anon folio one mm maps alone. */

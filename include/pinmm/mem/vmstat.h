@@ -33,6 +33,8 @@ enum node_stat_item {
 	PGMIGRATE_SUCCESS,
 	PGMIGRATE_FAIL,
 	THP_SPLIT_PAGE,
+	THP_SPLIT_PAGE_FAILED,
+	THP_DEFERRED_SPLIT_PAGE,
 	THP_SPLIT_PMD,
 	THP_ZERO_PAGE_ALLOC,
 	THP_COLLAPSE_ALLOC,
@@ -79,5 +81,42 @@ long node_page_state(enum node_stat_item item);
 /* -EINVAL when there is no counter of that name. */
 int vmstat_lookup(const char *name, enum node_stat_item *item);
 void vmstat_reset(void);
+
+/*
+ * The per-size mTHP counters of
+ * /sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/stats/ (6.9+), by
+ * order (1 to HPAGE_PMD_ORDER; order 0 has no directory and is not counted),
+ * in include/linux/huge_mm.h's order. Model: one set of atomic counters, not
+ * per-CPU ones; the shmem ones exist for their names only (pinmm allocates
+ * no large shmem folios), as does anon_fault_fallback_charge (no memcg).
+ */
+enum mthp_stat_item {
+	MTHP_STAT_ANON_FAULT_ALLOC,
+	MTHP_STAT_ANON_FAULT_FALLBACK,
+	MTHP_STAT_ANON_FAULT_FALLBACK_CHARGE,
+	MTHP_STAT_SWPOUT,
+	MTHP_STAT_SWPOUT_FALLBACK,
+	MTHP_STAT_SHMEM_ALLOC,
+	MTHP_STAT_SHMEM_FALLBACK,
+	MTHP_STAT_SHMEM_FALLBACK_CHARGE,
+	MTHP_STAT_SPLIT,
+	MTHP_STAT_SPLIT_FAILED,
+	MTHP_STAT_SPLIT_DEFERRED,
+	MTHP_STAT_NR_ANON,
+	MTHP_STAT_NR_ANON_PARTIALLY_MAPPED,
+	__MTHP_STAT_COUNT
+};
+
+extern const char *const mthp_stat_text[__MTHP_STAT_COUNT];
+/* Whether the model's paths ever change the counter (the rest stay 0). */
+bool mthp_stat_modelled(enum mthp_stat_item item);
+void mod_mthp_stat(int order, enum mthp_stat_item item, long delta);
+static inline void count_mthp_stat(int order, enum mthp_stat_item item)
+{
+	mod_mthp_stat(order, item, 1);
+}
+long mthp_stat_read(int order, enum mthp_stat_item item);
+/* -EINVAL when no file of hugepages-<size>kB/stats/ has that name. */
+int mthp_stat_lookup(const char *name, enum mthp_stat_item *item);
 
 #endif

@@ -45,7 +45,8 @@
  *   mremap PROC MAP[+OFF] [len=SIZE] as=NEWMAP [newlen=SIZE] [fixed=MAP[+OFF]]
  *   migrate PROC MAP      reclaim
  *   truncate FILE size=SIZE      punch FILE offset=SIZE len=SIZE
- *   drop-caches      lease FILE      unlease FILE
+ *   drop-caches [1|2|3]      lease FILE      unlease FILE
+ *   check thp-stat SIZE name=value...   (hugepages-<size>kB/stats/)
  *   seal FILE write|future-write|shrink|grow|seal... [-> RES]   (fcntl(F_ADD_SEALS))
  *   debug-pins       (the pin debug mode: put_page() of a pinned page, double unpin)
  *   expect event BUG|WARN|CSUM "TEXT"
@@ -180,6 +181,7 @@ enum scn_cmd_kind {
 	SCN_HUGETLBFS,
 	SCN_THP,
 	SCN_SEAL,
+	SCN_CHECK_THP_STAT,
 	SCN_NR_CMDS,
 };
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
@@ -298,7 +300,10 @@ struct scn_cmd {
 		struct { int handle; bool pinned; } check_pinned;
 		struct { int handle; enum scn_zone zone; } check_zone;
 		struct { struct scn_loc at; uint64_t len; uint8_t byte; } pwrite;
-		struct { struct scn_stat *v; size_t nr; } check_vmstat;
+		/* check vmstat; check thp-stat too, with the folio order of its size */
+		struct { struct scn_stat *v; size_t nr; int order; } check_vmstat;
+		/* drop-caches: the value echoed to /proc/sys/vm/drop_caches (1, 2, 3) */
+		struct { int what; } drop_caches;
 		/* count[k] < 0: kind k not checked; none sets every count to 0 */
 		struct { long count[MM_EV_NR]; } check_events;
 		struct { int parent, child; } fork;

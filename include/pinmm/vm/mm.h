@@ -368,10 +368,19 @@ unsigned long thp_vma_suitable_orders(struct vm_area_struct *vma, unsigned long 
 void split_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, unsigned long address);
 /*
  * Split a (locked, referenced) anonymous large folio into small folios, like
- * split_huge_page(): unmap it to migration entries, freeze, split, remap.
- * -EBUSY if an unexplained reference (a pin, a GUP) exists, -EINVAL if not anon.
+ * split_huge_page() to order 0 of a locked anon folio the caller holds a
+ * reference on: unmap it to migration entries, freeze, split, remap; pages
+ * nothing mapped are freed. -EAGAIN if a reference no mapping explains (a
+ * pin, a GUP) exists, before anything is unmapped or after (the folio is
+ * remapped whole); -EBUSY in the swap cache; -EINVAL if not anon or not
+ * large. Counts thp_split_page[_failed] (PMD size) and split[_failed].
  */
 int split_anon_folio(struct folio *folio);
+/*
+ * The thp-deferred_split shrinker's scan (drop_caches 2, reclaim): split each
+ * queued partially mapped folio that can be; the others stay queued.
+ */
+unsigned long deferred_split_scan(unsigned long nr_to_scan);
 
 /* ---- TLB ---- */
 /* Model: no TLB; a flush waits for in-flight CPU accesses (see tlb_sync) and counts. */
