@@ -9,7 +9,7 @@
  */
 #include <stdlib.h>
 #include <limits.h>
-#include <urcu-bp.h>
+#include <pinmm/mem/rcu.h>
 #include <urcu/rculfhash.h>
 #include <pinmm/fs/filemap.h>
 #include <pinmm/fs/buffer_head.h>

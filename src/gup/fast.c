@@ -196,7 +196,9 @@ static bool gup_fast_pmd_leaf(const struct pin_batch *b, pmd_t orig, pmd_t *pmdp
 	}
 	gup_pin_entries(page, (unsigned int)refs, NULL, 0, flags, pages + *nr);
 	*nr += (unsigned long)refs;
-	folio_set_referenced(folio);
+	/* Model: tested first, as in gup_fast_pte_range() (a locked RMW saved per folio). */
+	if (!folio_test_referenced(folio))
+		folio_set_referenced(folio);
 	return true;
 }
 
