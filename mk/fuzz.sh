@@ -15,7 +15,7 @@ FUZZ_TIME=${FUZZ_TIME:-60}
 out=build/fuzz
 mkdir -p "$out/corpus"
 src="src/scenario/lexer.c src/scenario/parse.c src/scenario/parse_args.c \
-     src/scenario/parse_cmds.c src/scenario/parse_checks.c src/scenario/parse_vm.c \
+     src/scenario/parse_cmds.c src/scenario/parse_checks.c src/scenario/parse_vm.c src/scenario/parse_file.c \
      src/scenario/ast.c src/scenario/format.c \
      src/scenario/suggest.c src/mem/race.c src/mem/whatif.c src/mem/vmstat.c"
 "$CLANG" -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \

@@ -5,6 +5,7 @@
  * filemap_read() do; data is copied with the atomic page-copy helpers because
  * a device may be writing the same pages.
  */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,6 +332,44 @@ out:
 		filemap_invalidate_unlock(inode->i_mapping);
 	if (dax_locked)
 		dax_break_layout_done(inode);
+	pthread_mutex_unlock(&inode->i_rwsem);
+	return err;
+}
+
+int fs_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
+{
+	struct inode *inode;
+	pgoff_t first, last;
+	int err = 0;
+
+	if (!file || !file_inode(file) || offset < 0 || len <= 0 || offset > LLONG_MAX - len ||
+	    (mode & ~FALLOC_FL_KEEP_SIZE))
+		return -EINVAL;
+	if (!(file->f_mode & FMODE_WRITE))
+		return -EBADF;
+	inode = file_inode(file);
+	/* Model: blkfs has no unwritten extents to preallocate, so only shmem allocates. */
+	if (!(inode->i_sb->s_flags & SB_SHMEM))
+		return -EOPNOTSUPP;
+	pthread_mutex_lock(&inode->i_rwsem);
+	/* Checked whether or not KEEP_SIZE: the pages past EOF would grow it too. */
+	err = memfd_fallocate_check(file, offset + len);
+	if (err)
+		goto out;
+	first = (pgoff_t)(offset >> PAGE_SHIFT);
+	last = (pgoff_t)((offset + len - 1) >> PAGE_SHIFT);
+	for (pgoff_t i = first; i <= last && !err; i++) {
+		struct folio *folio = fs_read_get_folio(file, i, &err);
+
+		if (folio)
+			folio_put(folio);
+	}
+	/* Model: the pages placed before an error stay (shmem_fallocate() undoes them). */
+	if (!err && !(mode & FALLOC_FL_KEEP_SIZE) && offset + len > i_size_read(inode))
+		i_size_write(inode, offset + len);
+	mm_trace("fallocate", "ino=%lu offset=%lld len=%lld mode=%#x -> %d", inode->i_ino,
+		 (long long)offset, (long long)len, (unsigned int)mode, err);
+out:
 	pthread_mutex_unlock(&inode->i_rwsem);
 	return err;
 }

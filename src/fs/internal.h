@@ -44,6 +44,8 @@ int memfd_check_seals_mmap(struct file *file, unsigned long *vm_flags);
 int memfd_write_check(struct file *file, loff_t pos, size_t *len);
 int memfd_truncate_check(struct file *file, loff_t newsize);
 int memfd_punch_check(struct file *file);
+/* shmem_fallocate()'s: -EPERM under F_SEAL_GROW for a range ending past i_size. */
+int memfd_fallocate_check(struct file *file, loff_t end);
 
 extern const struct file_operations blkfs_file_operations;
 extern const struct file_operations shmem_file_operations;

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <pinmm/mem/highmem.h>
 #include <pinmm/vm/mm.h>
 #include <pinmm/fs/memfd.h>
@@ -115,6 +116,8 @@ struct file *shmem_memfd_create(struct shmem_sb *fs, const char *name, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
+	/* shmem_file_setup(): S_IFREG | S_IRWXUGO; MFD_NOEXEC_SEAL takes the x bits away. */
+	inode->i_mode = S_IFREG | 0777;
 	file = fs_alloc_file(inode, FMODE_READ | FMODE_WRITE);
 	*err = file ? 0 : -ENOMEM;
 	return file;

@@ -4,6 +4,7 @@
  * each, their lifetime (until unmount), and layout leases.
  */
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/vm/mm.h>
@@ -65,6 +66,8 @@ void inode_init_once(struct inode *inode, struct super_block *sb)
 {
 	memset(inode, 0, sizeof(*inode));
 	inode->i_sb = sb;
+	/* Model: every file is born 0644 (no umask); a memfd is 0777, as shmem_file_setup(). */
+	inode->i_mode = S_IFREG | 0644;
 	pthread_mutex_init(&inode->i_rwsem, NULL);
 	CDS_INIT_LIST_HEAD(&inode->i_sb_list);
 }

@@ -23,6 +23,10 @@
 /* mkfs.ext4 wants room for its journal and tables. */
 #define HOST_MIN_DISK (8ULL << 20)
 
+/* The uapi values (linux/memfd.h, 6.3+), for C libraries that lack them; a kernel without them says EINVAL. */
+#define HOST_MFD_NOEXEC_SEAL	0x0008U
+#define HOST_MFD_EXEC		0x0010U
+
 static int loop_attach(struct host_fs *f, int img_fd, char *why, size_t len)
 {
 	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
@@ -191,7 +195,9 @@ int host_file_create_flags(struct host_session *hs, int fs, const char *name, ui
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	} else {
 		fd = memfd_create(name, MFD_CLOEXEC | (f->hugetlb ? MFD_HUGETLB : 0) |
-				  ((flags & HOST_FILE_SEALING) ? MFD_ALLOW_SEALING : 0));
+				  ((flags & HOST_FILE_SEALING) ? MFD_ALLOW_SEALING : 0) |
+				  ((flags & HOST_FILE_EXEC) ? HOST_MFD_EXEC : 0) |
+				  ((flags & HOST_FILE_NOEXEC_SEAL) ? HOST_MFD_NOEXEC_SEAL : 0));
 	}
 	if (fd < 0)
 		return -errno;
@@ -230,6 +236,24 @@ int host_file_truncate(struct host_session *hs, int file, uint64_t size)
 	if (!f)
 		return -EBADF;
 	return ftruncate(f->fd, (off_t)size) ? -errno : 0;
+}
+
+int host_file_chmod(struct host_session *hs, int file, unsigned int mode)
+{
+	struct host_file *f = file_of(hs, file);
+
+	if (!f)
+		return -EBADF;
+	return fchmod(f->fd, (mode_t)mode) ? -errno : 0;
+}
+
+int host_file_fallocate(struct host_session *hs, int file, bool keep_size, uint64_t off, uint64_t len)
+{
+	struct host_file *f = file_of(hs, file);
+
+	if (!f)
+		return -EBADF;
+	return fallocate(f->fd, keep_size ? FALLOC_FL_KEEP_SIZE : 0, (off_t)off, (off_t)len) ? -errno : 0;
 }
 
 int host_file_add_seals(struct host_session *hs, int file, unsigned int seals)

@@ -16,6 +16,13 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"RDMA and V4L2 could pin fsdax blocks for ever, so truncate freed blocks a device "
 		"still wrote; get_user_pages_longterm() refuses DAX VMAs (EOPNOTSUPP)",
 	},
+	[KSW_HUGETLB_MEMFD_SEALS] = {
+		"hugetlb-memfd-seals", "v4.16", "ff62a3421044",
+		"hugetlb: implement memfd sealing",
+		"memfd_create(MFD_HUGETLB) (4.14) refused MFD_ALLOW_SEALING with EINVAL, so a "
+		"hugetlb-backed buffer could not be handed over sealed; hugetlbfs inodes get "
+		"seals, and F_SEAL_WRITE waits for pins on them as on shmem",
+	},
 	[KSW_DAX_TRUNCATE_WAITS_BUSY] = {
 		"dax-truncate-waits-busy", "v4.18", "5fac7408d828",
 		"mm, fs, dax: handle layout changes to pinned dax mappings",
@@ -123,6 +130,14 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"mm/gup: simplify the external interface functions and consolidate invariants",
 		"FOLL_LONGTERM with FOLL_GET was what get_user_pages_longterm() had done; "
 		"is_valid_gup_args() now rejects FOLL_LONGTERM without FOLL_PIN",
+	},
+	[KSW_MEMFD_NOEXEC] = {
+		"memfd-noexec", "v6.3", "105ff5339f49",
+		"mm/memfd: add MFD_NOEXEC_SEAL and MFD_EXEC",
+		"every memfd was created executable (mode 0777) and nothing could stop a later "
+		"chmod; the series adds F_SEAL_EXEC (6fd7353829ca: chmod of the exec bits EPERM), "
+		"MFD_NOEXEC_SEAL (mode without x, F_SEAL_EXEC set), the vm.memfd_noexec default, "
+		"and F_SEAL_EXEC on an executable memfd implying the write seals (c4f75bc8bd6b)",
 	},
 	[KSW_MADV_COLLAPSE] = {
 		"madv-collapse", "v6.1", "7d8faaf15545",

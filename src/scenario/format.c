@@ -153,6 +153,20 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 			put(o, " reflink=%s", scn_name(s, SCN_NS_FILE, c->file.reflink));
 		if (c->file.sealing)
 			put(o, " sealing");
+		if (c->file.exec)
+			put(o, " exec");
+		if (c->file.noexec_seal)
+			put(o, " noexec-seal");
+		break;
+	case SCN_CHMOD:
+		put(o, " %s 0%o", scn_name(s, SCN_NS_FILE, c->chmod.file), c->chmod.mode);
+		break;
+	case SCN_FALLOCATE:
+		put(o, " %s", scn_name(s, SCN_NS_FILE, c->fallocate.file));
+		put_size(o, "offset", c->fallocate.offset);
+		put_size(o, "len", c->fallocate.len);
+		if (c->fallocate.keep_size)
+			put(o, " keep-size");
 		break;
 	case SCN_PROCESS:
 		put(o, " %s", scn_name(s, SCN_NS_PROC, c->process.proc));
@@ -329,6 +343,8 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		    c->seal.seals & SCN_SEAL_SHRINK ? " shrink" : "",
 		    c->seal.seals & SCN_SEAL_GROW ? " grow" : "",
 		    c->seal.seals & SCN_SEAL_SEAL ? " seal" : "");
+		if (c->seal.seals & SCN_SEAL_EXEC)
+			put(o, " exec");
 		break;
 	case SCN_LEASE:
 	case SCN_UNLEASE:

@@ -11,6 +11,7 @@
 #include <pinmm/fs/blkfs.h>
 #include <pinmm/fs/blockdev.h>
 #include <pinmm/fs/shmem.h>
+#include <pinmm/fs/memfd.h>
 #include <pinmm/vm/process.h>
 
 struct interp_fs {
@@ -151,6 +152,13 @@ void interp_check_pinned(struct interp *in, const struct scn_cmd *c);
 void interp_check_zone(struct interp *in, const struct scn_cmd *c);
 void interp_check_vmstat(struct interp *in, const struct scn_cmd *c);
 void interp_check_thp_stat(struct interp *in, const struct scn_cmd *c);
+
+/* The memfd_create() flags a file command names (0: a plain file or a hugetlb file). */
+static inline unsigned int scn_memfd_flags(const struct scn_cmd *c)
+{
+	return (c->file.sealing ? MFD_ALLOW_SEALING : 0) | (c->file.exec ? MFD_EXEC : 0) |
+	       (c->file.noexec_seal ? MFD_NOEXEC_SEAL : 0);
+}
 void interp_check_events(struct interp *in, const struct scn_cmd *c);
 void interp_check_swapped(struct interp *in, const struct scn_cmd *c);
 void interp_check_folio(struct interp *in, const struct scn_cmd *c);

@@ -2,6 +2,7 @@
 /*
  * What each scenario command does to the machine, in kernel calls.
  */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <pinmm/gup/gup.h>
@@ -12,6 +13,8 @@
 #include <pinmm/fs/memfd.h>
 #include <pinmm/fs/vmscan.h>
 #include <pinmm/fs/writeback.h>
+#include <pinmm/mem/kernel.h>
+#include <pinmm/vm/hugetlb.h>
 #include <pinmm/vm/mm.h>
 #include <pinmm/vm/swap.h>
 #include "interp.h"
@@ -155,6 +158,25 @@ static void do_tmpfs(struct interp *in, const struct scn_cmd *c)
 		f->sb = &f->shm->sb;
 }
 
+/*
+ * A release without the flag cannot build the file the scenario means (as
+ * thp SIZE before 6.8): n/a, unless the line expects its refusal.
+ */
+static bool memfd_flags_missing(struct interp *in, const struct scn_cmd *c)
+{
+	const char *why = NULL;
+
+	if ((c->file.exec || c->file.noexec_seal) && !kernel_has(KSW_MEMFD_NOEXEC))
+		why = "MFD_EXEC and MFD_NOEXEC_SEAL came in 6.3";
+	else if (c->file.sealing && in->fs[c->file.fs].kind == SCN_FS_HUGETLBFS &&
+		 !kernel_has(KSW_HUGETLB_MEMFD_SEALS))
+		why = "memfd_create(MFD_HUGETLB) takes MFD_ALLOW_SEALING from 4.16";
+	if (!why || c->has_result)
+		return false;
+	interp_fail(in, SCN_NA, "file: %s cannot create it (%s)", kernel_selected(), why);
+	return true;
+}
+
 static void do_file(struct interp *in, const struct scn_cmd *c)
 {
 	struct interp_file *fl = &in->files[c->file.file];
@@ -162,19 +184,21 @@ static void do_file(struct interp *in, const struct scn_cmd *c)
 	int err = 0;
 
 	fl->fs = c->file.fs;
+	if (memfd_flags_missing(in, c))
+		return;
 	if (in->fs[c->file.fs].kind == SCN_FS_HUGETLBFS) {
 		/* memfd_create(MFD_HUGETLB), ftruncate(), fallocate(), as the selftests do. */
-		fl->file = hugetlb_file_setup(c->file.size);
-		if (!interp_result(in, fl->file ? 0 : -ENOMEM, "memfd_create(MFD_HUGETLB)"))
+		fl->file = memfd_create_hugetlb(c->file.size, scn_memfd_flags(c), &err);
+		if (!interp_result(in, err, "memfd_create(MFD_HUGETLB)"))
 			return;
 		interp_result(in, hugetlbfs_fallocate(fl->file, 0, c->file.size), "fallocate");
 		return;
 	}
 	if (!sb)
 		return;
-	if (c->file.sealing)
+	if (scn_memfd_flags(c))
 		fl->file = memfd_create_file(in->fs[c->file.fs].shm, scn_name(in->s, SCN_NS_FILE, c->file.file),
-					     MFD_ALLOW_SEALING, &err);
+					     scn_memfd_flags(c), &err);
 	else
 		fl->file = fs_open(sb, scn_name(in->s, SCN_NS_FILE, c->file.file),
 				   FS_O_CREAT | FS_O_TRUNC, &err);
@@ -662,8 +686,27 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 		break;
 	case SCN_SEAL:
 		fl = &in->files[c->seal.file];
-		if (fl->file)
+		if (!fl->file)
+			break;
+		if ((c->seal.seals & SCN_SEAL_EXEC) && !kernel_has(KSW_MEMFD_NOEXEC) && !c->has_result)
+			interp_fail(in, SCN_NA, "seal exec: %s has no F_SEAL_EXEC (6.3)", kernel_selected());
+		else
 			interp_result(in, memfd_add_seals(fl->file, c->seal.seals), "F_ADD_SEALS");
+		break;
+	case SCN_CHMOD:
+		fl = &in->files[c->chmod.file];
+		if (fl->file)
+			interp_result(in, fs_fchmod(fl->file, c->chmod.mode), "fchmod");
+		break;
+	case SCN_FALLOCATE:
+		fl = &in->files[c->fallocate.file];
+		if (fl->file)
+			/* Model: a hugetlb file does not grow: past its size, EINVAL. */
+			interp_result(in, is_file_hugepages(fl->file) ?
+				      hugetlbfs_fallocate(fl->file, c->fallocate.offset, c->fallocate.len) :
+				      fs_fallocate(fl->file, c->fallocate.keep_size ? FALLOC_FL_KEEP_SIZE : 0,
+						   (loff_t)c->fallocate.offset, (loff_t)c->fallocate.len),
+				      "fallocate");
 		break;
 	case SCN_RECLAIM:
 		reclaim(~0UL >> 1);

@@ -162,7 +162,9 @@ static void do_file(struct hrun *r, const struct scn_cmd *c)
 		return;
 	result(r, host_file_create_flags(r->hs, fs, scn_name(r->in.s, SCN_NS_FILE, c->file.file),
 					 c->file.size, c->file.fill,
-					 c->file.sealing ? HOST_FILE_SEALING : 0,
+					 (c->file.sealing ? HOST_FILE_SEALING : 0) |
+					 (c->file.exec ? HOST_FILE_EXEC : 0) |
+					 (c->file.noexec_seal ? HOST_FILE_NOEXEC_SEAL : 0),
 					 &r->files[c->file.file]), "file");
 }
 
@@ -685,6 +687,15 @@ void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 		/* SCN_SEAL_* are the uapi F_SEAL_* values. */
 		if ((id = r->files[c->seal.file]) >= 0)
 			result(r, host_file_add_seals(r->hs, id, c->seal.seals), "F_ADD_SEALS");
+		break;
+	case SCN_CHMOD:
+		if ((id = r->files[c->chmod.file]) >= 0)
+			result(r, host_file_chmod(r->hs, id, c->chmod.mode), "fchmod");
+		break;
+	case SCN_FALLOCATE:
+		if ((id = r->files[c->fallocate.file]) >= 0)
+			result(r, host_file_fallocate(r->hs, id, c->fallocate.keep_size, c->fallocate.offset,
+						      c->fallocate.len), "fallocate");
 		break;
 	case SCN_PUNCH:
 		mark_unsafe(r);

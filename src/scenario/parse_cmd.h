@@ -25,6 +25,8 @@
  * size up front: 64G of disk, 16 MiB.
  */
 #define SCN_DISK_MAX		(64ULL << 30)
+/* Model: files end at the largest loff_t, as s_maxbytes would be without a block-map limit. */
+#define SCN_LOFF_MAX		((uint64_t)INT64_MAX)
 
 /* A required non-zero size KEY=. */
 int scn_need_len(struct scn_parser *P, const char *key, uint64_t *out);
@@ -67,6 +69,13 @@ int p_check_pinned(struct scn_parser *P, struct scn_cmd *c);
 int p_check_vmstat(struct scn_parser *P, struct scn_cmd *c);
 int p_check_thp_stat(struct scn_parser *P, struct scn_cmd *c);
 int p_drop_caches(struct scn_parser *P, struct scn_cmd *c);
+/* File contents and attributes (parse_file.c). */
+int p_memfd_flags(struct scn_parser *P, struct scn_cmd *c);
+int p_punch(struct scn_parser *P, struct scn_cmd *c);
+int p_seal(struct scn_parser *P, struct scn_cmd *c);
+int p_pwrite(struct scn_parser *P, struct scn_cmd *c);
+int p_chmod(struct scn_parser *P, struct scn_cmd *c);
+int p_fallocate(struct scn_parser *P, struct scn_cmd *c);
 int p_check_events(struct scn_parser *P, struct scn_cmd *c);
 int p_check_swapped(struct scn_parser *P, struct scn_cmd *c);
 int p_check_folio(struct scn_parser *P, struct scn_cmd *c);

@@ -265,9 +265,7 @@ static int p_file(struct scn_parser *P, struct scn_cmd *c)
 	    (has_fill || !c->file.size || c->file.size % SCN_PMD_BYTES))
 		return scn_perr(P, "a file on hugetlbfs takes size=, a multiple of 2M (it is "
 				"fallocate()d from the hugetlb pool), and no fill=");
-	c->file.sealing = scn_arg_flag(P, "sealing");
-	if (c->file.sealing && P->s->names[SCN_NS_FS].v[c->file.fs].info != SCN_FS_TMPFS)
-		return scn_perr(P, "sealing is memfd_create(MFD_ALLOW_SEALING): a file on tmpfs only");
+	TRY(p_memfd_flags(P, c));
 	/* reflink=SRC: FICLONE of an existing file (fsdax disks). */
 	c->file.reflink = -1;
 	ret = scn_arg_kv(P, "reflink", false, &w);
@@ -514,9 +512,6 @@ static int p_dma(struct scn_parser *P, struct scn_cmd *c)
 	return 0;
 }
 
-/* Model: files end at the largest loff_t, as s_maxbytes would be without a block-map limit. */
-#define SCN_LOFF_MAX ((uint64_t)INT64_MAX)
-
 static int p_truncate(struct scn_parser *P, struct scn_cmd *c)
 {
 	TRY(scn_word_lookup(P, "file", SCN_NS_FILE, &c->truncate.file));
@@ -524,48 +519,6 @@ static int p_truncate(struct scn_parser *P, struct scn_cmd *c)
 	if (c->truncate.size > SCN_LOFF_MAX)
 		return scn_perr(P, "truncate size= is past the largest file offset (2^63-1)");
 	return 0;
-}
-
-static int p_punch(struct scn_parser *P, struct scn_cmd *c)
-{
-	TRY(scn_word_lookup(P, "file", SCN_NS_FILE, &c->punch.file));
-	TRY(scn_arg_size(P, "offset", true, &c->punch.offset));
-	TRY(scn_need_len(P, "len", &c->punch.len));
-	if (c->punch.offset > SCN_LOFF_MAX || c->punch.len > SCN_LOFF_MAX - c->punch.offset)
-		return scn_perr(P, "punch offset= + len= is past the largest file offset (2^63-1)");
-	return 0;
-}
-
-/* seal FILE write|future-write|shrink|grow|seal...: fcntl(F_ADD_SEALS) of them all at once. */
-static int p_seal(struct scn_parser *P, struct scn_cmd *c)
-{
-	static const struct { const char *word; unsigned int seal; } seals[] = {
-		{ "write", SCN_SEAL_WRITE }, { "future-write", SCN_SEAL_FUTURE_WRITE },
-		{ "shrink", SCN_SEAL_SHRINK }, { "grow", SCN_SEAL_GROW }, { "seal", SCN_SEAL_SEAL },
-	};
-
-	TRY(scn_word_lookup(P, "file", SCN_NS_FILE, &c->seal.file));
-	for (size_t i = 0; i < sizeof(seals) / sizeof(seals[0]); i++)
-		if (scn_arg_flag(P, seals[i].word))
-			c->seal.seals |= seals[i].seal;
-	if (!c->seal.seals)
-		return scn_perr(P, "seal takes one or more of write, future-write, shrink, grow, seal");
-	return 0;
-}
-
-/* pwrite FILE[+OFF] len=SIZE byte=BYTE: write(2) through the page cache. */
-static int p_pwrite(struct scn_parser *P, struct scn_cmd *c)
-{
-	const char *w;
-
-	TRY(scn_arg_word(P, "file", &w));
-	TRY(scn_parse_loc(P, SCN_NS_FILE, w, &c->pwrite.at));
-	TRY(scn_need_len(P, "len", &c->pwrite.len));
-	if (c->pwrite.at.off > SCN_LOFF_MAX || c->pwrite.len > SCN_LOFF_MAX - c->pwrite.at.off)
-		return scn_perr(P, "pwrite past the largest file offset (2^63-1)");
-	if (c->pwrite.len > (1ULL << 30))
-		return scn_perr(P, "pwrite len= is more than 1G");
-	return scn_arg_byte(P, "byte", true, NULL, &c->pwrite.byte);
 }
 
 static int p_none(struct scn_parser *P, struct scn_cmd *c)
@@ -626,6 +579,8 @@ static const struct {
 	[SCN_SEAL] = { p_seal, true },
 	[SCN_CHECK_ZONE] = { p_check_zone, false },
 	[SCN_CHECK_THP_STAT] = { p_check_thp_stat, false },
+	[SCN_CHMOD] = { p_chmod, true },
+	[SCN_FALLOCATE] = { p_fallocate, true },
 };
 
 static bool is_check(enum scn_cmd_kind k)

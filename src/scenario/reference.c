@@ -90,17 +90,21 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	},
 	[SCN_FILE] = {
 		SCN_GROUP_MACHINE,
-		"file FILE on FS [size=SIZE] [fill=BYTE] [reflink=SRC] [sealing] [-> RES]",
-		"size= fill= reflink= sealing",
-		"file g on d0 size=16K fill=0x44 -> ok\nfile g2 on d0 reflink=f\nfile s on t0 size=4K sealing",
+		"file FILE on FS [size=SIZE] [fill=BYTE] [reflink=SRC] [sealing] [exec|noexec-seal] [-> RES]",
+		"size= fill= reflink= sealing exec noexec-seal",
+		"file g on d0 size=16K fill=0x44 -> ok\nfile g2 on d0 reflink=f\nfile s on t0 size=4K sealing\n"
+		"file n on t0 size=4K noexec-seal",
 		"Create (O_CREAT|O_TRUNC) a file, size= long (ftruncate, a hole) or written with "
 		"fill= through the page cache. reflink=SRC makes it a FICLONE of SRC instead, "
 		"sharing its blocks: on a dax disk one pmem page behind two files (only dax "
 		"disks have reflink: elsewhere EOPNOTSUPP). A disk too small answers ENOSPC; "
 		"without '-> ENOSPC' that is a scenario error. On hugetlbfs, size= (a multiple "
-		"of 2M) is allocated at once from the pool, and fill= is refused. sealing (tmpfs "
-		"only) makes it memfd_create(MFD_ALLOW_SEALING); any other tmpfs file is born "
-		"with F_SEAL_SEAL, so 'seal' on it answers EPERM.",
+		"of 2M) is allocated at once from the pool, and fill= is refused. sealing, exec "
+		"and noexec-seal (tmpfs or hugetlbfs) are memfd_create()'s MFD_ALLOW_SEALING, "
+		"MFD_EXEC and MFD_NOEXEC_SEAL: a memfd is mode 0777; noexec-seal makes it 0666 "
+		"with F_SEAL_EXEC set and sealing allowed (6.3+; before, n/a unless '-> EINVAL'); "
+		"both: EINVAL. Sealing a hugetlbfs file is 4.16+ (n/a before). Any other tmpfs "
+		"file is born with F_SEAL_SEAL, so 'seal' on it answers EPERM.",
 	},
 	[SCN_PROCESS] = {
 		SCN_GROUP_MACHINE, "process PROC", "", "process q",
@@ -358,9 +362,23 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"fallocate(FALLOC_FL_PUNCH_HOLE): as truncate, for the range. offset= plus len= "
 		"past 2^63-1 is a parse error.",
 	},
+	[SCN_FALLOCATE] = {
+		SCN_GROUP_KERNEL, "fallocate FILE offset=SIZE len=SIZE [keep-size] [-> RES]",
+		"offset= len= keep-size", "fallocate f offset=0 len=8K\nfallocate f offset=4K len=8K keep-size -> EPERM",
+		"fallocate(2), mode 0 (or FALLOC_FL_KEEP_SIZE): every page of the range in the "
+		"page cache, the file grown to its end unless keep-size. shmem_fallocate() "
+		"refuses a range that ends past the size under F_SEAL_GROW with EPERM, keep-size "
+		"or not; a write seal does not stop it. tmpfs files only in the model (a disk "
+		"file: EOPNOTSUPP); on hugetlbfs, pages of the file's size from the pool.",
+	},
+	[SCN_CHMOD] = {
+		SCN_GROUP_KERNEL, "chmod FILE MODE [-> RES]", "", "chmod f 0644\nchmod f 0755 -> EPERM",
+		"fchmod(2) with an octal MODE. Under F_SEAL_EXEC (6.3+) a change of any exec bit "
+		"answers EPERM (shmem_setattr()); other bits change.",
+	},
 	[SCN_SEAL] = {
-		SCN_GROUP_KERNEL, "seal FILE write|future-write|shrink|grow|seal... [-> RES]",
-		"write future-write shrink grow seal",
+		SCN_GROUP_KERNEL, "seal FILE write|future-write|shrink|grow|seal|exec... [-> RES]",
+		"write future-write shrink grow seal exec",
 		"seal f write\nseal f shrink grow seal -> ok\nseal f future-write -> EPERM",
 		"fcntl(F_ADD_SEALS) of the named seals together (mm/memfd.c). write "
 		"(F_SEAL_WRITE) answers EBUSY while a shared mapping that may write exists "
@@ -371,8 +389,11 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"MAP_SHARED PROT_READ one loses VM_MAYWRITE (mprotect rw: EACCES, a FOLL_WRITE "
 		"pin: EFAULT), punch EPERM; future-write refuses the same but leaves existing "
 		"mappings writable. shrink and grow refuse truncate (and a write past EOF for "
-		"grow) with EPERM; seal refuses later seals with EPERM. On a file without "
-		"'sealing': EPERM.",
+		"grow) with EPERM; seal refuses later seals with EPERM. exec (F_SEAL_EXEC, 6.3+; "
+		"n/a before unless '-> EINVAL') freezes the exec bits, and on a memfd that has "
+		"one (not noexec-seal) adds shrink, grow, write and future-write, so it waits "
+		"for pins as write does. On a file without 'sealing': EPERM. hugetlbfs memfds "
+		"take seals as tmpfs ones (4.16+).",
 	},
 	[SCN_RECLAIM] = {
 		SCN_GROUP_KERNEL, "reclaim [during=POINT]", "during=", "reclaim",

@@ -6,8 +6,10 @@
  * mappings are counted in _entire_mapcount and _large_mapcount (hugetlb_add_*_rmap), its pins
  * in _pincount, as for any large folio.
  */
+#include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <pinmm/vm/hugetlb.h>
 #include "internal.h"
@@ -24,6 +26,8 @@ struct hugetlbfs_inode {
 	pthread_mutex_t fault_mutex;
 	unsigned long nr;		/* the file's size, in huge pages */
 	struct folio **pages;		/* indexed by huge page */
+	/* HUGETLBFS_I()->seals and the inode's mode: what fs/memfd.c keeps for a memfd. */
+	struct hugetlbfs_memfd memfd;
 };
 
 static const struct file_operations hugetlbfs_file_operations;
@@ -535,10 +539,49 @@ static const struct address_space_operations hugetlbfs_aops = {
 	.dirty_folio = hugetlbfs_dirty_folio,
 };
 
+/* memfd_check_seals_mmap() for a hugetlb memfd: the shmem one's rule (fs/memfd.c). */
+static int hugetlbfs_check_seals_mmap(struct file *file, unsigned long *vm_flags)
+{
+	struct hugetlbfs_inode *hi = file->private_data;
+
+	if (!(READ_ONCE(hi->memfd.seals) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) ||
+	    !(*vm_flags & VM_SHARED))
+		return 0;
+	if (*vm_flags & VM_WRITE)
+		return -EPERM;
+	*vm_flags &= ~VM_MAYWRITE;
+	return 0;
+}
+
 static const struct file_operations hugetlbfs_file_operations = {
 	.mmap = hugetlbfs_file_mmap,
 	.release = hugetlbfs_release,
+	.check_mmap_flags = hugetlbfs_check_seals_mmap,
 };
+
+struct hugetlbfs_memfd *hugetlbfs_file_memfd(struct file *file)
+{
+	return is_file_hugepages(file) ? &((struct hugetlbfs_inode *)file->private_data)->memfd : NULL;
+}
+
+size_t hugetlbfs_get_folios(struct file *file, struct folio ***out)
+{
+	struct hugetlbfs_inode *hi = file->private_data;
+	size_t n = 0;
+
+	*out = calloc(hi->nr ? hi->nr : 1, sizeof(**out));
+	if (!*out)
+		return 0;
+	pthread_mutex_lock(&hi->lock);
+	for (unsigned long i = 0; i < hi->nr; i++) {
+		if (hi->pages[i]) {
+			folio_get(hi->pages[i]);
+			(*out)[n++] = hi->pages[i];
+		}
+	}
+	pthread_mutex_unlock(&hi->lock);
+	return n;
+}
 
 struct file *hugetlb_file_setup(unsigned long size)
 {
@@ -563,6 +606,9 @@ struct file *hugetlb_file_setup(unsigned long size)
 	hi->file.private_data = hi;
 	atomic_init(&hi->file.f_count, 1);
 	hi->file.f_mode = FMODE_READ | FMODE_WRITE;
+	/* hugetlbfs_get_inode(): sealing is refused until memfd_create() lifts F_SEAL_SEAL. */
+	hi->memfd.seals = F_SEAL_SEAL;
+	hi->memfd.mode = S_IFREG | 0777;
 	return &hi->file;
 }
 

@@ -6,8 +6,12 @@
  * (i_mmap_writable, kept across fork, split and munmap) and a folio held by
  * GUP (a long-term pin, a FOLL_GET reference as O_DIRECT takes) with no
  * mapping left, which memfd_wait_for_pins() waits for and then refuses.
+ * Also F_SEAL_EXEC and MFD_EXEC / MFD_NOEXEC_SEAL (6.3), seals on hugetlbfs
+ * memfds (4.16) and fallocate() under F_SEAL_GROW.
  */
+#include <sys/stat.h>
 #include "gup_test.h"
+#include <pinmm/mem/kernel.h>
 #include <pinmm/fs/fs.h>
 #include <pinmm/fs/memfd.h>
 #include <pinmm/vm/process.h>
@@ -71,7 +75,6 @@ static void test_who_may_seal(void **state)
 	f = sealable(1, 0x11);
 	assert_int_equal(memfd_get_seals(f), 0);
 	assert_int_equal(memfd_add_seals(f, 0x100), -EINVAL);
-	assert_int_equal(memfd_add_seals(f, F_SEAL_EXEC), -EINVAL);	/* not modelled */
 	assert_int_equal(memfd_add_seals(f, F_SEAL_SHRINK | F_SEAL_SEAL), 0);
 	assert_int_equal(memfd_get_seals(f), F_SEAL_SHRINK | F_SEAL_SEAL);
 	assert_int_equal(memfd_add_seals(f, F_SEAL_GROW), -EPERM);
@@ -225,19 +228,209 @@ static void test_write_seal_waits_for_pins(void **state)
 	fput(f);
 }
 
-/*
- * Model: seals on hugetlbfs memfds (HUGETLBFS_I()->seals) are not built: the
- * model's hugetlb files are vm/'s, not a shmem inode, so they answer -EINVAL.
- */
-static void test_hugetlb_memfd_has_no_seals_here(void **state)
+static unsigned int mode_of(struct file *f)
 {
-	struct file *h = hugetlb_file_setup(HPAGE_SIZE);
+	return file_inode(f)->i_mode & 07777;
+}
 
-	if (!h)
+/* MFD_NOEXEC_SEAL: 0666 with F_SEAL_EXEC, sealing allowed; the exec bits are frozen. */
+static void test_noexec_seal(void **state)
+{
+	struct file *n;
+	char c = 0x21;
+	int err;
+
+	assert_null(memfd_create_file(shm, "x", MFD_EXEC | MFD_NOEXEC_SEAL, &err));
+	assert_int_equal(err, -EINVAL);
+	n = memfd_create_file(shm, "n", MFD_NOEXEC_SEAL, &err);
+	assert_non_null(n);
+	assert_int_equal(mode_of(n), 0666);
+	assert_int_equal(memfd_get_seals(n), F_SEAL_EXEC);
+	assert_int_equal(fs_fchmod(n, 0755), -EPERM);
+	assert_int_equal(fs_fchmod(n, 0766), -EPERM);
+	assert_int_equal(fs_fchmod(n, 0600), 0);	/* no exec bit changes */
+	assert_int_equal(mode_of(n), 0600);
+	/* No exec bit, so F_SEAL_EXEC implied nothing: it is still writable. */
+	assert_int_equal(fs_write(n, 0, &c, 1), 1);
+	assert_int_equal(memfd_add_seals(n, F_SEAL_WRITE), 0);
+	assert_int_equal(fs_write(n, 0, &c, 1), -EPERM);
+	fput(n);
+}
+
+/*
+ * An executable memfd (MFD_EXEC, or no flag with vm.memfd_noexec = 0):
+ * 0777; F_SEAL_EXEC adds the write seals (W^X), so it waits for pins as
+ * F_SEAL_WRITE does and fails whole with -EBUSY while one is held.
+ */
+static void test_exec_seal_implies_write_seals(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned int w = F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE;
+	struct file *f = sealable(1, 0x31), *d;
+	struct page *pin;
+	long rw;
+	char c = 0;
+	int err;
+
+	assert_int_equal(mode_of(f), 0777);
+	d = memfd_create_file(shm, "d", 0, &err);		/* MFD_EXEC implied */
+	assert_non_null(d);
+	assert_int_equal(mode_of(d), 0777);
+	assert_int_equal(memfd_get_seals(d), F_SEAL_SEAL);
+	rw = map(f, 1, PROT_READ | PROT_WRITE, MAP_SHARED);
+	assert_true(rw > 0);
+	assert_int_equal(pin_user_pages(mm, (unsigned long)rw, 1, FOLL_WRITE | FOLL_LONGTERM, &pin), 1);
+	assert_int_equal(vm_munmap(mm, (unsigned long)rw, PAGE_SIZE), 0);
+	assert_int_equal(memfd_add_seals(f, F_SEAL_EXEC), -EBUSY);
+	assert_int_equal(memfd_get_seals(f), 0);
+	assert_int_equal(fs_fchmod(f, 0644), 0);		/* not sealed: chmod works */
+	assert_int_equal(fs_fchmod(f, 0755), 0);
+	unpin_user_page(pin);
+	assert_int_equal(memfd_add_seals(f, F_SEAL_EXEC), 0);
+	assert_int_equal(memfd_get_seals(f), F_SEAL_EXEC | w);
+	assert_int_equal(fs_write(f, 0, &c, 1), -EPERM);
+	assert_int_equal(map(f, 1, PROT_READ | PROT_WRITE, MAP_SHARED), -EPERM);
+	assert_int_equal(fs_fchmod(f, 0644), -EPERM);
+	fput(f);
+	fput(d);
+}
+
+/* vm.memfd_noexec: 1 makes MFD_NOEXEC_SEAL the default, 2 refuses MFD_EXEC. */
+static void test_memfd_noexec_sysctl(void **state)
+{
+	struct file *f;
+	int err;
+
+	memfd_noexec_scope = MEMFD_NOEXEC_SCOPE_NOEXEC_SEAL;
+	f = memfd_create_file(shm, "a", 0, &err);
+	assert_non_null(f);
+	assert_int_equal(mode_of(f), 0666);
+	assert_int_equal(memfd_get_seals(f), F_SEAL_EXEC);
+	fput(f);
+	f = memfd_create_file(shm, "b", MFD_EXEC, &err);	/* asked for: still allowed */
+	assert_non_null(f);
+	assert_int_equal(mode_of(f), 0777);
+	fput(f);
+	memfd_noexec_scope = MEMFD_NOEXEC_SCOPE_NOEXEC_ENFORCED;
+	assert_null(memfd_create_file(shm, "c", MFD_EXEC, &err));
+	assert_int_equal(err, -EACCES);
+	f = memfd_create_file(shm, "e", 0, &err);
+	assert_non_null(f);
+	assert_int_equal(memfd_get_seals(f), F_SEAL_EXEC);
+	fput(f);
+	memfd_noexec_scope = MEMFD_NOEXEC_SCOPE_EXEC;
+}
+
+/* Before 6.3: no exec flags, no F_SEAL_EXEC, no sysctl; every memfd 0777 and chmod free. */
+static void test_exec_seal_before_6_3(void **state)
+{
+	struct file *f;
+	int err;
+
+	assert_int_equal(kernel_select("v6.1"), 0);
+	assert_null(memfd_create_file(shm, "n", MFD_NOEXEC_SEAL, &err));
+	assert_int_equal(err, -EINVAL);
+	assert_null(memfd_create_file(shm, "x", MFD_EXEC, &err));
+	assert_int_equal(err, -EINVAL);
+	memfd_noexec_scope = MEMFD_NOEXEC_SCOPE_NOEXEC_ENFORCED;	/* no such sysctl: no effect */
+	f = memfd_create_file(shm, "f", MFD_ALLOW_SEALING, &err);
+	memfd_noexec_scope = MEMFD_NOEXEC_SCOPE_EXEC;
+	assert_non_null(f);
+	assert_int_equal(mode_of(f), 0777);
+	assert_int_equal(memfd_add_seals(f, F_SEAL_EXEC), -EINVAL);
+	assert_int_equal(memfd_get_seals(f), 0);
+	assert_int_equal(fs_fchmod(f, 0644), 0);
+	fput(f);
+	assert_int_equal(kernel_select(NULL), 0);
+}
+
+/*
+ * shmem_fallocate(): allocating past i_size under F_SEAL_GROW is EPERM, with
+ * FALLOC_FL_KEEP_SIZE too; inside the size it works, write-sealed or not.
+ */
+static void test_fallocate_under_grow(void **state)
+{
+	struct file *f = sealable(1, 0x51), *plain;
+	char c;
+	int err;
+
+	assert_int_equal(fs_fallocate(f, 0, 0, 4 * PAGE_SIZE), 0);
+	assert_int_equal(i_size_read(file_inode(f)), 4 * PAGE_SIZE);
+	assert_int_equal(fs_read(f, 3 * PAGE_SIZE, &c, 1), 1);
+	assert_int_equal(c, 0);
+	assert_int_equal(fs_read(f, 0, &c, 1), 1);
+	assert_int_equal(c, 0x51);			/* allocation leaves data alone */
+	assert_int_equal(fs_fallocate(f, FALLOC_FL_KEEP_SIZE, 4 * PAGE_SIZE, PAGE_SIZE), 0);
+	assert_int_equal(i_size_read(file_inode(f)), 4 * PAGE_SIZE);
+	assert_int_equal(memfd_add_seals(f, F_SEAL_GROW | F_SEAL_WRITE), 0);
+	assert_int_equal(fs_fallocate(f, 0, 3 * PAGE_SIZE, 2 * PAGE_SIZE), -EPERM);
+	assert_int_equal(fs_fallocate(f, FALLOC_FL_KEEP_SIZE, 3 * PAGE_SIZE, 2 * PAGE_SIZE), -EPERM);
+	assert_int_equal(fs_fallocate(f, 0, 0, 4 * PAGE_SIZE), 0);
+	assert_int_equal(i_size_read(file_inode(f)), 4 * PAGE_SIZE);
+	assert_int_equal(fs_fallocate_punch_hole(f, 0, PAGE_SIZE), -EPERM);	/* the write seal */
+	assert_int_equal(fs_fallocate(f, 2, 0, PAGE_SIZE), -EINVAL);		/* not a mode here */
+	/* An unsealed file grows as asked. */
+	plain = memfd_create_file(shm, "p", 0, &err);
+	assert_non_null(plain);
+	assert_int_equal(fs_fallocate(plain, 0, 8 * PAGE_SIZE, PAGE_SIZE), 0);
+	assert_int_equal(i_size_read(file_inode(plain)), 9 * PAGE_SIZE);
+	fput(plain);
+	fput(f);
+}
+
+/*
+ * hugetlbfs memfds take seals (4.16): F_SEAL_WRITE waits for pins on the
+ * huge page as on shmem and then refuses writable shared mappings.
+ */
+static void test_hugetlb_memfd_seals(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	struct file *h, *plain;
+	struct page *pin;
+	long rw, ro;
+	int err;
+
+	if (hugetlb_set_nr_pages(2) < 2)
 		skip();
-	assert_int_equal(memfd_get_seals(h), -EINVAL);
-	assert_int_equal(memfd_add_seals(h, F_SEAL_WRITE), -EINVAL);
+	plain = memfd_create_hugetlb(HPAGE_SIZE, 0, &err);
+	assert_non_null(plain);
+	assert_int_equal(memfd_get_seals(plain), F_SEAL_SEAL);
+	assert_int_equal(memfd_add_seals(plain, F_SEAL_WRITE), -EPERM);
+	fput(plain);
+	h = memfd_create_hugetlb(HPAGE_SIZE, MFD_ALLOW_SEALING, &err);
+	assert_non_null(h);
+	assert_int_equal(memfd_get_seals(h), 0);
+	assert_int_equal(hugetlbfs_fallocate(h, 0, HPAGE_SIZE), 0);
+	rw = vm_mmap(mm, 0, HPAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, h, 0);
+	assert_true(rw > 0);
+	assert_int_equal(memfd_add_seals(h, F_SEAL_WRITE), -EBUSY);	/* i_mmap_writable */
+	assert_int_equal(pin_user_pages(mm, (unsigned long)rw, 1, FOLL_WRITE | FOLL_LONGTERM, &pin), 1);
+	assert_int_equal(vm_munmap(mm, (unsigned long)rw, HPAGE_SIZE), 0);
+	assert_int_equal(memfd_add_seals(h, F_SEAL_WRITE), -EBUSY);	/* the pin */
+	assert_int_equal(memfd_get_seals(h), 0);
+	unpin_user_page(pin);
+	assert_int_equal(memfd_add_seals(h, F_SEAL_WRITE), 0);
+	assert_int_equal(vm_mmap(mm, 0, HPAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, h, 0), -EPERM);
+	ro = vm_mmap(mm, 0, HPAGE_SIZE, PROT_READ, MAP_SHARED, h, 0);
+	assert_true(ro > 0);
+	assert_int_equal(do_mprotect(mm, (unsigned long)ro, HPAGE_SIZE, PROT_READ | PROT_WRITE), -EACCES);
+	assert_int_equal(vm_munmap(mm, (unsigned long)ro, HPAGE_SIZE), 0);
+	/* F_SEAL_EXEC on it: its mode is 0777 too, so the write seals come with it. */
+	assert_int_equal(memfd_add_seals(h, F_SEAL_EXEC), 0);
+	assert_int_equal(memfd_get_seals(h) & F_SEAL_GROW, F_SEAL_GROW);
+	assert_int_equal(fs_fchmod(h, 0644), -EPERM);
 	fput(h);
+	/* 4.14: MFD_HUGETLB | MFD_ALLOW_SEALING is EINVAL, and a hugetlb file has no seals. */
+	assert_int_equal(kernel_select("v4.14"), 0);
+	assert_null(memfd_create_hugetlb(HPAGE_SIZE, MFD_ALLOW_SEALING, &err));
+	assert_int_equal(err, -EINVAL);
+	plain = memfd_create_hugetlb(HPAGE_SIZE, 0, &err);
+	assert_non_null(plain);
+	assert_int_equal(memfd_get_seals(plain), -EINVAL);
+	assert_int_equal(memfd_add_seals(plain, F_SEAL_SHRINK), -EINVAL);
+	fput(plain);
+	assert_int_equal(kernel_select(NULL), 0);
+	hugetlb_set_nr_pages(0);
 }
 
 int main(void)
@@ -249,7 +442,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_what_write_seal_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_future_write_keeps_existing_mappings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_seal_waits_for_pins, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_hugetlb_memfd_has_no_seals_here, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_noexec_seal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_seal_implies_write_seals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_memfd_noexec_sysctl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_seal_before_6_3, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fallocate_under_grow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hugetlb_memfd_seals, setup, teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

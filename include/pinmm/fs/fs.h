@@ -71,6 +71,12 @@ struct inode {
 	struct address_space i_data;
 	struct address_space *i_mapping;
 	atomic_llong i_size;
+	/*
+	 * S_IFREG and the permission bits; chmod under i_rwsem.
+	 * Model: no owner, group or permission checks use them: F_SEAL_EXEC is
+	 * what reads the exec bits.
+	 */
+	unsigned int i_mode;
 	pthread_mutex_t i_rwsem;		/* write/truncate exclusion (inode_lock) */
 	struct cds_list_head i_sb_list;
 	atomic_int i_count;			/* open files */
@@ -131,6 +137,16 @@ ssize_t fs_write(struct file *file, loff_t pos, const void *buf, size_t len);
 int fs_fsync(struct file *file);
 int fs_truncate(struct file *file, loff_t size);
 int fs_fallocate_punch_hole(struct file *file, loff_t offset, loff_t len);
+/*
+ * fallocate(@mode 0 or FALLOC_FL_KEEP_SIZE): every page of [offset, offset+len)
+ * in the page cache, the size grown to its end unless KEEP_SIZE. shmem files
+ * only (shmem_fallocate()): -EPERM under F_SEAL_GROW when the range ends past
+ * i_size (KEEP_SIZE or not); -EOPNOTSUPP elsewhere. Punch holes go through
+ * fs_fallocate_punch_hole().
+ */
+int fs_fallocate(struct file *file, int mode, loff_t offset, loff_t len);
+/* fchmod(): the permission bits (07777) of @mode; -EPERM for an exec bit under F_SEAL_EXEC. */
+int fs_fchmod(struct file *file, unsigned int mode);
 /* file->f_op->mmap, for vm_mmap() */
 int fs_file_mmap(struct file *file, struct vm_area_struct *vma);
 

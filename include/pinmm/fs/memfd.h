@@ -31,16 +31,38 @@
 #define MFD_CLOEXEC		0x0001U
 #define MFD_ALLOW_SEALING	0x0002U
 #endif
+#ifndef MFD_HUGETLB
+#define MFD_HUGETLB		0x0004U
+#endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL		0x0008U
+#define MFD_EXEC		0x0010U
+#endif
+
+/* vm.memfd_noexec (6.3+): what memfd_create() does without MFD_EXEC or MFD_NOEXEC_SEAL. */
+#define MEMFD_NOEXEC_SCOPE_EXEC			0	/* MFD_EXEC implied (the default) */
+#define MEMFD_NOEXEC_SCOPE_NOEXEC_SEAL		1	/* MFD_NOEXEC_SEAL implied */
+#define MEMFD_NOEXEC_SCOPE_NOEXEC_ENFORCED	2	/* and MFD_EXEC refused: -EACCES */
+/* Model: one machine-wide value; the kernel's is per pid namespace. */
+extern int memfd_noexec_scope;
 
 /*
- * memfd_create(2) on @fs: without MFD_ALLOW_SEALING the file is born with
- * F_SEAL_SEAL, as every shmem file is. -EINVAL for other flags.
+ * memfd_create(2) on @fs: without MFD_ALLOW_SEALING (or MFD_NOEXEC_SEAL) the
+ * file is born with F_SEAL_SEAL, as every shmem file is. Mode 0777, or 0666
+ * with F_SEAL_EXEC for MFD_NOEXEC_SEAL (6.3+). -EINVAL for unknown flags or
+ * both exec flags, -EACCES for MFD_EXEC under vm.memfd_noexec = 2.
  */
 struct file *memfd_create_file(struct shmem_sb *fs, const char *name, unsigned int flags, int *err);
 /*
+ * memfd_create(MFD_HUGETLB | @flags) and ftruncate(@size): a hugetlbfs file,
+ * sealable (4.16+) with MFD_ALLOW_SEALING, otherwise as memfd_create_file().
+ */
+struct file *memfd_create_hugetlb(unsigned long size, unsigned int flags, int *err);
+/*
  * fcntl(F_ADD_SEALS): 0, -EPERM (file not writable, or F_SEAL_SEAL set),
- * -EINVAL (not a shmem file, unknown seal), -EBUSY (F_SEAL_WRITE with a
- * writable shared mapping, or with folios that stay referenced).
+ * -EINVAL (not a shmem or hugetlbfs file, unknown seal), -EBUSY (F_SEAL_WRITE
+ * with a writable shared mapping, or with folios that stay referenced).
+ * F_SEAL_EXEC (6.3+) on a memfd with an exec bit adds the write seals too.
  */
 int memfd_add_seals(struct file *file, unsigned int seals);
 /* fcntl(F_GET_SEALS): the seals, or -EINVAL for a file that has none. */

@@ -84,10 +84,19 @@ int host_hugetlbfs_create(struct host_session *hs, int *fs);
 long host_free_hugepages(void);
 int host_file_create(struct host_session *hs, int fs, const char *name, uint64_t size,
 		     int fill, int *file);
-/* host_file_create_flags() flags: a memfd of MFD_ALLOW_SEALING (not on a disk). */
+/*
+ * host_file_create_flags() flags, for a memfd (not on a disk): its
+ * MFD_ALLOW_SEALING, MFD_EXEC, MFD_NOEXEC_SEAL.
+ */
 #define HOST_FILE_SEALING	0x1u
+#define HOST_FILE_EXEC		0x2u
+#define HOST_FILE_NOEXEC_SEAL	0x4u
 int host_file_create_flags(struct host_session *hs, int fs, const char *name, uint64_t size,
 			   int fill, unsigned int flags, int *file);
+/* fchmod(@mode) of the file: 0 or -errno. */
+int host_file_chmod(struct host_session *hs, int file, unsigned int mode);
+/* fallocate(mode 0 or FALLOC_FL_KEEP_SIZE) of [@off, @off + @len): 0 or -errno. */
+int host_file_fallocate(struct host_session *hs, int file, bool keep_size, uint64_t off, uint64_t len);
 /* fcntl(F_ADD_SEALS, @seals) on the file's descriptor: 0 or -errno. */
 int host_file_add_seals(struct host_session *hs, int file, unsigned int seals);
 int host_file_truncate(struct host_session *hs, int file, uint64_t size);

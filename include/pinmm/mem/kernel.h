@@ -17,6 +17,8 @@
 enum kernel_switch {
 	/* 4.15: FOLL_LONGTERM (get_user_pages_longterm()) refuses fsdax VMAs. */
 	KSW_LONGTERM_FSDAX_REFUSED,
+	/* 4.16: hugetlbfs memfds take seals (MFD_HUGETLB | MFD_ALLOW_SEALING). */
+	KSW_HUGETLB_MEMFD_SEALS,
 	/* 4.18: truncate and hole punch wait for fsdax pages GUP still holds. */
 	KSW_DAX_TRUNCATE_WAITS_BUSY,
 	/* 5.1: a long-term pin first migrates the page out of CMA. */
@@ -51,6 +53,8 @@ enum kernel_switch {
 	KSW_RECLAIM_KEEPS_PINNED_PRIVATE,
 	/* 6.3: FOLL_LONGTERM is accepted only with FOLL_PIN. */
 	KSW_LONGTERM_NEEDS_PIN,
+	/* 6.3: memfd_create(MFD_EXEC / MFD_NOEXEC_SEAL), F_SEAL_EXEC, vm.memfd_noexec. */
+	KSW_MEMFD_NOEXEC,
 	/* 6.1: MADV_COLLAPSE collapses a range into THPs synchronously. */
 	KSW_MADV_COLLAPSE,
 	/* 6.5: pin_user_pages() takes no reference on the zero page. */

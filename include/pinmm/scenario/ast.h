@@ -17,8 +17,9 @@
  *   disk FS size=SIZE [checksum] [dax]
  *   tmpfs FS [size=SIZE]
  *   hugetlbfs FS        (its files are memfd_create(MFD_HUGETLB)s, fallocate()d)
- *   file FILE on FS [size=SIZE] [fill=BYTE] [sealing]
- *       (sealing: tmpfs only, memfd_create(MFD_ALLOW_SEALING))
+ *   file FILE on FS [size=SIZE] [fill=BYTE] [sealing] [exec|noexec-seal]
+ *       (tmpfs or hugetlbfs only: memfd_create(MFD_ALLOW_SEALING, MFD_EXEC, MFD_NOEXEC_SEAL))
+ *   chmod FILE MODE      fallocate FILE offset=SIZE len=SIZE [keep-size]
  *   process PROC
  *   device DEV [odp]
  *   mmap PROC MAP len=SIZE (file=FILE [offset=SIZE] | anon) shared|private
@@ -47,7 +48,7 @@
  *   truncate FILE size=SIZE      punch FILE offset=SIZE len=SIZE
  *   drop-caches [1|2|3]      lease FILE      unlease FILE
  *   check thp-stat SIZE name=value...   (hugepages-<size>kB/stats/)
- *   seal FILE write|future-write|shrink|grow|seal... [-> RES]   (fcntl(F_ADD_SEALS))
+ *   seal FILE write|future-write|shrink|grow|seal|exec... [-> RES]   (fcntl(F_ADD_SEALS))
  *   debug-pins       (the pin debug mode: put_page() of a pinned page, double unpin)
  *   expect event BUG|WARN|CSUM "TEXT"
  *
@@ -182,6 +183,8 @@ enum scn_cmd_kind {
 	SCN_THP,
 	SCN_SEAL,
 	SCN_CHECK_THP_STAT,
+	SCN_CHMOD,
+	SCN_FALLOCATE,
 	SCN_NR_CMDS,
 };
 /* "memory", "check disk", "expect event"...: for messages and `pinmm explain`. */
@@ -202,6 +205,7 @@ extern const char *const scn_thp_modes[4];
 #define SCN_SEAL_GROW		0x0004u
 #define SCN_SEAL_WRITE		0x0008u
 #define SCN_SEAL_FUTURE_WRITE	0x0010u
+#define SCN_SEAL_EXEC		0x0020u
 
 /* pin flags; the interpreter maps them to FOLL_* and to the gup entry point. */
 #define SCN_PIN_WRITE		(1u << 0)	/* FOLL_WRITE */
@@ -264,7 +268,10 @@ struct scn_cmd {
 		struct { uint64_t size, movable, cma, hugepages; } memory;
 		struct { int fs; uint64_t size; bool checksum, dax; } disk;
 		struct { int fs; uint64_t size; } tmpfs;		/* and hugetlbfs; size 0: unlimited */
-		struct { int file, fs; uint64_t size; int fill, reflink; bool sealing; } file; /* fill, reflink -1: none */
+		/* fill, reflink -1: none; sealing, exec, noexec_seal: memfd_create()'s MFD_* */
+		struct { int file, fs; uint64_t size; int fill, reflink; bool sealing, exec, noexec_seal; } file;
+		struct { int file; unsigned int mode; } chmod;
+		struct { int file; uint64_t offset, len; bool keep_size; } fallocate;
 		struct { int file; unsigned int seals; } seal;	/* F_SEAL_* */
 		struct { int proc; } process;
 		struct { int dev; bool odp; } device;

@@ -40,6 +40,17 @@ bool is_file_hugepages(const struct file *file);
  * stay), -EINVAL beyond the file's size.
  */
 int hugetlbfs_fallocate(struct file *file, unsigned long offset, unsigned long len);
+/*
+ * A hugetlb memfd's seals (F_SEAL_*, born F_SEAL_SEAL) and mode (born 0777),
+ * which fs/memfd.c reads and sets; NULL for a file that is not hugetlbfs'.
+ */
+struct hugetlbfs_memfd {
+	unsigned int seals;
+	unsigned int mode;
+};
+struct hugetlbfs_memfd *hugetlbfs_file_memfd(struct file *file);
+/* The file's folios, each with a reference, into a new array *@out (free() it): how many. */
+size_t hugetlbfs_get_folios(struct file *file, struct folio ***out);
 
 /* handle_mm_fault() for a VM_HUGETLB VMA (hugetlb_fault()). */
 vm_fault_t hugetlb_fault(struct vm_area_struct *vma, unsigned long address, unsigned int flags);
