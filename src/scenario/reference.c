@@ -415,7 +415,9 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"nothing uses (clean, unmapped, unpinned). 2: drop_slab(), every shrinker; the "
 		"model's one is thp-deferred_split, whose deferred_split_scan() splits each "
 		"partially unmapped large anonymous folio it can, freeing its unmapped pages; a "
-		"folio with a reference no mapping explains (a pin) stays whole and queued. 3: both.",
+		"folio with a reference no mapping explains (a pin) stays whole and queued. 3: both. "
+		"Model: the shrinker runs once; the kernel's drop_slab() runs it per memcg and "
+		"again while it frees, so split_failed rises by more there.",
 	},
 	[SCN_LEASE] = {
 		SCN_GROUP_KERNEL, "lease FILE [-> RES]", "", "lease f",
