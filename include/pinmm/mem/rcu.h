@@ -9,16 +9,6 @@
 #ifndef PINMM_MEM_RCU_H
 #define PINMM_MEM_RCU_H
 
-/*
- * The read side inline (liburcu's LGPL static functions, which GPL code may
- * use): a GUP-fast call's lock and unlock are then two TLS stores and compiler
- * barriers (membarrier() does the rest on the update side), not two calls into
- * the library, each with its own __tls_get_addr(), as the kernel's
- * local_irq_save() is a couple of instructions.
- */
-#ifndef _LGPL_SOURCE
-#define _LGPL_SOURCE
-#endif
 #include <urcu-bp.h>
 #include <urcu/rcuhlist.h>
 #include <pinmm/mem/compiler.h>
