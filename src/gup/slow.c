@@ -36,6 +36,13 @@ static int check_vma_flags(struct vm_area_struct *vma, unsigned int gup_flags)
 	    READ_ONCE(pin_config.longterm) != LONGTERM_ALLOW &&
 	    !gup_vma_layout_leased(vma, gup_flags))
 		return -EOPNOTSUPP;
+	/*
+	 * A hugetlb page is never split. Model: refused on every release, as
+	 * 6.12's check_vma_flags() does; releases whose hugetlb walk was its own
+	 * (follow_hugetlb_page()) ignored the flag and pinned the huge page.
+	 */
+	if ((gup_flags & FOLL_SPLIT_PMD) && is_vm_hugetlb_page(vma))
+		return -EOPNOTSUPP;
 
 	if (write) {
 		if (!vma_anon && !gup_writable_file_mapping_allowed(vma, gup_flags))
@@ -293,9 +300,15 @@ static struct page *follow_page_mask(struct vm_area_struct *vma, unsigned long a
 			return NULL;
 		}
 		if (pmd_leaf(pmd)) {
-			if (flags & FOLL_SPLIT_PMD) {
+			/*
+			 * Walk again once split. A PMD split_huge_pmd() leaves
+			 * as it was (no deposited table: a hugetlb page) is
+			 * followed as a PMD, not split for ever.
+			 */
+			if ((flags & FOLL_SPLIT_PMD) && pmd_trans_huge(pmd)) {
 				split_huge_pmd(vma, pmdp, address);
-				continue;
+				if (!pmd_leaf(pmdp_get(pmdp)))
+					continue;
 			}
 			page = follow_huge_pmd(vma, address, pmdp, flags, page_mask, err);
 		} else {

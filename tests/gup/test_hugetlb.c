@@ -4,6 +4,7 @@
  * _pincount, R/O pins unsharing a hugetlb page shared with a child, and
  * FOLL_LONGTERM moving a pool folio out of CMA into a temporary one.
  */
+#include <unistd.h>
 #include "gup_test.h"
 #include <pinmm/vm/hugetlb.h>
 
@@ -102,6 +103,36 @@ static void test_longterm_migrates_out_of_cma(void **state)
 	assert_int_equal(pin_outstanding(), 0);
 }
 
+/*
+ * FOLL_SPLIT_PMD on a hugetlb mapping: refused (check_vma_flags(), -EOPNOTSUPP),
+ * the page left whole and unpinned. Found by fuzz_api: the slow walk split
+ * the PMD for ever (split_huge_pmd() leaves a hugetlb PMD as it is); the
+ * alarm turns a regression into a failure instead of a hang.
+ */
+static void test_split_pmd_refused_on_hugetlb(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	struct page *pages[4];
+	struct folio *folio;
+	unsigned long a;
+	int locked = 1;
+
+	assert_int_equal(hugetlb_set_nr_pages(1), 1);
+	a = ht_map(mm, MAP_PRIVATE, 0x61);
+	folio = page_folio(gt_mapped_page(mm, a));
+	alarm(10);
+	mmap_read_lock(mm);
+	assert_int_equal(pin_user_pages(mm, a, 4, FOLL_WRITE | FOLL_SPLIT_PMD, pages), -EOPNOTSUPP);
+	assert_int_equal(get_user_pages_remote(mm, a, 4, FOLL_SPLIT_PMD, pages, &locked),
+			 -EOPNOTSUPP);
+	if (locked)
+		mmap_read_unlock(mm);
+	alarm(0);
+	assert_false(folio_maybe_dma_pinned(folio));
+	assert_ptr_equal(page_folio(gt_mapped_page(mm, a + HPAGE_SIZE - PAGE_SIZE)), folio);
+	assert_int_equal(pin_outstanding(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +140,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ro_pin_unshares_shared_hugetlb, gt_setup_mainline,
 						gt_teardown),
 		cmocka_unit_test_setup_teardown(test_longterm_migrates_out_of_cma, setup_cma, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_split_pmd_refused_on_hugetlb, gt_setup_mainline,
+						gt_teardown),
 	};
 
 	return RUN_TAP(tests, NULL, NULL);
