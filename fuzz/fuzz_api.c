@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * libFuzzer target for the model's own API: the input is a sequence of calls
- * (mmap, munmap, mprotect, madvise, fork, exit, CPU access, every get/pin entry
- * point with any FOLL_* flags, every unpin entry point, DMA, writeback, fsync,
- * reclaim, migration, truncate, hole punch, layout leases, drop_caches)
+ * (mmap of anon, file, memfd and hugetlb memory, munmap, mprotect, madvise
+ * incl. MADV_PAGEOUT to a swap device and MADV_COLLAPSE, mremap, fork, exit,
+ * CPU access, every get/pin entry point with any FOLL_* flags, every unpin
+ * entry point, DMA, writeback, fsync, reclaim, migration, truncate, hole
+ * punch, memfd seals, layout leases, per-size THP settings, drop_caches)
  * against one machine under the preset the first byte chooses. After every
  * sequence everything is given back and the invariants are checked: pins
  * balance (pin_outstanding() and nr_foll_pin_acquired/released), every page
- * is back in the buddy allocator, fsck is clean, and no BUG or WARN was
- * recorded except by a double unpin the sequence asked for (which ends the
- * sequence: what it leaves is the bug the kernel would have, not a finding).
+ * is back in the buddy allocator, no swap slot is left, fsck is clean, and no
+ * BUG or WARN was recorded except by a double unpin the sequence asked for
+ * (which ends the sequence: what it leaves is the bug the kernel would have,
+ * not a finding), by flags an entry point refuses, or as the preset's
+ * release's own known bug (fa_release_bug_events()).
  *
  * Built with -DFUZZ_API_STANDALONE it is a test (tests/stress/test_fuzz_api.c)
  * that runs a fixed-seed set of sequences, so regressions show in make check.
@@ -21,6 +25,7 @@
 #include <string.h>
 
 #include <pinmm/mem/gfp.h>
+#include <pinmm/mem/kernel.h>
 #include <pinmm/mem/mmzone.h>
 #include <pinmm/mem/rcu.h>
 #include <pinmm/mem/vmstat.h>
@@ -28,6 +33,10 @@
 #include <pinmm/pin/pin.h>
 #include <pinmm/pin/debug.h>
 #include <pinmm/vm/mm.h>
+#include <pinmm/vm/swap.h>
+#include <pinmm/mem/hugetlb.h>
+#include <pinmm/mem/proxy.h>
+#include <pinmm/fs/memfd.h>
 #include <pinmm/fs/blkfs.h>
 #include <pinmm/fs/blockdev.h>
 #include <pinmm/fs/fs.h>
@@ -46,6 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FA_FILES	2	/* 0: blkfs (checksummed), 1: memfd */
 #define FA_FILE_PAGES	32
 #define FA_MAX_OPS	48
+#define FA_HUGE_POOL	2	/* 2M pages in the hugetlb pool */
+#define FA_SWAP_BYTES	(4UL << 20)
 
 struct fa_input {
 	const uint8_t *p;
@@ -74,6 +85,7 @@ struct fa_handle {
 	enum fa_kind kind;
 	struct page *pages[FA_MAX_PAGES];
 	long nr;
+	unsigned int flags;		/* as passed to the entry point */
 	struct vaddr_pin vp;
 	struct dma_mr *mr;
 };
@@ -130,13 +142,16 @@ static bool fa_range(struct fa_state *st, struct fa_input *in, int p, unsigned l
 	first = take(in, (unsigned int)m->pages);
 	*addr = m->addr + first * PAGE_SIZE;
 	*pages = 1 + take(in, (unsigned int)(m->pages - first));
+	/* A 2M mapping has more pages than a pin or an access takes. */
+	if (*pages > FA_MAX_PAGES)
+		*pages = FA_MAX_PAGES;
 	return true;
 }
 
 static void op_mmap(struct fa_state *st, struct fa_input *in, int p)
 {
 	struct fa_map *m = &st->maps[p][take(in, FA_MAPS)];
-	unsigned int kind = take(in, 5), pages = 1 + take(in, FA_MAX_PAGES);
+	unsigned int kind = take(in, 7), pages = 1 + take(in, FA_MAX_PAGES);
 	unsigned long prot = PROT_READ | (take(in, 4) ? PROT_WRITE : 0);
 	unsigned long flags = take(in, 2) ? MAP_POPULATE : 0;
 	struct file *file = NULL;
@@ -149,8 +164,14 @@ static void op_mmap(struct fa_state *st, struct fa_input *in, int p)
 	case 1: flags |= MAP_SHARED | MAP_ANONYMOUS; break;
 	case 2: flags |= MAP_SHARED; file = st->files[0]; break;
 	case 3: flags |= MAP_PRIVATE; file = st->files[0]; break;
-	default: flags |= MAP_SHARED; file = st->files[1]; break;
+	case 4: flags |= MAP_SHARED; file = st->files[1]; break;
+	/* hugetlb: one 2M page from the pool (MAP_HUGETLB|MAP_ANONYMOUS). */
+	case 5: flags |= MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB; pages = HPAGE_PMD_NR; break;
+	default: flags |= MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB; pages = HPAGE_PMD_NR; break;
 	}
+	/* Now and then an anonymous mapping of 2M, room for a PMD-mapped THP or mTHPs. */
+	if (kind <= 1 && take(in, 4) == 0)
+		pages = HPAGE_PMD_NR;
 	addr = vm_mmap(fa_mm(st, (unsigned int)p), 0, (unsigned long)pages * PAGE_SIZE, prot,
 		       flags, file, take(in, FA_FILE_PAGES - FA_MAX_PAGES));
 	if (addr < 0)
@@ -170,17 +191,17 @@ static void op_munmap(struct fa_state *st, struct fa_input *in, int p)
 	if (!m->addr)
 		return;
 	if (take(in, 2)) {
-		vm_munmap(fa_mm(st, (unsigned int)p), m->addr, m->pages * PAGE_SIZE);
-		m->addr = 0;
+		if (!vm_munmap(fa_mm(st, (unsigned int)p), m->addr, m->pages * PAGE_SIZE))
+			m->addr = 0;
 		return;
 	}
-	/* A partial unmap of the tail keeps the head mapped. */
+	/* A partial unmap of the tail keeps the head mapped (hugetlb: EINVAL). */
 	if (m->pages > 1) {
 		unsigned long keep = 1 + take(in, (unsigned int)(m->pages - 1));
 
-		vm_munmap(fa_mm(st, (unsigned int)p), m->addr + keep * PAGE_SIZE,
-			  (m->pages - keep) * PAGE_SIZE);
-		m->pages = keep;
+		if (!vm_munmap(fa_mm(st, (unsigned int)p), m->addr + keep * PAGE_SIZE,
+			       (m->pages - keep) * PAGE_SIZE))
+			m->pages = keep;
 	}
 }
 
@@ -225,9 +246,10 @@ static unsigned int fa_flags(struct fa_input *in)
 }
 
 static long fa_gup(struct fa_state *st, struct fa_input *in, struct mm_struct *mm,
-		   unsigned long addr, unsigned long nr, struct fa_handle *h, unsigned int *entry)
+		   unsigned long addr, unsigned long nr, struct fa_handle *h, unsigned int *entry,
+		   unsigned int *flags_used)
 {
-	unsigned int flags = fa_flags(in);
+	unsigned int flags = *flags_used = fa_flags(in);
 	int locked = 1;
 	long ret;
 
@@ -277,16 +299,15 @@ static void op_pin(struct fa_state *st, struct fa_input *in, int p)
 {
 	struct fa_handle *h = &st->h[take(in, FA_HANDLES)];
 	unsigned long addr, nr;
-	unsigned int entry;
+	unsigned int entry, flags_used;
 	long ret;
-
 	size_t events, warns;
 
 	if (h->kind != FA_NONE || !fa_range(st, in, p, &addr, &nr))
 		return;
 	events = mm_event_count();
 	warns = mm_event_count_kind(MM_EV_WARN);
-	ret = fa_gup(st, in, fa_mm(st, (unsigned int)p), addr, nr, h, &entry);
+	ret = fa_gup(st, in, fa_mm(st, (unsigned int)p), addr, nr, h, &entry, &flags_used);
 	/*
 	 * The kernel WARNs (once) on flags an entry point does not take and
 	 * refuses them (-EINVAL; 0 pages from the slow pin entry points): that
@@ -303,12 +324,32 @@ static void op_pin(struct fa_state *st, struct fa_input *in, int p)
 	h->nr = ret;
 	if (!ret)
 		return;
+	h->flags = flags_used;
 	h->kind = entry <= 4 ? FA_GET : entry <= 8 ? FA_PIN : FA_VADDR;
 	if (h->kind != FA_GET && take(in, 2)) {
 		int err = 0;
 
 		h->mr = dma_mr_register_pages(st->dev, h->pages, (unsigned long)h->nr, &err);
 	}
+}
+
+/* Entries that are proxies (the proxy tracker) or not physically contiguous rule out some unpins. */
+static bool fa_plain_entries(const struct fa_handle *h, bool contiguous)
+{
+	for (long i = 0; i < h->nr; i++)
+		if (page_is_proxy(h->pages[i]) || (contiguous && h->pages[i] != h->pages[0] + i))
+			return false;
+	return true;
+}
+
+/* unpin_folios(): one entry per page, so a large folio repeats (the batch folds them). */
+static void fa_unpin_folios(struct fa_handle *h)
+{
+	struct folio *folios[FA_MAX_PAGES];
+
+	for (long i = 0; i < h->nr; i++)
+		folios[i] = page_folio(h->pages[i]);
+	unpin_folios(folios, (unsigned long)h->nr);
 }
 
 static void fa_release(struct fa_handle *h, struct fa_input *in)
@@ -324,7 +365,7 @@ static void fa_release(struct fa_handle *h, struct fa_input *in)
 			put_page(h->pages[i]);
 		break;
 	case FA_PIN:
-		switch (in ? take(in, 4) : 0) {
+		switch (in ? take(in, 7) : 0) {
 		case 0:
 			unpin_user_pages(h->pages, (unsigned long)h->nr);
 			break;
@@ -334,6 +375,30 @@ static void fa_release(struct fa_handle *h, struct fa_input *in)
 		case 2:
 			for (long i = 0; i < h->nr; i++)
 				unpin_user_page(h->pages[i]);
+			break;
+		case 3:
+			unpin_user_pages_flags(h->pages, (unsigned long)h->nr, h->flags, dirty);
+			break;
+		case 4:
+			/*
+			 * For pages pinned with their pfns in a row (a driver's
+			 * sg entry). A proxy has no neighbours: the proxy
+			 * tracker refuses it with a WARN, so not with those.
+			 */
+			if (fa_plain_entries(h, true)) {
+				unpin_user_page_range_dirty_lock(h->pages[0], (unsigned long)h->nr,
+								 dirty);
+				break;
+			}
+			unpin_user_pages(h->pages, (unsigned long)h->nr);
+			break;
+		case 5:
+			/* Folio interfaces take no proxy back (src/pin/proxy.c): not with those. */
+			if (fa_plain_entries(h, false)) {
+				fa_unpin_folios(h);
+				break;
+			}
+			unpin_user_pages(h->pages, (unsigned long)h->nr);
 			break;
 		default:
 			put_user_pages_dirty_lock(h->pages, (unsigned long)h->nr, dirty);
@@ -393,7 +458,19 @@ static void op_file(struct fa_state *st, struct fa_input *in)
 	loff_t len = (loff_t)(1 + take(in, 8)) * (loff_t)PAGE_SIZE;
 	unsigned char buf[PAGE_SIZE];
 
-	switch (take(in, 6)) {
+	switch (take(in, 7)) {
+	case 6: {
+		/* fcntl(F_ADD_SEALS) on the memfd: EBUSY while its pages are pinned or mapped writable. */
+		static const unsigned int seals[] = { F_SEAL_SEAL, F_SEAL_SHRINK, F_SEAL_GROW,
+						      F_SEAL_WRITE, F_SEAL_FUTURE_WRITE };
+		unsigned int mask = 0, bits = take(in, 1U << ARRAY_SIZE(seals));
+
+		for (unsigned int i = 0; i < ARRAY_SIZE(seals); i++)
+			if (bits & (1U << i))
+				mask |= seals[i];
+		memfd_add_seals(st->files[1], mask);
+		break;
+	}
 	case 0:
 		memset(buf, 0xc0 + (int)take(in, 32), sizeof(buf));
 		fs_write(file, off, buf, sizeof(buf));
@@ -421,14 +498,36 @@ static void op_file(struct fa_state *st, struct fa_input *in)
 	}
 }
 
+/* mremap(MREMAP_MAYMOVE) of a whole mapping to a new length: moves, grows or shrinks it. */
+static void op_mremap(struct fa_state *st, struct fa_input *in, int p)
+{
+	struct fa_map *m = &st->maps[p][take(in, FA_MAPS)];
+	unsigned long pages = 1 + take(in, FA_MAX_PAGES);
+	long addr;
+
+	if (!m->addr)
+		return;
+	addr = do_mremap(fa_mm(st, (unsigned int)p), m->addr, m->pages * PAGE_SIZE,
+			 pages * PAGE_SIZE, MREMAP_MAYMOVE, 0);
+	if (addr < 0)
+		return;
+	m->addr = (unsigned long)addr;
+	m->pages = pages;
+}
+
 static void op_mm(struct fa_state *st, struct fa_input *in, int p)
 {
 	static const int advice[] = { MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTFORK,
-				      MADV_DOFORK, MADV_WIPEONFORK };
+				      MADV_DOFORK, MADV_WIPEONFORK, MADV_KEEPONFORK, MADV_PAGEOUT,
+				      MADV_COLLAPSE };
 	static const unsigned long prots[] = { PROT_NONE, PROT_READ, PROT_READ | PROT_WRITE };
 	struct mm_struct *mm = fa_mm(st, (unsigned int)p);
 	unsigned long addr, nr;
 
+	if (take(in, 4) == 0) {
+		op_mremap(st, in, p);
+		return;
+	}
 	if (!fa_range(st, in, p, &addr, &nr))
 		return;
 	switch (take(in, 3)) {
@@ -446,7 +545,12 @@ static void op_mm(struct fa_state *st, struct fa_input *in, int p)
 
 static void op_system(struct fa_state *st, struct fa_input *in)
 {
-	switch (take(in, 4)) {
+	switch (take(in, 5)) {
+	case 4:
+		/* hugepages-<size>kB/enabled for an mTHP size (ENOENT before 6.8). */
+		thp_set_anon_order_mode(2 + take(in, HPAGE_PMD_ORDER - 1),
+					(enum thp_order_mode)take(in, 4));
+		break;
 	case 0:
 		writeback_inodes(&st->blk->sb, WB_SYNC_NONE);
 		break;
@@ -540,7 +644,11 @@ static int fa_machine_up(struct fa_state *st, const struct pin_preset *preset)
 		return err;
 	}
 	fs_install_hooks();
+	thp_reset_anon_orders();
 	st->free0 = nr_free_pages();
+	/* Given back before the leak check: what the pool and swap hold is theirs. */
+	if (hugetlb_set_nr_pages(FA_HUGE_POOL) != FA_HUGE_POOL || swapon_mem(FA_SWAP_BYTES))
+		return -ENOMEM;
 	st->bdev = bdev_create("d0", 4UL << 20, true);
 	st->blk = st->bdev ? blkfs_mount(st->bdev, "d0", BLKFS_CHECKSUM) : NULL;
 	st->shm = shmem_mount("t0");
@@ -549,13 +657,34 @@ static int fa_machine_up(struct fa_state *st, const struct pin_preset *preset)
 	if (st->blk)
 		st->files[0] = fs_open(&st->blk->sb, "f", FS_O_CREAT, &err);
 	if (st->shm)
-		st->files[1] = shmem_memfd_create(st->shm, "m", &err);
+		st->files[1] = memfd_create_file(st->shm, "m", MFD_ALLOW_SEALING, &err);
 	if (!st->files[0] || !st->files[1] || !st->dev || !st->procs[0])
 		return -ENOMEM;
 	if (fs_truncate(st->files[0], FA_FILE_PAGES * PAGE_SIZE) ||
 	    fs_truncate(st->files[1], FA_FILE_PAGES * PAGE_SIZE))
 		return -ENOMEM;
 	return 0;
+}
+
+/*
+ * The events that are the release's own bug, not the model's: before 6.3
+ * reclaim released the buffers of a pinned page-cache folio, and the unpin's
+ * set_page_dirty() then handed ext4 a dirty folio without buffers (BUG before
+ * 5.18, a warning and a dropped write after: scenario 02). A release that has
+ * reclaim keep pinned folios must never show it.
+ */
+static size_t fa_release_bug_events(void)
+{
+	struct mm_event ev;
+	size_t n = 0;
+
+	if (kernel_has(KSW_RECLAIM_KEEPS_PINNED_PRIVATE))
+		return 0;
+	for (size_t i = 0; mm_event_get(i, &ev) == 0; i++)
+		if (strstr(ev.text, "folio has no buffers") ||
+		    strstr(ev.text, "does not have buffers attached"))
+			n++;
+	return n;
 }
 
 /* Give everything back, check what must hold, bring the machine down. */
@@ -592,6 +721,16 @@ static void fa_machine_down(struct fa_state *st)
 		blkfs_umount(st->blk);
 	if (st->shm)
 		shmem_umount(st->shm);
+	/* Every process is gone, so every swap PTE: a slot still in use is a leak. */
+	if (swap_enabled()) {
+		unsigned long leaked = swap_reset();
+
+		if (check && leaked)
+			fa_fail(st, "%s: %ld swap slots still in use with every process gone",
+				"swap", (long)leaked);
+	}
+	hugetlb_pool_release();
+	thp_reset_anon_orders();
 	mm_rcu_barrier();	/* page tables go back after a grace period */
 	if (check && nr_free_pages() != st->free0)
 		fa_fail(st, "%s: %ld pages not back in the buddy allocator", "leak",
@@ -599,6 +738,7 @@ static void fa_machine_down(struct fa_state *st)
 	if (check && buddy_check_integrity())
 		fa_fail(st, "%s: the buddy allocator's lists are inconsistent (%ld)", "buddy",
 			(long)buddy_check_integrity());
+	st->allowed_events += fa_release_bug_events();
 	if (check && mm_event_count() > st->allowed_events) {
 		struct mm_event ev;
 
