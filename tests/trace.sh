@@ -3,7 +3,8 @@
 #
 # `pinmm run --trace` as a kernel developer reads it (TAP): calls nested with
 # entry and exit, counts around pins, flags by name, kernel function names, a
-# dump_page() block under a BUG, per-page loops folded unless asked, classes,
+# dump_page() block under a BUG, per-page loops folded unless asked, classes
+# (swap-out in reclaim, mremap and collapse in vm), reclaim's maybe_dma_pinned,
 # --trace-file; and --trace-json is valid Chrome trace-event JSON (checked
 # with python3's json module; skipped, and said so, without python3).
 # Usage: tests/trace.sh PINMM
@@ -16,7 +17,7 @@ t() {
 	n=$((n + 1))
 	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
 }
-echo "1..14"
+echo "1..16"
 "$pinmm" run --trace --preset mainline scenarios/06a-longterm-movable.pin >"$d/06a" 2>&1
 t $(grep -q '^pin_user_pages(mm=p start=0x7f0000000000 nr_pages=16 gup_flags=FOLL_WRITE|FOLL_LONGTERM) {$' "$d/06a" &&
     grep -q '^} pin_user_pages = 16$' "$d/06a" && grep -q '^  check_and_migrate_movable_folios(nr_pages=16) {$' "$d/06a"; echo $?) \
@@ -48,6 +49,16 @@ t $(grep -q '^pin_user_pages(' "$d/gup" && ! grep -q 'handle_mm_fault\|folio_mkc
 t $(grep -q "unknown trace class 'gupp' (did you mean 'gup'?)" "$d/bad"; echo $?) "an unknown class names the nearest"
 "$pinmm" run --trace-file "$d/tf" --preset mainline scenarios/02-ext4-dirty-no-buffers.pin >"$d/out" 2>&1
 t $(grep -q '^pin_user_pages(' "$d/tf" && ! grep -q '^pin_user_pages(' "$d/out"; echo $?) "--trace-file F writes the trace to F only"
+"$pinmm" run --trace=reclaim --preset mainline scenarios/17a-swapout-pinned-anon.pin >"$d/17m" 2>&1
+"$pinmm" run --trace=reclaim --preset v5.10 scenarios/17a-swapout-pinned-anon.pin >"$d/17o" 2>&1
+t $(grep -q '^shrink_folio_list pfn=0x[0-9a-f]* maybe_dma_pinned=1: keep_locked, not added to swap$' "$d/17m" &&
+    grep -q '^add_to_swap ' "$d/17o" && grep -q '^swap_writepage ' "$d/17o"; echo $?) \
+	"reclaim says why a pinned folio stays, and --trace=reclaim has the swap-out (add_to_swap, swap_writepage)"
+k=tests/kernel-selftests/cow
+"$pinmm" run --trace=vm --preset mainline $k/anon-01f-basic-cow-after-fork-partially-mremap-ed-thp.pin \
+	$k/anon-thp-1-basic-cow-after-fork-when-collapsing-before-fork.pin >"$d/vm" 2>&1
+t $(grep -q '^mremap  *mm=p ' "$d/vm" && grep -q '^collapse  *mm=p ' "$d/vm"; echo $?) \
+	"mremap and MADV_COLLAPSE's collapse are in --trace=vm"
 "$pinmm" run --trace-json "$d/t.json" --preset mainline,legacy-2018 scenarios/02-ext4-dirty-no-buffers.pin \
 	scenarios/14b-mapping-gup-fast-truncate.pin >/dev/null 2>&1
 if ! command -v python3 >/dev/null 2>&1; then

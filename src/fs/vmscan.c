@@ -113,8 +113,11 @@ static unsigned long __shrink_folio_list(struct folio **folios, size_t n)
 		 * its buffers under it: the 2018 state).
 		 */
 		race_point(RACE_RECLAIM, folio);
-		if (folio_pinned_for_reclaim(folio))
+		if (folio_pinned_for_reclaim(folio)) {
+			mm_trace("shrink_folio_list", "pfn=%#lx index=%lu maybe_dma_pinned=1: activate_locked",
+				 folio_pfn(folio), folio->index);
 			goto activate_locked;
+		}
 		if (folio_test_dirty(folio)) {
 			pageout(folio);
 			/* Written synchronously: relock and look again. */

@@ -135,16 +135,22 @@ static enum pageout_result shrink_anon_folio(struct folio *folio)
 	if (!folio_test_swapcache(folio)) {
 		if (!swap_enabled())
 			return PAGEOUT_KEEP;
-		if (kernel_has(KSW_SWAP_SKIPS_PINNED) && maybe_pinned(folio))
+		if (kernel_has(KSW_SWAP_SKIPS_PINNED) && maybe_pinned(folio)) {
+			mm_trace("shrink_folio_list", "pfn=%#lx maybe_dma_pinned=1: keep_locked, not added to swap",
+				 folio_pfn(folio));
 			return PAGEOUT_KEEP;
+		}
 		if (!add_to_swap(folio))
 			return folio_test_large(folio) ? PAGEOUT_SPLIT : PAGEOUT_KEEP;
 	}
 	if (folio_mapped(folio) && !try_to_unmap_swap(folio))
 		return PAGEOUT_KEEP;
 	/* "Folio is unmapped now so it cannot be newly pinned anymore" (6.3). */
-	if (kernel_has(KSW_RECLAIM_KEEPS_PINNED_PRIVATE) && maybe_pinned(folio))
+	if (kernel_has(KSW_RECLAIM_KEEPS_PINNED_PRIVATE) && maybe_pinned(folio)) {
+		mm_trace("shrink_folio_list", "pfn=%#lx maybe_dma_pinned=1 after unmap: activate_locked",
+			 folio_pfn(folio));
 		return PAGEOUT_KEEP;
+	}
 	if (folio_test_dirty(folio))
 		swap_writepage(folio);
 	/* __remove_mapping(): nobody but the swap cache and us may hold it. */
