@@ -678,6 +678,9 @@ static int fa_machine_up(struct fa_state *st, const struct pin_preset *preset)
  *   a shmem file released while its folio is pinned trips the cache's
  *   WARN_ON_ONCE(folio_mapped()), as the kernel's filemap_unaccount_folio()
  *   would under that design.
+ * - lru-nov2018's: the RFC's repost stores pin state in page->lru, so a pin
+ *   of a folio reclaim or migration has isolated writes into their list; the
+ *   tracker records that as the design's BUG ("lru-nov2018: ..."), as in 14c.
  */
 static size_t fa_preset_bug_events(void)
 {
@@ -692,7 +695,8 @@ static size_t fa_preset_bug_events(void)
 	for (size_t i = 0; mm_event_get(i, &ev) == 0; i++)
 		if ((release_bug && (strstr(ev.text, "folio has no buffers") ||
 				     strstr(ev.text, "does not have buffers attached"))) ||
-		    (in_mapcount && ev.kind == MM_EV_WARN && strstr(ev.text, "(folio_mapped(folio))")))
+		    (in_mapcount && ev.kind == MM_EV_WARN && strstr(ev.text, "(folio_mapped(folio))")) ||
+		    (!strcmp(tracker, "lru-nov2018") && !strncmp(ev.text, "lru-nov2018: ", 13)))
 			n++;
 	return n;
 }
