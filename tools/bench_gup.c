@@ -681,7 +681,7 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 		/* gup_test -H: MAP_HUGETLB|MAP_ANONYMOUS, the pool holding the whole range. */
 		unsigned long need = len / PMD_SIZE;
 
-		if (hugetlb_set_nr_pages(need) != need) {
+		if (hugetlb_set_nr_pages(&default_hstate, need) != need) {
 			ret = -ENOMEM;
 			goto out;
 		}

@@ -81,6 +81,10 @@ static int memfd_check_flags(unsigned int *flags)
 {
 	unsigned int known = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB;
 
+	/* memfd_create(): a hugetlb memfd may encode its page size in the flags. */
+	if (*flags & MFD_HUGETLB)
+		known |= MFD_HUGE_MASK << MFD_HUGE_SHIFT;
+
 	if (kernel_has(KSW_MEMFD_NOEXEC))
 		known |= MFD_EXEC | MFD_NOEXEC_SEAL;
 	if (*flags & ~known)
@@ -139,7 +143,9 @@ struct file *memfd_create_file(struct shmem_sb *fs, const char *name, unsigned i
 
 struct file *memfd_create_hugetlb(unsigned long size, unsigned int flags, int *err)
 {
+	struct hstate *h;
 	struct file *file;
+	unsigned int log;
 	int dummy;
 
 	if (!err)
@@ -148,7 +154,13 @@ struct file *memfd_create_hugetlb(unsigned long size, unsigned int flags, int *e
 	*err = memfd_check_flags(&flags);
 	if (*err)
 		return NULL;
-	file = hugetlb_file_setup(size);
+	log = (flags >> MFD_HUGE_SHIFT) & MFD_HUGE_MASK;
+	h = log ? size_to_hstate(1UL << log) : &default_hstate;
+	if (!h) {
+		*err = -ENODEV;
+		return NULL;
+	}
+	file = hugetlb_file_setup(size, h);
 	if (!file) {
 		*err = -ENOMEM;
 		return NULL;

@@ -155,10 +155,14 @@ static bool gup_fast_pte_range(const struct pin_batch *b, pmd_t pmd, pmd_t *pmdp
 	return true;
 }
 
-/* A PMD-mapped folio: one grab for every page of it the range covers. */
-static bool gup_fast_pmd_leaf(const struct pin_batch *b, pmd_t orig, pmd_t *pmdp,
-			      unsigned long addr, unsigned long end, unsigned int flags,
-			      struct page **pages, unsigned long *nr)
+/*
+ * A PMD- or PUD-mapped folio (gup_fast_pmd_leaf(), gup_fast_pud_leaf()): one
+ * grab for every page of it the range covers. @leaf_size says the level; a
+ * PUD leaf is read through pmd_t (the same format, see pgtable.h).
+ */
+static bool gup_fast_huge_leaf(const struct pin_batch *b, pmd_t orig, pmd_t *pmdp,
+			       unsigned long leaf_size, unsigned long addr, unsigned long end,
+			       unsigned int flags, struct page **pages, unsigned long *nr)
 {
 	struct page *page;
 	struct folio *folio;
@@ -171,7 +175,7 @@ static bool gup_fast_pmd_leaf(const struct pin_batch *b, pmd_t orig, pmd_t *pmdp
 	if (pmd_devmap(orig) && (flags & FOLL_LONGTERM))
 		return false;
 
-	page = pmd_page(orig) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+	page = pmd_page(orig) + ((addr & (leaf_size - 1)) >> PAGE_SHIFT);
 	refs = (int)((end - addr) >> PAGE_SHIFT);
 
 	folio = try_grab_folio_fast(b, page, refs, flags);
@@ -209,20 +213,29 @@ static void gup_fast_pgd_range(const struct pin_batch *b, struct mm_struct *mm,
 	while (addr != end) {
 		unsigned long next = pmd_addr_end(addr, end);
 		pgd_t *pgdp = pgd_offset(mm, addr);
-		pud_t *pudp;
+		pud_t *pudp, pud;
 		pmd_t *pmdp, pmd;
 
 		if (!pgd_present(pgdp_get(pgdp)))
 			return;
 		pudp = pgd_pgtable(pgdp_get(pgdp)) + pud_index(addr);
-		if (!pud_present(pudp_get(pudp)))
+		pud = pudp_get(pudp);
+		if (!pud_present(pud))
 			return;
-		pmdp = pud_pgtable(pudp_get(pudp)) + pmd_index(addr);
+		if (pud_leaf(pud)) {
+			next = pud_addr_end(addr, end);
+			if (!gup_fast_huge_leaf(b, __pmd(pud_val(pud)), (pmd_t *)pudp, PUD_SIZE,
+						addr, next, flags, pages, nr))
+				return;
+			addr = next;
+			continue;
+		}
+		pmdp = pud_pgtable(pud) + pmd_index(addr);
 		pmd = pmdp_get_lockless(pmdp);
 		if (pmd_none(pmd))
 			return;
 		if (pmd_leaf(pmd)) {
-			if (!gup_fast_pmd_leaf(b, pmd, pmdp, addr, next, flags, pages, nr))
+			if (!gup_fast_huge_leaf(b, pmd, pmdp, PMD_SIZE, addr, next, flags, pages, nr))
 				return;
 		} else if (!(pmd_val(pmd) & _PAGE_PRESENT)) {
 			return;

@@ -32,6 +32,7 @@ static long mapped_run(struct mm_struct *mm, unsigned long addr, struct page **p
 		unsigned long left = (pmd_addr_end(a, a + (unsigned long)(n - ok) * PAGE_SIZE) - a)
 				     >> PAGE_SHIFT;
 		pgd_t *pgdp = pgd_offset(mm, a);
+		unsigned long leaf_mask;
 		pud_t *pudp;
 		pmd_t *pmdp, pmd;
 		pte_t *ptep;
@@ -41,10 +42,18 @@ static long mapped_run(struct mm_struct *mm, unsigned long addr, struct page **p
 		pudp = pgd_pgtable(pgdp_get(pgdp)) + pud_index(a);
 		if (!pud_present(pudp_get(pudp)))
 			break;
-		pmdp = pud_pgtable(pudp_get(pudp)) + pmd_index(a);
-		pmd = pmdp_get_lockless(pmdp);
+		if (pud_leaf(pudp_get(pudp))) {
+			/* A 1 GiB hugetlb page: the run is whatever of it the pages cover. */
+			pmd = __pmd(pud_val(pudp_get(pudp)));
+			left = (pud_addr_end(a, a + (unsigned long)(n - ok) * PAGE_SIZE) - a) >> PAGE_SHIFT;
+			leaf_mask = ~PUD_MASK;
+		} else {
+			pmdp = pud_pgtable(pudp_get(pudp)) + pmd_index(a);
+			pmd = pmdp_get_lockless(pmdp);
+			leaf_mask = ~PMD_MASK;
+		}
 		if (pmd_leaf(pmd)) {
-			unsigned long pfn = pmd_pfn(pmd) + ((a & ~PMD_MASK) >> PAGE_SHIFT);
+			unsigned long pfn = pmd_pfn(pmd) + ((a & leaf_mask) >> PAGE_SHIFT);
 
 			if (need_write && !pmd_write(pmd))
 				break;

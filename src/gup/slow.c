@@ -151,9 +151,13 @@ static void gup_touch(struct folio *folio, bool pte_was_dirty, unsigned int flag
 	folio_set_referenced(folio);
 }
 
-static struct page *follow_huge_pmd(struct vm_area_struct *vma, unsigned long address,
-				    pmd_t *pmdp, unsigned int flags, unsigned int *page_mask,
-				    int *err)
+/*
+ * follow_huge_pmd() and follow_huge_pud(): a leaf of @shift (PMD_SHIFT or
+ * PUD_SHIFT; a PUD entry is read through pmd_t, the same format).
+ */
+static struct page *follow_huge_leaf(struct vm_area_struct *vma, unsigned long address,
+				     pmd_t *pmdp, unsigned int shift, unsigned int flags,
+				     unsigned int *page_mask, int *err)
 {
 	struct mm_struct *mm = vma->vm_mm;
 	spinlock_t *ptl = pmd_lock(mm, pmdp);
@@ -191,8 +195,8 @@ static struct page *follow_huge_pmd(struct vm_area_struct *vma, unsigned long ad
 	gup_touch(folio, pmd_dirty(pmd), flags);
 	spin_unlock(ptl);
 	*err = 0;
-	*page_mask = HPAGE_PMD_NR - 1;
-	return page + ((address & ~PMD_MASK) >> PAGE_SHIFT);
+	*page_mask = (1U << (shift - PAGE_SHIFT)) - 1;
+	return page + ((address & ((1UL << shift) - 1)) >> PAGE_SHIFT);
 
 out_unlock:
 	spin_unlock(ptl);
@@ -276,9 +280,9 @@ out:
 }
 
 /*
- * Model: mainline's follow_page_mask() walks pgd/p4d/pud/pmd with their own
- * huge-page cases; pinmm has no 1 GiB pages, so only the PMD level can be a
- * leaf. *err: 0 with a page, GUP_NEED_* for the fault path, -errno otherwise.
+ * follow_page_mask(): a PUD leaf (1 GiB hugetlb), else the PMD level (a leaf
+ * or a PTE table); no p4d level. *err: 0 with a page, GUP_NEED_* for the
+ * fault path, -errno otherwise.
  */
 static struct page *follow_page_mask(struct vm_area_struct *vma, unsigned long address,
 				     unsigned int flags, unsigned int *page_mask, int *err)
@@ -289,6 +293,15 @@ static struct page *follow_page_mask(struct vm_area_struct *vma, unsigned long a
 
 	*page_mask = 0;
 	for (;;) {
+		pud_t *pudp = mm_find_pud(mm, address);
+
+		if (pudp && pud_leaf(pudp_get(pudp))) {
+			page = follow_huge_leaf(vma, address, (pmd_t *)pudp, PUD_SHIFT, flags,
+						page_mask, err);
+			if (*err != -EAGAIN)
+				return page;
+			continue;
+		}
 		pmdp = mm_find_pmd(mm, address);
 		if (!pmdp) {
 			*err = GUP_NEED_FAULT;
@@ -310,7 +323,7 @@ static struct page *follow_page_mask(struct vm_area_struct *vma, unsigned long a
 				if (!pmd_leaf(pmdp_get(pmdp)))
 					continue;
 			}
-			page = follow_huge_pmd(vma, address, pmdp, flags, page_mask, err);
+			page = follow_huge_leaf(vma, address, pmdp, PMD_SHIFT, flags, page_mask, err);
 		} else {
 			page = follow_page_pte(vma, address, pmdp, flags, err);
 		}

@@ -149,19 +149,25 @@ int host_memfs_create(struct host_session *hs, int *fs)
 	return 0;
 }
 
-int host_hugetlbfs_create(struct host_session *hs, int *fs)
+int host_hugetlbfs_create(struct host_session *hs, int *fs, bool huge_1g)
 {
 	int err = host_memfs_create(hs, fs);
 
-	if (!err)
+	if (!err) {
 		hs->fs[*fs].hugetlb = true;
+		hs->fs[*fs].hugetlb_1g = huge_1g;
+	}
 	return err;
 }
 
-long host_free_hugepages(void)
+long host_free_hugepages(unsigned long kb)
 {
-	FILE *f = fopen("/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", "r");
+	char path[96];
+	FILE *f;
 	long n = -1;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%lukB/free_hugepages", kb);
+	f = fopen(path, "r");
 
 	if (!f)
 		return -errno;
@@ -195,6 +201,7 @@ int host_file_create_flags(struct host_session *hs, int fs, const char *name, ui
 		fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	} else {
 		fd = memfd_create(name, MFD_CLOEXEC | (f->hugetlb ? MFD_HUGETLB : 0) |
+				  (f->hugetlb_1g ? 30U << 26 : 0) |	/* MFD_HUGE_1GB: 30 << MFD_HUGE_SHIFT */
 				  ((flags & HOST_FILE_SEALING) ? MFD_ALLOW_SEALING : 0) |
 				  ((flags & HOST_FILE_EXEC) ? HOST_MFD_EXEC : 0) |
 				  ((flags & HOST_FILE_NOEXEC_SEAL) ? HOST_MFD_NOEXEC_SEAL : 0));

@@ -20,6 +20,7 @@ struct host_proc {
 struct host_fs {
 	bool disk;		/* a loop-mounted image; otherwise memfds */
 	bool hugetlb;		/* memfds of MFD_HUGETLB (a hugetlbfs in the scenario) */
+	bool hugetlb_1g;	/* with MFD_HUGE_1GB (pagesize=1G) */
 	bool mounted;
 	int loop_nr;		/* /dev/loopN, -1 before it is configured */
 	int loop_fd;		/* held open: O_RDONLY|O_DIRECT, for check disk */

@@ -387,7 +387,8 @@ int host_mmap(struct host_session *hs, int proc, const struct host_mmap_args *a,
 		.op = HOP_MMAP, .len = a->len, .off = a->offset, .thp = a->thp,
 		.prot = PROT_READ | (a->writable ? PROT_WRITE : 0),
 		.flags = (a->shared ? MAP_SHARED : MAP_PRIVATE) | (a->file < 0 ? MAP_ANONYMOUS : 0) |
-			 (a->populate ? MAP_POPULATE : 0) | (a->hugetlb ? MAP_HUGETLB : 0),
+			 (a->populate ? MAP_POPULATE : 0) | (a->hugetlb ? MAP_HUGETLB : 0) |
+			 (a->hugetlb_1g ? 30 << MAP_HUGE_SHIFT : 0),	/* MAP_HUGE_1GB */
 	};
 	struct host_rep rp;
 	int fd = -1, err;

@@ -219,6 +219,70 @@ struct page *alloc_pages(gfp_t gfp, unsigned int order)
 	return page;
 }
 
+/*
+ * zone->lock held: is [pfn, pfn + nr) made of free pageblocks, none of them
+ * CMA? (pfn_range_valid_contig() and has_unmovable_pages(): a non-CMA
+ * contiguous allocation treats CMA pageblocks as unmovable.)
+ */
+static bool contig_range_free(unsigned long pfn, unsigned long nr)
+{
+	for (unsigned long p = pfn; p < pfn + nr; p += pageblock_nr_pages) {
+		struct page *page = pfn_to_page(p);
+
+		if (!PageBuddy(page) || page->private != pageblock_order ||
+		    is_migrate_cma_page(page))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * alloc_contig_pages(): 1 << @order pages (order > pageblock_order), aligned
+ * to their size, from the zones @gfp reaches (ZONE_MOVABLE only with
+ * __GFP_MOVABLE), taken pageblock by pageblock off the free lists.
+ *
+ * Model: only ranges whose pageblocks are all free qualify. Mainline's
+ * alloc_contig_range() also isolates ranges with movable pages in use and
+ * migrates those out first; pinmm does not compact, so a fragmented zone
+ * fails here where the kernel might succeed.
+ */
+struct page *alloc_contig_pages(unsigned int order, gfp_t gfp)
+{
+	static const enum zone_type movable_first[] = { ZONE_MOVABLE, ZONE_NORMAL };
+	unsigned long nr = 1UL << order;
+	struct page *page = NULL;
+
+	if (order <= pageblock_order || order >= 8 * sizeof(unsigned int) || !mem_initialized())
+		return NULL;
+	for (unsigned int i = (gfp & __GFP_MOVABLE) ? 0 : 1; i < 2 && !page; i++) {
+		struct zone *zone = &contig_page_data.node_zones[movable_first[i]];
+		unsigned long end = zone->zone_start_pfn + zone->spanned_pages;
+
+		if (!zone->managed_pages)
+			continue;
+		pthread_mutex_lock(&zone->lock);
+		for (unsigned long pfn = ALIGN_UP(zone->zone_start_pfn, nr); pfn + nr <= end; pfn += nr) {
+			if (!contig_range_free(pfn, nr))
+				continue;
+			for (unsigned long p = pfn; p < pfn + nr; p += pageblock_nr_pages) {
+				struct page *pb = pfn_to_page(p);
+
+				free_list_del(&pb->lru);
+				zone->free_area[pageblock_order].nr_free--;
+				clear_buddy(pb);
+				account_free(zone, pb, -(long)pageblock_nr_pages);
+			}
+			page = pfn_to_page(pfn);
+			break;
+		}
+		pthread_mutex_unlock(&zone->lock);
+	}
+	if (!page)
+		return NULL;
+	prep_new_page(page, order, gfp);
+	return page;
+}
+
 struct folio *folio_alloc(gfp_t gfp, unsigned int order)
 {
 	struct page *page = alloc_pages(gfp | __GFP_COMP, order);
@@ -277,7 +341,13 @@ void free_frozen_pages(struct page *page, unsigned int order)
 		return;
 	poison_free_block(page, order);
 	pthread_mutex_lock(&zone->lock);
-	__free_one_page(zone, page, order);
+	/* free_contig_range(): a range larger than any block goes back pageblock by pageblock. */
+	if (order > pageblock_order) {
+		for (unsigned long i = 0; i < (1UL << order); i += pageblock_nr_pages)
+			__free_one_page(zone, page + i, pageblock_order);
+	} else {
+		__free_one_page(zone, page, order);
+	}
 	pthread_mutex_unlock(&zone->lock);
 }
 

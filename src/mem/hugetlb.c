@@ -1,48 +1,71 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The hugetlb pool (mm/hugetlb.c's hstate and hugetlb_lock): free pool folios
- * wait frozen (refcount 0) on a free list; a fault takes one, its last put
- * brings it back. Temporary folios (migration targets the pool could not
- * give) go back to the buddy allocator instead.
+ * The hugetlb pools (mm/hugetlb.c's hstates and hugetlb_lock): free pool
+ * folios wait frozen (refcount 0) on their hstate's free list; a fault takes
+ * one, its last put brings it back. Temporary folios (migration targets the
+ * pool could not give) go back to the page allocator instead. Gigantic folios
+ * come from alloc_contig_pages() and go back through free_contig_range().
  */
 #include <pinmm/mem/memory.h>
 #include <pinmm/mem/hugetlb.h>
 #include "internal.h"
 
-static struct {
-	pthread_mutex_t lock;			/* hugetlb_lock */
-	struct cds_list_head free_list;		/* hugepage_freelists, via folio->lru */
-	unsigned long nr, nr_free, temporary;
-	unsigned int generation;		/* the machine the list belongs to */
-} hstate = { .lock = PTHREAD_MUTEX_INITIALIZER };
+struct hstate hstates[HUGE_MAX_HSTATE] = {
+	{ .lock = PTHREAD_MUTEX_INITIALIZER, .order = HUGETLB_PAGE_ORDER, .name = "hugepages-2048kB" },
+	{ .lock = PTHREAD_MUTEX_INITIALIZER, .order = HPAGE_PUD_ORDER, .name = "hugepages-1048576kB" },
+};
+
+struct hstate *size_to_hstate(unsigned long size)
+{
+	for (int i = 0; i < HUGE_MAX_HSTATE; i++)
+		if (huge_page_size(&hstates[i]) == size)
+			return &hstates[i];
+	return NULL;
+}
+
+gfp_t htlb_alloc_mask(const struct hstate *h)
+{
+	return hstate_is_gigantic(h) ? GFP_HIGHUSER : GFP_HIGHUSER_MOVABLE;
+}
 
 /* The list lives as long as the machine: a new mem_init() starts an empty pool. */
-static void hstate_check_machine(void)
+static void hstate_check_machine(struct hstate *h)
 {
 	unsigned int gen = atomic_load(&mm_boot_generation);
 
-	if (hstate.generation != gen) {
-		CDS_INIT_LIST_HEAD(&hstate.free_list);
-		hstate.nr = hstate.nr_free = hstate.temporary = 0;
-		hstate.generation = gen;
+	if (h->generation != gen) {
+		CDS_INIT_LIST_HEAD(&h->free_list);
+		h->nr = h->nr_free = h->temporary = 0;
+		h->generation = gen;
 	}
 }
 
-void hugetlb_counts(struct hstate_counts *out)
+void hugetlb_counts(struct hstate *h, struct hstate_counts *out)
 {
-	pthread_mutex_lock(&hstate.lock);
-	hstate_check_machine();
-	out->nr_huge_pages = hstate.nr;
-	out->free_huge_pages = hstate.nr_free;
-	out->temporary = hstate.temporary;
-	pthread_mutex_unlock(&hstate.lock);
+	pthread_mutex_lock(&h->lock);
+	hstate_check_machine(h);
+	out->nr_huge_pages = h->nr;
+	out->free_huge_pages = h->nr_free;
+	out->temporary = h->temporary;
+	pthread_mutex_unlock(&h->lock);
 }
 
-/* A fresh buddy folio made a hugetlb folio, frozen. */
-static struct folio *alloc_fresh_hugetlb_folio(gfp_t gfp)
+/*
+ * A fresh folio made a hugetlb folio, frozen: from the buddy allocator, or
+ * for a gigantic hstate a contiguous range (alloc_gigantic_folio()).
+ */
+static struct folio *alloc_fresh_hugetlb_folio(struct hstate *h, gfp_t gfp)
 {
-	struct folio *folio = folio_alloc((gfp & ~__GFP_ZERO) | __GFP_COMP | __GFP_NOWARN,
-					  HUGETLB_PAGE_ORDER);
+	gfp_t g = (gfp & ~__GFP_ZERO) | __GFP_COMP | __GFP_NOWARN;
+	struct folio *folio;
+
+	if (hstate_is_gigantic(h)) {
+		struct page *page = alloc_contig_pages(huge_page_order(h), g);
+
+		folio = page ? page_folio(page) : NULL;
+	} else {
+		folio = folio_alloc(g, huge_page_order(h));
+	}
 
 	if (!folio)
 		return NULL;
@@ -62,41 +85,41 @@ static void update_and_free_hugetlb_folio(struct folio *folio)
 	__folio_put(folio);
 }
 
-unsigned long hugetlb_set_nr_pages(unsigned long nr)
+unsigned long hugetlb_set_nr_pages(struct hstate *h, unsigned long nr)
 {
 	unsigned long have;
 
-	pthread_mutex_lock(&hstate.lock);
-	hstate_check_machine();
-	/* htlb_alloc_mask(): 2 MiB pages are migratable, so movable zones serve them. */
-	while (hstate.nr < nr) {
-		struct folio *folio = alloc_fresh_hugetlb_folio(GFP_HIGHUSER_MOVABLE);
+	pthread_mutex_lock(&h->lock);
+	hstate_check_machine(h);
+	while (h->nr < nr) {
+		struct folio *folio = alloc_fresh_hugetlb_folio(h, htlb_alloc_mask(h));
 
 		if (!folio)
 			break;
-		cds_list_add_tail(&folio->lru, &hstate.free_list);
-		hstate.nr++;
-		hstate.nr_free++;
+		cds_list_add_tail(&folio->lru, &h->free_list);
+		h->nr++;
+		h->nr_free++;
 	}
 	/* Only free pages can leave; the kernel then lowers the target (surplus). */
-	while (hstate.nr > nr && hstate.nr_free) {
-		struct folio *folio = cds_list_first_entry(&hstate.free_list, struct folio, lru);
+	while (h->nr > nr && h->nr_free) {
+		struct folio *folio = cds_list_first_entry(&h->free_list, struct folio, lru);
 
 		cds_list_del(&folio->lru);
-		hstate.nr--;
-		hstate.nr_free--;
-		pthread_mutex_unlock(&hstate.lock);
+		h->nr--;
+		h->nr_free--;
+		pthread_mutex_unlock(&h->lock);
 		update_and_free_hugetlb_folio(folio);
-		pthread_mutex_lock(&hstate.lock);
+		pthread_mutex_lock(&h->lock);
 	}
-	have = hstate.nr;
-	pthread_mutex_unlock(&hstate.lock);
+	have = h->nr;
+	pthread_mutex_unlock(&h->lock);
 	return have;
 }
 
 void hugetlb_pool_release(void)
 {
-	hugetlb_set_nr_pages(0);
+	for (int i = 0; i < HUGE_MAX_HSTATE; i++)
+		hugetlb_set_nr_pages(&hstates[i], 0);
 }
 
 /* What this gfp's zonelist reaches: without __GFP_MOVABLE, neither ZONE_MOVABLE nor CMA. */
@@ -107,13 +130,13 @@ static bool gfp_reaches(gfp_t gfp, const struct folio *folio)
 	return !folio_is_zone_movable(folio) && !folio_is_cma(folio);
 }
 
-struct folio *dequeue_hugetlb_folio(gfp_t gfp)
+struct folio *dequeue_hugetlb_folio(struct hstate *h, gfp_t gfp)
 {
 	struct folio *folio, *found = NULL;
 
-	pthread_mutex_lock(&hstate.lock);
-	hstate_check_machine();
-	cds_list_for_each_entry(folio, &hstate.free_list, lru) {
+	pthread_mutex_lock(&h->lock);
+	hstate_check_machine(h);
+	cds_list_for_each_entry(folio, &h->free_list, lru) {
 		if (gfp_reaches(gfp, folio)) {
 			found = folio;
 			break;
@@ -121,28 +144,28 @@ struct folio *dequeue_hugetlb_folio(gfp_t gfp)
 	}
 	if (found) {
 		cds_list_del(&found->lru);
-		hstate.nr_free--;
+		h->nr_free--;
 		folio_ref_unfreeze(found, 1);
 	}
-	pthread_mutex_unlock(&hstate.lock);
+	pthread_mutex_unlock(&h->lock);
 	return found;
 }
 
-struct folio *alloc_hugetlb_folio_migrate(gfp_t gfp)
+struct folio *alloc_hugetlb_folio_migrate(struct hstate *h, gfp_t gfp)
 {
-	struct folio *folio = dequeue_hugetlb_folio(gfp);
+	struct folio *folio = dequeue_hugetlb_folio(h, gfp);
 
-	if (folio)
+	if (folio || hstate_is_gigantic(h))
 		return folio;
-	folio = alloc_fresh_hugetlb_folio(gfp);
+	folio = alloc_fresh_hugetlb_folio(h, gfp);
 	if (!folio)
 		return NULL;
 	/* Not counted as surplus: it lives only until its last reference. */
 	set_bit(PG_hugetlb_temporary, &folio->_flags_1);
 	folio_ref_unfreeze(folio, 1);
-	pthread_mutex_lock(&hstate.lock);
-	hstate.temporary++;
-	pthread_mutex_unlock(&hstate.lock);
+	pthread_mutex_lock(&h->lock);
+	h->temporary++;
+	pthread_mutex_unlock(&h->lock);
 	return folio;
 }
 
@@ -156,6 +179,8 @@ void move_hugetlb_state(struct folio *old_folio, struct folio *new_folio)
 
 void free_huge_folio(struct folio *folio)
 {
+	struct hstate *h = folio_hstate(folio);
+
 	if (atomic_load(&folio->_entire_mapcount) != -1 || atomic_load(&folio->_pincount) != 0) {
 		mm_event(MM_EV_BUG, &folio->page, "Bad page state: freeing a hugetlb folio that is %s",
 			 atomic_load(&folio->_pincount) ? "pinned" : "still mapped");
@@ -167,15 +192,15 @@ void free_huge_folio(struct folio *folio)
 	folio->private = NULL;
 	WRITE_ONCE(folio->flags, folio->flags & ((ZONES_MASK << ZONES_PGSHIFT) | BIT(PG_head)));
 	if (folio_test_hugetlb_temporary(folio)) {
-		pthread_mutex_lock(&hstate.lock);
-		hstate.temporary--;
-		pthread_mutex_unlock(&hstate.lock);
+		pthread_mutex_lock(&h->lock);
+		h->temporary--;
+		pthread_mutex_unlock(&h->lock);
 		update_and_free_hugetlb_folio(folio);
 		return;
 	}
-	pthread_mutex_lock(&hstate.lock);
-	hstate_check_machine();
-	cds_list_add(&folio->lru, &hstate.free_list);
-	hstate.nr_free++;
-	pthread_mutex_unlock(&hstate.lock);
+	pthread_mutex_lock(&h->lock);
+	hstate_check_machine(h);
+	cds_list_add(&folio->lru, &h->free_list);
+	h->nr_free++;
+	pthread_mutex_unlock(&h->lock);
 }

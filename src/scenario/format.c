@@ -111,6 +111,8 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 			put_size(o, "cma", c->memory.cma);
 		if (c->memory.hugepages)
 			put(o, " hugepages=%llu", (unsigned long long)c->memory.hugepages);
+		if (c->memory.hugepages_1g)
+			put(o, " hugepages-1G=%llu", (unsigned long long)c->memory.hugepages_1g);
 		break;
 	case SCN_SWAP:
 		put(o, " ");
@@ -136,6 +138,8 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		break;
 	case SCN_HUGETLBFS:
 		put(o, " %s", scn_name(s, SCN_NS_FS, c->tmpfs.fs));
+		if (c->tmpfs.pagesize)
+			put_size(o, "pagesize", c->tmpfs.pagesize);
 		break;
 	case SCN_TMPFS:
 		put(o, " %s", scn_name(s, SCN_NS_FS, c->tmpfs.fs));
@@ -188,7 +192,7 @@ static void put_body(struct out *o, const struct scenario *s, const struct scn_c
 		    c->mmap.writable ? "rw" : "ro", c->mmap.thp ? " thp" : "",
 		    c->mmap.populate ? " populate" : "");
 		if (c->mmap.hugetlb)
-			put(o, " hugetlb");
+			put(o, c->mmap.hugetlb_1g ? " hugetlb=1G" : " hugetlb");
 		break;
 	case SCN_WRITE:
 	case SCN_READ:

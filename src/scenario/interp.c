@@ -201,13 +201,22 @@ static int interp_machine_up(struct interp *in, const char *preset_name)
 	err = mem_init(&cfg);
 	if (err)
 		return err;
-	for (size_t i = 0; i < in->s->nr_cmds; i++)
-		if (in->s->cmds[i].kind == SCN_MEMORY && in->s->cmds[i].memory.hugepages &&
-		    hugetlb_set_nr_pages(in->s->cmds[i].memory.hugepages) !=
-		    in->s->cmds[i].memory.hugepages) {
+	for (size_t i = 0; i < in->s->nr_cmds; i++) {
+		const struct scn_cmd *m = &in->s->cmds[i];
+
+		if (m->kind != SCN_MEMORY)
+			continue;
+		/* Gigantic pages first, as at boot: they need the unfragmented pageblocks. */
+		if ((m->memory.hugepages_1g &&
+		     hugetlb_set_nr_pages(size_to_hstate(1UL << 30), m->memory.hugepages_1g) !=
+		     m->memory.hugepages_1g) ||
+		    (m->memory.hugepages &&
+		     hugetlb_set_nr_pages(&default_hstate, m->memory.hugepages) != m->memory.hugepages)) {
+			hugetlb_pool_release();
 			mem_exit();
 			return -ENOMEM;
 		}
+	}
 	err = pin_preset_apply(preset);
 	for (size_t i = 0; i < in->s->nr_cmds && !err; i++)
 		if (in->s->cmds[i].kind == SCN_SWAP)

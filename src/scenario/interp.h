@@ -16,6 +16,7 @@
 
 struct interp_fs {
 	enum scn_fs_kind kind;
+	bool hugetlb_1g;		/* a hugetlbfs mounted with pagesize=1G */
 	struct block_device *bdev;
 	struct blkfs *blk;
 	struct shmem_sb *shm;

@@ -35,7 +35,18 @@ unsigned long interp_map_addr(struct interp *in, const struct scn_loc *at)
 static bool expect_bytes_at(struct interp *in, const unsigned char *buf, size_t base, size_t len,
 			    int byte, const char *what)
 {
-	for (size_t i = 0; i < len; i++) {
+	uint64_t want = 0x0101010101010101ULL * (uint8_t)byte;
+	size_t i = 0;
+
+	/* A word at a time up to the first word that differs (1 GiB reads compare 1 GiB). */
+	for (; i + sizeof(want) <= len; i += sizeof(want)) {
+		uint64_t w;
+
+		memcpy(&w, buf + i, sizeof(w));
+		if (w != want)
+			break;
+	}
+	for (; i < len; i++) {
 		if (buf[i] != byte) {
 			interp_fail(in, SCN_CORRUPT, "%s found 0x%02x at +%zu, expected 0x%02x",
 				    what, buf[i], base + i, byte);
@@ -188,9 +199,18 @@ static void do_file(struct interp *in, const struct scn_cmd *c)
 		return;
 	if (in->fs[c->file.fs].kind == SCN_FS_HUGETLBFS) {
 		/* memfd_create(MFD_HUGETLB), ftruncate(), fallocate(), as the selftests do. */
-		fl->file = memfd_create_hugetlb(c->file.size, scn_memfd_flags(c), &err);
+		struct hstate *h = in->fs[c->file.fs].hugetlb_1g ? size_to_hstate(1UL << 30) :
+				   &default_hstate;
+
+		fl->file = memfd_create_hugetlb(c->file.size, scn_memfd_flags(c) |
+						(in->fs[c->file.fs].hugetlb_1g ? MFD_HUGE_1GB : 0), &err);
 		if (!interp_result(in, err, "memfd_create(MFD_HUGETLB)"))
 			return;
+		/* hugetlbfs_setattr(): a size that is not a whole number of huge pages. */
+		if (c->file.size % huge_page_size(h)) {
+			interp_result(in, -EINVAL, "ftruncate");
+			return;
+		}
 		interp_result(in, hugetlbfs_fallocate(fl->file, 0, c->file.size), "fallocate");
 		return;
 	}
@@ -252,6 +272,7 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 	 */
 	unsigned long flags = (c->mmap.shared ? MAP_SHARED : MAP_PRIVATE) |
 			      (file ? 0 : MAP_ANONYMOUS) | (c->mmap.hugetlb ? MAP_HUGETLB : 0) |
+			      (c->mmap.hugetlb_1g ? 30UL << MAP_HUGE_SHIFT : 0) |	/* MAP_HUGE_1GB */
 			      (c->mmap.populate && !c->mmap.thp ? MAP_POPULATE : 0);
 	struct mm_struct *mm = interp_proc_mm(in, c->mmap.proc);
 	unsigned long hint = 0;
@@ -596,6 +617,7 @@ void interp_exec(struct interp *in, const struct scn_cmd *c)
 		break;
 	case SCN_HUGETLBFS:
 		in->fs[c->tmpfs.fs].kind = SCN_FS_HUGETLBFS;
+		in->fs[c->tmpfs.fs].hugetlb_1g = c->tmpfs.pagesize != 0;
 		break;
 	case SCN_FILE:
 		do_file(in, c);

@@ -84,10 +84,19 @@ static void do_memory(struct hrun *r, const struct scn_cmd *c)
 		      "not a scenario's");
 		return;
 	}
+	/* The host's pools are the host's: pinmm never resizes them (nr_hugepages is global). */
+	if (c->memory.hugepages_1g) {
+		free = host_free_hugepages(1048576);
+		if (free < 0 || (uint64_t)free < c->memory.hugepages_1g) {
+			host_na(r, "the host's 1G hugetlb pool has %ld free pages, the scenario needs %llu "
+				"(pinmm does not reserve host huge pages: nr_hugepages is the host's)",
+				free < 0 ? 0 : free, (unsigned long long)c->memory.hugepages_1g);
+			return;
+		}
+	}
 	if (!c->memory.hugepages)
 		return;
-	/* The host's pool is the host's: pinmm never resizes it (nr_hugepages is global). */
-	free = host_free_hugepages();
+	free = host_free_hugepages(2048);
 	if (free < 0 || (uint64_t)free < c->memory.hugepages)
 		host_na(r, "the host's hugetlb pool has %ld free 2M pages, the scenario needs %llu "
 			"(pinmm does not reserve host huge pages: nr_hugepages is the host's)",
@@ -205,7 +214,7 @@ static void do_mmap(struct hrun *r, const struct scn_cmd *c)
 		.file = c->mmap.file >= 0 ? r->files[c->mmap.file] : -1,
 		.len = c->mmap.len, .offset = c->mmap.offset, .shared = c->mmap.shared,
 		.writable = c->mmap.writable, .thp = c->mmap.thp, .populate = c->mmap.populate,
-		.hugetlb = c->mmap.hugetlb,
+		.hugetlb = c->mmap.hugetlb, .hugetlb_1g = c->mmap.hugetlb_1g,
 	};
 	struct hmap *m = &r->maps[c->mmap.map];
 	uint64_t addr = 0;
@@ -611,7 +620,7 @@ void host_exec_cmd(struct hrun *r, const struct scn_cmd *c)
 		result(r, host_memfs_create(r->hs, &r->fs[c->tmpfs.fs]), "tmpfs");
 		break;
 	case SCN_HUGETLBFS:
-		result(r, host_hugetlbfs_create(r->hs, &r->fs[c->tmpfs.fs]), "hugetlbfs");
+		result(r, host_hugetlbfs_create(r->hs, &r->fs[c->tmpfs.fs], c->tmpfs.pagesize != 0), "hugetlbfs");
 		break;
 	case SCN_FILE:
 		do_file(r, c);

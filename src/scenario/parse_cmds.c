@@ -151,6 +151,19 @@ static int p_memory(struct scn_parser *P, struct scn_cmd *c)
 		     c->memory.hugepages * SCN_PMD_BYTES >= c->memory.size))
 		return scn_perr(P, "hugepages=%s: a count of 2M pages that leaves part of memory "
 				"to the buddy allocator", w);
+	/*
+	 * RAM starts at 16M (ARCH_PFN_OFFSET) and a 1G page must be 1G-aligned in
+	 * ZONE_NORMAL outside CMA: N of them need (N+1)G there.
+	 */
+	ret = scn_arg_kv(P, "hugepages-1G", false, &w);
+	if (ret < 0)
+		return ret;
+	if (!ret && (scn_parse_count(w, &c->memory.hugepages_1g) || !c->memory.hugepages_1g ||
+		     (c->memory.hugepages_1g + 1) * (1ULL << 30) + c->memory.hugepages * SCN_PMD_BYTES >
+		     c->memory.size - c->memory.movable - c->memory.cma))
+		return scn_perr(P, "hugepages-1G=%s: N gigantic pages need memory of at least N+1 G "
+				"in ZONE_NORMAL outside cma= (RAM starts at 16M; each page is 1G-aligned), "
+				"beside hugepages=", w);
 	if (c->memory.movable % SCN_PMD_BYTES || c->memory.cma % SCN_PMD_BYTES)
 		return scn_perr(P, "movable= and cma= must be multiples of 2M (pageblocks)");
 	if ((c->memory.movable || c->memory.cma) &&
@@ -238,9 +251,16 @@ static int p_tmpfs(struct scn_parser *P, struct scn_cmd *c)
 	return scn_opt_size(P, "size", &c->tmpfs.size);
 }
 
+/* hugetlbfs FS [pagesize=1G]: the mount option picks the hstate (memfd's MFD_HUGE_1GB). */
 static int p_hugetlbfs(struct scn_parser *P, struct scn_cmd *c)
 {
-	return scn_word_declare(P, "hugetlbfs name", SCN_NS_FS, SCN_FS_HUGETLBFS, &c->tmpfs.fs);
+	TRY(scn_word_declare(P, "hugetlbfs name", SCN_NS_FS, SCN_FS_HUGETLBFS, &c->tmpfs.fs));
+	TRY(scn_opt_size(P, "pagesize", &c->tmpfs.pagesize));
+	if (c->tmpfs.pagesize == SCN_PMD_BYTES)
+		c->tmpfs.pagesize = 0;
+	if (c->tmpfs.pagesize && c->tmpfs.pagesize != (1ULL << 30))
+		return scn_perr(P, "pagesize= is a hugetlb size: 2M or 1G");
+	return 0;
 }
 
 static int p_file(struct scn_parser *P, struct scn_cmd *c)
@@ -344,10 +364,8 @@ static int p_mmap(struct scn_parser *P, struct scn_cmd *c)
 
 		if (scn_parse_size(f, &hs) || (hs != SCN_PMD_BYTES && hs != (1ULL << 30)))
 			return scn_perr(P, "hugetlb=%s: the hugetlb sizes are 2M and 1G", f);
-		if (hs != SCN_PMD_BYTES)
-			return scn_perr(P, "hugetlb=1G: pinmm has only the 2M hstate (no gigantic "
-					"pages: the buddy allocator stops at order 9)");
 		c->mmap.hugetlb = true;
+		c->mmap.hugetlb_1g = hs != SCN_PMD_BYTES;
 	}
 	if (c->mmap.hugetlb && !anon)
 		return scn_perr(P, "hugetlb is MAP_HUGETLB|MAP_ANONYMOUS; a file on hugetlbfs "

@@ -34,16 +34,21 @@ const char scn_doc_prelude[] =
 
 const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	[SCN_MEMORY] = {
-		SCN_GROUP_MACHINE, "memory SIZE [movable=SIZE] [cma=SIZE] [hugepages=N]",
-		"movable= cma= hugepages=",
-		"memory 64M movable=16M cma=8M\nmemory 64M hugepages=4",
+		SCN_GROUP_MACHINE,
+		"memory SIZE [movable=SIZE] [cma=SIZE] [hugepages=N] [hugepages-1G=N]",
+		"movable= cma= hugepages= hugepages-1G=",
+		"memory 64M movable=16M cma=8M\nmemory 64M hugepages=4\nmemory 3G hugepages-1G=2",
 		"The machine's RAM (default 64M), before any other command. movable= puts that "
 		"much at the top in ZONE_MOVABLE (movablecore=), cma= that much of ZONE_NORMAL "
 		"below it in MIGRATE_CMA pageblocks; both in 2M pageblocks, leaving some "
 		"ZONE_NORMAL. Longterm pins must migrate out of both (check zone). hugepages= "
 		"reserves that many 2M pages for hugetlb (nr_hugepages; default 0), taken as "
-		"the kernel takes them, movable zones first. There is no 1G hstate. On the host "
-		"the pool is the host's: the cell is n/a unless that many 2M pages are free.",
+		"the kernel takes them, movable zones first. hugepages-1G= does the same for the "
+		"1G hstate (hugepages-1048576kB): each page is 512 free, 1G-aligned pageblocks of "
+		"ZONE_NORMAL outside CMA (alloc_contig_pages(); gigantic pages are not movable), "
+		"taken before the 2M pool, so N of them need (N+1)G of RAM (RAM starts at 16M). "
+		"The arena is sparse: a 3G machine costs the host what it touches. On the host "
+		"the pools are the host's: the cell is n/a unless that many pages are free."
 	},
 	[SCN_SWAP] = {
 		SCN_GROUP_MACHINE, "swap SIZE", "", "swap 16M",
@@ -82,11 +87,13 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"are allowed, as mainline's writable-longterm check allows shmem.",
 	},
 	[SCN_HUGETLBFS] = {
-		SCN_GROUP_MACHINE, "hugetlbfs FS", "", "hugetlbfs h0",
-		"A hugetlbfs mount. Its files are what memfd_create(MFD_HUGETLB) gives: 'file F "
-		"on FS size=SIZE' ftruncate()s and fallocate()s 2M pages from the pool (ENOSPC "
-		"when it runs dry), and any mapping of F is a hugetlb mapping. Longterm pins of "
-		"its shared mappings are allowed (no writeback).",
+		SCN_GROUP_MACHINE, "hugetlbfs FS [pagesize=2M|1G]", "pagesize=",
+		"hugetlbfs h0\nhugetlbfs h1 pagesize=1G",
+		"A hugetlbfs mount. Its files are what memfd_create(MFD_HUGETLB) gives (with "
+		"pagesize=1G, MFD_HUGE_1GB): 'file F on FS size=SIZE' ftruncate()s and "
+		"fallocate()s huge pages from the pool (EINVAL for a size that is not a whole "
+		"number of them, ENOSPC when the pool runs dry), and any mapping of F is a "
+		"hugetlb mapping. Longterm pins of its shared mappings are allowed (no writeback).",
 	},
 	[SCN_FILE] = {
 		SCN_GROUP_MACHINE,
@@ -120,7 +127,7 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 	[SCN_MMAP] = {
 		SCN_GROUP_MEMORY,
 		"mmap PROC MAP len=SIZE (file=FILE [offset=SIZE] | anon) shared|private [rw|ro] "
-		"[thp] [hugetlb|hugetlb=2M] [populate] [-> RES]",
+		"[thp] [hugetlb|hugetlb=2M|hugetlb=1G] [populate] [-> RES]",
 		"len= file= offset= anon shared private rw ro thp hugetlb hugetlb= populate",
 		"mmap p a anon len=2M private rw thp populate\n"
 		"mmap p g anon len=2M shared rw hugetlb=2M\n"
@@ -132,7 +139,9 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"populate faults the range in (MAP_POPULATE; with thp, after the madvise, so the "
 		"THP is there). hugetlb is MAP_HUGETLB "
 		"(anon only; len= rounds up to 2M): each 2M is one pool folio mapped by one PMD, "
-		"never split; a private one COWs by mapcount (hugetlb_wp). A mapping of a "
+		"never split; a private one COWs by mapcount (hugetlb_wp). hugetlb=1G is "
+		"MAP_HUGETLB|MAP_HUGE_1GB: 1G pool folios (order 18), each mapped by one PUD, "
+		"len= rounding up to 1G. A mapping of a "
 		"hugetlbfs file is hugetlb without the word. Writes, reads and pins must "
 		"stay inside len= (a parse error otherwise).",
 	},

@@ -2,9 +2,11 @@
 /*
  * hugetlb: faults (hugetlb_fault, hugetlb_no_page), COW and unshare
  * (hugetlb_wp), fork (copy_hugetlb_page_range), zap, and the hugetlbfs inode
- * behind every VM_HUGETLB VMA. Each huge page is one PMD entry; its folio's
- * mappings are counted in _entire_mapcount and _large_mapcount (hugetlb_add_*_rmap), its pins
- * in _pincount, as for any large folio.
+ * behind every VM_HUGETLB VMA. Each huge page is one leaf entry, a PMD for
+ * the 2 MiB hstate, a PUD for the 1 GiB one (huge_pte_offset(); both read
+ * through pmd_t): one code path, sized by the VMA's hstate. A folio's
+ * mappings are counted in _entire_mapcount and _large_mapcount
+ * (hugetlb_add_*_rmap), its pins in _pincount, as for any large folio.
  */
 #include <fcntl.h>
 #include <sched.h>
@@ -24,6 +26,7 @@ struct hugetlbfs_inode {
 	 * file serialise, so two never allocate the same page twice.
 	 */
 	pthread_mutex_t fault_mutex;
+	struct hstate *h;		/* the mount's pagesize (hstate_inode()) */
 	unsigned long nr;		/* the file's size, in huge pages */
 	struct folio **pages;		/* indexed by huge page */
 	/* HUGETLBFS_I()->seals and the inode's mode: what fs/memfd.c keeps for a memfd. */
@@ -42,10 +45,16 @@ static struct hugetlbfs_inode *vma_hugetlb_inode(struct vm_area_struct *vma)
 	return vma->vm_file->private_data;
 }
 
-/* The page-cache index of @haddr, in huge pages (vma_hugecache_offset()). */
-static pgoff_t vma_hugecache_offset(struct vm_area_struct *vma, unsigned long haddr)
+struct hstate *hstate_vma(struct vm_area_struct *vma)
 {
-	return linear_page_index(vma, haddr) >> HUGETLB_PAGE_ORDER;
+	return vma_hugetlb_inode(vma)->h;
+}
+
+/* The page-cache index of @haddr, in huge pages (vma_hugecache_offset()). */
+static pgoff_t vma_hugecache_offset(struct hstate *h, struct vm_area_struct *vma,
+				    unsigned long haddr)
+{
+	return linear_page_index(vma, haddr) >> huge_page_order(h);
 }
 
 /* ---- rmap (include/linux/rmap.h's hugetlb_*_rmap: the entire mapcount only) ---- */
@@ -90,21 +99,26 @@ static bool is_hugetlb_migration_pmd(pmd_t pmd)
 }
 
 /* A new pool folio with zeroes, or NULL (the pool is empty). */
-static struct folio *alloc_hugetlb_folio_zeroed(void)
+static struct folio *alloc_hugetlb_folio_zeroed(struct hstate *h)
 {
-	struct folio *folio = dequeue_hugetlb_folio(GFP_HIGHUSER_MOVABLE);
+	struct folio *folio = dequeue_hugetlb_folio(h, htlb_alloc_mask(h));
 
 	if (!folio)
 		return NULL;
-	memset(folio_address(folio), 0, HPAGE_SIZE);
+	if (hstate_is_gigantic(h))
+		folio_zero_gigantic(folio);
+	else
+		memset(folio_address(folio), 0, huge_page_size(h));
 	folio_mark_uptodate(folio);
 	return folio;
 }
 
-static void copy_hugetlb_folio(struct folio *dst, struct folio *src)
+void copy_hugetlb_folio(struct folio *dst, struct folio *src)
 {
-	for (long i = 0; i < folio_nr_pages(src); i++)
-		copy_highpage(folio_page(dst, (unsigned long)i), folio_page(src, (unsigned long)i));
+	if (folio_order(src) > MAX_PAGE_ORDER)
+		folio_copy_gigantic(dst, src);
+	else
+		folio_copy(dst, src);
 	folio_mark_uptodate(dst);
 }
 
@@ -120,7 +134,8 @@ static vm_fault_t hugetlb_wp(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 			     pmd_t orig, spinlock_t *ptl, bool unshare)
 {
 	struct mm_struct *mm = vma->vm_mm;
-	unsigned long vm_flags = READ_ONCE(vma->vm_flags);
+	struct hstate *h = hstate_vma(vma);
+	unsigned long vm_flags = READ_ONCE(vma->vm_flags), sz = huge_page_size(h);
 	struct mmu_notifier_range range;
 	struct folio *old, *new;
 	bool done = false;
@@ -168,20 +183,20 @@ static vm_fault_t hugetlb_wp(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 		folio_put(old);
 		return VM_FAULT_OOM;
 	}
-	new = dequeue_hugetlb_folio(GFP_HIGHUSER_MOVABLE);
+	new = dequeue_hugetlb_folio(h, htlb_alloc_mask(h));
 	if (!new) {
 		folio_put(old);
 		return VM_FAULT_SIGBUS;
 	}
 	copy_hugetlb_folio(new, old);
 
-	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, haddr, haddr + HPAGE_SIZE);
+	mmu_notifier_range_init(&range, MMU_NOTIFY_CLEAR, 0, mm, haddr, haddr + sz);
 	range.vma = vma;
 	mmu_notifier_invalidate_range_start(&range);
 	ptl = pmd_lock(mm, pmd);
 	if (pmd_same(pmdp_get(pmd), orig)) {
 		pmdp_huge_get_and_clear(mm, haddr, pmd);
-		flush_tlb_range(vma, haddr, haddr + HPAGE_SIZE);
+		flush_tlb_range(vma, haddr, haddr + sz);
 		hugetlb_add_new_anon_rmap(new, vma, haddr);
 		hugetlb_remove_rmap(old);
 		set_pmd_at(mm, haddr, pmd, make_huge_pmd(vma, new, !unshare));
@@ -216,7 +231,7 @@ static struct folio *hugetlbfs_find_folio(struct hugetlbfs_inode *hi, pgoff_t id
 /* hugetlb_add_to_page_cache(): the cache takes its own reference. */
 static void hugetlbfs_add_folio(struct hugetlbfs_inode *hi, struct folio *folio, pgoff_t idx)
 {
-	WRITE_ONCE(folio->index, idx << HUGETLB_PAGE_ORDER);
+	WRITE_ONCE(folio->index, idx << huge_page_order(hi->h));
 	WRITE_ONCE(folio->mapping, &hi->mapping);
 	folio_get(folio);
 	hi->pages[idx] = folio;
@@ -230,7 +245,7 @@ static vm_fault_t hugetlb_no_page(struct vm_area_struct *vma, pmd_t *pmd, unsign
 	struct mm_struct *mm = vma->vm_mm;
 	struct hugetlbfs_inode *hi = vma_hugetlb_inode(vma);
 	unsigned long vm_flags = READ_ONCE(vma->vm_flags);
-	pgoff_t idx = vma_hugecache_offset(vma, haddr);
+	pgoff_t idx = vma_hugecache_offset(hi->h, vma, haddr);
 	bool shared = vm_flags & VM_MAYSHARE, anon = false, cow;
 	struct folio *folio;
 	spinlock_t *ptl;
@@ -242,7 +257,7 @@ static vm_fault_t hugetlb_no_page(struct vm_area_struct *vma, pmd_t *pmd, unsign
 	if (!folio) {
 		if (!shared && anon_vma_prepare(vma))
 			return VM_FAULT_OOM;
-		folio = alloc_hugetlb_folio_zeroed();
+		folio = alloc_hugetlb_folio_zeroed(hi->h);
 		if (!folio)
 			return VM_FAULT_SIGBUS;
 		if (shared) {
@@ -309,12 +324,12 @@ vm_fault_t hugetlb_fault(struct vm_area_struct *vma, unsigned long address, unsi
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct hugetlbfs_inode *hi = vma_hugetlb_inode(vma);
-	unsigned long haddr = address & HPAGE_MASK;
+	unsigned long haddr = address & huge_page_mask(hi->h);
 	vm_fault_t ret = 0;
 	spinlock_t *ptl;
 	pmd_t *pmd, entry;
 
-	pmd = mm_alloc_pmd(mm, haddr);
+	pmd = huge_pte_alloc(mm, haddr, huge_page_size(hi->h));
 	if (!pmd)
 		return VM_FAULT_OOM;
 	pthread_mutex_lock(&hi->fault_mutex);
@@ -361,6 +376,8 @@ static bool hugetlb_fork_must_copy(struct vm_area_struct *src_vma, struct folio 
 int copy_hugetlb_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
 {
 	struct mm_struct *src_mm = src_vma->vm_mm, *dst_mm = dst_vma->vm_mm;
+	struct hstate *h = hstate_vma(src_vma);
+	unsigned long sz = huge_page_size(h);
 	bool cow = is_cow_mapping(src_vma->vm_flags);
 	struct mmu_notifier_range range;
 	struct folio *prealloc = NULL;
@@ -374,16 +391,16 @@ int copy_hugetlb_page_range(struct vm_area_struct *dst_vma, struct vm_area_struc
 		raw_write_seqcount_begin(&src_mm->write_protect_seq);
 	}
 	for (unsigned long a = src_vma->vm_start; a < src_vma->vm_end && !ret; ) {
-		pmd_t *src_pmd = mm_find_pmd(src_mm, a), *dst_pmd;
+		pmd_t *src_pmd = huge_pte_offset(src_mm, a, sz), *dst_pmd;
 		spinlock_t *src_ptl, *dst_ptl;
 		struct folio *folio;
 		pmd_t v;
 
 		if (!src_pmd || pmd_none(pmdp_get(src_pmd))) {
-			a += HPAGE_SIZE;
+			a += sz;
 			continue;
 		}
-		dst_pmd = mm_alloc_pmd(dst_mm, a);
+		dst_pmd = huge_pte_alloc(dst_mm, a, sz);
 		if (!dst_pmd) {
 			ret = -ENOMEM;
 			break;
@@ -410,7 +427,7 @@ int copy_hugetlb_page_range(struct vm_area_struct *dst_vma, struct vm_area_struc
 				if (!prealloc) {
 					spin_unlock(dst_ptl);
 					spin_unlock(src_ptl);
-					prealloc = dequeue_hugetlb_folio(GFP_HIGHUSER_MOVABLE);
+					prealloc = dequeue_hugetlb_folio(h, htlb_alloc_mask(h));
 					if (!prealloc)
 						ret = -ENOMEM;
 					continue;	/* look again with a folio in hand */
@@ -437,7 +454,7 @@ int copy_hugetlb_page_range(struct vm_area_struct *dst_vma, struct vm_area_struc
 		}
 		spin_unlock(dst_ptl);
 		spin_unlock(src_ptl);
-		a += HPAGE_SIZE;
+		a += sz;
 	}
 	if (prealloc)
 		folio_put(prealloc);
@@ -454,11 +471,12 @@ int copy_hugetlb_page_range(struct vm_area_struct *dst_vma, struct vm_area_struc
 void unmap_hugepage_range(struct vm_area_struct *vma, unsigned long start, unsigned long end)
 {
 	struct mm_struct *mm = vma->vm_mm;
+	unsigned long sz = huge_page_size(hstate_vma(vma));
 
-	start = ALIGN_UP(start, HPAGE_SIZE);
-	end &= HPAGE_MASK;
-	for (unsigned long a = start; a < end; a += HPAGE_SIZE) {
-		pmd_t *pmd = mm_find_pmd(mm, a);
+	start = ALIGN_UP(start, sz);
+	end &= ~(sz - 1);
+	for (unsigned long a = start; a < end; a += sz) {
+		pmd_t *pmd = huge_pte_offset(mm, a, sz);
 		struct folio *folio;
 		spinlock_t *ptl;
 		pmd_t old;
@@ -468,7 +486,7 @@ void unmap_hugepage_range(struct vm_area_struct *vma, unsigned long start, unsig
 		ptl = pmd_lock(mm, pmd);
 		old = pmdp_huge_get_and_clear(mm, a, pmd);
 		spin_unlock(ptl);
-		flush_tlb_range(vma, a, a + HPAGE_SIZE);
+		flush_tlb_range(vma, a, a + sz);
 		/* A migration entry holds no reference: the migration restores nothing here. */
 		if (!pmd_leaf(old))
 			continue;
@@ -478,6 +496,49 @@ void unmap_hugepage_range(struct vm_area_struct *vma, unsigned long start, unsig
 		hugetlb_remove_rmap(folio);
 		mm_trace("zap", "mm=%s start=%#lx hugetlb pfn=%#lx", mm->owner, a, folio_pfn(folio));
 		folio_put(folio);
+	}
+}
+
+/* ---- mprotect ---- */
+
+void hugetlb_change_protection(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+			       pgprot_t newprot)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	unsigned long sz = huge_page_size(hstate_vma(vma));
+	bool may_write = READ_ONCE(vma->vm_flags) & VM_WRITE;
+
+	for (unsigned long a = ALIGN_DOWN(start, sz); a < end; a += sz) {
+		pmd_t *pmd = huge_pte_offset(mm, a, sz);
+		spinlock_t *ptl;
+		pmd_t old;
+
+		if (!pmd || pmd_none(pmdp_get(pmd)))
+			continue;
+		ptl = pmd_lock(mm, pmd);
+		old = pmdp_get(pmd);
+		if (is_hugetlb_migration_pmd(old)) {
+			swp_entry_t e = pte_to_swp_entry(__pte(pmd_val(old)));
+
+			/* A writable migration entry comes back read-only (readable exclusive for anon). */
+			if (!may_write && is_writable_migration_entry(e)) {
+				swp_entry_t r = (e.val & SWP_ANON) ?
+					make_readable_exclusive_migration_entry(swp_offset_pfn(e)) :
+					make_readable_migration_entry(swp_offset_pfn(e));
+
+				r.val |= e.val & (SWP_DIRTY | SWP_ANON);
+				set_pmd_at(mm, a, pmd, __pmd(pte_val(swp_entry_to_pte(r))));
+			}
+		} else if (pmd_leaf(old)) {
+			pmd_t entry = pmd_modify(old, newprot);
+
+			/* mprotect never grants write by itself: a later fault decides. */
+			if (!pmd_write(old))
+				entry = pmd_wrprotect(entry);
+			set_pmd_at(mm, a, pmd, entry);
+			flush_tlb_range(vma, a, a + sz);
+		}
+		spin_unlock(ptl);
 	}
 }
 
@@ -526,9 +587,10 @@ static const struct vm_operations_struct hugetlb_vm_ops = {
 
 static int hugetlbfs_file_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	(void)file;
-	if (!IS_ALIGNED(vma->vm_pgoff, HPAGE_PMD_NR) || !IS_ALIGNED(vma->vm_start, HPAGE_SIZE) ||
-	    !IS_ALIGNED(vma->vm_end, HPAGE_SIZE))
+	struct hstate *h = hstate_file(file);
+
+	if (!IS_ALIGNED(vma->vm_pgoff, pages_per_huge_page(h)) ||
+	    !IS_ALIGNED(vma->vm_start, huge_page_size(h)) || !IS_ALIGNED(vma->vm_end, huge_page_size(h)))
 		return -EINVAL;
 	vma->vm_flags |= VM_HUGETLB | VM_DONTEXPAND;
 	vma->vm_ops = &hugetlb_vm_ops;
@@ -583,13 +645,19 @@ size_t hugetlbfs_get_folios(struct file *file, struct folio ***out)
 	return n;
 }
 
-struct file *hugetlb_file_setup(unsigned long size)
+struct hstate *hstate_file(struct file *file)
+{
+	return ((struct hugetlbfs_inode *)file->private_data)->h;
+}
+
+struct file *hugetlb_file_setup(unsigned long size, struct hstate *h)
 {
 	struct hugetlbfs_inode *hi = calloc(1, sizeof(*hi));
 
 	if (!hi)
 		return NULL;
-	hi->nr = ALIGN_UP(size, HPAGE_SIZE) >> HPAGE_SHIFT;
+	hi->h = h ? h : &default_hstate;
+	hi->nr = ALIGN_UP(size, huge_page_size(hi->h)) >> (huge_page_order(hi->h) + PAGE_SHIFT);
 	hi->pages = calloc(hi->nr ? hi->nr : 1, sizeof(*hi->pages));
 	if (!hi->pages) {
 		free(hi);
@@ -621,8 +689,8 @@ int hugetlbfs_fallocate(struct file *file, unsigned long offset, unsigned long l
 	if (!is_file_hugepages(file))
 		return -EINVAL;
 	hi = file->private_data;
-	first = offset >> HPAGE_SHIFT;
-	last = ALIGN_UP(offset + len, HPAGE_SIZE) >> HPAGE_SHIFT;
+	first = offset / huge_page_size(hi->h);
+	last = ALIGN_UP(offset + len, huge_page_size(hi->h)) / huge_page_size(hi->h);
 	if (last > hi->nr || last < first)
 		return -EINVAL;
 	pthread_mutex_lock(&hi->fault_mutex);
@@ -634,7 +702,7 @@ int hugetlbfs_fallocate(struct file *file, unsigned long offset, unsigned long l
 		pthread_mutex_unlock(&hi->lock);
 		if (folio)
 			continue;
-		folio = alloc_hugetlb_folio_zeroed();
+		folio = alloc_hugetlb_folio_zeroed(hi->h);
 		if (!folio) {
 			ret = -ENOSPC;
 			break;
@@ -651,7 +719,7 @@ int hugetlbfs_fallocate(struct file *file, unsigned long offset, unsigned long l
 int hugetlbfs_replace_folio(struct address_space *mapping, struct folio *src, struct folio *dst)
 {
 	struct hugetlbfs_inode *hi = mapping->host;
-	pgoff_t idx = src->index >> HUGETLB_PAGE_ORDER;
+	pgoff_t idx = src->index >> huge_page_order(hi->h);
 	int rc = -EAGAIN;
 
 	pthread_mutex_lock(&hi->lock);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Migrating a hugetlb folio (unmap_and_move_huge_page()): each huge PMD that
- * maps it becomes a migration entry, the folio is frozen with only the
+ * Migrating a hugetlb folio (unmap_and_move_huge_page()): each huge PMD or
+ * PUD that maps it becomes a migration entry, the folio is frozen with only the
  * caller's and the page cache's references left, its contents move to a
  * target from the pool (or a temporary folio, move_hugetlb_state()), and the
  * entries come back pointing at the target. A pin or GUP reference makes the
@@ -26,18 +26,19 @@ static bool hugetlb_try_to_migrate_one(struct folio *folio, struct vm_area_struc
 {
 	struct hugetlb_mig *m = arg;
 	struct mm_struct *mm = vma->vm_mm;
+	unsigned long sz = folio_size(folio);
 	struct mmu_notifier_range range;
 	spinlock_t *ptl;
 	pmd_t *pmd, old;
 	swp_entry_t e;
 
 	(void)m;
-	if (address < vma->vm_start || address + HPAGE_SIZE > vma->vm_end)
+	if (address < vma->vm_start || address + sz > vma->vm_end)
 		return true;
-	pmd = mm_find_pmd(mm, address);
+	pmd = huge_pte_offset(mm, address, sz);
 	if (!pmd)
 		return true;
-	mmu_notifier_range_init(&range, MMU_NOTIFY_MIGRATE, 0, mm, address, address + HPAGE_SIZE);
+	mmu_notifier_range_init(&range, MMU_NOTIFY_MIGRATE, 0, mm, address, address + sz);
 	range.vma = vma;
 	mmu_notifier_invalidate_range_start(&range);
 	ptl = pmd_lock(mm, pmd);
@@ -47,7 +48,7 @@ static bool hugetlb_try_to_migrate_one(struct folio *folio, struct vm_area_struc
 		return true;
 	}
 	old = pmdp_huge_get_and_clear(mm, address, pmd);
-	flush_tlb_range(vma, address, address + HPAGE_SIZE);
+	flush_tlb_range(vma, address, address + sz);
 	if (pmd_write(old))
 		e = make_writable_migration_entry(folio_pfn(folio));
 	else if (folio_test_anon(folio) && PageAnonExclusive(&folio->page))
@@ -72,13 +73,14 @@ static bool hugetlb_remove_migration_pmd(struct folio *dst, struct vm_area_struc
 {
 	struct hugetlb_mig *m = arg;
 	struct mm_struct *mm = vma->vm_mm;
+	unsigned long sz = folio_size(dst);
 	spinlock_t *ptl;
 	pmd_t *pmd, v, entry;
 	swp_entry_t e;
 
-	if (address < vma->vm_start || address + HPAGE_SIZE > vma->vm_end)
+	if (address < vma->vm_start || address + sz > vma->vm_end)
 		return true;
-	pmd = mm_find_pmd(mm, address);
+	pmd = huge_pte_offset(mm, address, sz);
 	if (!pmd)
 		return true;
 	ptl = pmd_lock(mm, pmd);
@@ -120,13 +122,15 @@ int migrate_hugetlb_folio(struct folio *src, gfp_t gfp, struct folio **dstp)
 	struct rmap_walk_control rwc = { .arg = &m, .rmap_one = hugetlb_try_to_migrate_one };
 	struct address_space *mapping;
 	struct anon_vma *av = NULL;
+	struct hstate *h = folio_hstate(src);
+	long nr = folio_nr_pages(src);
 	struct folio *dst;
 	bool anon;
 	int rc = 0;
 
-	dst = alloc_hugetlb_folio_migrate(gfp);
+	dst = alloc_hugetlb_folio_migrate(h, gfp);
 	if (!dst) {
-		mod_node_page_state(PGMIGRATE_FAIL, HPAGE_PMD_NR);
+		mod_node_page_state(PGMIGRATE_FAIL, nr);
 		return -ENOMEM;
 	}
 	folio_lock(src);
@@ -146,9 +150,7 @@ int migrate_hugetlb_folio(struct folio *src, gfp_t gfp, struct folio **dstp)
 		goto restore;
 	}
 	dst->index = src->index;
-	for (long i = 0; i < HPAGE_PMD_NR; i++)
-		copy_highpage(folio_page(dst, (unsigned long)i), folio_page(src, (unsigned long)i));
-	folio_mark_uptodate(dst);
+	copy_hugetlb_folio(dst, src);
 	if (folio_test_dirty(src))
 		folio_set_dirty(dst);
 	if (anon) {
@@ -175,7 +177,7 @@ int migrate_hugetlb_folio(struct folio *src, gfp_t gfp, struct folio **dstp)
 	folio_unlock(src);
 	if (dstp)
 		*dstp = dst;
-	mod_node_page_state(PGMIGRATE_SUCCESS, HPAGE_PMD_NR);
+	mod_node_page_state(PGMIGRATE_SUCCESS, nr);
 	mm_trace("migrate", "pfn=%#lx -> pfn=%#lx hugetlb %s", folio_pfn(src), folio_pfn(dst),
 		 anon ? "anon" : "file");
 	folio_put(dst);		/* the allocation's; mappings and the cache hold theirs */
@@ -190,7 +192,7 @@ unlock:
 	folio_put(dst);
 	if (av)
 		anon_vma_put(av);
-	mod_node_page_state(PGMIGRATE_FAIL, HPAGE_PMD_NR);
+	mod_node_page_state(PGMIGRATE_FAIL, nr);
 	mm_trace("migrate", "pfn=%#lx hugetlb refused: %d (refcount %d)", folio_pfn(src), rc,
 		 folio_ref_count(src));
 	return rc;

@@ -31,14 +31,16 @@ static void vma_set_page_prot(struct vm_area_struct *vma)
 	WRITE_ONCE(vma->vm_page_prot.pgprot, pgprot_val(prot));
 }
 
-long get_unmapped_area(struct mm_struct *mm, unsigned long hint, unsigned long len)
+/* @huge: a hugetlb page size the address must be aligned to (hugetlb_get_unmapped_area()), or 0. */
+static long __get_unmapped_area(struct mm_struct *mm, unsigned long hint, unsigned long len,
+				unsigned long huge)
 {
-	unsigned long align = len >= PMD_SIZE ? PMD_SIZE : PAGE_SIZE;
+	unsigned long align = huge ? huge : len >= PMD_SIZE ? PMD_SIZE : PAGE_SIZE;
 	struct vm_area_struct *vma;
 	unsigned long addr;
 
 	if (hint) {
-		hint = ALIGN_UP(hint, PAGE_SIZE);
+		hint = ALIGN_UP(hint, huge ? huge : PAGE_SIZE);
 		if (hint + len <= TASK_SIZE && hint + len > hint &&
 		    !find_vma_intersection(mm, hint, hint + len))
 			return (long)hint;
@@ -55,6 +57,11 @@ long get_unmapped_area(struct mm_struct *mm, unsigned long hint, unsigned long l
 	if (addr + len > TASK_SIZE)
 		return -ENOMEM;
 	return (long)addr;
+}
+
+long get_unmapped_area(struct mm_struct *mm, unsigned long hint, unsigned long len)
+{
+	return __get_unmapped_area(mm, hint, len, 0);
 }
 
 int do_munmap_locked(struct mm_struct *mm, unsigned long start, unsigned long end)
@@ -103,6 +110,11 @@ static void populate_range(struct mm_struct *mm, unsigned long start, unsigned l
 			flags |= FAULT_FLAG_WRITE;
 		if (handle_mm_fault(vma, a, flags) & VM_FAULT_ERROR)
 			break;
+		/* A hugetlb fault mapped the whole huge page. */
+		if (is_vm_hugetlb_page(vma)) {
+			next = ALIGN_UP(a + 1, huge_page_size(hstate_vma(vma)));
+			continue;
+		}
 		/* A THP fault mapped the whole PMD: GUP would follow it, not fault again. */
 		pmd = mm_find_pmd(mm, a);
 		if (pmd && pmd_leaf(pmdp_get(pmd)))
@@ -134,6 +146,7 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 	     unsigned long flags, struct file *file, pgoff_t pgoff)
 {
 	unsigned long type = flags & MAP_TYPE, vm_flags;
+	struct hstate *hs = NULL;
 	struct file *hfile = NULL;
 	bool writable_file_mapping = false;
 	struct vm_area_struct *vma;
@@ -155,17 +168,29 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 	} else if (flags & MAP_HUGETLB && !is_file_hugepages(file)) {
 		return -EINVAL;
 	}
-	/* ksys_mmap_pgoff(): a hugetlb length is a whole number of huge pages. */
-	if ((flags & MAP_HUGETLB) || is_file_hugepages(file)) {
-		len = ALIGN_UP(len, HPAGE_SIZE);
-		if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (addr & ~HPAGE_MASK))
+	/*
+	 * ksys_mmap_pgoff(): MAP_HUGE_2MB/MAP_HUGE_1GB pick the hstate (none: the
+	 * default one), and a hugetlb length is a whole number of huge pages.
+	 */
+	if ((flags & MAP_HUGETLB) && !file) {
+		unsigned int log = (unsigned int)(flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK;
+
+		hs = log ? size_to_hstate(1UL << log) : &default_hstate;
+		if (!hs)
+			return -EINVAL;
+	} else if (is_file_hugepages(file)) {
+		hs = hstate_file(file);
+	}
+	if (hs) {
+		len = ALIGN_UP(len, huge_page_size(hs));
+		if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (addr & ~huge_page_mask(hs)))
 			return -EINVAL;
 		if (!len || len > TASK_SIZE)
 			return -ENOMEM;
 	}
 	/* MAP_HUGETLB|MAP_ANONYMOUS maps an unlinked hugetlbfs file (hugetlb_file_setup()). */
 	if ((flags & MAP_HUGETLB) && !file) {
-		hfile = hugetlb_file_setup(len);
+		hfile = hugetlb_file_setup(len, hs);
 		if (!hfile)
 			return -ENOMEM;
 		file = hfile;
@@ -215,7 +240,7 @@ long vm_mmap(struct mm_struct *mm, unsigned long addr, unsigned long len, unsign
 		}
 		ret = (long)addr;
 	} else {
-		ret = get_unmapped_area(mm, addr, len);
+		ret = __get_unmapped_area(mm, addr, len, hs ? huge_page_size(hs) : 0);
 		if (ret < 0)
 			goto out;
 	}
@@ -371,6 +396,10 @@ static void change_protection(struct vm_area_struct *vma, unsigned long start, u
 	mmu_notifier_range_init(&range, MMU_NOTIFY_PROTECTION_VMA, 0, vma->vm_mm, start, end);
 	range.vma = vma;
 	mmu_notifier_invalidate_range_start(&range);
+	if (is_vm_hugetlb_page(vma)) {
+		hugetlb_change_protection(vma, start, end, prot);
+		end = start;
+	}
 	for (unsigned long a = start; a < end; a = next) {
 		pmd_t *pmd = mm_find_pmd(vma->vm_mm, a);
 		pmd_t v;
@@ -468,7 +497,7 @@ int do_madvise(struct mm_struct *mm, unsigned long start, size_t len, int behavi
 			 * dropped that the caller did not cover.
 			 */
 			if (is_vm_hugetlb_page(vma) && (((start > vma->vm_start ? start : vma->vm_start)) &
-							~HPAGE_MASK)) {
+							~huge_page_mask(hstate_vma(vma)))) {
 				err = -EINVAL;
 				break;
 			}

@@ -125,17 +125,45 @@ pmd_t *mm_alloc_pmd(struct mm_struct *mm, unsigned long addr)
 	return pud ? pmd_alloc(mm, pud, addr) : NULL;
 }
 
-pmd_t *mm_find_pmd(struct mm_struct *mm, unsigned long addr)
+pud_t *mm_find_pud(struct mm_struct *mm, unsigned long addr)
 {
 	pgd_t *pgd = pgd_offset(mm, addr);
-	pud_t *pud;
 
 	if (!pgd_present(pgdp_get(pgd)))
 		return NULL;
-	pud = pud_offset(pgd, addr);
-	if (!pud_present(pudp_get(pud)))
+	return pud_offset(pgd, addr);
+}
+
+/* A PUD leaf (1 GiB hugetlb) or a non-present PUD has no PMD table under it. */
+pmd_t *mm_find_pmd(struct mm_struct *mm, unsigned long addr)
+{
+	pud_t *pud = mm_find_pud(mm, addr);
+	pud_t v;
+
+	if (!pud)
+		return NULL;
+	v = pudp_get(pud);
+	if (!(pud_val(v) & _PAGE_PRESENT) || pud_leaf(v))
 		return NULL;
 	return pmd_offset(pud, addr);
+}
+
+/*
+ * The entry that maps a huge page of @sz at @addr: a PMD slot for 2 MiB, a
+ * PUD slot for 1 GiB (returned as pmd_t *: same format, see pgtable.h).
+ */
+pmd_t *huge_pte_offset(struct mm_struct *mm, unsigned long addr, unsigned long sz)
+{
+	if (sz == PUD_SIZE)
+		return (pmd_t *)mm_find_pud(mm, addr);
+	return mm_find_pmd(mm, addr);
+}
+
+pmd_t *huge_pte_alloc(struct mm_struct *mm, unsigned long addr, unsigned long sz)
+{
+	if (sz == PUD_SIZE)
+		return (pmd_t *)pud_alloc(mm, pgd_offset(mm, addr), addr);
+	return mm_alloc_pmd(mm, addr);
 }
 
 struct page *pte_table_alloc(struct mm_struct *mm)
@@ -332,7 +360,7 @@ void free_pgd_range(struct mm_struct *mm, unsigned long start, unsigned long end
 			continue;
 		}
 		pud = pud_offset(pgd, a);
-		if (!pud_present(pudp_get(pud))) {
+		if (!(pud_val(pudp_get(pud)) & _PAGE_PRESENT) || pud_leaf(pudp_get(pud))) {
 			next = pud_addr_end(a, end);
 			continue;
 		}
@@ -370,7 +398,8 @@ void free_pgd_range(struct mm_struct *mm, unsigned long start, unsigned long end
 		}
 		pud = pud_offset(pgd, a);
 		v = pudp_get(pud);
-		if (!pud_present(v) || !range_unused(mm, a & PUD_MASK, (a & PUD_MASK) + PUD_SIZE))
+		if (!pud_present(v) || pud_leaf(v) ||
+		    !range_unused(mm, a & PUD_MASK, (a & PUD_MASK) + PUD_SIZE))
 			continue;
 		if (WARN_ON_ONCE(!table_empty((unsigned long *)pud_pgtable(v))))
 			continue;

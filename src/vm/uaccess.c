@@ -41,10 +41,19 @@ static int mmu_access(struct mm_struct *mm, unsigned long addr, size_t len,
 	pthread_rwlock_rdlock(&mm->tlb_sync);
 	mm_rcu_read_lock();
 	for (;;) {
-		pmd_t *pmd = mm_find_pmd(mm, addr);
+		pud_t *pud = mm_find_pud(mm, addr);
+		unsigned long leaf_mask = ~PMD_MASK;
+		pmd_t *pmd = NULL;
 		struct page *page;
 		pmd_t pmdv;
 
+		/* A 1 GiB hugetlb page: the PUD is the leaf (same format as a PMD leaf). */
+		if (pud && pud_leaf(pudp_get(pud))) {
+			pmd = (pmd_t *)pud;
+			leaf_mask = ~PUD_MASK;
+		} else {
+			pmd = mm_find_pmd(mm, addr);
+		}
 		if (!pmd)
 			break;
 		pmdv = pmdp_get(pmd);
@@ -55,7 +64,7 @@ static int mmu_access(struct mm_struct *mm, unsigned long addr, size_t len,
 			    !__atomic_compare_exchange_n(&pmd->pmd, &pmdv.pmd, pmd_val(pmdv) | want,
 							 false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
 				continue;
-			page = pmd_page(pmdv) + ((addr & ~PMD_MASK) >> PAGE_SHIFT);
+			page = pmd_page(pmdv) + ((addr & leaf_mask) >> PAGE_SHIFT);
 		} else if (pmd_present(pmdv) && !pmd_none(pmdv)) {
 			pte_t *ptep = pmd_pgtable(pmdv) + pte_index(addr);
 			pte_t pte = ptep_get(ptep);

@@ -191,7 +191,7 @@ int split_vma(struct vm_area_struct *vma, unsigned long addr, int new_below)
 	if (addr <= vma->vm_start || addr >= vma->vm_end || !IS_ALIGNED(addr, PAGE_SIZE))
 		return -EINVAL;
 	/* hugetlb_vm_op_split(): a huge page is never cut in two. */
-	if (is_vm_hugetlb_page(vma) && !IS_ALIGNED(addr, HPAGE_SIZE))
+	if (is_vm_hugetlb_page(vma) && !IS_ALIGNED(addr, huge_page_size(hstate_vma(vma))))
 		return -EINVAL;
 	split_huge_pmd_address(vma, addr);
 	new = vm_area_dup(vma);

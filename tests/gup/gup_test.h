@@ -94,7 +94,10 @@ static inline struct page *gt_mapped_page(struct mm_struct *mm, unsigned long ad
 
 	mmap_read_lock(mm);
 	pmdp = mm_find_pmd(mm, addr);
-	if (pmdp) {
+	if (!pmdp && mm_find_pud(mm, addr) && pud_leaf(pudp_get(mm_find_pud(mm, addr)))) {
+		/* A 1 GiB hugetlb page: the PUD is the leaf. */
+		page = pud_page(pudp_get(mm_find_pud(mm, addr))) + ((addr & ~PUD_MASK) >> PAGE_SHIFT);
+	} else if (pmdp) {
 		pmd_t pmd = pmdp_get(pmdp);
 
 		if (pmd_leaf(pmd)) {

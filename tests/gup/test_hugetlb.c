@@ -35,7 +35,7 @@ static void test_pin_fast_one_folio(void **state)
 	unsigned long a;
 	int ref;
 
-	assert_int_equal(hugetlb_set_nr_pages(1), 1);
+	assert_int_equal(hugetlb_set_nr_pages(&default_hstate, 1), 1);
 	a = ht_map(mm, MAP_PRIVATE, 0x31);
 	folio = page_folio(gt_mapped_page(mm, a));
 	ref = folio_ref_count(folio);
@@ -61,7 +61,7 @@ static void test_ro_pin_unshares_shared_hugetlb(void **state)
 	struct folio *old;
 	unsigned long a;
 
-	assert_int_equal(hugetlb_set_nr_pages(2), 2);
+	assert_int_equal(hugetlb_set_nr_pages(&default_hstate, 2), 2);
 	a = ht_map(mm, MAP_PRIVATE, 0x41);
 	old = page_folio(gt_mapped_page(mm, a));
 	c = process_fork(gt_proc, "c");
@@ -83,7 +83,7 @@ static void test_longterm_migrates_out_of_cma(void **state)
 	unsigned long a;
 	long n;
 
-	assert_int_equal(hugetlb_set_nr_pages(1), 1);
+	assert_int_equal(hugetlb_set_nr_pages(&default_hstate, 1), 1);
 	a = ht_map(mm, MAP_PRIVATE, 0x51);
 	old = page_folio(gt_mapped_page(mm, a));
 	assert_true(folio_is_cma(old));
@@ -96,7 +96,7 @@ static void test_longterm_migrates_out_of_cma(void **state)
 	assert_ptr_equal(gt_mapped_page(mm, a), page);
 	assert_int_equal(gt_peek(page, 4095), 0x51);
 	/* The target took the old folio's place in the pool; the old one left it. */
-	hugetlb_counts(&hc);
+	hugetlb_counts(&default_hstate, &hc);
 	assert_int_equal(hc.nr_huge_pages, 1);
 	assert_int_equal(hc.temporary, 0);
 	unpin_user_pages(&page, 1);

@@ -65,8 +65,11 @@ static const struct {
 	  "foo.pin:7: check folio asks nothing: give order=, large|small, exclusive|shared, pincount= or hugetlb" },
 	/* hugetlb */
 	{ HDR "memory 8M hugepages=4\n", "foo.pin:2: hugepages=4: a count of 2M pages that leaves part of memory to the buddy allocator" },
-	{ HDR "process p\nmmap p m anon len=1G private rw hugetlb=1G\n",
-	  "foo.pin:3: hugetlb=1G: pinmm has only the 2M hstate (no gigantic pages: the buddy allocator stops at order 9)" },
+	{ HDR "memory 1G hugepages-1G=1\n",
+	  "foo.pin:2: hugepages-1G=1: N gigantic pages need memory of at least N+1 G in ZONE_NORMAL outside cma= (RAM starts at 16M; each page is 1G-aligned), beside hugepages=" },
+	{ HDR "memory 3G cma=1G hugepages-1G=2\n",
+	  "foo.pin:2: hugepages-1G=2: N gigantic pages need memory of at least N+1 G in ZONE_NORMAL outside cma= (RAM starts at 16M; each page is 1G-aligned), beside hugepages=" },
+	{ HDR "hugetlbfs h pagesize=4M\n", "foo.pin:2: pagesize= is a hugetlb size: 2M or 1G" },
 	{ HDR "process p\nmmap p m anon len=1M private rw hugetlb=1M\n",
 	  "foo.pin:3: hugetlb=1M: the hugetlb sizes are 2M and 1G" },
 	{ HDR "process p\nmmap p m anon len=2M private rw hugetlb thp\n",

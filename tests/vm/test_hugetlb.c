@@ -19,7 +19,7 @@ static unsigned long ht_free(void)
 {
 	struct hstate_counts c;
 
-	hugetlb_counts(&c);
+	hugetlb_counts(&default_hstate, &c);
 	return c.free_huge_pages;
 }
 
@@ -38,7 +38,7 @@ static void private_fault_maps_one_pool_folio(void **state)
 	long a;
 
 	(void)state;
-	assert_int_equal(hugetlb_set_nr_pages(2), 2);
+	assert_int_equal(hugetlb_set_nr_pages(&default_hstate, 2), 2);
 	a = ht_mmap(p, PAGE_SIZE, MAP_PRIVATE);		/* rounded up to 2 MiB */
 	assert_true(a > 0);
 	assert_true(IS_ALIGNED((unsigned long)a, HPAGE_SIZE));
@@ -72,7 +72,7 @@ static void fork_then_write_copies(void **state)
 	long a;
 
 	(void)state;
-	hugetlb_set_nr_pages(2);
+	hugetlb_set_nr_pages(&default_hstate, 2);
 	a = ht_mmap(p, HPAGE_SIZE, MAP_PRIVATE);
 	vt_fill(p, (unsigned long)a, 0x21, HPAGE_SIZE);
 	folio = page_folio(vt_page(p->mm, (unsigned long)a));
@@ -102,7 +102,7 @@ static void reuse_ignores_extra_reference(void **state)
 	long a;
 
 	(void)state;
-	hugetlb_set_nr_pages(2);
+	hugetlb_set_nr_pages(&default_hstate, 2);
 	a = ht_mmap(p, HPAGE_SIZE, MAP_PRIVATE);
 	vt_fill(p, (unsigned long)a, 0x31, HPAGE_SIZE);
 	folio = page_folio(vt_page(p->mm, (unsigned long)a));
@@ -127,7 +127,7 @@ static void fork_copies_pinned_folio(void **state)
 	long a;
 
 	(void)state;
-	hugetlb_set_nr_pages(2);
+	hugetlb_set_nr_pages(&default_hstate, 2);
 	a = ht_mmap(p, HPAGE_SIZE, MAP_PRIVATE);
 	vt_fill(p, (unsigned long)a, 0x41, HPAGE_SIZE);
 	folio = page_folio(vt_page(p->mm, (unsigned long)a));
@@ -159,7 +159,7 @@ static void fork_shared_pinned_folio_before_5_12(void **state)
 	(void)state;
 	assert_int_equal(kernel_select("v5.10"), 0);
 	assert_false(kernel_has(KSW_HUGETLB_FORK_COPIES_PINNED));
-	hugetlb_set_nr_pages(2);
+	hugetlb_set_nr_pages(&default_hstate, 2);
 	a = ht_mmap(p, HPAGE_SIZE, MAP_PRIVATE);
 	vt_fill(p, (unsigned long)a, 0x51, HPAGE_SIZE);
 	folio = page_folio(vt_page(p->mm, (unsigned long)a));
@@ -184,7 +184,7 @@ static void shared_mapping_shares_cache_folio(void **state)
 	long a;
 
 	(void)state;
-	hugetlb_set_nr_pages(1);
+	hugetlb_set_nr_pages(&default_hstate, 1);
 	a = ht_mmap(p, HPAGE_SIZE, MAP_SHARED);
 	vt_fill(p, (unsigned long)a, 0x61, HPAGE_SIZE);
 	folio = page_folio(vt_page(p->mm, (unsigned long)a));
@@ -209,7 +209,7 @@ static void alignment_and_empty_pool(void **state)
 	long a;
 
 	(void)state;
-	hugetlb_set_nr_pages(1);
+	hugetlb_set_nr_pages(&default_hstate, 1);
 	a = ht_mmap(p, 2 * HPAGE_SIZE, MAP_PRIVATE);
 	assert_int_equal(vm_munmap(p->mm, (unsigned long)a + PAGE_SIZE, PAGE_SIZE), -EINVAL);
 	assert_int_equal(do_mprotect(p->mm, (unsigned long)a, PAGE_SIZE, PROT_READ), -EINVAL);
@@ -250,7 +250,7 @@ static void migrate_out_of_movable(void **state)
 	vt_free0 = nr_free_pages();
 	p = process_create("p");
 	/* htlb_alloc_mask() is movable: the pool fills ZONE_MOVABLE first. */
-	assert_int_equal(hugetlb_set_nr_pages(1), 1);
+	assert_int_equal(hugetlb_set_nr_pages(&default_hstate, 1), 1);
 	a = ht_mmap(p, HPAGE_SIZE, MAP_PRIVATE);
 	vt_fill(p, (unsigned long)a, 0x81, HPAGE_SIZE);
 	folio = page_folio(vt_page(p->mm, (unsigned long)a));

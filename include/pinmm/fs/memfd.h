@@ -34,6 +34,15 @@
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB		0x0004U
 #endif
+/* The hugetlb page size of a MFD_HUGETLB memfd, log2 in bits 26-31 (0: the default hstate). */
+#ifndef MFD_HUGE_SHIFT
+#define MFD_HUGE_SHIFT		26
+#define MFD_HUGE_MASK		0x3fU
+#endif
+#ifndef MFD_HUGE_1GB
+#define MFD_HUGE_2MB		(21U << MFD_HUGE_SHIFT)
+#define MFD_HUGE_1GB		(30U << MFD_HUGE_SHIFT)
+#endif
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL		0x0008U
 #define MFD_EXEC		0x0010U
@@ -56,6 +65,8 @@ struct file *memfd_create_file(struct shmem_sb *fs, const char *name, unsigned i
 /*
  * memfd_create(MFD_HUGETLB | @flags) and ftruncate(@size): a hugetlbfs file,
  * sealable (4.16+) with MFD_ALLOW_SEALING, otherwise as memfd_create_file().
+ * MFD_HUGE_2MB/MFD_HUGE_1GB in @flags pick the hstate; a size there is no
+ * hstate for is -ENODEV (hugetlb_file_setup()'s answer).
  */
 struct file *memfd_create_hugetlb(unsigned long size, unsigned int flags, int *err);
 /*

@@ -79,9 +79,9 @@ int host_memfs_create(struct host_session *hs, int *fs);
  * A "hugetlbfs": its files are memfd_create(MFD_HUGETLB)s, ftruncate()d and
  * fallocate()d (-ENOSPC: the host's pool has no free 2M page left).
  */
-int host_hugetlbfs_create(struct host_session *hs, int *fs);
-/* Free 2 MiB pages in the host's hugetlb pool (free_hugepages), or -errno. */
-long host_free_hugepages(void);
+int host_hugetlbfs_create(struct host_session *hs, int *fs, bool huge_1g);
+/* Free pages in the host's hugetlb pool of @kb kB pages (free_hugepages), or -errno. */
+long host_free_hugepages(unsigned long kb);
 int host_file_create(struct host_session *hs, int fs, const char *name, uint64_t size,
 		     int fill, int *file);
 /*
@@ -125,6 +125,7 @@ struct host_mmap_args {
 	uint64_t len, offset;
 	bool shared, writable, thp, populate;
 	bool hugetlb;		/* MAP_HUGETLB */
+	bool hugetlb_1g;	/* with MAP_HUGE_1GB */
 };
 int host_mmap(struct host_session *hs, int proc, const struct host_mmap_args *a,
 	      uint64_t *addr);

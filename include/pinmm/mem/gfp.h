@@ -28,6 +28,13 @@
  */
 struct page *alloc_pages(gfp_t gfp, unsigned int order);
 struct folio *folio_alloc(gfp_t gfp, unsigned int order);
+/*
+ * alloc_contig_pages(): an aligned range of 1 << @order pages, @order above
+ * the buddy allocator's largest block, made of free pageblocks (gigantic
+ * hugetlb folios). Freed with free_frozen_pages(), which hands it back
+ * pageblock by pageblock. NULL when no range is free.
+ */
+struct page *alloc_contig_pages(unsigned int order, gfp_t gfp);
 /* Give a page whose refcount already reached zero back to the buddy allocator. */
 void free_frozen_pages(struct page *page, unsigned int order);
 void __free_pages(struct page *page, unsigned int order);

@@ -37,6 +37,9 @@ static inline void memzero_page(struct page *page, size_t offset, size_t len)
 void copy_highpage(struct page *to, struct page *from);
 /* Copy every page of @src into @dst (same size). */
 void folio_copy(struct folio *dst, struct folio *src);
+/* clear_gigantic_page() and copy_user_gigantic_page() for folios of order > MAX_PAGE_ORDER. */
+void folio_zero_gigantic(struct folio *folio);
+void folio_copy_gigantic(struct folio *dst, struct folio *src);
 static inline void folio_zero_range(struct folio *folio, size_t offset, size_t len)
 {
 	phys_memset((char *)folio_address(folio) + offset, 0, len);

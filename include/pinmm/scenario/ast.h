@@ -13,17 +13,17 @@
  *     TARGET: a preset or alias (v5.10, mainline), a group (releases,
  *     designs) or a range of releases, either end open: v4.14..v5.4,
  *     v5.10.., ..v4.19. A preset is named by at most one verdict.
- *   memory SIZE [movable=SIZE] [cma=SIZE] [hugepages=N]
+ *   memory SIZE [movable=SIZE] [cma=SIZE] [hugepages=N] [hugepages-1G=N]
  *   disk FS size=SIZE [checksum] [dax]
  *   tmpfs FS [size=SIZE]
- *   hugetlbfs FS        (its files are memfd_create(MFD_HUGETLB)s, fallocate()d)
+ *   hugetlbfs FS [pagesize=1G]  (its files are memfd_create(MFD_HUGETLB)s, fallocate()d)
  *   file FILE on FS [size=SIZE] [fill=BYTE] [sealing] [exec|noexec-seal]
  *       (tmpfs or hugetlbfs only: memfd_create(MFD_ALLOW_SEALING, MFD_EXEC, MFD_NOEXEC_SEAL))
  *   chmod FILE MODE      fallocate FILE offset=SIZE len=SIZE [keep-size]
  *   process PROC
  *   device DEV [odp]
  *   mmap PROC MAP len=SIZE (file=FILE [offset=SIZE] | anon) shared|private
- *        [rw|ro] [thp] [hugetlb|hugetlb=2M] [populate] [-> RES]
+ *        [rw|ro] [thp] [hugetlb|hugetlb=2M|hugetlb=1G] [populate] [-> RES]
  *   write PROC LOC len=SIZE byte=BYTE [-> RES]
  *   read PROC LOC len=SIZE [expect=BYTE] [-> RES]
  *   pin PROC LOC len=SIZE as=HANDLE [write] [longterm] [fast] [get] [remote]
@@ -264,10 +264,11 @@ struct scn_cmd {
 	size_t nr_only;
 	bool except;
 	union {
-		/* hugepages: nr_hugepages of the 2 MiB hstate */
-		struct { uint64_t size, movable, cma, hugepages; } memory;
+		/* hugepages, hugepages_1g: nr_hugepages of the 2 MiB and the 1 GiB hstate */
+		struct { uint64_t size, movable, cma, hugepages, hugepages_1g; } memory;
 		struct { int fs; uint64_t size; bool checksum, dax; } disk;
-		struct { int fs; uint64_t size; } tmpfs;		/* and hugetlbfs; size 0: unlimited */
+		/* and hugetlbfs (pagesize: 0 = 2M, or 1G); size 0: unlimited */
+		struct { int fs; uint64_t size, pagesize; } tmpfs;
 		/* fill, reflink -1: none; sealing, exec, noexec_seal: memfd_create()'s MFD_* */
 		struct { int file, fs; uint64_t size; int fill, reflink; bool sealing, exec, noexec_seal; } file;
 		struct { int file; unsigned int mode; } chmod;
@@ -280,6 +281,7 @@ struct scn_cmd {
 			uint64_t len, offset;
 			bool shared, writable, thp, populate;
 			bool hugetlb;		/* MAP_HUGETLB (a hugetlbfs file is one without it) */
+			bool hugetlb_1g;	/* with MAP_HUGE_1GB (hugetlb=1G) */
 		} mmap;
 		/* write and read; has_byte false for a read with no expect= */
 		struct { int proc; struct scn_loc at; uint64_t len; bool has_byte; uint8_t byte; } access;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * hugetlb mappings and hugetlbfs: 2 MiB pool folios mapped by one PMD entry
- * each, never split, never on the LRU. MAP_HUGETLB and memfd_create(MFD_HUGETLB)
+ * hugetlb mappings and hugetlbfs: pool folios mapped by one leaf entry each
+ * (a PMD for 2 MiB, a PUD for 1 GiB), never split, never on the LRU. MAP_HUGETLB and memfd_create(MFD_HUGETLB)
  * get an unlinked hugetlbfs file, as hugetlb_file_setup() gives them.
  *
  * Private mappings fault in anonymous folios (PageAnonExclusive on the head),
@@ -28,12 +28,18 @@ static inline bool is_vm_hugetlb_page(const struct vm_area_struct *vma)
 }
 
 /*
- * A new unlinked hugetlbfs file of @size bytes (rounded up to 2 MiB), one
- * reference (fput() drops it): memfd_create(MFD_HUGETLB) + ftruncate, and
- * what MAP_HUGETLB maps. NULL when out of memory.
+ * A new unlinked hugetlbfs file of @size bytes (rounded up to the huge page
+ * size of @h; NULL: the default hstate), one reference (fput() drops it):
+ * memfd_create(MFD_HUGETLB [| MFD_HUGE_1GB]) + ftruncate, and what
+ * MAP_HUGETLB [| MAP_HUGE_1GB] maps. NULL when out of memory.
  */
-struct file *hugetlb_file_setup(unsigned long size);
+struct file *hugetlb_file_setup(unsigned long size, struct hstate *h);
 bool is_file_hugepages(const struct file *file);
+/* The hstate of a hugetlbfs file, of a VM_HUGETLB VMA. */
+struct hstate *hstate_file(struct file *file);
+struct hstate *hstate_vma(struct vm_area_struct *vma);
+/* copy_user_large_folio(): the contents and uptodate flag of @src into @dst. */
+void copy_hugetlb_folio(struct folio *dst, struct folio *src);
 /*
  * fallocate(@file, 0, @offset, @len): every huge page of the range in the
  * page cache, zeroed. -ENOSPC when the pool runs dry (the pages placed so far
@@ -56,6 +62,9 @@ size_t hugetlbfs_get_folios(struct file *file, struct folio ***out);
 vm_fault_t hugetlb_fault(struct vm_area_struct *vma, unsigned long address, unsigned int flags);
 /* fork: the child's page table for a private hugetlb VMA (copy_hugetlb_page_range()). */
 int copy_hugetlb_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma);
+/* mprotect() of [start, end) of a hugetlb VMA (hugetlb_change_protection()). */
+void hugetlb_change_protection(struct vm_area_struct *vma, unsigned long start, unsigned long end,
+			       pgprot_t newprot);
 /* Zap the huge pages wholly inside [start, end) (__unmap_hugepage_range()). */
 void unmap_hugepage_range(struct vm_area_struct *vma, unsigned long start, unsigned long end);
 /*

@@ -198,6 +198,11 @@ static inline pmd_t *pmd_offset(pud_t *pud, unsigned long addr)
 }
 /* The PMD entry covering @addr, or NULL if no PMD table exists. */
 pmd_t *mm_find_pmd(struct mm_struct *mm, unsigned long addr);
+/* The PUD slot of @addr (table, leaf or none), or NULL when no PUD table reaches it. */
+pud_t *mm_find_pud(struct mm_struct *mm, unsigned long addr);
+/* hugetlb's entry for a huge page of @sz (PMD_SIZE or PUD_SIZE) at @addr. */
+pmd_t *huge_pte_offset(struct mm_struct *mm, unsigned long addr, unsigned long sz);
+pmd_t *huge_pte_alloc(struct mm_struct *mm, unsigned long addr, unsigned long sz);
 
 /*
  * Map the PTE table under @pmd: enters an RCU read-side section (the table

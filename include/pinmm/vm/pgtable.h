@@ -184,10 +184,17 @@ static inline pmd_t pmd_modify(pmd_t p, pgprot_t prot)
 }
 static inline bool pmd_same(pmd_t a, pmd_t b) { return pmd_val(a) == pmd_val(b); }
 
-/* ---- PUDs and PGDs: tables only (no 1 GiB pages in the model) ---- */
+/*
+ * ---- PUDs: tables, or leaves mapping a 1 GiB hugetlb page ----
+ * A PUD leaf has the PMD leaf's format (x86 uses the same bits at both
+ * levels), so hugetlb code handles either through pmd_t accessors, as the
+ * kernel's hugetlb handles both as huge "ptes".
+ */
 static inline bool pud_none(pud_t p) { return pud_val(p) == 0; }
-static inline bool pud_present(pud_t p) { return pud_val(p) & _PAGE_PRESENT; }
+static inline bool pud_present(pud_t p) { return pud_val(p) & (_PAGE_PRESENT | _PAGE_PROTNONE | _PAGE_PSE); }
+static inline bool pud_leaf(pud_t p) { return pud_present(p) && (pud_val(p) & _PAGE_PSE); }
 static inline unsigned long pud_pfn(pud_t p) { return (pud_val(p) & PTE_PFN_MASK) >> PAGE_SHIFT; }
+static inline struct page *pud_page(pud_t p) { return pfn_to_page(pud_pfn(p)); }
 static inline bool pgd_none(pgd_t p) { return pgd_val(p) == 0; }
 static inline bool pgd_present(pgd_t p) { return pgd_val(p) & _PAGE_PRESENT; }
 static inline unsigned long pgd_pfn(pgd_t p) { return (pgd_val(p) & PTE_PFN_MASK) >> PAGE_SHIFT; }
