@@ -344,6 +344,11 @@ vm_fault_t hugetlb_fault(struct vm_area_struct *vma, unsigned long address, unsi
 		pthread_mutex_unlock(&hi->fault_mutex);
 		return ret;
 	}
+	/* A page table where a huge page belongs: a leftover the model must not map over. */
+	if (WARN_ON_ONCE(pmd_present(entry) && !pmd_leaf(entry))) {
+		pthread_mutex_unlock(&hi->fault_mutex);
+		return VM_FAULT_SIGBUS;
+	}
 	ptl = pmd_lock(mm, pmd);
 	if (!pmd_same(pmdp_get(pmd), entry)) {
 		spin_unlock(ptl);
