@@ -731,7 +731,9 @@ def gen_gup_test():
 # 1.5-3 s, and one column of 28 files is what fits make check's budget. The
 # 2048 kB cases run every column and
 # exercise the same code: hugetlb is one path sized by the hstate, PMD or
-# PUD leaf.
+# PUD leaf. Under ThreadSanitizer a 1 GiB cell needs about 10 GiB of shadow,
+# and tests/scenario/test_kernel_selftests.c leaves these files out there,
+# saying so.
 
 HUGETLB_KB = 2048
 HUGETLB_POOL = "memory 64M hugepages=2                        # cow.c: \"We need a total of two hugetlb pages\"\n"

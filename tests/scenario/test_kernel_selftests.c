@@ -37,6 +37,48 @@ static const char *const suites[] = {
 /* What cow.c's run_anon_test_cases() and friends would count, for the report. */
 #define MIN_CASES 200
 
+#if defined(__SANITIZE_THREAD__)
+#define PINMM_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PINMM_TSAN 1
+#endif
+#endif
+
+/*
+ * The 28 1 GiB hugetlb cases (files *-1048576kb) do what cow.c does, a
+ * memset() and comparisons of the whole gigantic page: under ThreadSanitizer
+ * one such cell takes about a minute of CPU and 10 GiB of shadow memory on
+ * this 2-core machine, more than make check SAN=thread can give 28 of them.
+ * They run in the plain and the ASan/UBSan builds (mainline's column, see
+ * tests/kernel-selftests/README.md); under TSan this says how many it left
+ * out, and tests/gup/test_hugetlb_gigantic runs the PUD paths instead.
+ */
+static void drop_gigantic_under_tsan(struct scenario_suite *suite)
+{
+#ifdef PINMM_TSAN
+	static const char giga[] = "-1048576kb";
+	size_t kept = 0, dropped = 0;
+
+	for (size_t i = 0; i < suite->nr; i++) {
+		const char *n = suite->v[i]->name;
+		size_t len = strlen(n);
+
+		if (len >= sizeof(giga) - 1 && !strcmp(n + len - (sizeof(giga) - 1), giga)) {
+			scenario_free(suite->v[i]);
+			dropped++;
+		} else {
+			suite->v[kept++] = suite->v[i];
+		}
+	}
+	suite->nr = kept;
+	print_message("# ThreadSanitizer: %zu 1 GiB hugetlb cases not run here (a minute and "
+		      "10 GiB of shadow a cell); the plain and ASan builds run them\n", dropped);
+#else
+	(void)suite;
+#endif
+}
+
 static void load(struct scenario_suite *suite, size_t nr)
 {
 	char err[SCN_ERR_MAX];
@@ -44,6 +86,7 @@ static void load(struct scenario_suite *suite, size_t nr)
 	for (size_t i = 0; i < nr; i++)
 		if (scenario_suite_add_dir(suite, suites[i], err, sizeof(err)))
 			fail_msg("%s", err);
+	drop_gigantic_under_tsan(suite);
 }
 
 /* The presets this build can run on the newest release's mm (not the host). */
