@@ -11,6 +11,7 @@
  * all of it: the arena is sparse, so a test costs what it writes.
  */
 #include "gup_test.h"
+#include <pinmm/fs/memfd.h>
 #include <pinmm/vm/hugetlb.h>
 
 #define RW (PROT_READ | PROT_WRITE)
@@ -372,11 +373,16 @@ static void test_memfd_1g(void **state)
 	struct folio *cache;
 	unsigned char v = 0xab;
 	long s, p;
+	int err = 0;
 
 	(void)state;
 	assert_int_equal(hugetlb_set_nr_pages(giga(), 2), 2);
-	f = hugetlb_file_setup(GIGA, giga());
+	/* A page size there is no hstate for (MFD_HUGE_16MB): hugetlb_file_setup()'s -ENODEV. */
+	assert_null(memfd_create_hugetlb(GIGA, 24U << MFD_HUGE_SHIFT, &err));
+	assert_int_equal(err, -ENODEV);
+	f = memfd_create_hugetlb(GIGA, MFD_HUGE_1GB, &err);
 	assert_non_null(f);
+	assert_int_equal(err, 0);
 	assert_ptr_equal(hstate_file(f), giga());
 	assert_int_equal(hugetlbfs_fallocate(f, 0, GIGA), 0);
 	assert_int_equal(free_giga(), 1);
