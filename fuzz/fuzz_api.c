@@ -647,7 +647,7 @@ static int fa_machine_up(struct fa_state *st, const struct pin_preset *preset)
 	thp_reset_anon_orders();
 	st->free0 = nr_free_pages();
 	/* Given back before the leak check: what the pool and swap hold is theirs. */
-	if (hugetlb_set_nr_pages(FA_HUGE_POOL) != FA_HUGE_POOL || swapon_mem(FA_SWAP_BYTES))
+	if (hugetlb_set_nr_pages(&default_hstate, FA_HUGE_POOL) != FA_HUGE_POOL || swapon_mem(FA_SWAP_BYTES))
 		return -ENOMEM;
 	st->bdev = bdev_create("d0", 4UL << 20, true);
 	st->blk = st->bdev ? blkfs_mount(st->bdev, "d0", BLKFS_CHECKSUM) : NULL;

@@ -117,7 +117,7 @@ static void test_split_pmd_refused_on_hugetlb(void **state)
 	unsigned long a;
 	int locked = 1;
 
-	assert_int_equal(hugetlb_set_nr_pages(1), 1);
+	assert_int_equal(hugetlb_set_nr_pages(&default_hstate, 1), 1);
 	a = ht_map(mm, MAP_PRIVATE, 0x61);
 	folio = page_folio(gt_mapped_page(mm, a));
 	alarm(10);

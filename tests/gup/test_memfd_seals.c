@@ -390,7 +390,7 @@ static void test_hugetlb_memfd_seals(void **state)
 	long rw, ro;
 	int err;
 
-	if (hugetlb_set_nr_pages(2) < 2)
+	if (hugetlb_set_nr_pages(&default_hstate, 2) < 2)
 		skip();
 	plain = memfd_create_hugetlb(HPAGE_SIZE, 0, &err);
 	assert_non_null(plain);
@@ -430,7 +430,7 @@ static void test_hugetlb_memfd_seals(void **state)
 	assert_int_equal(memfd_add_seals(plain, F_SEAL_SHRINK), -EINVAL);
 	fput(plain);
 	assert_int_equal(kernel_select(NULL), 0);
-	hugetlb_set_nr_pages(0);
+	hugetlb_set_nr_pages(&default_hstate, 0);
 }
 
 int main(void)
