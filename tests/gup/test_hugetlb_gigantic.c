@@ -423,5 +423,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_memfd_1g, setup_3g, teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return RUN_TAP(tests, NULL, NULL);
 }
