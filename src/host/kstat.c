@@ -94,42 +94,44 @@ int host_vmstat(const char *name, long *value)
 	return err;
 }
 
-int host_thp_stat(int order, const char *name, long *value)
+/* A small sysfs file's contents, NUL-terminated: 0, or -errno (-ENODATA if empty). */
+static int read_sysfs(const char *path, char *buf, size_t len)
 {
-	char path[160], line[64];
 	ssize_t n;
-	int fd;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/hugepages-%lukB/stats/%s",
-		 4UL << order, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	n = read(fd, line, sizeof(line) - 1);
+	n = read(fd, buf, len - 1);
 	close(fd);
 	if (n <= 0)
 		return n < 0 ? -errno : -ENODATA;
-	line[n] = 0;
-	*value = strtol(line, NULL, 10);
+	buf[n] = 0;
 	return 0;
 }
 
-/* Lines of the kernel log that are a BUG or WARN (or a data checksum failure). */
+int host_thp_stat(int order, const char *name, long *value)
+{
+	char path[160], line[64];
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/hugepages-%lukB/stats/%s",
+		 4UL << order, name);
+	err = read_sysfs(path, line, sizeof(line));
+	if (!err)
+		*value = strtol(line, NULL, 10);
+	return err;
+}
+
 int host_thp_setting(const char *file, char *buf, size_t len)
 {
 	char path[256], line[256], *l, *r;
-	ssize_t n;
-	int fd;
+	int err;
 
 	snprintf(path, sizeof(path), "/sys/kernel/mm/transparent_hugepage/%s", file);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, line, sizeof(line) - 1);
-	close(fd);
-	if (n <= 0)
-		return n < 0 ? -errno : -ENODATA;
-	line[n] = 0;
+	err = read_sysfs(path, line, sizeof(line));
+	if (err)
+		return err;
 	l = strchr(line, '[');
 	r = l ? strchr(l, ']') : NULL;
 	if (l && r) {
@@ -142,6 +144,7 @@ int host_thp_setting(const char *file, char *buf, size_t len)
 	return 0;
 }
 
+/* Lines of the kernel log that are a BUG or WARN (or a data checksum failure). */
 bool host_kmsg_is_event(const char *text, bool *csum)
 {
 	static const char *const bug[] = {

@@ -40,7 +40,7 @@ long pin_outstanding(void)
 __attribute__((cold)) void pin_small_field_undo(const struct pin_small_code *sp,
 						 struct folio *folio, unsigned int gup_flags)
 {
-	int add = sp->one + ((gup_flags & PIN_FOLL_WRITE) ? sp->one << sp->wshift : 0);
+	int add = pin_small_field_add(sp, gup_flags);
 	int left = atomic_fetch_sub_explicit(&folio->_refcount, add, memory_order_seq_cst) - add;
 
 	if (left <= 1)

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <pinmm/mem/compiler.h>	/* PINMM_TSAN */
 #include <pinmm/mem/kernel.h>
 #include <pinmm/pin/preset.h>
 #include <pinmm/scenario/parse.h>
@@ -37,13 +38,6 @@ static const char *const suites[] = {
 /* What cow.c's run_anon_test_cases() and friends would count, for the report. */
 #define MIN_CASES 200
 
-#if defined(__SANITIZE_THREAD__)
-#define PINMM_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define PINMM_TSAN 1
-#endif
-#endif
 
 /*
  * The 28 1 GiB hugetlb cases (files *-1048576kb) do what cow.c does, a

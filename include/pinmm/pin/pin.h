@@ -131,6 +131,12 @@ static inline bool pin_batch_inline(const struct pin_batch *b, struct folio *fol
 	return b->sp.field ? refs == 1 : (long)refs * b->sp.one <= INT_MAX;
 }
 
+/* What one pin of a packed field adds to _refcount: its unit, and a writable one's too. */
+static inline int pin_small_field_add(const struct pin_small_code *sp, unsigned int gup_flags)
+{
+	return sp->one + ((gup_flags & PIN_FOLL_WRITE) ? sp->one << sp->wshift : 0);
+}
+
 /*
  * One pin in a packed field (struct pin_small_code): 0; -EAGAIN for a folio
  * being freed; 1 when the field is full and the table must take it.
@@ -138,7 +144,7 @@ static inline bool pin_batch_inline(const struct pin_batch *b, struct folio *fol
 static inline int pin_small_field_pin(const struct pin_small_code *sp, struct folio *folio,
 				      unsigned int gup_flags)
 {
-	int add = sp->one + ((gup_flags & PIN_FOLL_WRITE) ? sp->one << sp->wshift : 0);
+	int add = pin_small_field_add(sp, gup_flags);
 	int old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
 
 	do {
