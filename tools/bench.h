@@ -83,6 +83,7 @@ enum bench_kind {
 	BK_GUP,		/* get_user_pages_fast reference (no pin tracking) */
 	BK_PRESET,
 	BK_MICRO,
+	BK_FLOOR_CAS,	/* the floor with a compare-and-exchange for the add and the sub */
 	BK_NR_KINDS,
 };
 extern const char *const bench_kind_names[BK_NR_KINDS];

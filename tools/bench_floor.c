@@ -11,13 +11,40 @@
  * a tracker's, and the floor measures only the part every design shares.
  * The benchmark is the only user of the range while the floor runs, so the
  * unprotected walk is safe here and nowhere else.
+ *
+ * The CAS floor (@cas) is the same walk with the instruction a grab that may
+ * refuse must use: a load and a compare-and-exchange that fails on a free
+ * (zero) count, as folio_ref_try_add() (atomic_add_unless()) does, and on the
+ * put side a load and a compare-and-exchange, as any unpin that reads the
+ * word before it writes it (to refuse a double unpin, to keep a bound). The
+ * floor / CAS floor ratio is the price of that instruction alone on this CPU.
  */
 #include <stdatomic.h>
 #include <pinmm/gup/gup.h>
 #include "bench_floor.h"
 
-static long floor_pmd_range(pmd_t pmd, unsigned long addr, unsigned long end,
-			    struct page **pages)
+/* Add @delta (a get, or a put when negative) to @folio's count: blind, or read first (@cas). */
+static inline __attribute__((always_inline)) void floor_mod(struct folio *folio, int delta,
+							    bool cas)
+{
+	int old;
+
+	if (!cas) {
+		atomic_fetch_add_explicit(&folio->_refcount, delta, memory_order_seq_cst);
+		return;
+	}
+	old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
+	do {
+		/* A free count, or one the put would take below zero: refused. */
+		if (old <= 0 || old + delta < 0)
+			return;
+	} while (!atomic_compare_exchange_weak_explicit(&folio->_refcount, &old, old + delta,
+							memory_order_seq_cst,
+							memory_order_relaxed));
+}
+
+static inline __attribute__((always_inline)) long
+floor_pmd_range(pmd_t pmd, unsigned long addr, unsigned long end, struct page **pages, bool cas)
 {
 	unsigned long nr = (end - addr) >> PAGE_SHIFT;
 
@@ -28,7 +55,7 @@ static long floor_pmd_range(pmd_t pmd, unsigned long addr, unsigned long end,
 
 		if (pmd_devmap(pmd))
 			return 0;
-		atomic_fetch_add_explicit(&folio->_refcount, (int)nr, memory_order_seq_cst);
+		floor_mod(folio, (int)nr, cas);
 		gup_pages_fill(pages, page, nr);
 		return (long)nr;
 	}
@@ -42,14 +69,14 @@ static long floor_pmd_range(pmd_t pmd, unsigned long addr, unsigned long end,
 			return (long)i;
 		page = pfn_to_page(pte_pfn(pte));
 		/* A small folio's head is the page itself: same cache line either way. */
-		atomic_fetch_add_explicit(&page_folio(page)->_refcount, 1, memory_order_seq_cst);
+		floor_mod(page_folio(page), 1, cas);
 		pages[i] = page;
 	}
 	return (long)nr;
 }
 
-long bench_floor_get(pgd_t *pgd, unsigned long start, unsigned long nr_pages,
-		     struct page **pages)
+static inline __attribute__((always_inline)) long
+floor_get(pgd_t *pgd, unsigned long start, unsigned long nr_pages, struct page **pages, bool cas)
 {
 	unsigned long addr = start, end = start + (nr_pages << PAGE_SHIFT);
 	long done = 0;
@@ -69,7 +96,7 @@ long bench_floor_get(pgd_t *pgd, unsigned long start, unsigned long nr_pages,
 		m = pmdp_get_lockless(pud_pgtable(u) + pmd_index(addr));
 		if (!pmd_present(m))
 			break;
-		n = floor_pmd_range(m, addr, next, pages + done);
+		n = floor_pmd_range(m, addr, next, pages + done, cas);
 		done += n;
 		if ((unsigned long)n != (next - addr) >> PAGE_SHIFT)
 			break;
@@ -85,7 +112,8 @@ long bench_floor_get(pgd_t *pgd, unsigned long start, unsigned long nr_pages,
  * pointers within the folio is released with one atomic, reading the first
  * struct page only - found by the same scan unpin_user_pages() uses.
  */
-void bench_floor_put(struct page **pages, unsigned long nr_pages)
+static inline __attribute__((always_inline)) void floor_put(struct page **pages,
+							    unsigned long nr_pages, bool cas)
 {
 	unsigned long i = 0;
 
@@ -102,7 +130,22 @@ void bench_floor_put(struct page **pages, unsigned long nr_pages)
 				max = nr_pages - i;
 			n = gup_pages_contig(pages + i, page, max);
 		}
-		atomic_fetch_sub_explicit(&folio->_refcount, (int)n, memory_order_release);
+		floor_mod(folio, -(int)n, cas);
 		i += n;
 	}
+}
+
+long bench_floor_get(pgd_t *pgd, unsigned long start, unsigned long nr_pages,
+		     struct page **pages, bool cas)
+{
+	return cas ? floor_get(pgd, start, nr_pages, pages, true)
+		   : floor_get(pgd, start, nr_pages, pages, false);
+}
+
+void bench_floor_put(struct page **pages, unsigned long nr_pages, bool cas)
+{
+	if (cas)
+		floor_put(pages, nr_pages, true);
+	else
+		floor_put(pages, nr_pages, false);
 }

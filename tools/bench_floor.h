@@ -17,8 +17,12 @@
  * page is one), like GUP-fast.
  */
 long bench_floor_get(pgd_t *pgd, unsigned long start, unsigned long nr_pages,
-		     struct page **pages);
+		     struct page **pages, bool cas);
 /* Floor put: the matching atomic sub, once per page, or once per PMD-mapped folio. */
-void bench_floor_put(struct page **pages, unsigned long nr_pages);
+void bench_floor_put(struct page **pages, unsigned long nr_pages, bool cas);
+/*
+ * @cas: each add and sub is a load and a compare-and-exchange, as a grab that
+ * refuses a free folio (folio_ref_try_add()) must be; the CAS floor.
+ */
 
 #endif

@@ -123,8 +123,9 @@ static long gup_get(void *ctx, int tid)
 		unsigned long nr = chunk(m, done);
 		long n;
 
-		if (a->kind == BK_FLOOR)
-			n = bench_floor_get(m->mm->pgd, addr, nr, pages + done);
+		if (a->kind == BK_FLOOR || a->kind == BK_FLOOR_CAS)
+			n = bench_floor_get(m->mm->pgd, addr, nr, pages + done,
+					    a->kind == BK_FLOOR_CAS);
 		else if (a->mode == BM_GUP_FAST)
 			n = get_user_pages_fast(m->mm, addr, (int)nr, m->gup_flags, pages + done);
 		else if (a->mode == BM_PIN_FAST)
@@ -154,8 +155,8 @@ static int gup_put(void *ctx, int tid)
 	struct page **pages = m->pages[tid];
 	unsigned long n = (unsigned long)m->got[tid];
 
-	if (a->kind == BK_FLOOR) {
-		bench_floor_put(pages, n);
+	if (a->kind == BK_FLOOR || a->kind == BK_FLOOR_CAS) {
+		bench_floor_put(pages, n, a->kind == BK_FLOOR_CAS);
 	} else if (a->mode == BM_GUP_FAST) {
 		for (unsigned long i = 0; i < n; i++)
 			put_page(pages[i]);
@@ -239,11 +240,11 @@ static int contender_start(struct machine *m)
 {
 	struct contender *c = &m->cont;
 	struct page **pages = m->pages[0];
-	long n = bench_floor_get(m->mm->pgd, m->start[0], m->nr_pages, pages);
+	long n = bench_floor_get(m->mm->pgd, m->start[0], m->nr_pages, pages, false);
 
 	if (n <= 0)
 		return -EFAULT;
-	bench_floor_put(pages, (unsigned long)n);
+	bench_floor_put(pages, (unsigned long)n, false);
 	c->folios = calloc((size_t)n, sizeof(*c->folios));
 	if (!c->folios)
 		return -ENOMEM;
@@ -472,7 +473,8 @@ static void add_gup_arm(struct arms *as, struct bench_run *run, struct machine *
 	c->preset = ps;
 	c->contended = contended;
 	c->r = r;
-	a->c.label = kind == BK_FLOOR ? "FLOOR_BENCHMARK" : bench_mode_names[mode];
+	a->c.label = kind == BK_FLOOR ? "FLOOR_BENCHMARK" :
+		     kind == BK_FLOOR_CAS ? "FLOOR_CAS_BENCHMARK" : bench_mode_names[mode];
 	a->c.ctx = c;
 	a->c.get = gup_get;
 	a->c.put = gup_put;
@@ -506,6 +508,10 @@ static void build_arms(struct arms *as, struct bench_run *run, struct machine *m
 
 		if (o->floor)
 			add_gup_arm(as, run, m, "floor", BK_FLOOR, BM_PIN_FAST, NULL, t, false);
+		/* What the floor costs with the instruction a refusing grab must use. */
+		if (o->floor && !sweep && t == 1)
+			add_gup_arm(as, run, m, "floor-cas", BK_FLOOR_CAS, BM_PIN_FAST, NULL, t,
+				    false);
 		if (m->host && !sweep) {
 			struct bench_result *r = new_result(run, "host", BK_HOST, BM_PIN_LONGTERM, m,
 							    t, false);
@@ -757,10 +763,10 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 			micro[i].nr = m->nr_pages;
 		}
 		/* pages[] of thread 0 holds its range's struct pages from here on. */
-		long n = bench_floor_get(m->mm->pgd, m->start[0], m->nr_pages, m->pages[0]);
+		long n = bench_floor_get(m->mm->pgd, m->start[0], m->nr_pages, m->pages[0], false);
 
 		if (n > 0)
-			bench_floor_put(m->pages[0], (unsigned long)n);
+			bench_floor_put(m->pages[0], (unsigned long)n, false);
 		for (int i = 0; i < NR_MICRO; i++)
 			micro[i].nr = n > 0 ? (unsigned long)n : 0;
 	}

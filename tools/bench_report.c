@@ -27,6 +27,7 @@ const char *const bench_kind_names[BK_NR_KINDS] = {
 	[BK_GUP] = "gup",
 	[BK_PRESET] = "preset",
 	[BK_MICRO] = "micro",
+	[BK_FLOOR_CAS] = "floor-cas",
 };
 
 /* The targets of issue 16 (docs/performance.md says where they come from). */

@@ -644,6 +644,10 @@ static __attribute__((noinline, cold)) void exact_unpin_slow(struct folio *folio
 	.wshift = EXACT_WPIN_SHIFT - EXACT_PIN_SHIFT,			\
 }
 static const struct pin_small_code exact_small = EXACT_SMALL_PIN;
+_Static_assert(EXACT_PIN_ONE == PIN_INLINE_FIELD_ONE &&
+	       EXACT_PIN_SAT << EXACT_PIN_SHIFT == PIN_INLINE_FIELD_MASK &&
+	       EXACT_WPIN_SHIFT - EXACT_PIN_SHIFT == PIN_INLINE_FIELD_WSHIFT,
+	       "GUP's batch takes exact's small-folio pin inline (pin/tracker.h)");
 
 /*
  * GUP-fast's per-page case, one pin of a small folio, is the CAS GUP's batch

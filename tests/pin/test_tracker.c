@@ -137,6 +137,19 @@ static void test_small_pin_is_what_the_tracker_does(void **state)
 		rb = folio_ref_count(fb);
 		pin_batch_begin(&b);
 		assert_true(b.plain);
+		/* Every tracker's declared code is taken inline, a packed field included. */
+		assert_true(pin_batch_inline(&b, fb, 1));
+		if (sp->field) {
+			/* The same field in another geometry: the batch leaves it to the table. */
+			struct pin_tracker other = *t;
+			struct pin_batch ob;
+
+			other.small_pin.wshift++;
+			WRITE_ONCE(pin_config.tracker, &other);
+			pin_batch_begin(&ob);
+			WRITE_ONCE(pin_config.tracker, t);
+			assert_false(pin_batch_inline(&ob, fb, 1));
+		}
 
 		for (n = 0; n < (int)(sizeof(steps) / sizeof(steps[0])); n++) {
 			unsigned int flags = steps[n] == 1 ? PIN_FOLL_WRITE : 0;

@@ -20,6 +20,8 @@ check "bench runs (exit 0, or 1 for a missed target)" '[ $rc -eq 0 ] || [ $rc -e
 check "the record has the preset case" 'grep -q "\"case\": \"pin-fast/4K/x1/v6.18\"" "$d/b.json"'
 check "the preset's vmstat deltas match its pins" 'grep "\"case\": \"pin-fast/4K/x1/v6.18\"" "$d/b.json" | grep -q "\"pins_match\": true"'
 check "the floor is measured beside it" 'grep -q "\"case\": \"pin-fast/4K/x1/floor\"" "$d/b.json"'
+check "so is the CAS floor, as a kind of its own" 'grep "\"case\": \"pin-fast/4K/x1/floor-cas\"" "$d/b.json" | grep -q "\"kind\": \"floor-cas\""'
+check "the CAS floor is paired with the floor" 'grep "\"case\": \"pin-fast/4K/x1/floor-cas\"" "$d/b.json" | grep -q "\"pin_vs_floor\""'
 check "the accessor micro-cases run" 'grep -q "page_to_pfn" "$d/out"'
 check "memory per page and per pin is reported" 'grep -q "\"bytes_per_page\": {\"declared\"" "$d/b.json"'
 check "a missing 72-byte build is reported, not measured" 'grep -q "not measured: build it with make PAGE=72" "$d/out"'

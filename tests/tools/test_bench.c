@@ -194,12 +194,15 @@ static void fill_run(void)
 	static const double slow[] = { 20, 21, 60, 20, 22 };	/* 2.0-2.2x */
 	static const double mixed[] = { 14, 16, 42, 14, 16 };	/* 1.4 / 1.6 */
 	static const double x2[] = { 5.1, 5.1, 15.3, 5.1, 5.1 };
+	static const double cas[] = { 11, 11, 33, 11, 11 };
 
 	result("floor", BK_FLOOR, BM_PIN_FAST, 0, 1, fl, fl, 5);
 	result("fast", BK_PRESET, BM_PIN_FAST, 0, 1, fast, fast, 5);
 	result("slow", BK_PRESET, BM_PIN_FAST, 0, 1, slow, mixed, 5);
 	result("floor", BK_FLOOR, BM_PIN_FAST, 0, 2, x2, x2, 5);
 	result("fast", BK_PRESET, BM_PIN_FAST, 0, 2, x2, x2, 5);
+	/* The CAS floor: another reference, never the one a preset is judged against. */
+	result("floor-cas", BK_FLOOR_CAS, BM_PIN_FAST, 0, 1, cas, cas, 5);
 	bench_finish_stats(&run);
 }
 
@@ -252,8 +255,11 @@ static void test_verdicts_of_a_run(void **state)
 	assert_null(find_verdict(v, n, "2m-pin-1.25x-floor", "fast"));
 	assert_null(find_verdict(v, n, "L-2m-vs-host", "fast"));
 	assert_null(find_verdict(v, n, "2-threads-1.9x", "slow"));
-	/* The floor is a reference, not a subject. */
+	/* The floors are references, not subjects. */
 	assert_null(find_verdict(v, n, "4k-pin-1.5x-floor", "floor"));
+	assert_null(find_verdict(v, n, "4k-pin-1.5x-floor", "floor-cas"));
+	for (int i = 0; i < n; i++)
+		assert_string_not_equal(v[i].subject, "floor-cas");
 }
 
 /*

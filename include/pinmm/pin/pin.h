@@ -120,6 +120,10 @@ static inline void pin_batch_begin(struct pin_batch *b)
 {
 	b->t = READ_ONCE(pin_config.tracker);
 	b->sp = b->t->small_pin;
+	/* A packed field in another geometry than the inline path's is the table's. */
+	if (b->sp.field && (b->sp.one != PIN_INLINE_FIELD_ONE || b->sp.field != PIN_INLINE_FIELD_MASK ||
+			    b->sp.wshift != PIN_INLINE_FIELD_WSHIFT))
+		b->sp.one = 0;
 	b->plain = !READ_ONCE(mm_trace_on) && !READ_ONCE(pin_config.debug);
 }
 
@@ -199,7 +203,7 @@ pin_batch_try_pin(const struct pin_batch *b, struct folio *folio, int refs, unsi
 		return pin_tracker_try_pin(folio, refs, gup_flags);
 	if (likely(pin_batch_inline(b, folio, refs))) {
 		if (b->sp.field) {
-			ret = pin_small_field_pin(&b->sp, folio, gup_flags);
+			ret = pin_small_field_pin(&PIN_INLINE_FIELD, folio, gup_flags);
 			if (unlikely(ret > 0)) {
 				ret = b->t->try_pin(folio, refs, gup_flags);
 			} else if (!ret && unlikely(folio_test_large(folio))) {
@@ -208,7 +212,7 @@ pin_batch_try_pin(const struct pin_batch *b, struct folio *folio, int refs, unsi
 				 * what was added reads otherwise: take it back and
 				 * give the folio up (below).
 				 */
-				pin_small_field_undo(&b->sp, folio, gup_flags);
+				pin_small_field_undo(&PIN_INLINE_FIELD, folio, gup_flags);
 				return -EAGAIN;
 			}
 		} else {
@@ -249,7 +253,7 @@ pin_batch_unpin(const struct pin_batch *b, struct folio *folio, int refs)
 	if (likely(pin_batch_inline(b, folio, refs))) {
 		if (!b->sp.field)
 			folio_put_refs(folio, refs * b->sp.one);
-		else if (unlikely(!pin_small_field_unpin(&b->sp, folio, false)))
+		else if (unlikely(!pin_small_field_unpin(&PIN_INLINE_FIELD, folio, false)))
 			b->t->unpin(folio, refs);
 		return;
 	}

@@ -26,12 +26,24 @@
  * all-ones value; unpin(folio, 1) is one CAS while @field is neither 0 nor
  * all ones, then what folio_put_refs() does with what is left. Every other
  * case (more pins, a full or empty field, a known kind) is the table's.
+ * GUP's batch takes the field inline only in the one geometry it is compiled
+ * for (PIN_INLINE_FIELD): the shifts and masks are then constants, not loads
+ * and variable shifts on the per-page path. Another geometry is the table's.
  */
 struct pin_small_code {
 	int one;
 	int field;
 	int wshift;
 };
+
+/* The packed field GUP's batch takes and drops inline: pins in bits 18-23, writable 6 higher. */
+#define PIN_INLINE_FIELD_ONE	(1 << 18)
+#define PIN_INLINE_FIELD_MASK	(63 << 18)
+#define PIN_INLINE_FIELD_WSHIFT	6
+#define PIN_INLINE_FIELD						\
+	((const struct pin_small_code){ .one = PIN_INLINE_FIELD_ONE,	\
+					.field = PIN_INLINE_FIELD_MASK,	\
+					.wshift = PIN_INLINE_FIELD_WSHIFT })
 
 struct pin_tracker {
 	const char *name;
