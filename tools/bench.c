@@ -541,6 +541,7 @@ int bench_main(int argc, char **argv)
 	bench_print_table(&run);
 	bench_print_page72(&run);
 	bench_print_micro(&run);
+	bench_print_cpu(&run);
 	bench_print_memory(&run);
 
 	struct bench_verdict *v = calloc(4 * BENCH_MAX_PRESETS * 8, sizeof(*v));

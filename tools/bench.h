@@ -264,6 +264,8 @@ void bench_print_page72(const struct bench_run *run);
 void bench_print_table(const struct bench_run *run);
 void bench_print_memory(const struct bench_run *run);
 void bench_print_micro(const struct bench_run *run);
+/* The machine's clock and width probes (bench_cpu.c) and what their spread says. */
+void bench_print_cpu(const struct bench_run *run);
 
 struct bench_verdict {
 	char id[48];			/* "4k-pin-1.5x-floor" */

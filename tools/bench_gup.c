@@ -22,6 +22,7 @@
 #include <pinmm/fs/vmscan.h>
 #include "bench.h"
 #include "bench_floor.h"
+#include "bench_cpu.h"
 
 const char *bench_preset_name(int i)
 {
@@ -620,6 +621,7 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 	struct micro_ctx micro[NR_MICRO];
 	struct bench_sched std = { .repeats = o->repeats, .warm = true };
 	struct arms as = { 0 };
+	struct bench_cpu cpu = { 0 };
 	struct machine *m;
 	char thp_note[128] = "";
 	int nbuf, ret;
@@ -750,7 +752,7 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 		bench_measure_memory(run, &probe);
 	}
 
-	as.cap = 4 * (BENCH_MAX_PRESETS * 3 + 8) + NR_MICRO;
+	as.cap = 4 * (BENCH_MAX_PRESETS * 3 + 8) + NR_MICRO + BENCH_NR_CPU;
 	as.a = calloc((size_t)as.cap, sizeof(*as.a));
 	as.ctx = calloc((size_t)as.cap, sizeof(*as.ctx));
 	if (!as.a || !as.ctx) {
@@ -772,6 +774,17 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 	}
 	build_arms(&as, run, m, threads, nr_threads, sweep,
 		   o->micro && !order && !sweep ? micro : NULL);
+	/* The machine's own references, round by round (bench_cpu.c). */
+	if (!order && !sweep && !o->worker && !bench_cpu_init(&cpu, m->nr_pages)) {
+		for (int i = 0; i < BENCH_NR_CPU; i++) {
+			struct bench_result *r = new_result(run, bench_cpu_names[i], BK_MICRO,
+							    BM_MICRO, m, 1, false);
+			struct bench_arm *a = add_arm(&as, r);
+
+			if (a)
+				bench_cpu_case(&a->c, (enum bench_cpu_probe)i, &cpu);
+		}
+	}
 	for (int i = 0; i < as.nr; i++) {
 		as.a[i].r->rss_kib = bench_rss_kib();
 		if (thp_note[0] && as.a[i].r->kind != BK_HOST && as.a[i].r->kind != BK_MICRO)
@@ -798,6 +811,7 @@ int bench_gup_config(struct bench_run *run, unsigned int order, unsigned long si
 		}
 	}
 out:
+	bench_cpu_free(&cpu);
 	free(as.a);
 	free(as.ctx);
 	machine_free(m);

@@ -361,6 +361,48 @@ static int spread_of(struct bench_loaded **runs, const int *nr, int nfiles, cons
 	return have;
 }
 
+/* The key of the machine probe @name in run 0, or NULL (records from before it). */
+static const char *probe_key(struct bench_loaded **runs, const int *nr, const char *name)
+{
+	size_t l = strlen(name);
+
+	for (int k = 0; k < nr[0]; k++) {
+		size_t kl = strlen(runs[0][k].key);
+
+		if (kl > l && runs[0][k].key[kl - l - 1] == '/' && !strcmp(runs[0][k].key + kl - l, name))
+			return runs[0][k].key;
+	}
+	return NULL;
+}
+
+/*
+ * What the machine's own probes did over the same runs (bench_cpu.c). A probe
+ * that moved past the target says the target cannot be judged here; probes
+ * that held rule their causes out and no more.
+ */
+static void spread_machine(struct bench_loaded **runs, const int *nr, int nfiles,
+			   struct bench_stat *st, double target)
+{
+	static const char *const names[] = { "cpu-latency", "cpu-throughput", "memory-latency" };
+	double v[3];
+
+	for (int i = 0; i < 3; i++) {
+		const char *k = probe_key(runs, nr, names[i]);
+
+		if (!k || spread_of(runs, nr, nfiles, k, offsetof(struct bench_loaded, pin), false,
+				    st, &v[i]) < 2 || !v[i])
+			return;
+	}
+	printf("machine      max/min of the probes: clock %.3f, core width %.3f, memory %.3f\n",
+	       v[0], v[1], v[2]);
+	if (v[0] > target || v[1] > target || v[2] > target)
+		printf("             the machine itself moved past %.0f%% between runs: the target cannot be\n"
+		       "             judged on it\n", (target - 1) * 100);
+	else
+		printf("             all held: what moved above did not move with the clock, the core's\n"
+		       "             width or memory\n");
+}
+
 int bench_spread_main(int nfiles, char **files, double target)
 {
 	/*
@@ -445,6 +487,7 @@ int bench_spread_main(int nfiles, char **files, double target)
 		if (nmiss[f])
 			status = 1;
 	}
+	spread_machine(runs, nr, nfiles, st, target);
 out:
 	for (int i = 0; runs && i < nfiles; i++)
 		free(runs[i]);

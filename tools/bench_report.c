@@ -176,6 +176,59 @@ void bench_print_micro(const struct bench_run *run)
 		       "with no branch added by any design (mem_map offset; compound_head bit 0)\n");
 }
 
+/* The relative interquartile range of a probe's repeats, or -1. */
+static double rel_iqr(const struct bench_result *r)
+{
+	if (!r || r->err || r->repeats < BENCH_MIN_SAMPLES || r->pin_st.median <= 0)
+		return -1;
+	return (r->pin_st.q3 - r->pin_st.q1) / r->pin_st.median;
+}
+
+/*
+ * What the machine's own probes say about the rounds (bench_cpu.c). Each
+ * judgement says only what its probe shows: a steady probe rules its cause
+ * out, it does not prove the cases steady.
+ */
+void bench_print_cpu(const struct bench_run *run)
+{
+	static const char *const what[] = {
+		"one chain of dependent steps: the core's clock",
+		"the same steps in six chains: the core's width this thread got",
+		"dependent loads over a buffer the size of the range's struct pages",
+	};
+	static const char *const names[] = { "cpu-latency", "cpu-throughput", "memory-latency" };
+	const struct bench_result *p[3] = { NULL };
+	double v[3];
+
+	for (int j = 0; j < run->nr; j++)
+		for (int i = 0; i < 3; i++)
+			if (run->res[j].kind == BK_MICRO && !run->res[j].child &&
+			    !strcmp(run->res[j].name, names[i]))
+				p[i] = &run->res[j];
+	for (int i = 0; i < 3; i++)
+		if ((v[i] = rel_iqr(p[i])) < 0)
+			return;
+	printf("\n%-16s %-22s %s\n", "this machine", "ns per page", "interquartile range / median");
+	for (int i = 0; i < 3; i++) {
+		printf("%-16s", names[i]);
+		cell_stat(&p[i]->pin_st, 3);
+		printf(" %5.1f%%  %s\n", v[i] * 100, what[i]);
+	}
+	if (v[0] > 0.05)
+		printf("The clock itself moved from round to round (frequency scaling, or a preempted\n"
+		       "vCPU): every figure moves with it.\n");
+	else if (v[1] > 0.05 && v[1] > 2 * v[0])
+		printf("The clock held but the width did not: something else ran on this core's other\n"
+		       "hardware thread (on a VM, the host's sibling thread) in some rounds. Per-page\n"
+		       "work moves with it, more than the floor's one locked instruction does.\n");
+	else if (v[2] > 0.05)
+		printf("Clock and width held, memory did not: a neighbour on the shared cache or the\n"
+		       "memory bus in some rounds.\n");
+	else
+		printf("Clock, width and memory held through the rounds: whatever moved above moved\n"
+		       "for another reason.\n");
+}
+
 void bench_print_memory(const struct bench_run *run)
 {
 	if (!run->nr_mem)

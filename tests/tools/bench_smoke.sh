@@ -23,11 +23,13 @@ check "the floor is measured beside it" 'grep -q "\"case\": \"pin-fast/4K/x1/flo
 check "so is the CAS floor, as a kind of its own" 'grep "\"case\": \"pin-fast/4K/x1/floor-cas\"" "$d/b.json" | grep -q "\"kind\": \"floor-cas\""'
 check "the CAS floor is paired with the floor" 'grep "\"case\": \"pin-fast/4K/x1/floor-cas\"" "$d/b.json" | grep -q "\"pin_vs_floor\""'
 check "the accessor micro-cases run" 'grep -q "page_to_pfn" "$d/out"'
+check "the machine's clock, width and memory are probed" 'grep -q "^cpu-latency" "$d/out" && grep -q "^cpu-throughput" "$d/out" && grep -q "^memory-latency" "$d/out"'
 check "memory per page and per pin is reported" 'grep -q "\"bytes_per_page\": {\"declared\"" "$d/b.json"'
 check "a missing 72-byte build is reported, not measured" 'grep -q "not measured: build it with make PAGE=72" "$d/out"'
 check "the verdicts come as kselftest TAP" 'grep -q "^# Totals: pass:" "$d/out"'
 "$pinmm" bench --spread "$d/b.json" "$d/b.json" >"$d/spread" 2>&1
 check "a record compared with itself is within 10%" '[ $? -eq 0 ] && grep -q "^pin  *[0-9]* cases within 10%, 0 not" "$d/spread"'
+check "and so is the machine" 'grep -q "^machine .*clock 1.000, core width 1.000, memory 1.000" "$d/spread" && grep -q "all held" "$d/spread"'
 "$pinmm" bench -a -T -m 4 -r 2 -q --no-host --preset v6.18 --compare "$d/b.json" >"$d/cmp" 2>&1
 check "--compare matches the cases of an earlier record" 'grep -q "cases matched" "$d/cmp" && ! grep -q "^0 of" "$d/cmp"'
 "$pinmm" bench -a -H -m 4 -r 2 -q --no-host --preset v6.18 --json "$d/h.json" >"$d/hout" 2>&1

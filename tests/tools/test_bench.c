@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "../common/cmocka_tap.h"
 #include "../../tools/bench.h"
+#include "../../tools/bench_cpu.h"
 
 #define EPS 1e-9
 
@@ -406,6 +407,45 @@ static void test_spread_and_compare(void **state)
 	unlink(c);
 }
 
+/*
+ * The memory probe must visit every slot once per pass, in one cycle: a
+ * shorter cycle would measure a buffer that fits in a cache it does not.
+ */
+static void test_memory_probe_is_one_cycle(void **state)
+{
+	static const unsigned long sizes[] = { 1, 2, 7, 4096 };
+
+	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		unsigned long n = sizes[s], at = 0, steps = 0;
+		struct bench_cpu cpu = { 0 };
+		struct bench_case c;
+		unsigned char *seen = calloc(n, 1);
+
+		assert_non_null(seen);
+		assert_int_equal(bench_cpu_init(&cpu, n), 0);
+		do {
+			assert_true(at < n);
+			assert_false(seen[at]);
+			seen[at] = 1;
+			at = cpu.chase[at * (64 / sizeof(unsigned long))];
+			steps++;
+		} while (at != 0 && steps <= n);
+		assert_int_equal(steps, n);
+		/* Not the identity order, past the trivial sizes: no prefetcher may follow it. */
+		if (n > 2)
+			assert_true(cpu.chase[0] != 1 || cpu.chase[64 / sizeof(unsigned long)] != 2);
+		for (int p = 0; p < BENCH_NR_CPU; p++) {
+			bench_cpu_case(&c, (enum bench_cpu_probe)p, &cpu);
+			assert_int_equal(c.get(c.ctx, 0), (long)n);
+			assert_int_equal(c.put(c.ctx, 0), 0);
+		}
+		bench_cpu_free(&cpu);
+		assert_null(cpu.chase);
+		free(seen);
+	}
+	assert_int_equal(bench_cpu_init(&(struct bench_cpu){ 0 }, 0), -ENOMEM);
+}
+
 static void test_tap_is_kselftest_shaped(void **state)
 {
 	struct bench_verdict v[32];
@@ -445,6 +485,7 @@ int main(void)
 		cmocka_unit_test(test_json_rejects_other_files),
 		cmocka_unit_test_setup_teardown(test_spread_and_compare, setup_run, teardown_run),
 		cmocka_unit_test_setup_teardown(test_tap_is_kselftest_shaped, setup_run, teardown_run),
+		cmocka_unit_test(test_memory_probe_is_one_cycle),
 	};
 
 	return RUN_TAP(tests, NULL, NULL);
