@@ -9,6 +9,7 @@
  */
 #include <dirent.h>
 #include "../common/cmocka_tap.h"
+#include "../common/seeds.h"
 #include "../../fuzz/fuzz_api.c"
 
 #define FA_RANDOM_INPUTS	600
@@ -46,15 +47,10 @@ static void test_seed_corpus(void **state)
 		char path[512];
 		uint8_t buf[4096];
 		size_t len;
-		FILE *f;
 
 		if (e->d_name[0] == '.')
 			continue;
-		snprintf(path, sizeof(path), "fuzz/corpus-api/%s", e->d_name);
-		f = fopen(path, "rb");
-		assert_non_null(f);
-		len = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
+		len = read_seed("fuzz/corpus-api", e->d_name, buf, sizeof(buf), path, sizeof(path));
 		check_input(buf, len, path);
 		n++;
 	}
