@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The machine's own two references, measured in every round beside the cases:
- * one dependent chain of simple integer steps (its time is the core's clock
+ * The machine's own three references, measured in every round beside the
+ * cases. The first two: one dependent chain of simple integer steps (its time is the core's clock
  * and nothing else) and the same steps in six independent chains (its time
  * is how much of the core's execution width this thread gets). On a core of its
  * own both hold still from round to round. When the second moves and the
@@ -143,4 +143,10 @@ const char *const bench_cpu_names[BENCH_NR_CPU] = {
 	[BENCH_CPU_LATENCY] = "cpu-latency",
 	[BENCH_CPU_THROUGHPUT] = "cpu-throughput",
 	[BENCH_CPU_MEMORY] = "memory-latency",
+};
+
+const char *const bench_cpu_what[BENCH_NR_CPU] = {
+	[BENCH_CPU_LATENCY] = "one chain of dependent steps: the core's clock",
+	[BENCH_CPU_THROUGHPUT] = "the same steps in six chains: the core's width this thread got",
+	[BENCH_CPU_MEMORY] = "dependent loads over a buffer the size of the range's struct pages",
 };

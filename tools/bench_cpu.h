@@ -16,6 +16,8 @@ enum bench_cpu_probe {
 	BENCH_NR_CPU
 };
 extern const char *const bench_cpu_names[BENCH_NR_CPU];
+/* What each probe's time is, for the report. */
+extern const char *const bench_cpu_what[BENCH_NR_CPU];
 
 /* Integer steps per "page" (a multiple of 6): a probe then takes about as long as a case. */
 #define BENCH_CPU_STEPS	12

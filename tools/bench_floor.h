@@ -15,14 +15,13 @@
  * pages[] receives the pages, as any get_user_pages() must. Returns the number
  * of pages taken, stopping at the first hole or special entry (0 if the first
  * page is one), like GUP-fast.
+ *
+ * @cas: each add and sub is a load and a compare-and-exchange, as a grab that
+ * refuses a free folio (folio_ref_try_add()) must be; the CAS floor.
  */
 long bench_floor_get(pgd_t *pgd, unsigned long start, unsigned long nr_pages,
 		     struct page **pages, bool cas);
 /* Floor put: the matching atomic sub, once per page, or once per PMD-mapped folio. */
 void bench_floor_put(struct page **pages, unsigned long nr_pages, bool cas);
-/*
- * @cas: each add and sub is a load and a compare-and-exchange, as a grab that
- * refuses a free folio (folio_ref_try_add()) must be; the CAS floor.
- */
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "bench.h"
+#include "bench_cpu.h"
 
 #define BENCH_SCHEMA 2
 
@@ -383,19 +384,19 @@ static const char *probe_key(struct bench_loaded **runs, const int *nr, const ch
 static void spread_machine(struct bench_loaded **runs, const int *nr, int nfiles,
 			   struct bench_stat *st, double target)
 {
-	static const char *const names[] = { "cpu-latency", "cpu-throughput", "memory-latency" };
-	double v[3];
+	double v[BENCH_NR_CPU];
 
-	for (int i = 0; i < 3; i++) {
-		const char *k = probe_key(runs, nr, names[i]);
+	for (int i = 0; i < BENCH_NR_CPU; i++) {
+		const char *k = probe_key(runs, nr, bench_cpu_names[i]);
 
 		if (!k || spread_of(runs, nr, nfiles, k, offsetof(struct bench_loaded, pin), false,
 				    st, &v[i]) < 2 || !v[i])
 			return;
 	}
 	printf("machine      max/min of the probes: clock %.3f, core width %.3f, memory %.3f\n",
-	       v[0], v[1], v[2]);
-	if (v[0] > target || v[1] > target || v[2] > target)
+	       v[BENCH_CPU_LATENCY], v[BENCH_CPU_THROUGHPUT], v[BENCH_CPU_MEMORY]);
+	if (v[BENCH_CPU_LATENCY] > target || v[BENCH_CPU_THROUGHPUT] > target ||
+	    v[BENCH_CPU_MEMORY] > target)
 		printf("             the machine itself moved past %.0f%% between runs: the target cannot be\n"
 		       "             judged on it\n", (target - 1) * 100);
 	else

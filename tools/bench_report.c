@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bench.h"
+#include "bench_cpu.h"
 
 const char *const bench_mode_names[BM_NR_MODES] = {
 	[BM_PIN_FAST] = "PIN_FAST_BENCHMARK",
@@ -191,37 +192,31 @@ static double rel_iqr(const struct bench_result *r)
  */
 void bench_print_cpu(const struct bench_run *run)
 {
-	static const char *const what[] = {
-		"one chain of dependent steps: the core's clock",
-		"the same steps in six chains: the core's width this thread got",
-		"dependent loads over a buffer the size of the range's struct pages",
-	};
-	static const char *const names[] = { "cpu-latency", "cpu-throughput", "memory-latency" };
-	const struct bench_result *p[3] = { NULL };
-	double v[3];
+	const struct bench_result *p[BENCH_NR_CPU] = { NULL };
+	double v[BENCH_NR_CPU];
 
 	for (int j = 0; j < run->nr; j++)
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < BENCH_NR_CPU; i++)
 			if (run->res[j].kind == BK_MICRO && !run->res[j].child &&
-			    !strcmp(run->res[j].name, names[i]))
+			    !strcmp(run->res[j].name, bench_cpu_names[i]))
 				p[i] = &run->res[j];
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < BENCH_NR_CPU; i++)
 		if ((v[i] = rel_iqr(p[i])) < 0)
 			return;
 	printf("\n%-16s %-22s %s\n", "this machine", "ns per page", "interquartile range / median");
-	for (int i = 0; i < 3; i++) {
-		printf("%-16s", names[i]);
+	for (int i = 0; i < BENCH_NR_CPU; i++) {
+		printf("%-16s", bench_cpu_names[i]);
 		cell_stat(&p[i]->pin_st, 3);
-		printf(" %5.1f%%  %s\n", v[i] * 100, what[i]);
+		printf(" %5.1f%%  %s\n", v[i] * 100, bench_cpu_what[i]);
 	}
-	if (v[0] > 0.05)
+	if (v[BENCH_CPU_LATENCY] > 0.05)
 		printf("The clock itself moved from round to round (frequency scaling, or a preempted\n"
 		       "vCPU): every figure moves with it.\n");
-	else if (v[1] > 0.05 && v[1] > 2 * v[0])
+	else if (v[BENCH_CPU_THROUGHPUT] > 0.05 && v[BENCH_CPU_THROUGHPUT] > 2 * v[BENCH_CPU_LATENCY])
 		printf("The clock held but the width did not: something else ran on this core's other\n"
 		       "hardware thread (on a VM, the host's sibling thread) in some rounds. Per-page\n"
 		       "work moves with it, more than the floor's one locked instruction does.\n");
-	else if (v[2] > 0.05)
+	else if (v[BENCH_CPU_MEMORY] > 0.05)
 		printf("Clock and width held, memory did not: a neighbour on the shared cache or the\n"
 		       "memory bus in some rounds.\n");
 	else
