@@ -4,7 +4,8 @@
 # The pinmm command line as a user meets it (TAP): a file that does not
 # parse does not stop the others, machine-readable output says so in its own
 # format, --preset takes commas, a directory runs its .pin files, --version
-# and per-command --help answer. Usage: tests/cli.sh PINMM
+# and per-command --help answer, options may follow the files (as getopt
+# permutes them) and "--" ends them. Usage: tests/cli.sh PINMM
 set -u
 pinmm=$1
 d=$(mktemp -d)
@@ -32,7 +33,7 @@ device odp0 odp
 mmap p m anon len=8K private rw
 pin p m len=8K as=odp0
 P
-echo "1..15"
+echo "1..17"
 "$pinmm" run --preset mainline "$d/dir/bad.pin" "$d/dir/good.pin" >"$d/out" 2>"$d/err"
 rc=$?
 t $([ $rc -eq 2 ] && echo 0 || echo 1) "run: a parse error exits 2"
@@ -59,6 +60,12 @@ t $(grep -q 'usage: pinmm explain' "$d/out"; echo $?) "explain --help"
 t $(grep -q '^  pin PROC MAP\[+OFF\] len=SIZE as=HANDLE' "$d/out" && grep -q '^  check zone HANDLE' "$d/out"; echo $?) "list commands: every command with its arguments"
 "$pinmm" list vmstat >"$d/out"
 t $(grep -q '^  nr_foll_pin_acquired ' "$d/out"; echo $?) "list vmstat"
+"$pinmm" run "$d/dir/good.pin" --preset mainline --trace=gup >"$d/out" 2>&1
+rc=$?
+t $([ $rc -eq 0 ] && grep -q '^scenario  mainline$' "$d/out" && ! grep -q 'No such file' "$d/out" && echo 0 || echo 1) "run FILE --preset P --trace: options after the file are options"
+cp "$d/dir/good.pin" "$d/--trace"
+(p=$(readlink -f "$pinmm") && cd "$d" && "$p" run --preset mainline -- --trace) >"$d/out" 2>&1
+t $(grep -q -- '^--trace  *pass$' "$d/out"; echo $?) "run -- FILE: after --, a name that looks like an option is a file"
 # The five scenarios of issue 19, written from docs/scenario-language.md alone.
 "$pinmm" run docs/examples >"$d/out" 2>&1
 t $? "docs/examples: dev=, a THP, a partial munmap, a DMA expected to fail, pwrite under a pin"

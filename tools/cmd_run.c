@@ -366,7 +366,8 @@ int cmd_run(int argc, char **argv)
 		return PINMM_EXIT_USAGE;
 	optind = 0;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:p:h", opts, NULL)) != -1) {
+	/* Options anywhere, as getopt permutes them: `pinmm run FILE --trace`; "--" ends them. */
+	while ((c = getopt_long(argc, argv, ":p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			if (add_presets(optarg, all, nr_all, chosen, &nr_chosen, nr_all + 16))
