@@ -17,7 +17,7 @@ t() {
 	n=$((n + 1))
 	if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi
 }
-echo "1..16"
+echo "1..17"
 "$pinmm" run --trace --preset mainline scenarios/06a-longterm-movable.pin >"$d/06a" 2>&1
 t $(grep -q '^pin_user_pages(mm=p start=0x7f0000000000 nr_pages=16 gup_flags=FOLL_WRITE|FOLL_LONGTERM) {$' "$d/06a" &&
     grep -q '^} pin_user_pages = 16$' "$d/06a" && grep -q '^  check_and_migrate_movable_folios(nr_pages=16) {$' "$d/06a"; echo $?) \
@@ -59,6 +59,9 @@ k=tests/kernel-selftests/cow
 	$k/anon-thp-1-basic-cow-after-fork-when-collapsing-before-fork.pin >"$d/vm" 2>&1
 t $(grep -q '^mremap  *mm=p ' "$d/vm" && grep -q '^collapse  *mm=p ' "$d/vm"; echo $?) \
 	"mremap and MADV_COLLAPSE's collapse are in --trace=vm"
+"$pinmm" run --trace --preset mainline scenarios/03-stable-pages.pin >"$d/03" 2>&1
+t $(grep -q '^\[line 22\]  *… ×3 more, the last: dev=dev0 pfn=' "$d/03" && ! grep -q '^\[?\]' "$d/03"; echo $?) \
+	"a folded run of a during= context keeps its tag when the CPU's next line flushes it"
 "$pinmm" run --trace-json "$d/t.json" --preset mainline,legacy-2018 scenarios/02-ext4-dirty-no-buffers.pin \
 	scenarios/14b-mapping-gup-fast-truncate.pin >/dev/null 2>&1
 if ! command -v python3 >/dev/null 2>&1; then

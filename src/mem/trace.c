@@ -122,6 +122,7 @@ void mm_trace_set_fold(bool fold)
 static struct {
 	bool held;
 	int tid, depth;
+	char name[32];	/* the folding thread's: another thread may flush the run */
 	char event[40];
 	char shape[LINE_MAX_TRACE];
 	char last[LINE_MAX_TRACE];
@@ -207,7 +208,7 @@ static void fold_flush(void)
 	if (!fold.held)
 		return;
 	if (fold.more) {
-		prefix(out_f(), fold.tid, my_tid == fold.tid ? my_name : "", fold.depth);
+		prefix(out_f(), fold.tid, fold.name, fold.depth);
 		fprintf(out_f(), "%-14s … ×%lu more, the last: %s\n", "", fold.more, fold.last);
 	}
 	fold.held = false;
@@ -402,6 +403,7 @@ static void leaf(const char *event, const char *msg)
 		fold_flush();
 		fold.held = true;
 		fold.tid = my_tid;
+		memcpy(fold.name, my_name, sizeof(fold.name));
 		fold.depth = my_shown;
 		snprintf(fold.event, sizeof(fold.event), "%s", event);
 		memcpy(fold.shape, shape, sizeof(shape));
