@@ -7,6 +7,7 @@
 #include <pinmm/vm/mm.h>
 #include <pinmm/fs/vmscan.h>
 #include <pinmm/fs/filemap.h>
+#include <pinmm/mem/hugetlb.h>
 #include <pinmm/pin/lru.h>
 #include "internal.h"
 
@@ -246,7 +247,9 @@ static void lru_add_hook(struct folio *folio)
  * pin). Model: anonymous folios are on no list here (lru_add_hook), where the
  * kernel has them on the anon LRU once lru_add_drain() has run; they count as
  * isolated by the pin, after the same lock round trip. Nothing else isolates
- * an anonymous folio in pinmm, so that is the kernel's outcome too.
+ * an anonymous folio in pinmm, so that is the kernel's outcome too. A hugetlb
+ * folio is the exception the kernel has as well: anonymous or not, it is
+ * never on an LRU.
  */
 static bool pin_lru_isolate(struct folio *folio, void (*mark)(struct folio *folio))
 {
@@ -254,6 +257,12 @@ static bool pin_lru_isolate(struct folio *folio, void (*mark)(struct folio *foli
 
 	if (folio_is_zone_device(folio))
 		return false;	/* never on an LRU: its ->lru words are pgmap and zone_device_data */
+	/*
+	 * Never on an LRU either, anonymous or not: its ->lru links it on the
+	 * hstate's active list (or on migration's private list).
+	 */
+	if (folio_test_hugetlb(folio))
+		return false;
 	pthread_mutex_lock(&lruvec.lock);
 	/* Test first: GUP-fast may hand us a folio it is about to back out of. */
 	if (folio_test_lru(folio) && folio_test_clear_lru(folio)) {

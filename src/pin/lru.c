@@ -23,19 +23,22 @@
  * first pin, because then ->lru belongs to someone else:
  *  - a page that reclaim or migration has isolated (its ->lru links it on
  *    their private list; PG_lru is clear, as for a page on no list at all);
+ *  - a hugetlb folio, private or shared: never on an LRU, its ->lru links it
+ *    on the hstate's list of pages in use (hugepage_activelist);
  *  - a ZONE_DEVICE page, never on an LRU, whose ->lru words are pgmap and
  *    zone_device_data: John Hubbard's "HMM has done an efficient job of
  *    mopping up unused fields, and now we are completely out of space"
  *    (seed 001), the reason the field tracker was proposed next.
  * Such a pin is taken as a plain reference, as before the RFC, and the page
  * reads as not pinned (folio_maybe_dma_pinned() false) for as long as the
- * device holds it: scenario 14a shows it on fsdax, tests/fs/test_pin_lru.c for
- * an isolated page. Worse, a later tracked pin of the same page is released
+ * device holds it: scenario 14a shows it on fsdax, 18a on a private hugetlb
+ * page that fork() then shares, tests/fs/test_pin_lru.c for an isolated page. Worse, a later tracked pin of the same page is released
  * by the untracked pin's unpin: the design cannot tell them apart.
  * The November repost marks such pages anyway: lru-nov2018, at the end.
  */
 #include <pthread.h>
 #include <stdint.h>
+#include <pinmm/mem/hugetlb.h>
 #include <pinmm/pin/lru.h>
 #include <pinmm/pin/trackers.h>
 #include <pinmm/pin/preset.h>
@@ -272,6 +275,12 @@ static int nov_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 		__atomic_fetch_or(dma_pinned_flags(folio), NOV_PAGE_DMA_PINNED, __ATOMIC_SEQ_CST);
 		mm_trace("lru_nov2018_pin_zone_device", "pfn=%#lx pgmap now %#lx",
 			 folio_pfn(folio), *dma_pinned_flags(folio));
+	} else if (folio_test_hugetlb(folio)) {
+		/* Model: as below; the kernel writes into the hstate's list of pages in use. */
+		mm_event(MM_EV_BUG, &folio->page,
+			 "lru-nov2018: pin of hugetlb pfn %#lx, on no LRU: SetPageDmaPinned() writes into the list_head that links it on the hstate's active list",
+			 folio_pfn(folio));
+		atomic_fetch_add(&untracked_pins, refs);
 	} else {
 		/* Model: see above; the kernel writes into reclaim's or migration's list. */
 		mm_event(MM_EV_BUG, &folio->page,

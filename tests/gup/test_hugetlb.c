@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * GUP of hugetlb pages: one folio behind 512 entries with its pins in
- * _pincount, R/O pins unsharing a hugetlb page shared with a child, and
- * FOLL_LONGTERM moving a pool folio out of CMA into a temporary one.
+ * _pincount, R/O pins unsharing a hugetlb page shared with a child,
+ * FOLL_LONGTERM moving a pool folio out of CMA into a temporary one, and what
+ * the 2018 LRU RFC's trackers make of a hugetlb folio, which is on no LRU.
  */
 #include <unistd.h>
 #include "gup_test.h"
 #include <pinmm/vm/hugetlb.h>
+#include <pinmm/fs/vmscan.h>
+#include <pinmm/pin/lru.h>
 
 #define RW (PROT_READ | PROT_WRITE)
 
@@ -133,6 +136,87 @@ static void test_split_pmd_refused_on_hugetlb(void **state)
 	assert_int_equal(pin_outstanding(), 0);
 }
 
+/* The lru trackers, with the LRU the page cache's fs layer installs. */
+static int setup_lru_tracker(const char *preset)
+{
+	if (gt_boot(NULL, preset))
+		return -1;
+	fs_install_hooks();
+	return 0;
+}
+static int setup_lru(void **state)
+{
+	(void)state;
+	return setup_lru_tracker("lru");
+}
+static int setup_lru_nov2018(void **state)
+{
+	(void)state;
+	return setup_lru_tracker("lru-nov2018");
+}
+
+/*
+ * The July 2018 RFC marks a page only when isolate_lru_page() takes it off an
+ * LRU, and a hugetlb folio, anonymous or not, is never on one (its ->lru
+ * links it on the hstate's list of pages in use): the pins of a private
+ * MAP_HUGETLB page are plain references, unseen, and ->lru is left alone.
+ */
+static void test_lru_rfc_cannot_mark_hugetlb(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	struct page **pages = calloc(HPAGE_PMD_NR, sizeof(*pages));
+	struct cds_list_head lru;
+	struct folio *folio;
+	long untracked0 = lru_pins_untracked();
+	unsigned long a;
+	int ref;
+
+	(void)state;
+	assert_int_equal(hugetlb_set_nr_pages(&default_hstate, 1), 1);
+	a = ht_map(mm, MAP_PRIVATE, 0x31);
+	folio = page_folio(gt_mapped_page(mm, a));
+	assert_true(folio_test_hugetlb(folio));
+	assert_true(folio_test_anon(folio));
+	lru = folio->lru;
+	ref = folio_ref_count(folio);
+	assert_int_equal(pin_user_pages_fast(mm, a, HPAGE_PMD_NR, FOLL_WRITE, pages), HPAGE_PMD_NR);
+	assert_false(folio_maybe_dma_pinned(folio));
+	assert_int_equal(lru_pins_untracked(), untracked0 + HPAGE_PMD_NR);
+	assert_ptr_equal(folio->lru.next, lru.next);
+	assert_ptr_equal(folio->lru.prev, lru.prev);
+	assert_int_equal(folio_ref_count(folio), ref + HPAGE_PMD_NR);
+	unpin_user_pages(pages, HPAGE_PMD_NR);
+	assert_int_equal(folio_ref_count(folio), ref);
+	assert_int_equal(mm_event_count_kind(MM_EV_BUG), 0);
+	free(pages);
+}
+
+/* The November repost marks it anyway: SetPageDmaPinned() over the hstate's list. */
+static void test_lru_nov2018_writes_hugetlb_list(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	struct page **pages = calloc(HPAGE_PMD_NR, sizeof(*pages));
+	struct mm_event ev;
+	struct folio *folio;
+	unsigned long a;
+
+	(void)state;
+	assert_int_equal(hugetlb_set_nr_pages(&default_hstate, 1), 1);
+	a = ht_map(mm, MAP_PRIVATE, 0x31);
+	folio = page_folio(gt_mapped_page(mm, a));
+	mm_events_reset();
+	assert_int_equal(pin_user_pages_fast(mm, a, HPAGE_PMD_NR, FOLL_WRITE, pages), HPAGE_PMD_NR);
+	assert_int_equal(mm_event_count_kind(MM_EV_BUG), 1);
+	for (size_t i = 0; !mm_event_get(i, &ev); i++)
+		if (ev.kind == MM_EV_BUG)
+			break;
+	assert_int_equal(ev.pfn, folio_pfn(folio));
+	assert_non_null(strstr(ev.text, "hstate's active list"));
+	unpin_user_pages(pages, HPAGE_PMD_NR);
+	mm_events_reset();
+	free(pages);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +225,9 @@ int main(void)
 						gt_teardown),
 		cmocka_unit_test_setup_teardown(test_longterm_migrates_out_of_cma, setup_cma, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_split_pmd_refused_on_hugetlb, gt_setup_mainline,
+						gt_teardown),
+		cmocka_unit_test_setup_teardown(test_lru_rfc_cannot_mark_hugetlb, setup_lru, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_lru_nov2018_writes_hugetlb_list, setup_lru_nov2018,
 						gt_teardown),
 	};
 

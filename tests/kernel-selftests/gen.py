@@ -771,11 +771,30 @@ HUGE_SIZES = [HugeSize(2048), HugeSize(1048576)]
 HUGETLB_XFAIL = {3, 4, 5, 6}
 
 # lru-nov2018 (the RFC's 10 Nov 2018 repost) takes a pinned page off its LRU
-# and reuses ->lru for the count and flag. A hugetlb page-cache folio is on no
-# LRU (the kernel keeps it on the hstate's active list through that same
-# ->lru), so the RFC's SetPageDmaPinned() writes over a list it does not own:
-# the tracker records that BUG. Anonymous folios it treats as isolated.
-LRU_NOV_HUGETLB_FILE_PIN = "verdict lru-nov2018 bug              # FOLL_PIN of a hugetlb page-cache folio: not on an LRU, ->lru is the hstate's\n"
+# and reuses ->lru for the count and flag. A hugetlb folio, anonymous or in a
+# hugetlbfs file, is on no LRU (the kernel keeps it on the hstate's active
+# list through that same ->lru), so the RFC's SetPageDmaPinned() writes over a
+# list it does not own: the tracker records that BUG. The July series (lru)
+# cannot mark it and takes the pin as a plain reference, which fork() then
+# shares (LRU_HUGETLB_FORK).
+LRU_NOV_HUGETLB_PIN = "verdict lru-nov2018 bug              # FOLL_PIN of a hugetlb folio: not on an LRU, ->lru is the hstate's\n"
+LRU_HUGETLB_FORK = "verdict lru corrupt                  # the July series cannot mark a hugetlb folio (on no LRU): fork shares the pinned page\n"
+
+
+def foll_pin_line(l):
+    return l.startswith("pin ") and " get" not in l
+
+
+def foll_pins(body):
+    """Does a scenario body take a FOLL_PIN (a pin line that is not a FOLL_GET reference)?"""
+    return any(foll_pin_line(l) for l in body.splitlines())
+
+
+def forks_while_pinned(body):
+    """Does it fork() after its first FOLL_PIN?"""
+    lines = body.splitlines()
+    first = next((i for i, l in enumerate(lines) if foll_pin_line(l)), len(lines))
+    return any(l.startswith("fork ") for l in lines[first:])
 
 
 def hugetlb_anon_setup(h):
@@ -803,9 +822,14 @@ def gen_cow_hugetlb(h):
         verdict = ("# The kernel's answer: xfail (\"Leak ...\"): hugetlb COW reuses by mapcount.\n"
                    f"verdict {'mainline' if h.giga else 'releases designs'} corrupt\n") if xfail else \
                   "# The kernel's answer: pass (ksft_test_result_pass).\n"
+        steps = body(h.sz, "0x01")
+        if foll_pins(steps) and not h.giga:
+            verdict += LRU_NOV_HUGETLB_PIN
+            if forks_while_pinned(steps):
+                verdict += LRU_HUGETLB_FORK
         text = (f"# cow.c, run_with_hugetlb(): \"{tname}\" ... with hugetlb ({h.kb} kB).\n"
                 f"scenario \"cow: {tname} ... with hugetlb ({h.kb} kB)\"\n"
-                + h.presets + verdict + hugetlb_anon_setup(h) + body(h.sz, "0x01") +
+                + h.presets + verdict + hugetlb_anon_setup(h) + steps +
                 "check events none\n")
         write("cow", f"anon-hugetlb-{ti + 1:02d}-{slug(tname)}-{h.kb}kb", text)
         n += 1
@@ -843,8 +867,9 @@ def hugetlb_non_anon_tests(sz):
 def gen_cow_memfd_hugetlb(h):
     n = 0
     for ti, (tname, body) in enumerate(hugetlb_non_anon_tests(h.sz)):
-        # GUP-fast pins the page-cache folio before it sees that it must unshare.
-        lru = LRU_NOV_HUGETLB_FILE_PIN if "GUP-fast" in tname and not h.giga else ""
+        # GUP-fast pins the page-cache folio before it sees that it must
+        # unshare; GUP pins the anonymous copy: a hugetlb folio either way.
+        lru = LRU_NOV_HUGETLB_PIN if foll_pins(body) and not h.giga else ""
         text = (f"# cow.c, run_with_memfd_hugetlb(): \"{tname}\" ... with memfd hugetlb ({h.kb} kB).\n"
                 "# A private mapping of a hugetlbfs page that COW shares without fork().\n"
                 "# The kernel's answer: pass.\n"
@@ -868,7 +893,7 @@ def gen_gup_longterm_hugetlb(h):
                 "# The kernel's answer: Should have worked (hugetlbfs is one of the two\n"
                 "# filesystems fs_supports_writable_longterm_pinning() names).\n"
                 f"scenario \"gup_longterm: {tname} ... with memfd hugetlb ({h.kb} kB)\"\n"
-                + h.presets + (LRU_NOV_HUGETLB_FILE_PIN if shared and not h.giga else "") + h.pool1 +
+                + h.presets + (LRU_NOV_HUGETLB_PIN if not h.giga else "") + h.pool1 +
                 "process p\n" + h.fs +
                 f"file f on h0 size={h.sz}                          # memfd_create({h.mfd}); ftruncate; fallocate\n"
                 f"mmap p m file=f len={h.sz} {'shared' if shared else 'private'} rw\n"
@@ -898,7 +923,7 @@ def gen_gup_test_hugetlb():
                             "# Model: 8 MiB (four 2M pages) instead of -m $hugetlb_mb.\n"
                             f"scenario \"gup_test {args}\"\n"
                             "presets all\n" +
-                            (LRU_NOV_HUGETLB_FILE_PIN if shared and "get" not in flags else "") +
+                            (LRU_NOV_HUGETLB_PIN if "get" not in flags else "") +
                             "memory 64M hugepages=4\n"
                             "process p\n"
                             f"mmap p m anon len=8M {'shared' if shared else 'private'} rw hugetlb\n"
