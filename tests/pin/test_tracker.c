@@ -222,6 +222,99 @@ static void test_small_pin_is_what_the_tracker_does(void **state)
 	assert_int_equal(get_tracker.small_pin.one, 1);
 }
 
+/* The real tracker behind the counting copy test_batch_calls_the_table() installs. */
+static const struct pin_tracker *table_of;
+static struct pin_tracker counting;
+static int table_pins, table_unpins;
+
+static int counting_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
+{
+	table_pins++;
+	return table_of->try_pin(folio, refs, gup_flags);
+}
+
+static void counting_unpin(struct folio *folio, int refs)
+{
+	table_unpins++;
+	table_of->unpin(folio, refs);
+}
+
+/*
+ * A tracker that declares no small_pin (field, page_ext, lru, mapping, ...),
+ * or one whose packed field is not the geometry GUP's batch is compiled for
+ * (PIN_INLINE_FIELD), is the table's: every pin and unpin the batch takes on
+ * a small folio is one call of the tracker's own try_pin()/unpin(), and the
+ * folio ends as the table leaves it.
+ */
+static void test_batch_calls_the_table(void **state)
+{
+	static const struct pin_small_code other_geometry = {
+		.one = PIN_INLINE_FIELD_ONE, .field = PIN_INLINE_FIELD_MASK,
+		.wshift = PIN_INLINE_FIELD_WSHIFT + 1,
+	};
+	unsigned int checked = 0;
+
+	for (size_t i = 0; pin_trackers[i]; i++) {
+		const struct pin_tracker *t = pin_trackers[i];
+
+		/* Two-step pins (pin_post) and proxies are GUP's business, not the batch's. */
+		if (t->unavailable || t->pin_post || t->pin_entries)
+			continue;
+		for (int variant = 0; variant < 2; variant++) {
+			/* 1: a writable pin, 0: a read-only one, -1: an unpin. */
+			static const int steps[] = { 1, 0, -1, 0, -1, -1 };
+			struct folio *ft, *fb;
+			struct pin_batch b;
+			int rt, rb, n;
+
+			if (variant == 0 && t->small_pin.one)
+				continue;	/* declared: test_small_pin_is_what_the_tracker_does */
+			assert_int_equal(pin_tracker_set(t), 0);
+			counting = *t;
+			counting.try_pin = counting_try_pin;
+			counting.unpin = counting_unpin;
+			counting.unpin_flags = NULL;
+			if (variant == 1)
+				counting.small_pin = other_geometry;
+			table_of = t;
+			table_pins = table_unpins = 0;
+			ft = folio_alloc(GFP_KERNEL, 0);
+			fb = folio_alloc(GFP_KERNEL, 0);
+			assert_non_null(ft);
+			assert_non_null(fb);
+			rt = folio_ref_count(ft);
+			rb = folio_ref_count(fb);
+			WRITE_ONCE(pin_config.tracker, &counting);
+			pin_batch_begin(&b);
+			assert_true(b.plain);
+			assert_false(pin_batch_inline(&b, fb, 1));
+			for (n = 0; n < (int)(sizeof(steps) / sizeof(steps[0])); n++) {
+				unsigned int flags = steps[n] == 1 ? PIN_FOLL_WRITE : 0;
+
+				if (steps[n] < 0) {
+					t->unpin(ft, 1);
+					pin_batch_unpin(&b, fb, 1);
+				} else {
+					assert_int_equal(t->try_pin(ft, 1, flags), 0);
+					assert_int_equal(pin_batch_try_pin(&b, fb, 1, flags), 0);
+				}
+				assert_seen_equal(pin_seen(ft, rt), pin_seen(fb, rb), t->name, n);
+			}
+			/* One call of the tracker's own per pin and per unpin, none inline. */
+			assert_int_equal(table_pins, 3);
+			assert_int_equal(table_unpins, 3);
+			assert_int_equal(folio_ref_count(fb), rb);
+			assert_int_equal(pin_outstanding(), 0);
+			WRITE_ONCE(pin_config.tracker, t);
+			folio_put(ft);
+			folio_put(fb);
+			checked++;
+		}
+	}
+	/* page_ext, lru, lru-nov2018, mapping (and field in the PAGE=72 build) among them. */
+	assert_true(checked >= 4);
+}
+
 static void test_outstanding_forgotten_on_new_boot(void **state)
 {
 	struct mem_config cfg = { 0 };
@@ -332,6 +425,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_policy_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_set_refuses_while_pinned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_small_pin_is_what_the_tracker_does, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_calls_the_table, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outstanding_forgotten_on_new_boot, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_presets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_every_preset_names_a_tracker, setup, teardown),
