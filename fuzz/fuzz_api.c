@@ -668,7 +668,7 @@ static int fa_machine_up(struct fa_state *st, const struct pin_preset *preset)
 
 /*
  * The events that are the preset's own bug, not the model's.
- * - The release's: before 6.3 reclaim released the buffers of a pinned
+ * - The release's: before 6.4 reclaim released the buffers of a pinned
  *   page-cache folio, and the unpin's set_page_dirty() then handed ext4 a
  *   dirty folio without buffers (BUG before 5.18, a warning and a dropped
  *   write after: scenario 02). A release that has reclaim keep pinned folios

@@ -44,7 +44,7 @@ bool remove_mapping(struct address_space *mapping, struct folio *folio)
 	return true;
 }
 
-/* Before 6.3 reclaim did not ask, and released a pinned folio's buffers. */
+/* Before 6.4 reclaim did not ask, and released a pinned folio's buffers. */
 static bool folio_pinned_for_reclaim(struct folio *folio)
 {
 	return kernel_has(KSW_RECLAIM_KEEPS_PINNED_PRIVATE) && READ_ONCE(pin_config.tracker) &&

@@ -113,17 +113,18 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"a R/O pin of a page shared with a child saw stale data once either side wrote; "
 		"GUP unshares it first so the pin is on the page the process keeps",
 	},
+	[KSW_MADV_COLLAPSE] = {
+		"madv-collapse", "v6.1", "7d8faaf15545",
+		"mm/madvise: introduce MADV_COLLAPSE sync hugepage collapse",
+		"only khugepaged collapsed PTE-mapped ranges into THPs, in the background; "
+		"MADV_COLLAPSE does it at the caller's request, refusing (EAGAIN) a range with a "
+		"page whose references are not all mappings, such as a pinned one",
+	},
 	[KSW_UNSHARE_RO_COW] = {
 		"unshare-ro-cow", "v6.2", "84209e87c696",
 		"mm/gup: reliable R/O long-term pinning in COW mappings",
 		"a R/O long-term pin of the zero page or a page-cache page in a private mapping "
 		"was lost at the next write fault; GUP unshares anything in a COW mapping",
-	},
-	[KSW_RECLAIM_KEEPS_PINNED_PRIVATE] = {
-		"reclaim-keeps-pinned-private", "v6.3", "d824ec2a1546",
-		"mm: do not reclaim private data from pinned page",
-		"reclaim stripped a pinned folio's buffers, and the device's later dirtying hit "
-		"ext4's missing-buffers check; shrink_folio_list() now keeps a maybe-pinned folio",
 	},
 	[KSW_LONGTERM_NEEDS_PIN] = {
 		"longterm-needs-pin", "v6.3", "d64e2dbc33a1",
@@ -139,12 +140,12 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"MFD_NOEXEC_SEAL (mode without x, F_SEAL_EXEC set), the vm.memfd_noexec default, "
 		"and F_SEAL_EXEC on an executable memfd implying the write seals (c4f75bc8bd6b)",
 	},
-	[KSW_MADV_COLLAPSE] = {
-		"madv-collapse", "v6.1", "7d8faaf15545",
-		"mm/madvise: introduce MADV_COLLAPSE sync hugepage collapse",
-		"only khugepaged collapsed PTE-mapped ranges into THPs, in the background; "
-		"MADV_COLLAPSE does it at the caller's request, refusing (EAGAIN) a range with a "
-		"page whose references are not all mappings, such as a pinned one",
+	[KSW_RECLAIM_KEEPS_PINNED_PRIVATE] = {
+		"reclaim-keeps-pinned-private", "v6.4", "d824ec2a1546",
+		"mm: do not reclaim private data from pinned page",
+		"reclaim stripped a pinned folio's buffers, and the device's later dirtying hit "
+		"ext4's missing-buffers check; shrink_folio_list() now keeps a maybe-pinned folio "
+		"(merged for 6.4; 6.3's stable series took it as a backport)",
 	},
 	[KSW_ZERO_PAGE_NOT_PINNED] = {
 		"zero-page-not-pinned", "v6.5", "c8070b787519",
@@ -167,7 +168,7 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"mapped by PTEs, and _pincount/_large_mapcount apply to folios of every order",
 	},
 	[KSW_MTHP_STATS] = {
-		"mthp-stats", "v6.9", "ec33687c6749",
+		"mthp-stats", "v6.10", "ec33687c6749",
 		"mm: add per-order mTHP anon_fault_alloc and anon_fault_fallback counters",
 		"only /proc/vmstat's thp_* counters existed, all of them about the PMD size; each "
 		"hugepages-<size>kB directory gets stats/; the split and nr_anon files followed "

@@ -31,7 +31,7 @@ PIN_PRESET(140, v5_15_preset) = RELEASE_PRESET("v5.15", "bias",
 PIN_PRESET(150, v6_1_preset) = RELEASE_PRESET("v6.1", "bias",
 	"2022 LTS: PageAnonExclusive and R/O unshare of anon pages (5.19), ext4 WARNs (5.18)");
 PIN_PRESET(160, v6_6_preset) = RELEASE_PRESET("v6.6", "bias",
-	"2023 LTS: R/O unshare in COW mappings (6.2), reclaim keeps pinned folios (6.3), "
+	"2023 LTS: R/O unshare in COW mappings (6.2), reclaim keeps pinned folios (6.4), "
 	"writable long-term file pins refused (6.5)");
 PIN_PRESET(170, v6_12_preset) = RELEASE_PRESET("v6.12", "bias",
 	"2024 LTS: as 6.6 for pinning");

@@ -142,7 +142,7 @@ void interp_check_vmstat(struct interp *in, const struct scn_cmd *c)
 }
 
 /*
- * hugepages-<size>kB/stats/: the directory came in 6.9 and exists for the
+ * hugepages-<size>kB/stats/: the directory came in 6.10 and exists for the
  * sizes of THP_ORDERS_ALL (anon orders 2+, order 1 for the page cache).
  * A counter the model's paths never change cannot be checked against it.
  */
@@ -152,7 +152,7 @@ void interp_check_thp_stat(struct interp *in, const struct scn_cmd *c)
 
 	if (!kernel_has(KSW_MTHP_STATS)) {
 		interp_fail(in, SCN_NA, "check thp-stat: %s has no hugepages-<size>kB/stats "
-			    "(per-size THP counters came in 6.9)", kernel_selected());
+			    "(per-size THP counters came in 6.10)", kernel_selected());
 		return;
 	}
 	for (size_t i = 0; i < c->check_vmstat.nr; i++) {

@@ -241,7 +241,7 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"check thp-stat 64K split_deferred=1 nr_anon_partially_mapped=1\n"
 		"check thp-stat 2M anon_fault_alloc=1 split=0",
 		"The per-size THP counters of /sys/kernel/mm/transparent_hugepage/"
-		"hugepages-<SIZE>kB/stats/ (6.9+; n/a before): anon_fault_alloc, "
+		"hugepages-<SIZE>kB/stats/ (6.10+; n/a before): anon_fault_alloc, "
 		"anon_fault_fallback, swpout, swpout_fallback, split, split_failed, split_deferred, "
 		"nr_anon, nr_anon_partially_mapped. The model never counts "
 		"anon_fault_fallback_charge (no memcg) or the shmem_* files (no large shmem "

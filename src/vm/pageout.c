@@ -145,7 +145,7 @@ static enum pageout_result shrink_anon_folio(struct folio *folio)
 	}
 	if (folio_mapped(folio) && !try_to_unmap_swap(folio))
 		return PAGEOUT_KEEP;
-	/* "Folio is unmapped now so it cannot be newly pinned anymore" (6.3). */
+	/* "Folio is unmapped now so it cannot be newly pinned anymore" (6.4). */
 	if (kernel_has(KSW_RECLAIM_KEEPS_PINNED_PRIVATE) && maybe_pinned(folio)) {
 		mm_trace("shrink_folio_list", "pfn=%#lx maybe_dma_pinned=1 after unmap: activate_locked",
 			 folio_pfn(folio));

@@ -24,6 +24,38 @@ static void table_is_complete_and_dated(void **state)
 	}
 }
 
+/* `pinmm list kernels` and docs/timeline.md list the switches in enum order. */
+static void table_is_in_release_order(void **state)
+{
+	int cmp;
+
+	(void)state;
+	for (int sw = 1; sw < NR_KERNEL_SWITCHES; sw++) {
+		assert_int_equal(kernel_release_cmp(kernel_switch_table[sw - 1].release,
+						    kernel_switch_table[sw].release, &cmp), 0);
+		if (cmp > 0)
+			fail_msg("%s (%s) is listed after %s (%s)", kernel_switch_table[sw].name,
+				 kernel_switch_table[sw].release, kernel_switch_table[sw - 1].name,
+				 kernel_switch_table[sw - 1].release);
+	}
+}
+
+/*
+ * Releases checked against the merge history where a stable backport or a
+ * late merge makes the first mainline release easy to get wrong:
+ * d824ec2a1546 went to Linus in the 6.4 merge window (6.3.y has it only as a
+ * stable backport); ec33687c6749 was in mm-stable in May 2024, after 6.9.
+ */
+static void releases_of_late_merges(void **state)
+{
+	(void)state;
+	assert_false(kernel_release_has("v6.3", KSW_RECLAIM_KEEPS_PINNED_PRIVATE));
+	assert_true(kernel_release_has("v6.4", KSW_RECLAIM_KEEPS_PINNED_PRIVATE));
+	assert_false(kernel_release_has("v6.9", KSW_MTHP_STATS));
+	assert_true(kernel_release_has("v6.10", KSW_MTHP_STATS));
+	/* 4003f107fa2e's FOLL_PCI_P2PDMA (6.2) needs no switch: P2PDMA memory had no user mapping before. */
+}
+
 static void releases_are_ordered(void **state)
 {
 	int cmp;
@@ -90,6 +122,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(table_is_complete_and_dated),
+		cmocka_unit_test(table_is_in_release_order),
+		cmocka_unit_test(releases_of_late_merges),
 		cmocka_unit_test(releases_are_ordered),
 		cmocka_unit_test(select_sets_the_release_switches),
 		cmocka_unit_test(overrides_survive_select),

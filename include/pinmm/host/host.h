@@ -209,7 +209,7 @@ int host_vmstat(const char *name, long *value);
 int host_thp_setting(const char *file, char *buf, size_t len);
 /*
  * /sys/kernel/mm/transparent_hugepage/hugepages-<4K << @order>kB/stats/@name
- * (6.9+; sysfs sums the CPUs' counters as it reads). -errno when the host
+ * (6.10+; sysfs sums the CPUs' counters as it reads). -errno when the host
  * has no such file.
  */
 int host_thp_stat(int order, const char *name, long *value);

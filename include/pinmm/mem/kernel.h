@@ -7,7 +7,8 @@
  * the newest); code asks kernel_has(SWITCH) and never compares versions.
  *
  * A switch is "on" in every release from its first one on: each entry names
- * the newer behaviour, and off means the kernel before it.
+ * the newer behaviour, and off means the kernel before it. The enum (and so
+ * `pinmm list kernels` and docs/timeline.md) is in order of first release.
  */
 #ifndef PINMM_MEM_KERNEL_H
 #define PINMM_MEM_KERNEL_H
@@ -47,23 +48,23 @@ enum kernel_switch {
 	KSW_SWP_EXCLUSIVE,
 	/* 5.19: a R/O pin unshares an anon page that may be shared (FAULT_FLAG_UNSHARE). */
 	KSW_UNSHARE_RO_ANON,
+	/* 6.1: MADV_COLLAPSE collapses a range into THPs synchronously. */
+	KSW_MADV_COLLAPSE,
 	/* 6.2: a R/O long-term pin unshares anything in a COW mapping. */
 	KSW_UNSHARE_RO_COW,
-	/* 6.3: reclaim leaves a maybe-pinned folio's buffers (folio->private) alone. */
-	KSW_RECLAIM_KEEPS_PINNED_PRIVATE,
 	/* 6.3: FOLL_LONGTERM is accepted only with FOLL_PIN. */
 	KSW_LONGTERM_NEEDS_PIN,
 	/* 6.3: memfd_create(MFD_EXEC / MFD_NOEXEC_SEAL), F_SEAL_EXEC, vm.memfd_noexec. */
 	KSW_MEMFD_NOEXEC,
-	/* 6.1: MADV_COLLAPSE collapses a range into THPs synchronously. */
-	KSW_MADV_COLLAPSE,
+	/* 6.4: reclaim leaves a maybe-pinned folio's buffers (folio->private) alone. */
+	KSW_RECLAIM_KEEPS_PINNED_PRIVATE,
 	/* 6.5: pin_user_pages() takes no reference on the zero page. */
 	KSW_ZERO_PAGE_NOT_PINNED,
 	/* 6.5: writable long-term pins of dirty-tracked (non-shmem shared) files are refused. */
 	KSW_LONGTERM_FILE_WRITE_REFUSED,
 	/* 6.8: anonymous faults allocate large folios below PMD size (mTHP), PTE-mapped. */
 	KSW_ANON_MTHP,
-	/* 6.9: hugepages-<size>kB/stats/: per-size THP counters. */
+	/* 6.10: hugepages-<size>kB/stats/: per-size THP counters. */
 	KSW_MTHP_STATS,
 	/* 6.15: fsdax pages are refcounted normally: idle at 0, a reference per mapping. */
 	KSW_FSDAX_REFCOUNTED,

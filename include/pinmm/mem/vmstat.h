@@ -84,7 +84,7 @@ void vmstat_reset(void);
 
 /*
  * The per-size mTHP counters of
- * /sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/stats/ (6.9+), by
+ * /sys/kernel/mm/transparent_hugepage/hugepages-<size>kB/stats/ (6.10+), by
  * order (1 to HPAGE_PMD_ORDER; order 0 has no directory and is not counted),
  * in include/linux/huge_mm.h's order. Model: one set of atomic counters, not
  * per-CPU ones; the shmem ones exist for their names only (pinmm allocates
