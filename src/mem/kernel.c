@@ -95,6 +95,15 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"a folio dirtied through GUP after its buffers were stripped hit a BUG_ON in ext4 "
 		"writeback; ext4 now WARNs once and drops the dirty bit",
 	},
+	[KSW_THP_REUSE_REFCOUNT] = {
+		"thp-reuse-refcount", "v5.18", "3bff7e3f1f16",
+		"mm/huge_memory: streamline COW logic in do_huge_pmd_wp_page()",
+		"5.9 changed the rule for PTEs only: do_huge_pmd_wp_page() still reused a "
+		"PMD-mapped THP by reuse_swap_page()'s mapcount, so a GUP reference taken by a "
+		"child that then unmapped it saw the parent's later stores (CVE-2020-29374 "
+		"with a THP); it now reuses only at _refcount == 1 (the first part of David "
+		"Hildenbrand's COW fixes, with c145e0b47c77 for swap-in)",
+	},
 	[KSW_ANON_EXCLUSIVE] = {
 		"anon-exclusive", "v5.19", "6c287605fd56",
 		"mm: remember exclusively mapped anonymous pages with PG_anon_exclusive",

@@ -351,6 +351,7 @@ static bool wp_can_reuse_large_anon_folio(struct folio *folio)
  *   the device was doing with it;
  * - 5.9-5.18 (do_wp_page() simplification) only _refcount == 1 reuses: an
  *   extra reference of any kind (GUP, the LRU, swap cache) forces a copy;
+ *   a PMD-mapped THP kept the mapcount rule until 5.18;
  * - 5.19+ PageAnonExclusive says this mapping alone may write the page; the
  *   refcount rule remains only for pages not marked exclusive;
  * - 6.15+ a PTE-mapped large folio is reused by the MM-ID rule above.
@@ -366,7 +367,7 @@ bool wp_can_reuse_anon(struct folio *folio, struct page *page, bool pmd_mapped)
 	 * (reuse_swap_page()) no swap PTE elsewhere may still name its slot.
 	 * Model: the idle swap cache entry is left for reclaim to drop.
 	 */
-	if (!kernel_has(KSW_COW_REUSE_REFCOUNT)) {
+	if (!kernel_has(pmd_mapped ? KSW_THP_REUSE_REFCOUNT : KSW_COW_REUSE_REFCOUNT)) {
 		if (folio_test_swapcache(folio) &&
 		    __swap_count(swp_swap_entry(swp_offset(folio_swap_entry(folio)) +
 						(unsigned long)(page - &folio->page))))

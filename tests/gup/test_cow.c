@@ -212,6 +212,62 @@ static void test_unshare_ro_anon_off_pins_the_shared_page(void **state)
 	(void)state;
 }
 
+static int setup_v5_15(void **state)
+{
+	(void)state;
+	return gt_boot(NULL, "v5.15");
+}
+
+/*
+ * CVE-2020-29374 with a THP (thp-reuse-refcount, both sides on v5.15): the
+ * child takes a R/O reference (FOLL_GET, as vmsplice()) to a page of the
+ * THP it shares with the parent and unmaps it; the parent's store then
+ * faults on its write-protected PMD. Before 5.18 do_huge_pmd_wp_page()
+ * asked the mapcount (one: the parent's PMD) and wrote the THP in place,
+ * under the child's reference; from 5.18 the reference (refcount above one)
+ * makes it split the PMD and copy the one page.
+ */
+static void thp_child_ref_then_parent_store(bool refcount_rule)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr;
+	struct process *child;
+	struct page *page = NULL;
+	unsigned char c = 0x22;
+
+	kernel_override(KSW_THP_REUSE_REFCOUNT, refcount_rule);
+	transparent_hugepage = THP_MADVISE;
+	addr = gt_thp(mm, 0x11) + 3 * PAGE_SIZE;
+	child = process_fork(gt_proc, "child");
+	assert_non_null(child);
+	assert_int_equal(get_user_pages_fast(child->mm, addr, 1, 0, &page), 1);
+	assert_true(folio_test_large(page_folio(page)));
+	assert_int_equal(vm_munmap(child->mm, addr & PMD_MASK, PMD_SIZE), 0);
+	assert_int_equal(uaccess_write(mm, addr, &c, 1), 0);
+	if (refcount_rule) {
+		assert_ptr_not_equal(gt_mapped_page(mm, addr), page);
+		assert_int_equal(gt_peek(page, 0), 0x11);
+	} else {
+		assert_ptr_equal(gt_mapped_page(mm, addr), page);
+		assert_int_equal(gt_peek(page, 0), 0x22);
+	}
+	assert_int_equal(gt_uread(mm, addr), 0x22);
+	put_page(page);
+	process_destroy(child);
+}
+
+static void test_thp_reuse_by_mapcount_before_5_18(void **state)
+{
+	(void)state;
+	thp_child_ref_then_parent_store(false);
+}
+
+static void test_thp_reuse_by_refcount_from_5_18(void **state)
+{
+	(void)state;
+	thp_child_ref_then_parent_store(true);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -225,6 +281,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_legacy_ro_pin_of_shared_thp_no_bug, setup_v5_10, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_legacy_ro_pin_of_shared_page_no_bug, setup_v5_10, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_unshare_ro_anon_off_pins_the_shared_page, gt_setup_mainline, teardown_overrides),
+		cmocka_unit_test_setup_teardown(test_thp_reuse_by_mapcount_before_5_18, setup_v5_15, teardown_overrides),
+		cmocka_unit_test_setup_teardown(test_thp_reuse_by_refcount_from_5_18, setup_v5_15, teardown_overrides),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

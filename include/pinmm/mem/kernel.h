@@ -42,6 +42,8 @@ enum kernel_switch {
 	KSW_DEVMAP_PRIVATE_IDLE_ZERO,
 	/* 5.18: ext4 WARNs and drops a dirty folio without buffers instead of BUG(). */
 	KSW_EXT4_WARN_NO_BUFFERS,
+	/* 5.18: a write fault reuses a PMD-mapped anon THP only at _refcount == 1. */
+	KSW_THP_REUSE_REFCOUNT,
 	/* 5.19: PageAnonExclusive decides COW reuse and what fork may share. */
 	KSW_ANON_EXCLUSIVE,
 	/* 5.19: a swap PTE carries PageAnonExclusive (SWP_EXCLUSIVE) to swap-in. */
