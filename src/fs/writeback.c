@@ -95,7 +95,13 @@ static int __writeback_write_folio(struct folio *folio, struct writeback_control
 	return mapping->a_ops->writepage(folio, wbc);
 }
 
-/* Traced as the kernel's __writepage(): folio_clear_dirty_for_io(), then ->writepage. */
+/*
+ * One folio of write_cache_pages(): folio_clear_dirty_for_io(), then ->writepage.
+ * Model: traced as "__writepage" under every preset. The kernel's per-folio
+ * step was the __writepage() callback, then writepage_cb(), and is now the
+ * body of a writeback_iter() loop (6.12's writeback_use_writepage()); the
+ * trace keeps the oldest name for all of them.
+ */
 int writeback_write_folio(struct folio *folio, struct writeback_control *wbc)
 {
 	int ret;
