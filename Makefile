@@ -139,9 +139,9 @@ test-bins: $(TEST_BINS) $(PINMM)
 check: test-bins
 	@BUILD=$(BUILD) SAN="$(SAN)" sh tests/run.sh $(TEST_BINS)
 
-# The timeline document is generated from the switch table (src/mem/kernel.c).
+# The timeline document: the releases' matrix and the switch table (src/mem/kernel.c).
 docs/timeline.md: $(PINMM)
-	$(PINMM) list kernels --markdown > $@.tmp && mv $@.tmp $@
+	$(PINMM) run --timeline --markdown > $@.tmp && mv $@.tmp $@
 
 run: $(PINMM)
 	$(PINMM) run

@@ -66,6 +66,13 @@ t $([ $rc -eq 0 ] && grep -q '^scenario  mainline$' "$d/out" && ! grep -q 'No su
 cp "$d/dir/good.pin" "$d/--trace"
 (p=$(readlink -f "$pinmm") && cd "$d" && "$p" run --preset mainline -- --trace) >"$d/out" 2>&1
 t $(grep -q -- '^--trace  *pass$' "$d/out"; echo $?) "run -- FILE: after --, a name that looks like an option is a file"
+# --markdown is --timeline's document form: the matrix as --timeline prints it, then the switches.
+"$pinmm" run --timeline "$d/dir/good.pin" >"$d/tl" 2>/dev/null
+"$pinmm" run --timeline --markdown "$d/dir/good.pin" >"$d/out" 2>/dev/null
+t $(awk '/^```$/{f=!f; next} f' "$d/out" | cmp -s - "$d/tl" && grep -q '^| `foll-pin` | v5.7 | `3faa52c03f44` |' "$d/out"; echo $?) "run --timeline --markdown: the timeline's output and the switch table"
+"$pinmm" run --markdown "$d/dir/good.pin" >"$d/out" 2>&1
+rc=$?
+t $([ $rc -eq 2 ] && grep -q -- '--markdown is a form of --timeline' "$d/out" && echo 0 || echo 1) "run --markdown without --timeline: a usage error"
 # The five scenarios of issue 19, written from docs/scenario-language.md alone.
 "$pinmm" run docs/examples >"$d/out" 2>&1
 t $? "docs/examples: dev=, a THP, a partial munmap, a DMA expected to fail, pwrite under a pin"

@@ -97,9 +97,14 @@ run_one "layer-check" sh -c 'sh mk/check-layers.sh && echo "ok 1 - no layer incl
 if [ -x "$BUILD/pinmm" ] && [ -d scenarios ] && ls scenarios/*.pin >/dev/null 2>&1; then
 	# Every cell of every preset, releases and designs (the default columns are fewer).
 	run_one "scenario-suite" $tsan_run "$BUILD/pinmm" run --tap --all
-	run_one "timeline-doc" sh -c '"$1" list kernels --markdown | cmp -s - docs/timeline.md &&
-		echo "ok 1 - docs/timeline.md is what pinmm list kernels --markdown prints" ||
-		echo "not ok 1 - docs/timeline.md is stale: make docs/timeline.md"' sh "$BUILD/pinmm"
+	# A document check, the same under sanitizers: run once, in the plain build.
+	if [ -z "${SAN:-}" ]; then
+		run_one "timeline-doc" sh -c '"$1" run --timeline --markdown | cmp -s - docs/timeline.md &&
+			echo "ok 1 - docs/timeline.md is what pinmm run --timeline --markdown prints" ||
+			echo "not ok 1 - docs/timeline.md is stale: make docs/timeline.md"' sh "$BUILD/pinmm"
+	else
+		run_one "timeline-doc" echo "ok 1 # SKIP docs/timeline.md is checked by the build without sanitizers"
+	fi
 fi
 rm -f "$tap" "$counts"
 echo "1..$n"

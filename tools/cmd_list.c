@@ -136,10 +136,7 @@ int cmd_list(int argc, char **argv)
 
 	if (what && !strcmp(what, "kernels") &&
 	    (argc == 2 || (argc == 3 && !strcmp(argv[2], "--markdown")))) {
-		if (argc == 3)
-			tool_timeline_markdown(stdout);
-		else
-			tool_list_kernels(stdout, false);
+		tool_list_kernels(stdout, argc == 3);
 		return PINMM_EXIT_OK;
 	}
 	if ((argc > 2 && !markdown) || (what && (!strcmp(what, "--help") || !strcmp(what, "-h")))) {

@@ -99,7 +99,7 @@ static size_t default_columns(const char **v, bool every, bool quiet)
 
 static void run_usage(FILE *f)
 {
-	fputs("usage: pinmm run [--preset NAME[,NAME...]]... [--all | --timeline]\n"
+	fputs("usage: pinmm run [--preset NAME[,NAME...]]... [--all | --timeline [--markdown]]\n"
 	      "                 [--trace[=CLASS,...]] [--trace-file F] [--trace-json F] [--trace-unfold]\n"
 	      "                 [--json | --tap] [FILE.pin | DIR]...\n", f);
 }
@@ -131,7 +131,9 @@ static void run_help(void)
 	      "  --timeline            the releases (pinmm list kernels), then for each\n"
 	      "                        scenario the release and switch that changed its cell:\n"
 	      "                        the earlier release rerun with that switch on gives\n"
-	      "                        the later cell (docs/timeline.md: the switches)\n"
+	      "                        the later cell\n"
+	      "  --markdown            with --timeline: docs/timeline.md, that output and the\n"
+	      "                        switch table (make docs/timeline.md)\n"
 	      "  --trace[=CLASS,...]   print, per cell, each command and every fault, pin,\n"
 	      "                        unpin, mkclean, writeback and DMA access the model\n"
 	      "                        makes, in kernel function names, calls nested as\n"
@@ -345,6 +347,7 @@ int cmd_run(int argc, char **argv)
 		{ "tap", no_argument, NULL, 'T' },
 		{ "all", no_argument, NULL, 'a' },
 		{ "timeline", no_argument, NULL, 'L' },
+		{ "markdown", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -353,7 +356,7 @@ int cmd_run(int argc, char **argv)
 	struct scenario_suite suite = { 0 };
 	struct run_errors errs = { 0 };
 	bool trace = false, json = false, tap = false, unfold = false;
-	bool every = false, timeline = false;
+	bool every = false, timeline = false, markdown = false;
 	const char *trace_file = NULL, *trace_json = NULL;
 	FILE *trace_f = NULL, *json_f = NULL;
 	unsigned int classes = ~0u;
@@ -385,6 +388,7 @@ int cmd_run(int argc, char **argv)
 		case 'T': tap = true; break;
 		case 'a': every = true; break;
 		case 'L': timeline = true; break;
+		case 'M': markdown = true; break;
 		case 'h': run_help(); ret = PINMM_EXIT_OK; goto out;
 		case ':':
 			fprintf(stderr, "pinmm run: option '%s' needs an argument\n", argv[optind - 1]);
@@ -407,6 +411,10 @@ int cmd_run(int argc, char **argv)
 	}
 	if (every && timeline) {
 		fprintf(stderr, "pinmm run: --all and --timeline are exclusive\n");
+		goto out;
+	}
+	if (markdown && (!timeline || json || tap)) {
+		fprintf(stderr, "pinmm run: --markdown is a form of --timeline's text output\n");
 		goto out;
 	}
 	if (timeline) {
@@ -460,9 +468,11 @@ int cmd_run(int argc, char **argv)
 		scn_report_json(stdout, &m);
 	else if (tap)
 		scn_report_tap(stdout, &m);
+	else if (markdown)
+		tool_timeline_doc(stdout, &suite, &m);
 	else
 		scn_report_text(stdout, &m);
-	if (timeline && !json && !tap)
+	if (timeline && !json && !tap && !markdown)
 		tool_timeline_changes(stdout, &suite, &m);
 	scn_matrix_tally(&m, &t);
 	scn_matrix_free(&m);

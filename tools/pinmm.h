@@ -41,9 +41,9 @@ int tool_check_suite(const struct scenario_suite *suite);
  */
 struct scn_matrix;
 void tool_timeline_changes(FILE *f, const struct scenario_suite *suite, const struct scn_matrix *m);
-/* docs/timeline.md: the switch table, from src/mem/kernel.c alone. */
-void tool_timeline_markdown(FILE *f);
-/* `pinmm list kernels`: the switch table. */
+/* docs/timeline.md: @m (the releases' matrix), what changed each cell, and the switches. */
+void tool_timeline_doc(FILE *f, const struct scenario_suite *suite, const struct scn_matrix *m);
+/* `pinmm list kernels`: the switch table (Markdown: the tables of docs/timeline.md). */
 void tool_list_kernels(FILE *f, bool markdown);
 
 #endif
