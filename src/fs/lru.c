@@ -294,9 +294,20 @@ static void pin_lru_putback(struct folio *folio, void (*unmark)(struct folio *fo
 	pthread_mutex_unlock(&lruvec.lock);
 }
 
+/*
+ * Model: the huge zero folio is the one user-mapped folio pinmm keeps on no
+ * list while GUP may pin it; any other non-LRU folio a pin can reach is
+ * on someone's list (isolated, or hugetlb's).
+ */
+static bool pin_lru_unused(const struct folio *folio)
+{
+	return is_huge_zero_folio(folio);
+}
+
 static const struct pin_lru_ops fs_pin_lru_ops = {
 	.isolate = pin_lru_isolate,
 	.putback = pin_lru_putback,
+	.lru_unused = pin_lru_unused,
 };
 
 /*

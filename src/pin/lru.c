@@ -219,9 +219,11 @@ PIN_PRESET(320, lru_preset) = {
  * bit 4. The count is the patch's atomic_t, the first 32 bits of lru.prev.
  *
  * Model: a page reclaim or migration has isolated is on their private list,
- * linked through the same ->lru: the patch would write into that list. pinmm
- * does not corrupt its own lists; it records the BUG the kernel would hit and
- * takes the pin as a plain reference. What page->pgmap's readers do with the
+ * linked through the same ->lru, and a hugetlb folio on the hstate's: the
+ * patch would write into that list. pinmm does not corrupt its own lists; it
+ * records the BUG the kernel would hit and takes the pin as a plain
+ * reference. A page on no list at all (the huge zero folio) is marked, which
+ * harms nothing. What page->pgmap's readers do with the
  * overwritten pointer is checked where they load it (page_pgmap(), devmap/):
  * they record the BUG the kernel's dereference would be, instead of following it.
  */
@@ -244,6 +246,13 @@ static void nov_mark_was_lru(struct folio *folio)
 	*nov_dma_pinned_count(folio) = 1;
 	__atomic_store_n(dma_pinned_flags(folio), NOV_PAGE_DMA_PINNED | NOV_PAGE_DMA_PINNED_WAS_LRU,
 			 __ATOMIC_SEQ_CST);
+}
+
+/* A page on no list: marked, with nothing to put back (PageDmaPinnedWasLru clear). */
+static void nov_mark_unlisted(struct folio *folio, int refs)
+{
+	*nov_dma_pinned_count(folio) = (uint32_t)refs;
+	__atomic_store_n(dma_pinned_flags(folio), NOV_PAGE_DMA_PINNED, __ATOMIC_SEQ_CST);
 }
 
 static void nov_unmark(struct folio *folio)
@@ -275,6 +284,13 @@ static int nov_try_pin(struct folio *folio, int refs, unsigned int gup_flags)
 		__atomic_fetch_or(dma_pinned_flags(folio), NOV_PAGE_DMA_PINNED, __ATOMIC_SEQ_CST);
 		mm_trace("lru_nov2018_pin_zone_device", "pfn=%#lx pgmap now %#lx",
 			 folio_pfn(folio), *dma_pinned_flags(folio));
+	} else if (ops && ops->lru_unused(folio)) {
+		/*
+		 * On no list at all: the words the patch writes are nobody's,
+		 * and the mark is harmless. Model: it stores the flag word
+		 * whole, where the patch set_bit()s on the list poison.
+		 */
+		nov_mark_unlisted(folio, refs);
 	} else if (folio_test_hugetlb(folio)) {
 		/* Model: as below; the kernel writes into the hstate's list of pages in use. */
 		mm_event(MM_EV_BUG, &folio->page,
@@ -312,6 +328,8 @@ static void nov_unpin(struct folio *folio, int refs)
 			ops->putback(folio, nov_unmark);
 		else
 			nov_unmark(folio);
+	} else if (!folio_is_zone_device(folio)) {
+		nov_unmark(folio);	/* marked on no list: nothing to put back */
 	} else {
 		/* ClearPageDmaPinned(): clear_bit() gives a ZONE_DEVICE page its pgmap back ... */
 		*nov_dma_pinned_count(folio) = 0;

@@ -9,6 +9,8 @@
 #include <pinmm/pin/preset.h>
 #include <pinmm/pin/lru.h>
 #include <pinmm/pin/trackers.h>
+#include <pinmm/vm/mm.h>
+#include <pinmm/vm/process.h>
 #include "fs_test.h"
 
 static unsigned long file_lru(void)
@@ -133,12 +135,56 @@ static void test_truncated_while_pinned_stays_off_lru(void **state)
 	fput(f);
 }
 
+/*
+ * A folio on no list at all (the huge zero folio, which GUP-fast pins before
+ * it sees that a R/O pin must unshare): the July series cannot take it off an
+ * LRU and leaves the pin untracked; the November repost marks it, and since
+ * nobody's list runs through its ->lru, nothing breaks.
+ */
+static void test_unlisted_folio_july_untracked_nov_marked(void **state)
+{
+	struct process *p = process_create("p");
+	struct folio *zero;
+	long untracked0 = lru_pins_untracked();
+	int ref0;
+
+	(void)state;
+	assert_non_null(p);
+	zero = mm_get_huge_zero_folio(p->mm);
+	assert_non_null(zero);
+	assert_false(folio_test_lru(zero));
+	ref0 = folio_ref_count(zero);
+
+	assert_int_equal(pin_preset_apply(pin_preset_find("lru")), 0);
+	assert_int_equal(lru_tracker.try_pin(zero, 1, 0), 0);
+	assert_false(lru_tracker.maybe_dma_pinned(zero));
+	assert_int_equal(lru_pins_untracked(), untracked0 + 1);
+	lru_tracker.unpin(zero, 1);
+
+	assert_int_equal(pin_preset_apply(pin_preset_find("lru-nov2018")), 0);
+	assert_int_equal(lru_nov2018_tracker.try_pin(zero, 2, 0), 0);
+	assert_true(lru_nov2018_tracker.maybe_dma_pinned(zero));
+	assert_int_equal(lru_nov2018_tracker.pincount(zero), 2);
+	lru_nov2018_tracker.unpin(zero, 1);
+	assert_true(lru_nov2018_tracker.maybe_dma_pinned(zero));
+	lru_nov2018_tracker.unpin(zero, 1);
+	assert_false(lru_nov2018_tracker.maybe_dma_pinned(zero));
+	assert_int_equal(lru_nov2018_tracker.pincount(zero), 0);
+	assert_false(folio_test_lru(zero));
+	assert_int_equal(folio_ref_count(zero), ref0);
+	/* No BUG: no list was written. */
+	assert_int_equal(mm_event_count_kind(MM_EV_BUG), 0);
+	process_destroy(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pin_takes_folio_off_lru, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_isolated_folio_is_pinned_untracked, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_truncated_while_pinned_stays_off_lru, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_unlisted_folio_july_untracked_nov_marked, fx_setup,
+						fx_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -599,12 +599,6 @@ def gen_cow_non_anon():
     for ti, (tname, body) in enumerate(NON_ANON_TESTS):
         for ki, (kname, kind, size) in enumerate(NON_ANON_KINDS):
             setup, fill = kind()
-            # GUP-fast pins the huge zero folio before it sees the pin must
-            # unshare (and drops it): the lru-nov2018 tracker takes every page
-            # that is not on an LRU for one reclaim or migration isolated.
-            extra = ("verdict lru-nov2018 bug                       # its pin of a page off the LRU: the"
-                     " huge zero folio never is on one\n"
-                     if kname == "huge zeropage" and "fast" in tname else "")
             text = (f"# cow.c, run_non_anon_test_cases(): \"{tname}\" ... with {kname}.\n"
                     "# Private mappings of memory that COW shares without fork(). The\n"
                     "# kernel's answer: pass.\n"
@@ -612,7 +606,7 @@ def gen_cow_non_anon():
                     "presets all\n"
                     "memory 64M\n"
                     "process p\n" + setup + body(fill, size) +
-                    "check events none\n" + extra)
+                    "check events none\n")
             write("cow", f"non-anon-{ti + 1}{chr(ord('a') + ki)}-{slug(tname)}-{slug(kname)}", text)
             n += 1
     return n

@@ -19,6 +19,13 @@ struct pin_lru_ops {
 	bool (*isolate)(struct folio *folio, void (*mark)(struct folio *folio));
 	/* Under the LRU lock: call @unmark, then put @folio back if it is still live. */
 	void (*putback)(struct folio *folio, void (*unmark)(struct folio *folio));
+	/*
+	 * @folio is on no list at all, so its ->lru words are nobody's (the
+	 * huge zero folio), where isolate() found it on none of the LRUs. False
+	 * for a folio another list may hold (reclaim's, migration's, the
+	 * hstate's) and for a ZONE_DEVICE one (pgmap, zone_device_data).
+	 */
+	bool (*lru_unused)(const struct folio *folio);
 };
 /* Set by fs_install_hooks(); NULL: no LRU (pin-layer tests), every isolation fails. */
 extern const struct pin_lru_ops *pin_lru_ops;
