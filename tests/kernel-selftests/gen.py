@@ -73,13 +73,14 @@ def kind_partially_shared_thp():
         "2M", "0x01", "order=9 large              # a THP with one page ever shared"
 
 
+# cow.c moves the upper half of the THP away (to mremap_mem) and runs the
+# test on the lower half, which stays where it was: fn(mem, mremap_size).
 def kind_partially_mremapped_thp():
-    return ("mmap p t anon len=2M private rw thp\n"
-            "write p t+0 len=2M byte=0x01                  # memset(mem, 1, thpsize)\n"
+    return (thp_setup() +
             "mmap p r anon len=1M private rw               # mremap_mem: a new place for half of it...\n"
             "mprotect p r none                             # ...mmap()ed PROT_NONE\n"
-            "mremap p t+1M len=1M as=m fixed=r             # MREMAP_MAYMOVE | MREMAP_FIXED\n"),\
-        "1M", "0x01", "order=9 large              # the upper half of the THP, moved"
+            "mremap p m+1M len=1M as=u fixed=r             # MREMAP_MAYMOVE | MREMAP_FIXED of the upper half\n"),\
+        "1M", "0x01", "order=9 large              # the lower half of the THP, the upper half moved"
 
 
 ANON_KINDS = [
@@ -268,11 +269,11 @@ def mthp_single_pte(size):
 
 def mthp_partial_mremap(size):
     half = ksize(kib(size) // 2)
-    return (mthp_setup(size).replace("mmap p m ", "mmap p t ").replace("write p m+0", "write p t+0") +
+    return (mthp_setup(size) +
             f"mmap p r anon len={half} private rw               # mremap_mem: a new place for half of it...\n"
             "mprotect p r none                             # ...mmap()ed PROT_NONE\n"
-            f"mremap p t+{half} len={half} as=m fixed=r             # MREMAP_MAYMOVE | MREMAP_FIXED\n"),\
-        half, "0x01", f"order={mthp_order(size)} large              # the upper half of the {size} folio, moved"
+            f"mremap p m+{half} len={half} as=u fixed=r             # MREMAP_MAYMOVE | MREMAP_FIXED of the upper half\n"),\
+        half, "0x01", f"order={mthp_order(size)} large              # the lower half of the {size} folio, the upper half moved"
 
 
 def mthp_partial_shared(size):
