@@ -44,8 +44,12 @@ static bool gup_mm_ok(struct mm_struct *mm)
  * the (long-term aware) slow path. @locked is the caller's (remote variants) or
  * NULL, in which case @held says whether the caller holds mmap_lock.
  * Arguments is_valid_gup_args() rejects (it WARNs) make the get family return
- * -EINVAL, but the slow pin family return 0 pages, as mainline's do: a caller
- * that loops until everything is pinned sees no progress rather than an errno.
+ * -EINVAL, but the slow pin family return 0 pages, as mainline's do from 6.3
+ * (d64e2dbc33a1, switch longterm-needs-pin): a caller that loops until
+ * everything is pinned sees no progress rather than an errno. Before, each pin
+ * entry point checked its own arguments (FOLL_GET with FOLL_PIN) and returned
+ * -EINVAL. Model: every release rejects what 6.3's is_valid_gup_args() does;
+ * the older entry points checked less.
  */
 static long gup_slow_entry(const char *name, struct mm_struct *mm, unsigned long start,
 			   unsigned long nr_pages, unsigned int gup_flags, struct page **pages,
@@ -57,7 +61,7 @@ static long gup_slow_entry(const char *name, struct mm_struct *mm, unsigned long
 
 	gup_trace_enter(name, mm, start, nr_pages, gup_flags);
 	if (!gup_mm_ok(mm) || !is_valid_gup_args(pages, locked, &flags, add))
-		ret = (add & FOLL_PIN) ? 0 : -EINVAL;
+		ret = (add & FOLL_PIN) && kernel_has(KSW_LONGTERM_NEEDS_PIN) ? 0 : -EINVAL;
 	else
 		ret = gup_pin_post(mm, start, pages,
 				   __gup_longterm_locked(mm, start, nr_pages, pages,

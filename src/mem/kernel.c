@@ -139,7 +139,8 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"longterm-needs-pin", "v6.3", "d64e2dbc33a1",
 		"mm/gup: simplify the external interface functions and consolidate invariants",
 		"FOLL_LONGTERM with FOLL_GET was what get_user_pages_longterm() had done; "
-		"is_valid_gup_args() now rejects FOLL_LONGTERM without FOLL_PIN",
+		"is_valid_gup_args() now rejects FOLL_LONGTERM without FOLL_PIN, and the slow "
+		"pin entry points answer arguments it rejects with 0 pages, not -EINVAL",
 	},
 	[KSW_MEMFD_NOEXEC] = {
 		"memfd-noexec", "v6.3", "105ff5339f49",

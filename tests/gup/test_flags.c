@@ -13,7 +13,8 @@ static void assert_refused(long ret)
 
 /*
  * The slow pin entry points (pin_user_pages(), _remote(), _unlocked()) answer
- * bad arguments with 0 pages, not -EINVAL, as mainline's do; the WARN is the same.
+ * bad arguments with 0 pages, not -EINVAL, as mainline's do from 6.3; the WARN
+ * is the same.
  */
 static void assert_pin_refused(long ret)
 {
@@ -59,6 +60,33 @@ static void test_pin_and_get_exclusive(void **state)
 	assert_pin_refused(pin_user_pages(mm, addr, 1, FOLL_GET, &page));
 	mmap_read_unlock(mm);
 	assert_refused(pin_user_pages_fast(mm, addr, 1, FOLL_GET | FOLL_WRITE, &page));
+}
+
+/*
+ * Before 6.3 each pin entry point refused FOLL_GET itself, with -EINVAL
+ * (switch longterm-needs-pin, both sides: v6.1 and v6.18 with it off; on).
+ */
+static void test_pin_slow_family_einval_before_6_3(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct page *page;
+	int locked = 1;
+	long ret[2];
+
+	assert_int_equal(pin_preset_apply(pin_preset_find("v6.1")), 0);
+	mmap_read_lock(mm);
+	ret[0] = pin_user_pages(mm, addr, 1, FOLL_GET, &page);
+	ret[1] = pin_user_pages_remote(mm, addr, 1, FOLL_GET, &page, &locked);
+	mmap_read_unlock(mm);
+	assert_refused(ret[0]);
+	assert_refused(ret[1]);
+	assert_refused(pin_user_pages_unlocked(mm, addr, 1, &page, FOLL_GET));
+	assert_int_equal(pin_preset_apply(pin_preset_find("mainline")), 0);
+	kernel_override(KSW_LONGTERM_NEEDS_PIN, 0);
+	assert_int_equal(pin_user_pages_unlocked(mm, addr, 1, &page, FOLL_GET), -EINVAL);
+	kernel_override_clear();
+	assert_pin_refused(pin_user_pages_unlocked(mm, addr, 1, &page, FOLL_GET));
 }
 
 static void test_internal_and_unknown_bits_refused(void **state)
@@ -113,7 +141,7 @@ static void test_longterm_needs_pin_or_get(void **state)
 
 	/* A long-term pin of a PCI P2P page would block its unplug. */
 	assert_refused(pin_user_pages_fast(mm, addr, 1, FOLL_LONGTERM | FOLL_PCI_P2PDMA, &page));
-	/* Mainline 6.2+: FOLL_LONGTERM only with FOLL_PIN, on every path. */
+	/* 6.3+: FOLL_LONGTERM only with FOLL_PIN, on every path. */
 	mm_events_reset();
 	assert_refused(get_user_pages_unlocked(mm, addr, 1, &page, FOLL_LONGTERM));
 	/* (the same WARN_ON_ONCE: no second event this boot) */
@@ -176,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_flag_values_are_mainline),
 		cmocka_unit_test_setup_teardown(test_pin_flag_from_caller_refused, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_pin_and_get_exclusive, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_pin_slow_family_einval_before_6_3, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_internal_and_unknown_bits_refused, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_null_pages_refused_for_pin, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_longterm_needs_pin_or_get, gt_setup_mainline, gt_teardown),
