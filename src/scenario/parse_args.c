@@ -217,10 +217,15 @@ int scn_arg_word(struct scn_parser *P, const char *what, const char **out)
 	return scn_perr(P, "missing argument '%s' for %s", what, P->cmd);
 }
 
+/*
+ * A flag and a key=value may share a spelling (mmap's hugetlb and hugetlb=), and a
+ * compiler may give equal strings one address (clang does): the kind is part of
+ * what was asked.
+ */
 static void asked(struct scn_parser *P, const char *what, bool kv)
 {
 	for (size_t i = 0; i < P->nr_asked; i++)
-		if (P->asked[i] == what)
+		if (P->asked[i] == what && P->asked_kv[i] == kv)
 			return;
 	if (P->nr_asked < SCN_ASKED_MAX) {
 		P->asked_kv[P->nr_asked] = kv;

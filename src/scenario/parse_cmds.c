@@ -313,8 +313,8 @@ static int p_device(struct scn_parser *P, struct scn_cmd *c)
 	return scn_declare(P, SCN_NS_DEV, name, c->device.odp, &c->device.dev);
 }
 
-/* The key of hugetlb=SIZE: its own object, so the parser's record of what it
- * asked keeps it apart from the bare flag of the same spelling. */
+/* The key of hugetlb=SIZE (the record of what the parser asked keeps a flag
+ * and a key of one spelling apart by their kind: parse_args.c, asked()). */
 static const char hugetlb_kv[] = "hugetlb";
 
 static int p_mmap(struct scn_parser *P, struct scn_cmd *c)
