@@ -33,7 +33,7 @@ device odp0 odp
 mmap p m anon len=8K private rw
 pin p m len=8K as=odp0
 P
-echo "1..17"
+echo "1..19"
 "$pinmm" run --preset mainline "$d/dir/bad.pin" "$d/dir/good.pin" >"$d/out" 2>"$d/err"
 rc=$?
 t $([ $rc -eq 2 ] && echo 0 || echo 1) "run: a parse error exits 2"
