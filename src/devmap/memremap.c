@@ -41,9 +41,11 @@ enum devmap_refcount devmap_release_refcount(enum memory_type type)
 							: DEVMAP_REFCOUNT_IDLE_ONE;
 	default:
 		/*
-		 * Model: device-dax and P2PDMA pages idle at 1 in every release
-		 * modelled (6.12's __init_zone_device_page()); their later
-		 * conversion is not modelled.
+		 * Model: device-dax and P2PDMA pages idle at 1 in every release,
+		 * v6.18 included (6.12's __init_zone_device_page()). 6.15 made
+		 * device-dax pages idle at 0 too, in the series of
+		 * fsdax-refcounted (aed877c2b425, "device/dax: properly refcount
+		 * device dax pages"): not modelled, and no scenario maps one.
 		 */
 		return DEVMAP_REFCOUNT_IDLE_ONE;
 	}
