@@ -361,6 +361,18 @@ static void change_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned lo
 		if (pte_present(old)) {
 			pte_t new = pte_modify(old, newprot);
 
+			/*
+			 * Model: a PTE that was not writable stays read-only, and
+			 * the next write faults (do_wp_page() reuses an exclusive
+			 * anon page, makes a shared one writable). The kernel maps
+			 * it writable at once where vm_page_prot allows (a shared
+			 * mapping without write-notify) or can_change_pte_writable()
+			 * sees the fault would not copy (an exclusive anon page, a
+			 * dirty shared one), unless soft-dirty or uffd-wp tracking
+			 * wants the fault; cow.c clears soft-dirty before its
+			 * R/O-exclusive cases so that the kernel, too, keeps them
+			 * read-only. The same page ends up mapped either way.
+			 */
 			new = (pte_write(old) && may_write) ? pte_mkwrite(new) : pte_wrprotect(new);
 			/* Atomic: keep a dirty bit the "CPU" sets meanwhile. */
 			while (!__atomic_compare_exchange_n(&pte->pte, &old.pte,

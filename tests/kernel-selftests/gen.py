@@ -98,6 +98,19 @@ def mprotect_opt(proc, size):
             f"mprotect {proc} m+0 len={size} rw\n")
 
 
+# The R/O-exclusive and io_uring cases map the page R/O: mprotect(PROT_READ),
+# clear_softdirty(), mprotect(PROT_READ|PROT_WRITE), the soft-dirty step so
+# that mprotect() does not map an exclusive page writable again. pinmm's
+# mprotect never upgrades a read-only PTE (a Model: in src/vm/mmap.c), so the
+# two mprotect() calls leave it read-only as the kernel's three do. On a
+# swapped-out kind the PTE is a swap entry then: the kernel's swap-in maps
+# the page read-only (pte_needs_soft_dirty_wp()), pinmm's writable; it is
+# PageAnonExclusive either way, so the pin needs no unshare in both.
+def map_ro(proc, size):
+    return (f"mprotect {proc} m+0 len={size} ro               # R/O-map it: mprotect(PROT_READ),\n"
+            f"mprotect {proc} m+0 len={size} rw               # clear_softdirty(), mprotect(PROT_READ|PROT_WRITE)\n")
+
+
 # Test bodies: (size, fill) -> lines. Comments say what cow.c does at that step.
 def cow_in_parent(size, fill, mprot=False):
     return ("fork p c\n" + (mprotect_opt("p", size) if mprot else "") +
@@ -140,7 +153,7 @@ def vmsplice_after_fork(size, fill):
 def iouring(size, fill, use_fork):
     return (f"pin p m+0 len={size} as=buf write longterm     # io_uring_register_buffers()\n" +
             ("fork p c                                      # the child keeps running\n"
-             if use_fork else mprotect_opt("p", size)) +
+             if use_fork else map_ro("p", size)) +
             f"write p m+0 len={size} byte=0xff\n"
             "dma buf read expect=0xff                      # WRITE_FIXED: Longterm R/W pin is reliable\n"
             "unpin buf\n")
@@ -151,7 +164,7 @@ def ro_pin(size, fill, setup, fast):
         "shared": "fork p c                                      # shared with a child\n",
         "previously shared": ("fork p c\n"
                               "exit c                                        # no longer shared\n"),
-        "exclusive": mprotect_opt("p", size),
+        "exclusive": map_ro("p", size),
         "none": "",
     }[setup]
     return (pre +

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
-/* fork: COW in both directions, PageAnonExclusive, pinned pages copied at fork, rmap. */
+/* fork: COW in both directions, PageAnonExclusive, pinned pages copied at fork, rmap, MADV_WIPEONFORK. */
 #include "vm_test.h"
 
 static void cow_parent_writes_child_keeps_old(void **state)
@@ -221,6 +221,57 @@ static void dontfork_is_not_inherited(void **state)
 	vt_assert_all_free();
 }
 
+/*
+ * MADV_WIPEONFORK: dup_mmap() gives the child the VMA with no anon_vma and
+ * copies no page table, so the child faults in zeroes where the parent has
+ * data, and a pinned page is neither copied for nor shared with the child.
+ * MADV_KEEPONFORK takes it back. Shared and file mappings refuse it.
+ */
+static void wipeonfork_child_starts_empty(void **state)
+{
+	struct process *p = process_create("parent"), *c;
+	long a = vt_mmap_anon(p, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	long s = vt_mmap_anon(p, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED);
+	struct page *pinned, *other;
+
+	(void)state;
+	vt_fill(p, (unsigned long)a, 0x5a, 2 * PAGE_SIZE);
+	pinned = vt_page(p->mm, (unsigned long)a);
+	other = vt_page(p->mm, (unsigned long)a + PAGE_SIZE);
+	assert_int_equal(vt_pin_page(pinned), 0);
+	set_bit(MMF_HAS_PINNED, &p->mm->flags);
+	assert_int_equal(do_madvise(p->mm, (unsigned long)s, PAGE_SIZE, MADV_WIPEONFORK), -EINVAL);
+	assert_int_equal(do_madvise(p->mm, (unsigned long)a, 2 * PAGE_SIZE, MADV_WIPEONFORK), 0);
+
+	c = process_fork(p, "child");
+	assert_non_null(c);
+	/* Nothing mapped in the child, nothing copied for it (the pinned page neither). */
+	assert_null(vt_page(c->mm, (unsigned long)a));
+	assert_null(vt_page(c->mm, (unsigned long)a + PAGE_SIZE));
+	assert_int_equal(page_ref_count(other), 1);
+	assert_int_equal(page_mapcount(pinned), 1);
+	assert_int_equal(page_mapcount(other), 1);
+	assert_true(PageAnonExclusive(pinned));
+	assert_true(PageAnonExclusive(other));
+	assert_true(pte_write(vt_pte(p->mm, (unsigned long)a + PAGE_SIZE)));
+	assert_int_equal(vt_byte(c, (unsigned long)a), 0);
+	vt_fill(c, (unsigned long)a + PAGE_SIZE, 0x66, 1);
+	assert_ptr_not_equal(vt_page(c->mm, (unsigned long)a + PAGE_SIZE), other);
+	assert_int_equal(vt_byte(p, (unsigned long)a + PAGE_SIZE), 0x5a);
+	process_destroy(c);
+
+	/* MADV_KEEPONFORK: the next child shares the unpinned page again. */
+	assert_int_equal(do_madvise(p->mm, (unsigned long)a, 2 * PAGE_SIZE, MADV_KEEPONFORK), 0);
+	c = process_fork(p, "child2");
+	assert_ptr_equal(vt_page(c->mm, (unsigned long)a + PAGE_SIZE), other);
+	assert_int_equal(vt_byte(c, (unsigned long)a), 0x5a);
+	assert_ptr_not_equal(vt_page(c->mm, (unsigned long)a), pinned);
+	vt_unpin_page(pinned);
+	process_destroy(c);
+	process_destroy(p);
+	vt_assert_all_free();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -231,6 +282,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(rmap_finds_every_mapping_after_fork, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(shared_anon_is_shared_across_fork, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(dontfork_is_not_inherited, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(wipeonfork_child_starts_empty, vt_setup, vt_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
