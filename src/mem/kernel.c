@@ -60,8 +60,10 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"cow-reuse-refcount", "v5.9", "09854ba94c6a",
 		"mm: do_wp_page() simplification",
 		"up to 5.8 a write fault reused an anon page when its mapcount was 1, so a GUP "
-		"reference did not stop COW from giving the page away (CVE-2020-29374); from 5.9 "
-		"only _refcount == 1 reuses",
+		"reference did not stop COW from giving the page away (CVE-2020-29374; 5.8 broke "
+		"COW in GUP instead, 17839856fd58, which a308c71bf1e6 took out in the same merge); "
+		"from 5.9 only _refcount == 1 reuses a page mapped by a PTE (a PMD-mapped THP: "
+		"thp-reuse-refcount)",
 	},
 	[KSW_SWAP_SKIPS_PINNED] = {
 		"swap-skips-pinned", "v5.11", "feb889fb40fa",
