@@ -105,6 +105,30 @@ static void assert_seen_equal(struct pin_seen a, struct pin_seen b, const char *
 }
 
 /*
+ * Take @steps on two folios side by side, the table on @ft and the batch on
+ * @fb (1: a writable pin, 0: a read-only one, -1: an unpin of unknown kind),
+ * and assert after each step that both look the same; steps are numbered
+ * from @first in a failure.
+ */
+static void run_side_by_side(const struct pin_tracker *t, const struct pin_batch *b,
+			     struct folio *ft, int rt, struct folio *fb, int rb,
+			     const int *steps, int nr, int first)
+{
+	for (int n = 0; n < nr; n++) {
+		unsigned int flags = steps[n] == 1 ? PIN_FOLL_WRITE : 0;
+
+		if (steps[n] < 0) {
+			t->unpin(ft, 1);
+			pin_batch_unpin(b, fb, 1);
+		} else {
+			assert_int_equal(t->try_pin(ft, 1, flags), 0);
+			assert_int_equal(pin_batch_try_pin(b, fb, 1, flags), 0);
+		}
+		assert_seen_equal(pin_seen(ft, rt), pin_seen(fb, rb), t->name, first + n);
+	}
+}
+
+/*
  * A tracker that declares small_pin lets GUP take and drop a small folio's
  * pins inline (struct pin_batch): step by step, the batch must leave a folio
  * exactly as the tracker's own try_pin()/unpin() leave another, through
@@ -151,18 +175,7 @@ static void test_small_pin_is_what_the_tracker_does(void **state)
 			assert_false(pin_batch_inline(&ob, fb, 1));
 		}
 
-		for (n = 0; n < (int)(sizeof(steps) / sizeof(steps[0])); n++) {
-			unsigned int flags = steps[n] == 1 ? PIN_FOLL_WRITE : 0;
-
-			if (steps[n] < 0) {
-				t->unpin(ft, 1);
-				pin_batch_unpin(&b, fb, 1);
-			} else {
-				assert_int_equal(t->try_pin(ft, 1, flags), 0);
-				assert_int_equal(pin_batch_try_pin(&b, fb, 1, flags), 0);
-			}
-			assert_seen_equal(pin_seen(ft, rt), pin_seen(fb, rb), t->name, n);
-		}
+		run_side_by_side(t, &b, ft, rt, fb, rb, steps, (int)(sizeof(steps) / sizeof(steps[0])), 0);
 		assert_int_equal(folio_ref_count(fb), rb);
 
 		/* The code is what the table adds: a plain pin is @one references. */
@@ -265,7 +278,7 @@ static void test_batch_calls_the_table(void **state)
 			static const int steps[] = { 1, 0, -1, 0, -1, -1 };
 			struct folio *ft, *fb;
 			struct pin_batch b;
-			int rt, rb, n;
+			int rt, rb;
 
 			if (variant == 0 && t->small_pin.one)
 				continue;	/* declared: test_small_pin_is_what_the_tracker_does */
@@ -288,18 +301,8 @@ static void test_batch_calls_the_table(void **state)
 			pin_batch_begin(&b);
 			assert_true(b.plain);
 			assert_false(pin_batch_inline(&b, fb, 1));
-			for (n = 0; n < (int)(sizeof(steps) / sizeof(steps[0])); n++) {
-				unsigned int flags = steps[n] == 1 ? PIN_FOLL_WRITE : 0;
-
-				if (steps[n] < 0) {
-					t->unpin(ft, 1);
-					pin_batch_unpin(&b, fb, 1);
-				} else {
-					assert_int_equal(t->try_pin(ft, 1, flags), 0);
-					assert_int_equal(pin_batch_try_pin(&b, fb, 1, flags), 0);
-				}
-				assert_seen_equal(pin_seen(ft, rt), pin_seen(fb, rb), t->name, n);
-			}
+			run_side_by_side(t, &b, ft, rt, fb, rb, steps,
+					 (int)(sizeof(steps) / sizeof(steps[0])), 0);
 			/* One call of the tracker's own per pin and per unpin, none inline. */
 			assert_int_equal(table_pins, 3);
 			assert_int_equal(table_unpins, 3);
