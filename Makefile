@@ -153,8 +153,8 @@ layers:
 docs: $(PINMM)
 	sh mk/gen-docs.sh $(PINMM)
 
-fuzz: $(BUILD)/gen/pin_registry.c
-	@sh mk/deps.sh fuzz && sh mk/fuzz.sh
+fuzz:
+	@sh mk/deps.sh fuzz && MAKE="$(MAKE)" sh mk/fuzz.sh
 
 # models/NAME.pml must verify, models/NAME.broken-WHAT.pml must be refuted.
 models:

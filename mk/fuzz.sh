@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # Build the fuzz targets with libFuzzer + ASan + UBSan and run each for a
-# bounded time: fuzz_parse against the parser sources only and fuzz_run
+# bounded time: fuzz_parse against the parser (and what it links) and fuzz_run
 # against the whole model (it runs what parses), both seeded with scenarios/;
 # fuzz_api drives random sequences of API calls (seeds: fuzz/corpus-api/,
 # dictionary: fuzz/api.dict) and checks the invariants after each.
@@ -17,32 +17,20 @@ CLANG=${CLANG:-clang}
 FUZZ_TIME=${FUZZ_TIME:-60}
 out=build/fuzz
 mkdir -p "$out/corpus"
+# The model is the Makefile's libpinmm.a in a variant of its own, built with
+# libFuzzer's coverage but not its main (make's dependencies decide what to
+# rebuild); each target links the members it needs from it.
+san=fuzzer-no-link,address,undefined
+lib=build/$(basename "$CLANG")-san-$(echo "$san" | tr , -)/libpinmm.a
+${MAKE:-make} --no-print-directory -j2 CC="$CLANG" SAN="$san" OPT=-O1 "$lib"
 cflags="-std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror -Wno-unused-parameter \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Iinclude \
-	-fsanitize=address,undefined -fno-sanitize-recover=all"
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all"
 libs="-lurcu-bp -lurcu-cds -lz -luring -lpthread -lm"
-parse_src="src/scenario/lexer.c src/scenario/parse.c src/scenario/parse_args.c \
-     src/scenario/parse_cmds.c src/scenario/parse_checks.c src/scenario/parse_vm.c src/scenario/parse_file.c \
-     src/scenario/ast.c src/scenario/format.c \
-     src/scenario/suggest.c src/mem/race.c src/mem/whatif.c src/mem/vmstat.c"
-# The model once, an object per source (two at a time), instrumented for
-# libFuzzer without its main; each target links the objects it needs.
-obj=$out/obj
-mkdir -p "$obj"
-export CLANG cflags obj
-# shellcheck disable=SC2016
-ls src/*/*.c build/gcc/gen/pin_registry.c | xargs -P 2 -n 1 sh -c \
-	'o="$obj/$(echo "$1" | tr / _).o"; [ "$o" -nt "$1" ] && [ -z "$(find include -newer "$o" -print -quit)" ] ||
-	 $CLANG $cflags -fsanitize=fuzzer-no-link -c "$1" -o "$o"' sh
-objs_of() { for f in "$@"; do printf '%s ' "$obj/$(echo "$f" | tr / _).o"; done; }
-# shellcheck disable=SC2086
-"$CLANG" $cflags -fsanitize=fuzzer -o "$out/fuzz_parse" fuzz/fuzz_parse.c $(objs_of $parse_src)
-# shellcheck disable=SC2086
-"$CLANG" $cflags -fsanitize=fuzzer -o "$out/fuzz_run" fuzz/fuzz_run.c \
-	$(objs_of $(ls src/*/*.c) build/gcc/gen/pin_registry.c) $libs
-# shellcheck disable=SC2086
-"$CLANG" $cflags -fsanitize=fuzzer -o "$out/fuzz_api" fuzz/fuzz_api.c \
-	$(objs_of $(ls src/*/*.c) build/gcc/gen/pin_registry.c) $libs
+for t in fuzz_parse fuzz_run fuzz_api; do
+	# shellcheck disable=SC2086
+	"$CLANG" $cflags -o "$out/$t" "fuzz/$t.c" "$lib" $libs
+done
 cd "$out"
 if [ "$FUZZ_TIME" -eq 0 ]; then
 	# Seeds only, into a corpus directory that is thrown away.
