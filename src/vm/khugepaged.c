@@ -178,6 +178,12 @@ static enum scan_result collapse_huge_page(struct vm_area_struct *vma, unsigned 
 	spin_unlock(pml);
 	flush_tlb_range(vma, haddr, haddr + PMD_SIZE);
 	mmu_notifier_invalidate_range_end(&range);
+	/*
+	 * tlb_remove_table_sync_one(): the PTE table becomes the new PMD's
+	 * deposit, and a zap frees a deposit without a grace period. A GUP-fast
+	 * walker that loaded the old PMD may still be reading the table.
+	 */
+	mm_synchronize_rcu();
 
 	/* __collapse_huge_page_isolate(): lock every folio, check again. */
 	table = pfn_to_page(pmd_pfn(old));

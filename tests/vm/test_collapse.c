@@ -5,7 +5,11 @@
  * no mapping explains; and the huge zero page a read fault maps.
  */
 #include "vm_test.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include <pinmm/mem/kernel.h>
+#include <pinmm/mem/rcu.h>
 
 #define RW (PROT_READ | PROT_WRITE)
 
@@ -139,6 +143,58 @@ static void huge_zero_page(void **state)
 	vt_assert_all_free();
 }
 
+struct collapse_zap {
+	struct process *p;
+	unsigned long a;
+	int collapse, munmap;
+	atomic_bool done;
+};
+
+static void *collapse_then_zap(void *arg)
+{
+	struct collapse_zap *cz = arg;
+
+	cz->collapse = do_madvise(cz->p->mm, cz->a, PMD_SIZE, MADV_COLLAPSE);
+	/* zap_huge_pmd() frees the deposited table at once (zap_deposited_table). */
+	cz->munmap = vm_munmap(cz->p->mm, cz->a, PMD_SIZE);
+	atomic_store(&cz->done, true);
+	return NULL;
+}
+
+/*
+ * The collapsed range's PTE table becomes the new PMD's deposit, which a zap
+ * frees without a grace period. A GUP-fast walker that loaded the old PMD is
+ * still reading that table, so the collapse must wait for it first (mainline's
+ * tlb_remove_table_sync_one() after pmdp_collapse_flush()).
+ */
+static void collapse_waits_for_lockless_walker(void **state)
+{
+	struct process *p = process_create("p");
+	struct collapse_zap cz = { .p = p, .a = map_small_pages(p, 0x51) };
+	struct page *table;
+	pthread_t t;
+	pte_t *pte;
+	bool freed_under_reader = false;
+
+	(void)state;
+	atomic_init(&cz.done, false);
+	pte = pte_offset_map(mm_find_pmd(p->mm, cz.a), cz.a);
+	assert_non_null(pte);
+	table = virt_to_table_page(pte);
+	assert_int_equal(pthread_create(&t, NULL, collapse_then_zap, &cz), 0);
+	for (int i = 0; i < 300 && !atomic_load(&cz.done); i++)
+		usleep(1000);
+	if (atomic_load(&cz.done))
+		freed_under_reader = PageBuddy(table);
+	pte_unmap(pte);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_false(freed_under_reader);
+	assert_int_equal(cz.collapse, 0);
+	assert_int_equal(cz.munmap, 0);
+	process_destroy(p);
+	vt_assert_all_free();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -146,6 +202,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(pinned_page_refuses_collapse, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(khugepaged_limits, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(huge_zero_page, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(collapse_waits_for_lockless_walker, vt_setup,
+						vt_teardown),
 	};
 
 	return RUN_TAP(tests, NULL, NULL);
