@@ -196,6 +196,9 @@ bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags)
 	    !kernel_has(KSW_LONGTERM_FILE_WRITE_REFUSED))
 		return true;
 
+	/* hugetlbfs has no writeback to clean the folio behind the pin. */
+	if (folio_test_hugetlb(folio))
+		return true;
 	/*
 	 * We hold a reference, so the folio is stable; its mapping is not
 	 * (truncation may clear it), so read it exactly once. The address_space

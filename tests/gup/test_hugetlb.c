@@ -10,6 +10,7 @@
 #include <pinmm/vm/hugetlb.h>
 #include <pinmm/fs/vmscan.h>
 #include <pinmm/pin/lru.h>
+#include "../../src/gup/internal.h"
 
 #define RW (PROT_READ | PROT_WRITE)
 
@@ -74,6 +75,36 @@ static void test_ro_pin_unshares_shared_hugetlb(void **state)
 	assert_true(PageAnonExclusive(&page_folio(page)->page));
 	unpin_user_pages(&page, 1);
 	process_destroy(c);
+}
+
+/*
+ * A writable long-term pin of a shared hugetlb mapping: hugetlbfs has no
+ * writeback, so neither GUP path refuses it, and GUP-fast decides from the
+ * folio alone (gup_fast_folio_allowed() answers yes for hugetlb before it
+ * reads the mapping, as mainline does since 6.5) instead of sending it to
+ * the slow path to look at the VMA.
+ */
+static void test_longterm_write_shared_hugetlb_fast(void **state)
+{
+	const unsigned int lt_write = FOLL_PIN | FOLL_LONGTERM | FOLL_WRITE;
+	struct mm_struct *mm = gt_mm();
+	struct page **pages = calloc(HPAGE_PMD_NR, sizeof(*pages));
+	struct folio *folio;
+	unsigned long a;
+
+	assert_int_equal(hugetlb_set_nr_pages(&default_hstate, 1), 1);
+	a = ht_map(mm, MAP_SHARED, 0x51);
+	folio = page_folio(gt_mapped_page(mm, a));
+	assert_true(folio_test_hugetlb(folio));
+	assert_non_null(READ_ONCE(folio->mapping));
+	assert_true(gup_fast_folio_allowed(folio, lt_write));
+	assert_int_equal(pin_user_pages_fast(mm, a, HPAGE_PMD_NR, FOLL_WRITE | FOLL_LONGTERM, pages),
+			 HPAGE_PMD_NR);
+	assert_ptr_equal(page_folio(pages[0]), folio);
+	assert_int_equal(atomic_load(&folio->_pincount), HPAGE_PMD_NR);
+	unpin_user_pages(pages, HPAGE_PMD_NR);
+	assert_int_equal(atomic_load(&folio->_pincount), 0);
+	free(pages);
 }
 
 /* FOLL_LONGTERM: the pool's only folio is in CMA; the pin lands on a temporary one outside. */
@@ -222,6 +253,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_pin_fast_one_folio, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_ro_pin_unshares_shared_hugetlb, gt_setup_mainline,
+						gt_teardown),
+		cmocka_unit_test_setup_teardown(test_longterm_write_shared_hugetlb_fast, gt_setup_mainline,
 						gt_teardown),
 		cmocka_unit_test_setup_teardown(test_longterm_migrates_out_of_cma, setup_cma, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_split_pmd_refused_on_hugetlb, gt_setup_mainline,
