@@ -144,6 +144,64 @@ static void test_zero_page_switch_off_on_newest(void **state)
 	check_zero_page_pin_counted(true);
 }
 
+/*
+ * The huge zero page is not the zero page: is_zero_folio() is the 4 KiB one
+ * alone, so a short-term R/O pin of a huge zero PMD is a real pin on the
+ * huge zero folio (_pincount, one reference per page, vmstat), from either
+ * path, and unpin gives it back. A long-term R/O pin unshares it (6.2+, a
+ * COW mapping): the pin lands on a new anonymous page.
+ */
+static void test_huge_zero_page_pinned_for_real(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	long raw = vm_mmap(mm, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	unsigned long addr = ALIGN_UP((unsigned long)raw, PMD_SIZE);
+	struct page **pages = calloc(HPAGE_PMD_NR, sizeof(*pages));
+	struct folio *hz;
+	int ref;
+
+	assert_true(raw > 0);
+	assert_non_null(pages);
+	transparent_hugepage = THP_MADVISE;
+	assert_int_equal(do_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), 0);
+	/* A read fault on an empty THP-eligible PMD maps the huge zero page. */
+	assert_int_equal(gt_uread(mm, addr), 0);
+	hz = page_folio(gt_mapped_page(mm, addr));
+	assert_true(is_huge_zero_folio(hz));
+	assert_false(is_zero_folio(hz));
+	ref = folio_ref_count(hz);
+
+	for (int fast = 0; fast < 2; fast++) {
+		long acquired = gt_pins_acquired(), released = gt_pins_released();
+
+		assert_int_equal(fast ? pin_user_pages_fast(mm, addr, HPAGE_PMD_NR, 0, pages) :
+				 pin_user_pages_unlocked(mm, addr, HPAGE_PMD_NR, pages, 0),
+				 HPAGE_PMD_NR);
+		assert_ptr_equal(pages[0], &hz->page);
+		assert_ptr_equal(pages[HPAGE_PMD_NR - 1], folio_page(hz, HPAGE_PMD_NR - 1));
+		assert_true(folio_maybe_dma_pinned(hz));
+		assert_int_equal(atomic_load(&hz->_pincount), HPAGE_PMD_NR);
+		assert_int_equal(folio_ref_count(hz), ref + HPAGE_PMD_NR);
+		assert_int_equal(gt_pins_acquired() - acquired, HPAGE_PMD_NR);
+		unpin_user_pages(pages, HPAGE_PMD_NR);
+		assert_false(folio_maybe_dma_pinned(hz));
+		assert_int_equal(folio_ref_count(hz), ref);
+		assert_int_equal(gt_pins_released() - released, HPAGE_PMD_NR);
+	}
+
+	assert_int_equal(pin_user_pages_fast(mm, addr, HPAGE_PMD_NR, FOLL_LONGTERM, pages),
+			 HPAGE_PMD_NR);
+	assert_false(is_huge_zero_folio(page_folio(pages[0])));
+	assert_true(folio_test_anon(page_folio(pages[0])));
+	assert_ptr_equal(pages[0], gt_mapped_page(mm, addr));
+	assert_false(folio_maybe_dma_pinned(hz));
+	unpin_user_pages(pages, HPAGE_PMD_NR);
+	assert_int_equal(pin_outstanding(), 0);
+	assert_int_equal(mm_event_count(), 0);
+	free(pages);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -154,6 +212,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_page_is_longterm_pinnable, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_zero_page_pinned_before_6_5, setup_v6_1, teardown_overrides),
 		cmocka_unit_test_setup_teardown(test_zero_page_switch_off_on_newest, gt_setup_mainline, teardown_overrides),
+		cmocka_unit_test_setup_teardown(test_huge_zero_page_pinned_for_real, gt_setup_mainline, gt_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
