@@ -16,10 +16,16 @@ bool is_valid_gup_args(struct page **pages, int *locked, unsigned int *gup_flags
 
 	/*
 	 * FOLL_PIN, FOLL_TOUCH, FOLL_REMOTE, FOLL_FAST_ONLY... belong to the
-	 * entry points, not their callers; unknown bits are somebody's bug too.
+	 * entry points, not their callers.
 	 */
 	if (WARN_ON_ONCE(gup_flags & INTERNAL_GUP_FLAGS))
 		return false;
+	/*
+	 * Model: mainline's is_valid_gup_args() lets bits that are neither
+	 * public nor internal (13-15, 23 up) through and the slow path ignores
+	 * them; only GUP-fast's own flag mask refuses them. pinmm refuses them
+	 * on every entry point, with their own WARN_ON_ONCE.
+	 */
 	if (WARN_ON_ONCE(gup_flags & ~FOLL_PUBLIC_FLAGS))
 		return false;
 

@@ -124,6 +124,7 @@ void unpin_user_page(struct page *page)
 {
 	struct folio *folio;
 
+	/* Model: mainline does not check; page_folio(NULL) would oops. */
 	if (WARN_ON_ONCE(!page))
 		return;
 	folio = page_folio(page);
@@ -173,6 +174,7 @@ int ref_user_page(struct page *page)
 
 void unpin_folio(struct folio *folio)
 {
+	/* Model: as unpin_user_page(), a check mainline does not make. */
 	if (WARN_ON_ONCE(!folio))
 		return;
 	mm_trace("unpin_folio", "pfn=%#lx", folio_pfn(folio));

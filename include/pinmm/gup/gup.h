@@ -82,7 +82,10 @@ long get_user_pages_unlocked(struct mm_struct *mm, unsigned long start,
 			     unsigned int gup_flags);
 int get_user_pages_fast(struct mm_struct *mm, unsigned long start, int nr_pages,
 			unsigned int gup_flags, struct page **pages);
-/* GUP-fast without the slow-path fallback; 0..nr_pages, never an error. */
+/*
+ * GUP-fast without the slow-path fallback: 0..nr_pages, never the slow path's
+ * errors; bad arguments and ranges still get -EINVAL, -EOVERFLOW or -EFAULT.
+ */
 int get_user_pages_fast_only(struct mm_struct *mm, unsigned long start, int nr_pages,
 			     unsigned int gup_flags, struct page **pages);
 
