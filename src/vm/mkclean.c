@@ -25,7 +25,7 @@ static bool page_mkclean_one(struct folio *folio, struct vm_area_struct *vma,
 	struct mmu_notifier_range range;
 	unsigned long start = address < vma->vm_start ? vma->vm_start : address;
 	unsigned long end = address + folio_size(folio);
-	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, address, 0);
+	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, address, PVMW_SYNC);
 
 	if (end > vma->vm_end)
 		end = vma->vm_end;

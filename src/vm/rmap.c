@@ -536,8 +536,6 @@ bool page_vma_mapped_walk(struct page_vma_mapped_walk *pvmw)
 		unsigned long start = pvmw->address;
 		unsigned long end = start + (pvmw->nr_pages << PAGE_SHIFT);
 
-		if (pvmw->flags & PVMW_SYNC)
-			end = start + PAGE_SIZE;
 		if (start < vma->vm_start)
 			start = vma->vm_start;
 		if (end > vma->vm_end)

@@ -129,6 +129,42 @@ static void partial_mprotect_splits_pmd_only(void **state)
 	vt_assert_all_free();
 }
 
+static bool count_mapped(struct folio *folio, struct vm_area_struct *vma, unsigned long addr,
+			 void *arg)
+{
+	DEFINE_FOLIO_VMA_WALK(pvmw, folio, vma, addr, PVMW_SYNC);
+
+	while (page_vma_mapped_walk(&pvmw))
+		(*(int *)arg)++;
+	return true;
+}
+
+/*
+ * PVMW_SYNC (what TTU_SYNC and folio_mkclean() pass) only makes the walk take
+ * the PTL before looking; it still visits every PTE that maps the folio.
+ */
+static void pvmw_sync_walks_the_whole_folio(void **state)
+{
+	struct process *p = process_create("p");
+	long a = map_thp(p, PMD_SIZE);
+	struct rmap_walk_control rwc = { .rmap_one = count_mapped };
+	struct folio *folio;
+	int n = 0;
+
+	(void)state;
+	vt_fill(p, (unsigned long)a, 0x5f, 1);
+	folio = page_folio(vt_page(p->mm, (unsigned long)a));
+	assert_int_equal(do_mprotect(p->mm, (unsigned long)a, PAGE_SIZE, PROT_READ), 0);
+	assert_false(pmd_leaf(vt_pmd(p->mm, (unsigned long)a)));
+	rwc.arg = &n;
+	rmap_walk(folio, &rwc);
+	assert_int_equal(n, HPAGE_PMD_NR);
+	assert_int_equal(PVMW_SYNC, 1 << 0);
+	assert_int_equal(PVMW_MIGRATION, 1 << 1);
+	process_destroy(p);
+	vt_assert_all_free();
+}
+
 static void fork_shares_pmd_and_cow_splits(void **state)
 {
 	struct process *p = process_create("p"), *c;
@@ -194,6 +230,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(partial_munmap_splits_pmd_not_folio, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(pinned_thp_is_not_split, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(partial_mprotect_splits_pmd_only, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(pvmw_sync_walks_the_whole_folio, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(fork_shares_pmd_and_cow_splits, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(fork_of_pinned_thp_copies_for_child, vt_setup, vt_teardown),
 	};

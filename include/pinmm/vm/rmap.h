@@ -84,8 +84,12 @@ static inline unsigned long vma_pgoff_address(const struct vm_area_struct *vma, 
 	return vma->vm_start + ((pgoff - vma->vm_pgoff) << PAGE_SHIFT);
 }
 
-#define PVMW_MIGRATION	(1u << 0)	/* look for migration entries, not present PTEs */
-#define PVMW_SYNC	(1u << 1)	/* check just one address */
+/*
+ * Model: PVMW_SYNC asks mainline's walk to take the PTL before it looks at a
+ * PTE; pinmm's walk always does, so the flag changes nothing here.
+ */
+#define PVMW_SYNC	(1u << 0)	/* avoid racy checks */
+#define PVMW_MIGRATION	(1u << 1)	/* look for migration entries, not present PTEs */
 
 /*
  * Iterate over the entries of @vma that map pfns [pfn, pfn + nr_pages) between
