@@ -48,12 +48,11 @@ struct folio *vm_normal_folio_pmd(struct vm_area_struct *vma, unsigned long addr
 /* ---- Zap ---- */
 
 /*
- * Model: mainline queues a large anon folio that a zap leaves partially
- * mapped for a deferred split (deferred_split_folio), which the shrinker
- * carries out under memory pressure. pinmm has no such shrinker: the folio
- * stays whole, as the kernel's does until then (cow.c's "single PTE of THP"
- * and "partially shared THP" rely on it), and goes back to the allocator
- * whole when its last mapping and reference go.
+ * A large anon folio that a zap leaves partially mapped stays whole: the
+ * rmap queues it for a deferred split (deferred_split_folio()), which the
+ * thp-deferred_split shrinker carries out (deferred_split_scan(): reclaim,
+ * drop_caches 2). cow.c's "single PTE of THP" and "partially shared THP"
+ * rely on the folio staying whole until then.
  */
 static bool should_zap_folio(const struct zap_details *details, struct folio *folio)
 {

@@ -53,8 +53,8 @@ static void thp_never_uses_ptes(void **state)
 
 /*
  * A partial munmap splits the PMD and leaves the folio whole, partially
- * mapped (the kernel queues it for a deferred split; pinmm has no shrinker
- * to carry that out). Before, the model split the folio at once, so cow.c's
+ * mapped and queued for a deferred split, which only the shrinker carries
+ * out (test_deferred_split.c). Before, the model split the folio at once, so cow.c's
  * "single PTE of THP" and "partially shared THP" could not be expressed.
  */
 static void partial_munmap_splits_pmd_not_folio(void **state)
