@@ -66,8 +66,9 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long 
 {
 	struct mm_struct *mm = vma->vm_mm;
 	struct folio *batch[PTRS_PER_PTE];
+	struct page *delayed[PTRS_PER_PTE];	/* rmap still to remove, or NULL */
 	unsigned long start = addr;
-	int nr = 0;
+	int nr = 0, nr_delayed = 0;
 	bool flush = false;
 	spinlock_t *ptl;
 	pte_t *pte = pte_offset_map_lock(mm, pmd, addr, &ptl);
@@ -112,16 +113,34 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long 
 		flush = true;
 		if (!page)
 			continue;
+		delayed[nr] = NULL;
 		if (!folio_test_anon(folio)) {
 			/* zap_pte_range: the PTE's dirty bit is the only record of the store. */
-			if (pte_dirty(ptent))
+			if (pte_dirty(ptent)) {
 				folio_mark_dirty(folio);
+				delayed[nr] = page;
+				nr_delayed++;
+			}
 			if (pte_young(ptent))
 				folio_set_referenced(folio);
 		}
-		folio_remove_rmap_pte(folio, page, vma);
+		if (!delayed[nr])
+			folio_remove_rmap_pte(folio, page, vma);
 		add_mm_counter(mm, mm_counter(folio), -1);
 		batch[nr++] = folio;
+	}
+	/*
+	 * tlb_flush_rmaps() (5df397dec7c4): a dirty shared page leaves the rmap
+	 * only after the flush, with the PTL still held. Until then a CPU may
+	 * store through its stale TLB entry, and folio_mkclean() must find the
+	 * mapping and wait on the PTL, or writeback cleans the folio under it.
+	 */
+	if (nr_delayed) {
+		flush_tlb_range(vma, start, end);
+		flush = false;
+		for (int i = 0; i < nr; i++)
+			if (delayed[i])
+				folio_remove_rmap_pte(batch[i], delayed[i], vma);
 	}
 	pte_unmap_unlock(pte - 1, ptl);
 	/* Pages are freed only after no CPU can still be using the translation. */

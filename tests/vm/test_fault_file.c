@@ -4,6 +4,10 @@
  * page_mkwrite and folio_mark_dirty, private COW, folio_mkclean, rmap of file
  * folios, unmap_mapping_range, try_to_unmap and dirty transfer on zap.
  */
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <unistd.h>
 #include "vm_test.h"
 
 static struct vt_file vf;
@@ -162,6 +166,82 @@ static void zap_transfers_pte_dirty_to_folio(void **state)
 	vt_assert_all_free();
 }
 
+struct stale_tlb {
+	struct mm_struct *mm;
+	unsigned long a;
+	struct folio *folio;
+	int madvise;
+	atomic_bool zapped, cleaned;
+};
+
+static void *dontneed_thread(void *arg)
+{
+	struct stale_tlb *st = arg;
+
+	st->madvise = do_madvise(st->mm, st->a, PAGE_SIZE, MADV_DONTNEED);
+	return NULL;
+}
+
+/* Writeback's folio_clear_dirty_for_io(), once the zap has cleared the PTE. */
+static void *mkclean_thread(void *arg)
+{
+	struct stale_tlb *st = arg;
+	pmd_t *pmd = mm_find_pmd(st->mm, st->a);
+	pte_t *pte = pte_offset_map(pmd, st->a);
+
+	while (!pte_none(ptep_get(pte)))
+		sched_yield();
+	pte_unmap(pte);
+	atomic_store(&st->zapped, true);
+	folio_lock(st->folio);
+	folio_mkclean(st->folio);
+	folio_unlock(st->folio);
+	atomic_store(&st->cleaned, true);
+	return NULL;
+}
+
+/*
+ * A dirty shared file page stays in the rmap until the zap's TLB flush is
+ * done, under the PTL (mainline's delayed rmap, 5df397dec7c4): until then a
+ * CPU with a stale writable TLB entry may still store to it, and a
+ * folio_mkclean() that no longer saw the mapping would let writeback clean
+ * the folio under that store. The stale entry is an access in flight, which
+ * holds tlb_sync; folio_mkclean() must wait for the flush.
+ */
+static void zap_keeps_dirty_file_rmap_until_flushed(void **state)
+{
+	struct process *p = process_create("p");
+	struct stale_tlb st = { .mm = p->mm };
+	bool cleaned_under_stale_tlb;
+	pthread_t z, m;
+
+	(void)state;
+	vt_file_init(&vf);
+	st.a = (unsigned long)map_file(p, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, 0);
+	vt_fill(p, st.a, 0x43, 1);
+	st.folio = vf.pages[0];
+	atomic_init(&st.zapped, false);
+	atomic_init(&st.cleaned, false);
+	pthread_rwlock_rdlock(&p->mm->tlb_sync);
+	assert_int_equal(pthread_create(&m, NULL, mkclean_thread, &st), 0);
+	assert_int_equal(pthread_create(&z, NULL, dontneed_thread, &st), 0);
+	while (!atomic_load(&st.zapped))
+		usleep(1000);
+	for (int i = 0; i < 300 && !atomic_load(&st.cleaned); i++)
+		usleep(1000);
+	cleaned_under_stale_tlb = atomic_load(&st.cleaned);
+	pthread_rwlock_unlock(&p->mm->tlb_sync);
+	assert_int_equal(pthread_join(z, NULL), 0);
+	assert_int_equal(pthread_join(m, NULL), 0);
+	assert_false(cleaned_under_stale_tlb);
+	assert_int_equal(st.madvise, 0);
+	assert_true(folio_test_dirty(st.folio));
+	assert_int_equal(folio_mapcount(st.folio), 0);
+	process_destroy(p);
+	fput(&vf.file);
+	vt_assert_all_free();
+}
+
 static void rmap_and_try_to_unmap_of_a_file_folio(void **state)
 {
 	struct process *p = process_create("p"), *q = process_create("q");
@@ -220,6 +300,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(shared_write_calls_page_mkwrite_and_dirties, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(private_write_copies_file_unchanged, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(zap_transfers_pte_dirty_to_folio, vt_setup, vt_teardown),
+		cmocka_unit_test_setup_teardown(zap_keeps_dirty_file_rmap_until_flushed, vt_setup,
+						vt_teardown),
 		cmocka_unit_test_setup_teardown(rmap_and_try_to_unmap_of_a_file_folio, vt_setup, vt_teardown),
 		cmocka_unit_test_setup_teardown(write_shared_mapping_of_readonly_file_refused, vt_setup, vt_teardown),
 	};
