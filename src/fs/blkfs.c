@@ -196,10 +196,18 @@ static bool blkfs_dirty_folio(struct address_space *mapping, struct folio *folio
 {
 	(void)mapping;
 	/*
+	 * ext4_dirty_folio() (ext4_set_page_dirty() since 4.10, 6dcc693bc57f):
+	 * every proper way to dirty an ext4 folio (write_begin, page_mkwrite)
+	 * attached buffers first, so a folio without them is dirtied behind the
+	 * filesystem's back, by set_page_dirty_lock() after DMA into a folio
+	 * whose buffers reclaim released. It warns once, then carries on.
+	 */
+	if (!folio_buffers(folio) && __MM_ONCE(true))
+		mm_event(MM_EV_WARN, &folio->page, "ext4-like dirty_folio: folio has no buffers");
+	/*
 	 * block_dirty_folio(): buffers, if any, become dirty with the folio. A
-	 * folio without buffers (released while clean, then dirtied by
-	 * set_page_dirty_lock() after DMA, with no page_mkwrite) only gets the
-	 * flag: that is the state writepage cannot handle.
+	 * folio without buffers only gets the flag: that is the state writepage
+	 * cannot handle.
 	 */
 	folio_mark_buffers_dirty(folio);
 	if (!folio_test_set_dirty(folio)) {
@@ -254,9 +262,10 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 	if (!head) {
 		if (kernel_has(KSW_EXT4_WARN_NO_BUFFERS)) {
 			/*
-			 * 5.18+: ext4 complains (ext4_warning_inode(); 6.x also
-			 * WARN_ON_ONCE()s in ext4_dirty_folio()) and drops the dirty
-			 * bit: the machine lives, the device's data is lost.
+			 * 5.18+: ext4 complains (ext4_warning_inode(), a rate-limited
+			 * "EXT4-fs warning", on top of the WARN_ON_ONCE its
+			 * dirty_folio gave when the folio was dirtied) and drops the
+			 * dirty bit: the machine lives, the device's data is lost.
 			 * Model: recorded as one WARN event here.
 			 */
 			mm_event(MM_EV_WARN, &folio->page,

@@ -95,7 +95,8 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"ext4-warn-no-buffers", "v5.18", "cc5095747edf",
 		"ext4: don't BUG if someone dirty pages without asking ext4 first",
 		"a folio dirtied through GUP after its buffers were stripped hit a BUG_ON in ext4 "
-		"writeback; ext4 now WARNs once and drops the dirty bit",
+		"writeback (after ext4_set_page_dirty()'s WARN_ON_ONCE, there since 4.10); "
+		"writeback now prints an ext4 warning for the folio and drops its dirty bit",
 	},
 	[KSW_THP_REUSE_REFCOUNT] = {
 		"thp-reuse-refcount", "v5.18", "3bff7e3f1f16",
