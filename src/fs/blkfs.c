@@ -375,7 +375,15 @@ static int blkfs_writepage(struct folio *folio, struct writeback_control *wbc)
 			 * in between makes data and checksum disagree.
 			 */
 			race_point(RACE_WRITEBACK, folio);
-			bdev_write_block_from_page(fs->bdev, b, page, csum);
+			/*
+			 * A guard-tag failure fails the bio; ext4's end_io records
+			 * it with mapping_set_error() for the next fsync.
+			 * Model: fsync answers -EIO (AS_EIO); the kernel's errseq
+			 * carries the bio's -EILSEQ to fsync, AS_EIO's -EIO to
+			 * filemap_fdatawait().
+			 */
+			if (bdev_write_block_from_page(fs->bdev, b, page, csum))
+				set_bit(AS_EIO, &mapping->flags);
 		}
 		pthread_mutex_lock(&bi->i_data_sem);
 		if ((blkfs_map_get(bi, idx) & BLKFS_BLK_MASK) == b)

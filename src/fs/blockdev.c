@@ -173,9 +173,10 @@ int bdev_write_block_from_page(struct block_device *bdev, sector_t block,
 	/*
 	 * A device that keeps guard tags (T10 DIF) checks the tag against the
 	 * data it received: the page changed between checksum and transfer.
-	 * Model: the write is stored anyway (a real device fails the I/O); the
-	 * mismatch is recorded so that a torn write is seen when it happens,
-	 * not only if the block is never rewritten.
+	 * It fails the I/O (BLK_STS_PROTECTION), which the caller reports.
+	 * Model: the write is stored anyway (a real device keeps the old
+	 * block); the mismatch is recorded so that a torn write is seen when it
+	 * happens, not only if the block is never rewritten.
 	 */
 	if (bdev->verify)
 		torn = !bdev_block_ok(bdev, block);
@@ -185,6 +186,7 @@ int bdev_write_block_from_page(struct block_device *bdev, sector_t block,
 		atomic_fetch_add(&bdev->nr_csum_errors, 1);
 		mm_event(MM_EV_CSUM, page, "guard tag mismatch on write %s block %llu: the page changed after its checksum",
 			 bdev->bd_name, (unsigned long long)block);
+		return -EIO;
 	}
 	return 0;
 }

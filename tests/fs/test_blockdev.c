@@ -138,6 +138,18 @@ static void test_write_from_page(void **state)
 						    bdev_csum(page_address(&folio->page), PAGE_SIZE)), 0);
 	assert_int_equal(bdev_read_block(bdev, 1, out), 0);
 	assert_int_equal(out[4095], 0x44);
+	/*
+	 * A tag computed before the page changed: the verifying device fails
+	 * the write (T10 DIF) and records it; one that does not verify takes it.
+	 */
+	assert_int_equal(bdev_write_block_from_page(bdev, 2, &folio->page,
+						    bdev_csum(page_address(&folio->page), PAGE_SIZE) ^ 1),
+			 -EIO);
+	assert_int_equal(mm_event_match(MM_EV_CSUM, "guard tag mismatch on write d0 block 2"), 1);
+	assert_int_equal(atomic_load(&bdev->nr_csum_errors), 1);
+	bdev->verify = false;
+	assert_int_equal(bdev_write_block_from_page(bdev, 3, &folio->page, 0), 0);
+	assert_int_equal(mm_event_count_kind(MM_EV_CSUM), 1);
 	folio_put(folio);
 	bdev_destroy(bdev);
 }

@@ -64,6 +64,8 @@ int bdev_write_block(struct block_device *bdev, sector_t block, const void *buf,
  * The device end of a DMA transfer from simulated memory: the data comes from
  * @page (read with the atomic page copy, as the device's DMA engine would),
  * the tag is the one the writer computed earlier, possibly over other bytes.
+ * A verifying device whose tag does not match the data it received records
+ * MM_EV_CSUM and fails the write with -EIO (the bytes are stored anyway).
  */
 int bdev_write_block_from_page(struct block_device *bdev, sector_t block,
 			       struct page *page, uint32_t csum);
