@@ -156,10 +156,15 @@ static bool vma_needs_dirty_tracking(struct vm_area_struct *vma)
 		return false;
 	if (vma->vm_ops && (vma->vm_ops->page_mkwrite || vma->vm_ops->pfn_mkwrite))
 		return true;
-	/* shmem and hugetlbfs have no writeback: nothing there is cleaned behind a pin. */
-	if (is_vm_hugetlb_page(vma))
-		return false;
-	return vma->vm_file && !shmem_mapping(vma->vm_file->f_mapping);
+	/*
+	 * Nor does a mapping that is never written back: shmem, hugetlbfs, a
+	 * driver's device file. Model: mainline asks the backing device
+	 * (mapping_can_writeback(), BDI_CAP_WRITEBACK); here a mapping writes
+	 * back when its a_ops can write a folio, which of pinmm's filesystems
+	 * only blkfs's do.
+	 */
+	return vma->vm_file && vma->vm_file->f_mapping && vma->vm_file->f_mapping->a_ops &&
+	       vma->vm_file->f_mapping->a_ops->writepage;
 }
 
 bool gup_vma_layout_leased(struct vm_area_struct *vma, unsigned int gup_flags)

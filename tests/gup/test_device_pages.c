@@ -187,6 +187,36 @@ static void test_p2pdma_flag_on_ordinary_memory(void **state)
 }
 
 /*
+ * A writable long-term pin of a driver's shared mapping (RDMA registering a
+ * device-dax-like or vm_insert_page() buffer): the device file has no
+ * writeback and no page_mkwrite, so vma_needs_dirty_tracking() says no and
+ * neither path refuses it (mainline 6.5+). GUP-fast finds no mapping on the
+ * folio and leaves it to the slow path, which allows it.
+ */
+static void test_longterm_write_pin_of_driver_mapping(void **state)
+{
+	unsigned long addr = dp_map(MEMORY_DEVICE_GENERIC);
+	struct page *pages[DP_PAGES];
+	long n;
+
+	(void)state;
+	n = pin_user_pages_fast(gt_mm(), addr, DP_PAGES, FOLL_WRITE | FOLL_LONGTERM, pages);
+	assert_int_equal(n, DP_PAGES);
+	for (unsigned long i = 0; i < DP_PAGES; i++) {
+		assert_ptr_equal(pages[i], dp_page(i));
+		assert_true(folio_maybe_dma_pinned(page_folio(pages[i])));
+	}
+	unpin_user_pages(pages, DP_PAGES);
+	mmap_read_lock(gt_mm());
+	n = pin_user_pages(gt_mm(), addr, DP_PAGES, FOLL_WRITE | FOLL_LONGTERM, pages);
+	mmap_read_unlock(gt_mm());
+	assert_int_equal(n, DP_PAGES);
+	unpin_user_pages(pages, DP_PAGES);
+	assert_int_equal(pin_outstanding(), 0);
+	assert_int_equal(vm_munmap(gt_mm(), addr, DP_PAGES * PAGE_SIZE), 0);
+}
+
+/*
  * folio_is_longterm_pinnable(): device-coherent memory must stay evictable by
  * its driver, so no; fsdax no (the block belongs to the file; refused since
  * 4.15); other device memory and ordinary kernel memory yes.
@@ -230,6 +260,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_p2pdma_refused_without_flag, dp_setup, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_p2pdma_accepted_with_flag, dp_setup, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_p2pdma_flag_on_ordinary_memory, dp_setup, dp_teardown),
+		cmocka_unit_test_setup_teardown(test_longterm_write_pin_of_driver_mapping, dp_setup, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_longterm_pinnable_device_folios, dp_setup, dp_teardown),
 		cmocka_unit_test_setup_teardown(test_longterm_pinnable_fsdax_before_4_15, dp_setup_v4_14, dp_teardown),
 	};
