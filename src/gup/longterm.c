@@ -141,22 +141,39 @@ long __gup_longterm_locked(struct mm_struct *mm, unsigned long start,
 {
 	long rc, nr_pinned;
 	int rounds = 0;
+	bool scoped, pin_flags = false;
 
 	if (!(gup_flags & FOLL_LONGTERM) || !pages)
 		return __get_user_pages_locked(mm, start, nr_pages, pages, locked, gup_flags);
 
+	/*
+	 * Pages the faults below allocate are placed where the pin may stay
+	 * (5.13, with the migration out of ZONE_MOVABLE), so only pages that
+	 * were there before the call are migrated. Model: 5.9-5.12 scoped out
+	 * CMA alone (PF_MEMALLOC_NOCMA); pinmm's earlier releases fault
+	 * anywhere and migrate afterwards.
+	 */
+	scoped = kernel_has(KSW_LONGTERM_MIGRATES_MOVABLE) &&
+		 READ_ONCE(pin_config.longterm) != LONGTERM_ALLOW;
+	if (scoped)
+		pin_flags = memalloc_pin_save();
 	do {
 		nr_pinned = __get_user_pages_locked(mm, start, nr_pages, pages, locked, gup_flags);
-		if (nr_pinned <= 0)
-			return nr_pinned;
+		if (nr_pinned <= 0) {
+			rc = nr_pinned;
+			break;
+		}
 		rc = check_and_migrate_movable_pages((unsigned long)nr_pinned, pages,
 						     gup_flags | (pages && !(gup_flags & FOLL_PIN) ?
 								  FOLL_GET : 0));
 		if (rc == -EAGAIN && ++rounds >= GUP_LONGTERM_MAX_ROUNDS) {
 			WARN_ON_ONCE(1);
-			return -ENOMEM;
+			rc = -ENOMEM;
+			break;
 		}
 	} while (rc == -EAGAIN);
+	if (scoped)
+		memalloc_pin_restore(pin_flags);
 
 	return rc ? rc : nr_pinned;
 }

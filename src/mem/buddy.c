@@ -198,12 +198,15 @@ static void prep_new_page(struct page *page, unsigned int order, gfp_t gfp)
 		prep_compound_page(page, order);
 }
 
+_Thread_local bool current_memalloc_pin;
+
 struct page *alloc_pages(gfp_t gfp, unsigned int order)
 {
 	struct page *page = NULL;
 
 	if (order > MAX_PAGE_ORDER || !mem_initialized())
 		return NULL;
+	gfp = current_gfp_context(gfp);
 	if (gfp & __GFP_MOVABLE) {
 		page = rmqueue(ZONE_MOVABLE, order, MIGRATE_UNMOVABLE);
 		if (!page)
@@ -254,6 +257,7 @@ struct page *alloc_contig_pages(unsigned int order, gfp_t gfp)
 
 	if (order <= pageblock_order || order >= 8 * sizeof(unsigned int) || !mem_initialized())
 		return NULL;
+	gfp = current_gfp_context(gfp);
 	for (unsigned int i = (gfp & __GFP_MOVABLE) ? 0 : 1; i < 2 && !page; i++) {
 		struct zone *zone = &contig_page_data.node_zones[movable_first[i]];
 		unsigned long end = zone->zone_start_pfn + zone->spanned_pages;

@@ -91,6 +91,42 @@ static void test_longterm_migrates_out_of_cma(void **state)
 	check_longterm_migrates(true);
 }
 
+/*
+ * Pages a FOLL_LONGTERM call faults in itself are allocated inside
+ * memalloc_pin_save(): never in ZONE_MOVABLE or CMA, so nothing is migrated
+ * (5.13+). The scope ends with the call: the next ordinary fault is movable.
+ */
+static void check_longterm_faults_in_place(void)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 4, PROT_READ | PROT_WRITE, -1);
+	long migrated = node_page_state(PGMIGRATE_SUCCESS);
+	struct page *pages[4];
+
+	assert_null(gt_mapped_page(mm, addr));
+	assert_int_equal(pin_user_pages_fast(mm, addr, 4, FOLL_WRITE | FOLL_LONGTERM, pages), 4);
+	for (int i = 0; i < 4; i++) {
+		assert_false(page_movable_or_cma(pages[i]));
+		assert_ptr_equal(pages[i], gt_mapped_page(mm, addr + i * PAGE_SIZE));
+	}
+	assert_int_equal(node_page_state(PGMIGRATE_SUCCESS), migrated);
+	unpin_user_pages(pages, 4);
+	assert_false(current_memalloc_pin);
+	addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x33);
+	assert_true(page_movable_or_cma(gt_mapped_page(mm, addr)));
+	assert_int_equal(pin_outstanding(), 0);
+}
+
+static void test_longterm_faults_outside_movable(void **state)
+{
+	check_longterm_faults_in_place();
+}
+
+static void test_longterm_faults_outside_cma(void **state)
+{
+	check_longterm_faults_in_place();
+}
+
 static void test_short_pin_stays_in_movable(void **state)
 {
 	struct mm_struct *mm = gt_mm();
@@ -160,6 +196,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_legacy_longterm_pins_in_place, setup_movable_legacy, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_longterm_get_refused_before_migrating, setup_movable, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_longterm_thp_migrates, setup_movable, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_longterm_faults_outside_movable, setup_movable, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_longterm_faults_outside_cma, setup_cma, gt_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -21,6 +21,33 @@
 #define GFP_TRANSHUGE		(GFP_HIGHUSER_MOVABLE | __GFP_COMP | __GFP_NOWARN)
 
 /*
+ * PF_MEMALLOC_PIN of the calling thread: set by memalloc_pin_save() around a
+ * FOLL_LONGTERM GUP, so the pages its faults allocate come from where a
+ * long-term pin may stay (current_gfp_context() drops __GFP_MOVABLE, and with
+ * it ZONE_MOVABLE and CMA) instead of being migrated out afterwards.
+ */
+extern _Thread_local bool current_memalloc_pin;
+
+static inline bool memalloc_pin_save(void)
+{
+	bool old = current_memalloc_pin;
+
+	current_memalloc_pin = true;
+	return old;
+}
+
+static inline void memalloc_pin_restore(bool old)
+{
+	current_memalloc_pin = old;
+}
+
+/* The thread's allocation scope applied to @gfp (alloc_pages() asks it first). */
+static inline gfp_t current_gfp_context(gfp_t gfp)
+{
+	return current_memalloc_pin ? gfp & ~__GFP_MOVABLE : gfp;
+}
+
+/*
  * Allocation order, for __GFP_MOVABLE: ZONE_MOVABLE, then CMA pageblocks, then the
  * rest of NORMAL; otherwise NORMAL without CMA. The result has refcount 1, is not
  * mapped (_mapcount -1), has no mapping, and every flag but the zone clear.
