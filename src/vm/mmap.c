@@ -449,24 +449,34 @@ int do_mprotect(struct mm_struct *mm, unsigned long start, size_t len, unsigned 
 	end = start + ALIGN_UP(len, PAGE_SIZE);
 	newbits = calc_vm_prot_bits(prot);
 	mmap_write_lock(mm);
-	/* Refuse before changing anything: beyond VM_MAY* or a hole. */
-	for (vma = find_vma_intersection(mm, start, end); vma && vma->vm_start < end;
-	     vma = vma_next(vma)) {
+	/*
+	 * do_mprotect_pkey(): one VMA after another, so a hole (-ENOMEM) or a
+	 * VMA that may not get the access (-EACCES) leaves the VMAs before it
+	 * changed. A hole at @start changes nothing.
+	 */
+	err = 0;
+	vma = find_vma_intersection(mm, start, end);
+	for (unsigned long a = start; a < end;) {
+		if (!vma || vma->vm_start > a) {
+			err = -ENOMEM;
+			break;
+		}
 		if (newbits & ~(vma->vm_flags >> 4) & VM_ACCESS_FLAGS) {
 			err = -EACCES;
-			goto out;
+			break;
 		}
-	}
-	err = vma_range_prepare(mm, start, end);
-	if (err)
-		goto out;
-	for (vma = find_vma_intersection(mm, start, end); vma && vma->vm_start < end;) {
+		if (vma->vm_start < a && (err = split_vma(vma, a, 1)))
+			break;
+		if (vma->vm_end > end && (err = split_vma(vma, end, 0)))
+			break;
 		WRITE_ONCE(vma->vm_flags, (vma->vm_flags & ~VM_ACCESS_FLAGS) | newbits);
 		vma_set_page_prot(vma);
 		change_protection(vma, vma->vm_start, vma->vm_end);
-		vma = vma_next(vma_merge_neighbours(vma));
+		/* A neighbour it merges with has these flags already. */
+		vma = vma_merge_neighbours(vma);
+		a = vma->vm_end;
+		vma = vma_next(vma);
 	}
-out:
 	mmap_write_unlock(mm);
 	if (unlikely(READ_ONCE(mm_trace_on))) {
 		char p[64];

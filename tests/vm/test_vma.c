@@ -102,8 +102,18 @@ static void mprotect_splits_and_merges_back(void **state)
 		vt_fill(p, (unsigned long)a + 2 * PAGE_SIZE, 0x13, 1);
 		assert_ptr_equal(vt_page(p->mm, (unsigned long)a + 2 * PAGE_SIZE), pg);
 	}
-	/* Beyond VM_MAYWRITE (a read-only shared file would be): here a hole. */
+	/*
+	 * A hole: -ENOMEM, and (as do_mprotect_pkey() changes one VMA at a
+	 * time) what lies before it is read-only already. A hole at the start
+	 * changes nothing.
+	 */
 	assert_int_equal(do_mprotect(p->mm, (unsigned long)a, 8 * PAGE_SIZE, PROT_READ), -ENOMEM);
+	assert_false(pte_write(vt_pte(p->mm, (unsigned long)a + 5 * PAGE_SIZE)));
+	assert_int_equal(uaccess_write(p->mm, (unsigned long)a + 5 * PAGE_SIZE, &b, 1), -EFAULT);
+	assert_int_equal(nr_vmas(p->mm), 1);
+	assert_int_equal(do_mprotect(p->mm, (unsigned long)a - PAGE_SIZE, 2 * PAGE_SIZE,
+				     PROT_READ | PROT_WRITE), -ENOMEM);
+	assert_int_equal(uaccess_write(p->mm, (unsigned long)a, &b, 1), -EFAULT);
 	process_destroy(p);
 	vt_assert_all_free();
 }
