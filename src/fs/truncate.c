@@ -150,6 +150,11 @@ unsigned long invalidate_mapping_pages(struct address_space *mapping, pgoff_t st
 		if (folio_mapping(folio) != mapping || folio_test_dirty(folio) ||
 		    folio_test_writeback(folio) || folio_mapped(folio))
 			goto unlock;
+		/*
+		 * Model: mapping_evict_folio() asks nothing about pins; the
+		 * refcount test below refuses a pinned folio already, since
+		 * every tracker's pin holds a reference.
+		 */
 		if (READ_ONCE(pin_config.tracker) && folio_maybe_dma_pinned(folio))
 			goto unlock;
 		/* mapping_evict_folio(): someone else holds it, leave it alone. */

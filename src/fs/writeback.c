@@ -134,6 +134,12 @@ int write_cache_pages(struct address_space *mapping, struct writeback_control *w
 
 		if (wbc->nr_to_write <= 0 && wbc->sync_mode == WB_SYNC_NONE)
 			break;
+		/*
+		 * Model: background writeback skips a folio someone holds
+		 * locked; the kernel's writeback_get_folio() (and the older
+		 * write_cache_pages() loop) takes folio_lock() in either mode and
+		 * skips only folios already under writeback.
+		 */
 		if (wbc->sync_mode == WB_SYNC_NONE) {
 			if (!folio_trylock(folio))
 				continue;

@@ -289,7 +289,10 @@ static void test_dax_mount_flags_mappings(void **state)
 	bdev_destroy(bdev);
 }
 
-/* Background writeback skips a locked folio; data integrity writes it later. */
+/*
+ * Background writeback skips a locked folio (the model's choice: the kernel
+ * waits for the lock in either mode); data integrity writes it later.
+ */
 static void test_background_skips_locked_folio(void **state)
 {
 	struct fs_fixture *fx = *state;

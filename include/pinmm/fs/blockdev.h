@@ -4,6 +4,10 @@
  * way a T10-PI / DIF-capable disk stores a guard tag: the writer computes the
  * checksum, the device keeps it with the data, a reader verifies both agree.
  * The device's storage is host memory, not simulated RAM: a block is never a page.
+ * Model: the tag is zlib's crc32 over the whole 4 KiB block; T10 DIF's guard
+ * is a CRC16 (crc_t10dif) per protection interval, NVMe's also CRC64. What
+ * matters here, that the tag covers the bytes the writer computed it over,
+ * is the same.
  */
 #ifndef PINMM_FS_BLOCKDEV_H
 #define PINMM_FS_BLOCKDEV_H
