@@ -18,6 +18,7 @@ static const struct pin_tracker *t = &exact_tracker;
 #define S	(1 << 30)		/* references in the overflow table */
 #define WRITE	PIN_FOLL_WRITE
 #define KNOWN	PIN_UNPIN_KNOWN
+#define EXACT_FIELD_MAX	63		/* P and Wc saturate here: the table's */
 
 static int setup(void **state)
 {
@@ -362,6 +363,45 @@ static void test_concurrent_pins_stay_exact(void **state)
 	folio_put(race_large);
 }
 
+/*
+ * The one-pin case pin_small_field_unpin() takes with an AND and a test must
+ * do what the general rule does from every field value: the same answer, the
+ * same count left (or, where the table must act, nothing touched).
+ */
+static void test_single_pin_unpin_is_the_general_rule(void **state)
+{
+	const struct pin_small_code sp = PIN_INLINE_FIELD;
+	struct folio *a = folio_alloc(GFP_KERNEL, 0);
+	struct folio *b = folio_alloc(GFP_KERNEL, 0);
+	int cases = 0, fast = 0;
+
+	for (int s = 0; s <= 1; s++)
+		for (int p = 0; p <= EXACT_FIELD_MAX; p++)
+			for (int w = 0; w <= p; w++)
+				for (int write = 0; write <= 1; write++) {
+					int v = (s ? S : 0) + w * WONE + p * ONE + 2 + p + w;
+					bool ra, rb;
+
+					atomic_store(&a->_refcount, v);
+					atomic_store(&b->_refcount, v);
+					ra = pin_small_field_unpin(&sp, a, write);
+					rb = pin_small_field_unpin_many(&sp, b, v, write);
+					assert_int_equal(ra, rb);
+					assert_int_equal(folio_ref_count(a), folio_ref_count(b));
+					/* The general rule's answers: only 1..62 pins, and a writable one to drop. */
+					assert_int_equal(ra, p >= 1 && p < EXACT_FIELD_MAX && (!write || w));
+					cases++;
+					fast += p == 1;
+				}
+	assert_int_equal(cases, 2 * 2 * 64 * 65 / 2);
+	assert_int_equal(fast, 2 * 2 * 2);
+	atomic_store(&a->_refcount, 1);
+	atomic_store(&b->_refcount, 1);
+	folio_put(a);
+	folio_put(b);
+	assert_int_equal(mm_event_count(), 0);
+}
+
 static void test_presets(void **state)
 {
 	const struct pin_preset *e = pin_preset_find("exact");
@@ -393,6 +433,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_unpin_warns_and_drops_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_concurrent_pins_stay_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_single_pin_unpin_is_the_general_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_presets, setup, teardown),
 	};
 

@@ -150,6 +150,18 @@ void folio_put_refs_hooked(struct folio *folio, int refs);
 void folio_put_refs_last(struct folio *folio, int left);
 
 /*
+ * After a drop that left @left references: 0 frees the folio, 1 is a
+ * ZONE_DEVICE page going idle. Inline, because 1 is also what an unpin of a
+ * mapped page leaves, on unpin's per-folio path.
+ */
+static inline void folio_put_refs_left(struct folio *folio, int left)
+{
+	if (unlikely(left == 0) ||
+	    (left == 1 && unlikely(page_in_zone_device_range(&folio->page))))
+		folio_put_refs_last(folio, left);
+}
+
+/*
  * Drop @refs; the last one frees the folio (or returns a device page to its
  * pagemap). Inline, as mainline's: the common case is one locked RMW and a
  * test, and it is on unpin's per-folio path.
@@ -163,10 +175,7 @@ static inline void folio_put_refs(struct folio *folio, int refs)
 		return;
 	}
 	left = folio_ref_sub_return(folio, refs);
-	/* 0: free it; 1: a ZONE_DEVICE page going idle (1 is common: a mapped page). */
-	if (unlikely(left == 0) ||
-	    (left == 1 && unlikely(page_in_zone_device_range(&folio->page))))
-		folio_put_refs_last(folio, left);
+	folio_put_refs_left(folio, left);
 }
 static inline void folio_put(struct folio *folio)
 {

@@ -166,14 +166,10 @@ static inline int pin_small_field_pin(const struct pin_small_code *sp, struct fo
 void pin_small_field_undo(const struct pin_small_code *sp, struct folio *folio,
 			  unsigned int gup_flags);
 
-/*
- * Drop one pin from a packed field: a writable one if @write, else one of
- * unknown kind (or read-only). False, touching nothing, if the table must.
- */
-static inline bool pin_small_field_unpin(const struct pin_small_code *sp, struct folio *folio,
-					 bool write)
+/* pin_small_field_unpin() of a folio with more than one pin, or none. */
+static inline bool pin_small_field_unpin_many(const struct pin_small_code *sp, struct folio *folio,
+					      int old, bool write)
 {
-	int old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
 	int new;
 
 	do {
@@ -188,8 +184,39 @@ static inline bool pin_small_field_unpin(const struct pin_small_code *sp, struct
 	} while (!atomic_compare_exchange_weak_explicit(&folio->_refcount, &old, new,
 							memory_order_seq_cst,
 							memory_order_relaxed));
-	if (unlikely(new <= 1))
-		folio_put_refs_last(folio, new);
+	folio_put_refs_left(folio, new);
+	return true;
+}
+
+/*
+ * Drop one pin from a packed field: a writable one if @write, else one of
+ * unknown kind (or read-only). False, touching nothing, if the table must.
+ *
+ * The one pin a folio most often has is a case of its own, because every
+ * instruction between two locked ones is paid in full on unpin's per-page
+ * path (a locked RMW lets nothing after it start): with one pin the
+ * writable count is 0 or 1 and goes to 0 with it, so the new value is one
+ * AND and one subtraction, and one test of what is left in the fields says
+ * whether the folio had exactly one pin (none borrows, more leaves some).
+ */
+static inline bool pin_small_field_unpin(const struct pin_small_code *sp, struct folio *folio,
+					 bool write)
+{
+	const int wfield = sp->field << sp->wshift;
+	int old = atomic_load_explicit(&folio->_refcount, memory_order_relaxed);
+	int new;
+
+	do {
+		if (write)
+			new = old - sp->one - (sp->one << sp->wshift);
+		else
+			new = (old & ~wfield) - sp->one;
+		if (unlikely(new & (sp->field | wfield)))
+			return pin_small_field_unpin_many(sp, folio, old, write);
+	} while (!atomic_compare_exchange_weak_explicit(&folio->_refcount, &old, new,
+							memory_order_seq_cst,
+							memory_order_relaxed));
+	folio_put_refs_left(folio, new);
 	return true;
 }
 
