@@ -10,12 +10,14 @@
 /*
  * Model: mainline's sanity_check_pinned_pages() is CONFIG_DEBUG_VM; here it
  * runs in the pin debug mode. A pinned anonymous page must still be exclusive
- * to its mm, or a COW happened behind the pin's back.
+ * to its mm, or a COW happened behind the pin's back. The rule holds from
+ * 5.19, where R/O pins unshare and the check came in with them; before, a
+ * R/O pin of a page shared with a child is what the kernel did, not a bug.
  */
 static void sanity_check_pinned_folio(struct folio *folio, struct page *page)
 {
 	if (!READ_ONCE(pin_config.debug) || is_zero_folio(folio) || !folio_test_anon(folio) ||
-	    pins_are_references())
+	    !kernel_has(KSW_UNSHARE_RO_ANON) || pins_are_references())
 		return;
 	if (!folio_test_large(folio))
 		VM_BUG_ON_PAGE(!PageAnonExclusive(&folio->page), page);

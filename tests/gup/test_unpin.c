@@ -167,6 +167,40 @@ static void test_unpin_flags_carries_foll_write(void **state)
 	assert_int_equal(mm_event_count(), 0);
 }
 
+/*
+ * Before 5.19 a R/O pin does not unshare: pinning a page still shared with a
+ * child is the kernel's behaviour there, and the unpin's exclusivity check
+ * (which came with the unsharing) must not call it a bug. With the switch
+ * overridden on, the same pin unshares and the page is exclusive.
+ */
+static void test_debug_sanity_check_only_from_5_19(void **state)
+{
+	struct mm_struct *mm = gt_mm();
+	unsigned long addr = gt_anon(mm, 1, PROT_READ | PROT_WRITE, 0x11);
+	struct page *shared = gt_mapped_page(mm, addr), *page;
+	struct process *c;
+
+	assert_int_equal(pin_preset_apply(pin_preset_find("v5.15")), 0);
+	assert_int_equal(pin_debug_set(true), 0);
+	c = process_fork(gt_proc, "c");
+	assert_non_null(c);
+	assert_int_equal(pin_user_pages_fast(mm, addr, 1, 0, &page), 1);
+	assert_ptr_equal(page, shared);
+	assert_false(PageAnonExclusive(page));
+	unpin_user_page(page);
+	assert_int_equal(mm_event_count(), 0);
+
+	kernel_override(KSW_UNSHARE_RO_ANON, 1);
+	assert_int_equal(pin_user_pages_fast(mm, addr, 1, 0, &page), 1);
+	assert_ptr_not_equal(page, shared);
+	assert_true(PageAnonExclusive(page));
+	unpin_user_page(page);
+	assert_int_equal(mm_event_count(), 0);
+	kernel_override_clear();
+	process_destroy(c);
+	assert_int_equal(pin_debug_set(false), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -177,6 +211,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_range_dirty_lock_over_thp, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_debug_catches_put_page_of_pinned, gt_setup_mainline, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_debug_sanity_checks_anon_exclusive, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_debug_sanity_check_only_from_5_19, gt_setup_mainline, gt_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
