@@ -397,7 +397,13 @@ void folio_wait_stable(struct folio *folio)
 	struct address_space *mapping = folio_mapping(folio);
 	struct inode *inode = mapping ? mapping->host : NULL;
 
-	/* A checksumming device needs stable pages (BDI_CAP_STABLE_WRITES). */
+	/*
+	 * A disk that checks guard tags needs stable pages: 6.12 has
+	 * bdev_stable_writes() (BLK_FEAT_STABLE_WRITES) become the super
+	 * block's SB_I_STABLE_WRITES and each mapping's AS_STABLE_WRITES
+	 * (older releases: BDI_CAP_STABLE_WRITES). Model: a checksum mount
+	 * stands for all of them.
+	 */
 	if (inode && inode->i_sb && (inode->i_sb->s_flags & SB_CHECKSUM))
 		folio_wait_writeback(folio);
 }
