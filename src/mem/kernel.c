@@ -138,6 +138,13 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"a R/O long-term pin of the zero page or a page-cache page in a private mapping "
 		"was lost at the next write fault; GUP unshares anything in a COW mapping",
 	},
+	[KSW_DELAYED_RMAP] = {
+		"delayed-rmap", "v6.2", "5df397dec7c4",
+		"mm: delay page_remove_rmap() until after the TLB has been flushed",
+		"zap removed a dirty shared page's rmap before the TLB flush, so folio_mkclean() "
+		"could miss a mapping another CPU still stored through and writeback clean the page "
+		"under the store; the rmap now goes after the flush, under the PTL",
+	},
 	[KSW_LONGTERM_NEEDS_PIN] = {
 		"longterm-needs-pin", "v6.3", "d64e2dbc33a1",
 		"mm/gup: simplify the external interface functions and consolidate invariants",

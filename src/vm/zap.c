@@ -118,8 +118,10 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long 
 			/* zap_pte_range: the PTE's dirty bit is the only record of the store. */
 			if (pte_dirty(ptent)) {
 				folio_mark_dirty(folio);
-				delayed[nr] = page;
-				nr_delayed++;
+				if (kernel_has(KSW_DELAYED_RMAP)) {
+					delayed[nr] = page;
+					nr_delayed++;
+				}
 			}
 			if (pte_young(ptent))
 				folio_set_referenced(folio);
@@ -133,7 +135,8 @@ static void zap_pte_range(struct vm_area_struct *vma, pmd_t *pmd, unsigned long 
 	 * tlb_flush_rmaps() (5df397dec7c4): a dirty shared page leaves the rmap
 	 * only after the flush, with the PTL still held. Until then a CPU may
 	 * store through its stale TLB entry, and folio_mkclean() must find the
-	 * mapping and wait on the PTL, or writeback cleans the folio under it.
+	 * mapping and wait on the PTL, or writeback cleans the folio under it,
+	 * as it could before 6.2.
 	 */
 	if (nr_delayed) {
 		flush_tlb_range(vma, start, end);

@@ -129,6 +129,8 @@ static const struct {
 	{ KSW_ZERO_PAGE_NOT_PINNED, "its sides differ in the zero page's _refcount, which no "
 				    "cell can judge (the overflow it prevented needs 2^21 pins): "
 				    "tests/gup/test_zero_page.c" },
+	{ KSW_DELAYED_RMAP, "no command holds a CPU store in flight across a zap's TLB flush: "
+			    "tests/vm/test_fault_file.c runs both sides" },
 };
 
 /* The first release preset that has @sw. */

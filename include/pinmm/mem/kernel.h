@@ -54,6 +54,8 @@ enum kernel_switch {
 	KSW_MADV_COLLAPSE,
 	/* 6.2: a R/O long-term pin unshares anything in a COW mapping. */
 	KSW_UNSHARE_RO_COW,
+	/* 6.2: a dirty shared page leaves the rmap only after the zap's TLB flush. */
+	KSW_DELAYED_RMAP,
 	/* 6.3: FOLL_LONGTERM is accepted only with FOLL_PIN. */
 	KSW_LONGTERM_NEEDS_PIN,
 	/* 6.3: memfd_create(MFD_EXEC / MFD_NOEXEC_SEAL), F_SEAL_EXEC, vm.memfd_noexec. */
