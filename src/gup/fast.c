@@ -174,6 +174,9 @@ static bool gup_fast_huge_leaf(const struct pin_batch *b, pmd_t orig, pmd_t *pmd
 		return false;
 	if (pmd_devmap(orig) && (flags & FOLL_LONGTERM))
 		return false;
+	/* pmd_special(): from 6.18 the huge zero folio's PMD, left to the slow path. */
+	if (kernel_has(KSW_HUGE_ZERO_PMD_SPECIAL) && is_huge_zero_pmd(orig))
+		return false;
 
 	page = pmd_page(orig) + ((addr & (leaf_size - 1)) >> PAGE_SHIFT);
 	refs = (int)((end - addr) >> PAGE_SHIFT);

@@ -208,6 +208,13 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"this mm alone mapped the folio; with the MM-owner tracking of large folios "
 		"(CONFIG_MM_ID) it reuses the page when every reference is a mapping of this mm",
 	},
+	[KSW_HUGE_ZERO_PMD_SPECIAL] = {
+		"huge-zero-pmd-special", "v6.18", "d82d09e48219",
+		"mm/huge_memory: mark PMD mappings of the huge zero folio special",
+		"the huge zero folio was mapped by an ordinary PMD, so GUP-fast took its references "
+		"and pins like a THP's; its PMD is now pmd_special(), which GUP-fast refuses, and "
+		"the slow path takes them (get_user_pages_fast_only() gets none)",
+	},
 };
 
 const char *const kernel_releases[] = {

@@ -202,6 +202,63 @@ static void test_huge_zero_page_pinned_for_real(void **state)
 	free(pages);
 }
 
+/*
+ * GUP-fast and the huge zero page: from 6.18 its PMD is pmd_special() and
+ * GUP-fast leaves it alone, so get_user_pages_fast_only() gets nothing and
+ * pin_user_pages_fast() takes its pins in the slow path; 6.12's GUP-fast
+ * took the references itself.
+ */
+static void check_huge_zero_fast_only(bool special)
+{
+	struct mm_struct *mm = gt_mm();
+	long raw = vm_mmap(mm, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
+	unsigned long addr = ALIGN_UP((unsigned long)raw, PMD_SIZE);
+	struct page **pages = calloc(HPAGE_PMD_NR, sizeof(*pages));
+	struct folio *hz;
+	int ref, n;
+
+	assert_true(raw > 0);
+	assert_non_null(pages);
+	transparent_hugepage = THP_MADVISE;
+	assert_int_equal(do_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), 0);
+	assert_int_equal(gt_uread(mm, addr), 0);
+	hz = page_folio(gt_mapped_page(mm, addr));
+	assert_true(is_huge_zero_folio(hz));
+	ref = folio_ref_count(hz);
+	n = get_user_pages_fast_only(mm, addr, HPAGE_PMD_NR, 0, pages);
+	assert_int_equal(n, special ? 0 : HPAGE_PMD_NR);
+	assert_int_equal(folio_ref_count(hz), ref + n);
+	for (int i = 0; i < n; i++)
+		put_page(pages[i]);
+	assert_int_equal(pin_user_pages_fast(mm, addr, HPAGE_PMD_NR, 0, pages), HPAGE_PMD_NR);
+	assert_int_equal(atomic_load(&hz->_pincount), HPAGE_PMD_NR);
+	unpin_user_pages(pages, HPAGE_PMD_NR);
+	assert_int_equal(folio_ref_count(hz), ref);
+	assert_int_equal(vm_munmap(mm, (unsigned long)raw, 2 * PMD_SIZE), 0);
+	free(pages);
+}
+
+static void test_huge_zero_pmd_special_from_6_18(void **state)
+{
+	(void)state;
+	check_huge_zero_fast_only(true);
+	kernel_override(KSW_HUGE_ZERO_PMD_SPECIAL, 0);
+	check_huge_zero_fast_only(false);
+}
+
+static int setup_v6_12(void **state)
+{
+	(void)state;
+	return gt_boot(NULL, "v6.12");
+}
+
+static void test_huge_zero_pmd_ordinary_in_6_12(void **state)
+{
+	(void)state;
+	check_huge_zero_fast_only(false);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +270,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_page_pinned_before_6_5, setup_v6_1, teardown_overrides),
 		cmocka_unit_test_setup_teardown(test_zero_page_switch_off_on_newest, gt_setup_mainline, teardown_overrides),
 		cmocka_unit_test_setup_teardown(test_huge_zero_page_pinned_for_real, gt_setup_mainline, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_huge_zero_pmd_special_from_6_18, gt_setup_mainline, teardown_overrides),
+		cmocka_unit_test_setup_teardown(test_huge_zero_pmd_ordinary_in_6_12, setup_v6_12, gt_teardown),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -131,6 +131,9 @@ static const struct {
 				    "tests/gup/test_zero_page.c" },
 	{ KSW_DELAYED_RMAP, "no command holds a CPU store in flight across a zap's TLB flush: "
 			    "tests/vm/test_fault_file.c runs both sides" },
+	{ KSW_HUGE_ZERO_PMD_SPECIAL, "only get_user_pages_fast_only(), which no scenario "
+				     "calls, sees it (GUP-fast gives the huge zero page to the "
+				     "slow path, which pins it the same): tests/gup/test_zero_page.c" },
 };
 
 /* The first release preset that has @sw. */

@@ -74,6 +74,8 @@ enum kernel_switch {
 	KSW_FSDAX_REFCOUNTED,
 	/* 6.15: a write fault reuses a page of a PTE-mapped large anon folio one mm maps alone. */
 	KSW_LARGE_ANON_REUSE,
+	/* 6.18: the huge zero folio is mapped by a pmd_special() PMD, which GUP-fast leaves alone. */
+	KSW_HUGE_ZERO_PMD_SPECIAL,
 	NR_KERNEL_SWITCHES,
 };
 
