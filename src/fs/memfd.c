@@ -343,7 +343,13 @@ int memfd_check_seals_mmap(struct file *file, unsigned long *vm_flags)
 		return 0;
 	if (*vm_flags & VM_WRITE)
 		return -EPERM;
-	/* Read-only now, and mprotect() may never make it writable. */
+	/*
+	 * Read-only now, and mprotect() may never make it writable.
+	 * Model: on every release. Under F_SEAL_WRITE the kernel maps it so
+	 * only in 6.7-6.11 (158978945f31) and from 6.13 (8ec396d05d1b): before
+	 * 6.7, and in 6.12 (5de195060b2e), mapping_map_writable() ran first
+	 * and refused any new shared mapping with EPERM.
+	 */
 	*vm_flags &= ~VM_MAYWRITE;
 	return 0;
 }

@@ -606,7 +606,7 @@ static const struct address_space_operations hugetlbfs_aops = {
 	.dirty_folio = hugetlbfs_dirty_folio,
 };
 
-/* memfd_check_seals_mmap() for a hugetlb memfd: the shmem one's rule (fs/memfd.c). */
+/* memfd_check_seals_mmap() for a hugetlb memfd: the shmem one's rule, and its Model: note (fs/memfd.c). */
 static int hugetlbfs_check_seals_mmap(struct file *file, unsigned long *vm_flags)
 {
 	struct hugetlbfs_inode *hi = file->private_data;
