@@ -102,8 +102,13 @@ if [ -x "$BUILD/pinmm" ] && [ -d scenarios ] && ls scenarios/*.pin >/dev/null 2>
 		run_one "timeline-doc" sh -c '"$1" run --timeline --markdown | cmp -s - docs/timeline.md &&
 			echo "ok 1 - docs/timeline.md is what pinmm run --timeline --markdown prints" ||
 			echo "not ok 1 - docs/timeline.md is stale: make docs/timeline.md"' sh "$BUILD/pinmm"
+		# Each change of cell between two releases names the switch behind it.
+		run_one "timeline-explained" sh -c '! grep "no one switch" docs/timeline.md &&
+			echo "ok 1 - every change of cell in the timeline is explained by a switch" ||
+			echo "not ok 1 - a change of cell in docs/timeline.md has no switch to explain it"'
 	else
 		run_one "timeline-doc" echo "ok 1 # SKIP docs/timeline.md is checked by the build without sanitizers"
+		run_one "timeline-explained" echo "ok 1 # SKIP checked by the build without sanitizers"
 	fi
 fi
 rm -f "$tap" "$counts"
