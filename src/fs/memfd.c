@@ -344,12 +344,13 @@ int memfd_check_seals_mmap(struct file *file, unsigned long *vm_flags)
 	if (*vm_flags & VM_WRITE)
 		return -EPERM;
 	/*
-	 * Read-only now, and mprotect() may never make it writable.
-	 * Model: on every release. Under F_SEAL_WRITE the kernel maps it so
-	 * only in 6.7-6.11 (158978945f31) and from 6.13 (8ec396d05d1b): before
-	 * 6.7, and in 6.12 (5de195060b2e), mapping_map_writable() ran first
-	 * and refused any new shared mapping with EPERM.
+	 * F_SEAL_WRITE where the release takes i_mmap_writable first: the mapping
+	 * keeps VM_MAYWRITE and mmap_region() refuses it (EPERM). F_SEAL_FUTURE_WRITE
+	 * leaves i_mmap_writable alone, so it always gets here.
 	 */
+	if ((file_seals(file) & F_SEAL_WRITE) && !write_sealed_maps_ro_shared())
+		return 0;
+	/* Read-only now, and mprotect() may never make it writable. */
 	*vm_flags &= ~VM_MAYWRITE;
 	return 0;
 }

@@ -180,6 +180,14 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"writeback (the 2018 ext4 BUG); the slow path refuses them (EFAULT), and GUP-fast "
 		"in the same release (a6e79df92e4a)",
 	},
+	[KSW_SEALED_MEMFD_MAPS_RO] = {
+		"sealed-memfd-maps-ro", "v6.7", "158978945f31",
+		"mm: perform the mapping_map_writable() check after call_mmap()",
+		"mmap_region() took i_mmap_writable for every shared mapping, and a write seal "
+		"holds it negative, so a write-sealed memfd could not be mapped MAP_SHARED even "
+		"read-only (EPERM); now the seal check clears VM_MAYWRITE first (with e8e17ee90eaf "
+		"and 28464bbb2ddc)",
+	},
 	[KSW_ANON_MTHP] = {
 		"anon-mthp", "v6.8", "19eaf44954df",
 		"mm: thp: support allocation of anonymous multi-size THP",
@@ -194,6 +202,20 @@ const struct kernel_switch_desc kernel_switch_table[NR_KERNEL_SWITCHES] = {
 		"hugepages-<size>kB directory gets stats/; the split and nr_anon files followed "
 		"by 6.12, and no release preset lies between, so this one switch stands for "
 		"all of them",
+	},
+	[KSW_MMAP_WRITABLE_CHECK_FIRST] = {
+		"mmap-writable-check-first", "v6.12", "5de195060b2e",
+		"mm: resolve faulty mmap_region() error path behaviour",
+		"a fix of mmap_region()'s error path moved mapping_map_writable() back before the "
+		"file's mmap hook, before the seal check clears VM_MAYWRITE: a read-only shared "
+		"mmap of a write-sealed memfd is EPERM again, as before 6.7",
+	},
+	[KSW_SEALED_MEMFD_MAPS_RO_AGAIN] = {
+		"sealed-memfd-maps-ro-again", "v6.13", "8ec396d05d1b",
+		"mm: reinstate ability to map write-sealed memfd mappings read-only",
+		"do_mmap() clears VM_MAYWRITE of a read-only shared mapping of a write-sealed "
+		"memfd while it computes the VMA's flags, before any writable check: 6.7's "
+		"behaviour back (also in 6.12.y and 6.6.y)",
 	},
 	[KSW_FSDAX_REFCOUNTED] = {
 		"fsdax-refcounted", "v6.15", "38607c62b34b",

@@ -294,6 +294,18 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 		}
 		hint = addr < 0 ? 0 : (unsigned long)addr;
 	}
+	/*
+	 * A release that refuses every shared mapping of a write-sealed memfd
+	 * (before 6.7, and 6.12) cannot build the read-only one the scenario
+	 * means: n/a, unless the line expects the refusal.
+	 */
+	if (file && c->mmap.shared && !c->mmap.writable && !c->has_result &&
+	    memfd_get_seals(file) > 0 && (memfd_get_seals(file) & F_SEAL_WRITE) &&
+	    !write_sealed_maps_ro_shared()) {
+		interp_fail(in, SCN_NA, "mmap: %s maps no write-sealed memfd shared, not even "
+			    "read-only (EPERM; 6.7-6.11 and 6.13+ allow it)", kernel_selected());
+		return;
+	}
 	addr = vm_mmap(mm, hint, c->mmap.len, prot, flags, file, c->mmap.offset >> PAGE_SHIFT);
 	if (!interp_result(in, addr < 0 ? (int)addr : 0, "mmap"))
 		return;

@@ -142,7 +142,9 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"never split; a private one COWs by mapcount (hugetlb_wp). hugetlb=1G is "
 		"MAP_HUGETLB|MAP_HUGE_1GB: 1G pool folios (order 18), each mapped by one PUD, "
 		"len= rounding up to 1G. A mapping of a "
-		"hugetlbfs file is hugetlb without the word. Writes, reads and pins must "
+		"hugetlbfs file is hugetlb without the word. A shared ro mapping of a "
+		"write-sealed memfd is n/a on a release that refuses it (before 6.7, and 6.12), "
+		"unless the line says '-> EPERM'. Writes, reads and pins must "
 		"stay inside len= (a parse error otherwise).",
 	},
 	[SCN_WRITE] = {
@@ -396,8 +398,8 @@ const struct scn_cmd_doc scn_cmd_docs[SCN_NR_CMDS] = {
 		"holds references beyond its cache and mappings (a pin, an O_DIRECT in flight). "
 		"Once sealed: write/pwrite answer EPERM, a new MAP_SHARED PROT_WRITE mmap EPERM, a "
 		"MAP_SHARED PROT_READ one loses VM_MAYWRITE (mprotect rw: EACCES, a FOLL_WRITE "
-		"pin: EFAULT; the kernel maps it so under write only in 6.7-6.11 and from 6.13, "
-		"the model on every release), punch EPERM; future-write refuses the same but leaves existing "
+		"pin: EFAULT; under write only 6.7-6.11 and 6.13+ map it, the others answer EPERM "
+		"and a scenario's read-only shared mmap of it is n/a there), punch EPERM; future-write refuses the same but leaves existing "
 		"mappings writable. shrink and grow refuse truncate (and a write past EOF for "
 		"grow) with EPERM; seal refuses later seals with EPERM. exec (F_SEAL_EXEC, 6.3+; "
 		"n/a before unless '-> EINVAL') freezes the exec bits, and on a memfd that has "

@@ -606,16 +606,18 @@ static const struct address_space_operations hugetlbfs_aops = {
 	.dirty_folio = hugetlbfs_dirty_folio,
 };
 
-/* memfd_check_seals_mmap() for a hugetlb memfd: the shmem one's rule, and its Model: note (fs/memfd.c). */
+/* memfd_check_seals_mmap() for a hugetlb memfd: the shmem one's rule (fs/memfd.c). */
 static int hugetlbfs_check_seals_mmap(struct file *file, unsigned long *vm_flags)
 {
 	struct hugetlbfs_inode *hi = file->private_data;
+	unsigned int seals = READ_ONCE(hi->memfd.seals);
 
-	if (!(READ_ONCE(hi->memfd.seals) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) ||
-	    !(*vm_flags & VM_SHARED))
+	if (!(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) || !(*vm_flags & VM_SHARED))
 		return 0;
 	if (*vm_flags & VM_WRITE)
 		return -EPERM;
+	if ((seals & F_SEAL_WRITE) && !write_sealed_maps_ro_shared())
+		return 0;
 	*vm_flags &= ~VM_MAYWRITE;
 	return 0;
 }

@@ -348,6 +348,50 @@ static void test_exec_seal_before_6_3(void **state)
  * shmem_fallocate(): allocating past i_size under F_SEAL_GROW is EPERM, with
  * FALLOC_FL_KEEP_SIZE too; inside the size it works, write-sealed or not.
  */
+/* A read-only MAP_SHARED mmap of a write-sealed memfd: -EPERM, or made without VM_MAYWRITE. */
+static long map_sealed_ro_shared(void)
+{
+	struct file *f = sealable(1, 0x11);
+	long ro;
+
+	assert_int_equal(memfd_add_seals(f, F_SEAL_WRITE), 0);
+	ro = map(f, 1, PROT_READ, MAP_SHARED);
+	if (ro > 0) {
+		assert_int_equal(do_mprotect(gt_mm(), (unsigned long)ro, PAGE_SIZE,
+					     PROT_READ | PROT_WRITE), -EACCES);
+		assert_int_equal(vm_munmap(gt_mm(), (unsigned long)ro, PAGE_SIZE), 0);
+	}
+	/* A refused mapping took no share of i_mmap_writable: the seal still holds. */
+	assert_int_equal(map(f, 1, PROT_READ | PROT_WRITE, MAP_SHARED), -EPERM);
+	fput(f);
+	return ro;
+}
+
+/*
+ * Before 6.7 mmap_region() took i_mmap_writable for every shared mapping, so
+ * a write seal refused even a read-only one; 6.7 (158978945f31) cleared
+ * VM_MAYWRITE first, 6.12 (5de195060b2e) lost that, 6.13 (8ec396d05d1b) put
+ * it back. No release preset lies in 6.7-6.11, where the first switch alone
+ * decides: the override shows it.
+ */
+static void test_write_sealed_ro_shared_by_release(void **state)
+{
+	assert_true(map_sealed_ro_shared() > 0);		/* the newest release */
+	assert_int_equal(kernel_select("v6.12"), 0);
+	assert_int_equal(map_sealed_ro_shared(), -EPERM);
+	kernel_override(KSW_MMAP_WRITABLE_CHECK_FIRST, 0);	/* as 6.7-6.11 */
+	assert_true(map_sealed_ro_shared() > 0);
+	kernel_override(KSW_SEALED_MEMFD_MAPS_RO, 0);		/* as 6.6 */
+	assert_int_equal(map_sealed_ro_shared(), -EPERM);
+	kernel_override_clear();
+	assert_int_equal(kernel_select("v6.6"), 0);
+	assert_int_equal(map_sealed_ro_shared(), -EPERM);
+	kernel_override(KSW_SEALED_MEMFD_MAPS_RO, 1);
+	assert_true(map_sealed_ro_shared() > 0);
+	kernel_override_clear();
+	assert_int_equal(kernel_select(NULL), 0);
+}
+
 static void test_fallocate_under_grow(void **state)
 {
 	struct file *f = sealable(1, 0x51), *plain;
@@ -420,6 +464,13 @@ static void test_hugetlb_memfd_seals(void **state)
 	assert_int_equal(memfd_get_seals(h) & F_SEAL_GROW, F_SEAL_GROW);
 	assert_int_equal(fs_fchmod(h, 0644), -EPERM);
 	fput(h);
+	/* hugetlbfs_check_seals_mmap() follows the release as the shmem check does. */
+	assert_int_equal(kernel_select("v6.6"), 0);
+	h = memfd_create_hugetlb(HPAGE_SIZE, MFD_ALLOW_SEALING, &err);
+	assert_non_null(h);
+	assert_int_equal(memfd_add_seals(h, F_SEAL_WRITE), 0);
+	assert_int_equal(vm_mmap(mm, 0, HPAGE_SIZE, PROT_READ, MAP_SHARED, h, 0), -EPERM);
+	fput(h);
 	/* 4.14: MFD_HUGETLB | MFD_ALLOW_SEALING is EINVAL, and a hugetlb file has no seals. */
 	assert_int_equal(kernel_select("v4.14"), 0);
 	assert_null(memfd_create_hugetlb(HPAGE_SIZE, MFD_ALLOW_SEALING, &err));
@@ -438,6 +489,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_who_may_seal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shrink_and_grow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_sealed_ro_shared_by_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_seal_refused_while_mapped_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_what_write_seal_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_future_write_keeps_existing_mappings, setup, teardown),

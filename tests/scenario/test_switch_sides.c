@@ -129,6 +129,11 @@ static const struct {
 	{ KSW_ZERO_PAGE_NOT_PINNED, "its sides differ in the zero page's _refcount, which no "
 				    "cell can judge (the overflow it prevented needs 2^21 pins): "
 				    "tests/gup/test_zero_page.c" },
+	{ KSW_SEALED_MEMFD_MAPS_RO, "no release preset lies in 6.7-6.11, where it alone decides (6.12 "
+				    "hides it): tests/gup/test_memfd_seals.c overrides it" },
+	{ KSW_MMAP_WRITABLE_CHECK_FIRST, "on v6.12 the case it decides, 20e, is n/a, and n/a is "
+					 "no side to compare: tests/gup/test_memfd_seals.c turns it off "
+					 "there" },
 	{ KSW_DELAYED_RMAP, "no command holds a CPU store in flight across a zap's TLB flush: "
 			    "tests/vm/test_fault_file.c runs both sides" },
 	{ KSW_HUGE_ZERO_PMD_SPECIAL, "only get_user_pages_fast_only(), which no scenario "

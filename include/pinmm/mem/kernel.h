@@ -66,10 +66,16 @@ enum kernel_switch {
 	KSW_ZERO_PAGE_NOT_PINNED,
 	/* 6.5: writable long-term pins of dirty-tracked (non-shmem shared) files are refused. */
 	KSW_LONGTERM_FILE_WRITE_REFUSED,
+	/* 6.7: a write-sealed memfd maps MAP_SHARED read-only (VM_MAYWRITE cleared first). */
+	KSW_SEALED_MEMFD_MAPS_RO,
 	/* 6.8: anonymous faults allocate large folios below PMD size (mTHP), PTE-mapped. */
 	KSW_ANON_MTHP,
 	/* 6.10: hugepages-<size>kB/stats/: per-size THP counters. */
 	KSW_MTHP_STATS,
+	/* 6.12: mmap_region() takes i_mmap_writable before the file's mmap hook runs. */
+	KSW_MMAP_WRITABLE_CHECK_FIRST,
+	/* 6.13: do_mmap() clears a write-sealed read-only shared mapping's VM_MAYWRITE. */
+	KSW_SEALED_MEMFD_MAPS_RO_AGAIN,
 	/* 6.15: fsdax pages are refcounted normally: idle at 0, a reference per mapping. */
 	KSW_FSDAX_REFCOUNTED,
 	/* 6.15: a write fault reuses a page of a PTE-mapped large anon folio one mm maps alone. */
