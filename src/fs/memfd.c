@@ -333,26 +333,10 @@ int memfd_get_seals(struct file *file)
 	return seals ? (int)READ_ONCE(*seals) : -EINVAL;
 }
 
-/* Also hugetlbfs_check_seals_mmap()'s rule (vm/hugetlb.c). */
+/* The rule is seal_check_mmap_flags() (vm/mm.h), hugetlbfs memfds' too. */
 int memfd_check_seals_mmap(struct file *file, unsigned long *vm_flags)
 {
-	if (!(file_seals(file) & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
-		return 0;
-	/* A private mapping's writes are COWed away from the file. */
-	if (!(*vm_flags & VM_SHARED))
-		return 0;
-	if (*vm_flags & VM_WRITE)
-		return -EPERM;
-	/*
-	 * F_SEAL_WRITE where the release takes i_mmap_writable first: the mapping
-	 * keeps VM_MAYWRITE and mmap_region() refuses it (EPERM). F_SEAL_FUTURE_WRITE
-	 * leaves i_mmap_writable alone, so it always gets here.
-	 */
-	if ((file_seals(file) & F_SEAL_WRITE) && !write_sealed_maps_ro_shared())
-		return 0;
-	/* Read-only now, and mprotect() may never make it writable. */
-	*vm_flags &= ~VM_MAYWRITE;
-	return 0;
+	return seal_check_mmap_flags(file_seals(file), vm_flags);
 }
 
 /*

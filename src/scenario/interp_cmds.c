@@ -277,6 +277,7 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 	struct mm_struct *mm = interp_proc_mm(in, c->mmap.proc);
 	unsigned long hint = 0;
 	long addr;
+	int seals;
 
 	if (c->mmap.file >= 0 && !file)
 		return;		/* the file was refused */
@@ -299,9 +300,9 @@ static void do_mmap(struct interp *in, const struct scn_cmd *c)
 	 * (before 6.7, and 6.12) cannot build the read-only one the scenario
 	 * means: n/a, unless the line expects the refusal.
 	 */
-	if (file && c->mmap.shared && !c->mmap.writable && !c->has_result &&
-	    memfd_get_seals(file) > 0 && (memfd_get_seals(file) & F_SEAL_WRITE) &&
-	    !write_sealed_maps_ro_shared()) {
+	seals = file ? memfd_get_seals(file) : -EINVAL;
+	if (seals > 0 && (seals & F_SEAL_WRITE) && c->mmap.shared && !c->mmap.writable &&
+	    !c->has_result && !write_sealed_maps_ro_shared()) {
 		interp_fail(in, SCN_NA, "mmap: %s maps no write-sealed memfd shared, not even "
 			    "read-only (EPERM; 6.7-6.11 and 6.13+ allow it)", kernel_selected());
 		return;

@@ -606,20 +606,12 @@ static const struct address_space_operations hugetlbfs_aops = {
 	.dirty_folio = hugetlbfs_dirty_folio,
 };
 
-/* memfd_check_seals_mmap() for a hugetlb memfd: the shmem one's rule (fs/memfd.c). */
+/* memfd_check_seals_mmap() for a hugetlb memfd: the same rule (vm/mm.h). */
 static int hugetlbfs_check_seals_mmap(struct file *file, unsigned long *vm_flags)
 {
 	struct hugetlbfs_inode *hi = file->private_data;
-	unsigned int seals = READ_ONCE(hi->memfd.seals);
 
-	if (!(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) || !(*vm_flags & VM_SHARED))
-		return 0;
-	if (*vm_flags & VM_WRITE)
-		return -EPERM;
-	if ((seals & F_SEAL_WRITE) && !write_sealed_maps_ro_shared())
-		return 0;
-	*vm_flags &= ~VM_MAYWRITE;
-	return 0;
+	return seal_check_mmap_flags(READ_ONCE(hi->memfd.seals), vm_flags);
 }
 
 static const struct file_operations hugetlbfs_file_operations = {

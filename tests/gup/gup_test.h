@@ -71,8 +71,8 @@ static inline unsigned long gt_anon(struct mm_struct *mm, unsigned long npages,
 	return (unsigned long)addr;
 }
 
-/* A 2 MiB aligned anonymous THP-eligible mapping, faulted in by a write. */
-static inline unsigned long gt_thp(struct mm_struct *mm, int fill)
+/* A 2 MiB aligned anonymous THP-eligible mapping, not yet faulted. */
+static inline unsigned long gt_thp_area(struct mm_struct *mm)
 {
 	long raw = vm_mmap(mm, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
@@ -81,6 +81,14 @@ static inline unsigned long gt_thp(struct mm_struct *mm, int fill)
 	assert_true(raw > 0);
 	addr = ALIGN_UP((unsigned long)raw, PMD_SIZE);
 	assert_int_equal(do_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), 0);
+	return addr;
+}
+
+/* gt_thp_area(), faulted in by a write. */
+static inline unsigned long gt_thp(struct mm_struct *mm, int fill)
+{
+	unsigned long addr = gt_thp_area(mm);
+
 	assert_int_equal(uaccess_memset(mm, addr, fill, PMD_SIZE), 0);
 	return addr;
 }

@@ -144,6 +144,20 @@ static void test_zero_page_switch_off_on_newest(void **state)
 	check_zero_page_pin_counted(true);
 }
 
+/* A THP-eligible PMD of @mm read-faulted onto the huge zero folio, at *@addr. */
+static struct folio *map_huge_zero(struct mm_struct *mm, unsigned long *addr)
+{
+	struct folio *hz;
+
+	transparent_hugepage = THP_MADVISE;
+	*addr = gt_thp_area(mm);
+	/* A read fault on an empty THP-eligible PMD maps the huge zero page. */
+	assert_int_equal(gt_uread(mm, *addr), 0);
+	hz = page_folio(gt_mapped_page(mm, *addr));
+	assert_true(is_huge_zero_folio(hz));
+	return hz;
+}
+
 /*
  * The huge zero page is not the zero page: is_zero_folio() is the 4 KiB one
  * alone, so a short-term R/O pin of a huge zero PMD is a real pin on the
@@ -154,21 +168,12 @@ static void test_zero_page_switch_off_on_newest(void **state)
 static void test_huge_zero_page_pinned_for_real(void **state)
 {
 	struct mm_struct *mm = gt_mm();
-	long raw = vm_mmap(mm, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
-	unsigned long addr = ALIGN_UP((unsigned long)raw, PMD_SIZE);
 	struct page **pages = calloc(HPAGE_PMD_NR, sizeof(*pages));
-	struct folio *hz;
+	unsigned long addr;
+	struct folio *hz = map_huge_zero(mm, &addr);
 	int ref;
 
-	assert_true(raw > 0);
 	assert_non_null(pages);
-	transparent_hugepage = THP_MADVISE;
-	assert_int_equal(do_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), 0);
-	/* A read fault on an empty THP-eligible PMD maps the huge zero page. */
-	assert_int_equal(gt_uread(mm, addr), 0);
-	hz = page_folio(gt_mapped_page(mm, addr));
-	assert_true(is_huge_zero_folio(hz));
 	assert_false(is_zero_folio(hz));
 	ref = folio_ref_count(hz);
 
@@ -211,20 +216,12 @@ static void test_huge_zero_page_pinned_for_real(void **state)
 static void check_huge_zero_fast_only(bool special)
 {
 	struct mm_struct *mm = gt_mm();
-	long raw = vm_mmap(mm, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
-	unsigned long addr = ALIGN_UP((unsigned long)raw, PMD_SIZE);
 	struct page **pages = calloc(HPAGE_PMD_NR, sizeof(*pages));
-	struct folio *hz;
+	unsigned long addr;
+	struct folio *hz = map_huge_zero(mm, &addr);
 	int ref, n;
 
-	assert_true(raw > 0);
 	assert_non_null(pages);
-	transparent_hugepage = THP_MADVISE;
-	assert_int_equal(do_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), 0);
-	assert_int_equal(gt_uread(mm, addr), 0);
-	hz = page_folio(gt_mapped_page(mm, addr));
-	assert_true(is_huge_zero_folio(hz));
 	ref = folio_ref_count(hz);
 	n = get_user_pages_fast_only(mm, addr, HPAGE_PMD_NR, 0, pages);
 	assert_int_equal(n, special ? 0 : HPAGE_PMD_NR);
@@ -235,7 +232,7 @@ static void check_huge_zero_fast_only(bool special)
 	assert_int_equal(atomic_load(&hz->_pincount), HPAGE_PMD_NR);
 	unpin_user_pages(pages, HPAGE_PMD_NR);
 	assert_int_equal(folio_ref_count(hz), ref);
-	assert_int_equal(vm_munmap(mm, (unsigned long)raw, 2 * PMD_SIZE), 0);
+	assert_int_equal(vm_munmap(mm, addr, PMD_SIZE), 0);
 	free(pages);
 }
 

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <pthread.h>
 #include <urcu/rculfhash.h>
-#include <pinmm/mem/kernel.h>
 #include <pinmm/mem/memory.h>
 
 struct vm_area_struct;
@@ -164,19 +163,6 @@ struct file_operations {
 	 */
 	void (*release)(struct file *file);
 };
-
-/*
- * Does a read-only MAP_SHARED mmap of a write-sealed memfd (F_SEAL_WRITE)
- * succeed, its VM_MAYWRITE cleared so mprotect() cannot undo the seal? Where
- * not, mmap_region()'s mapping_map_writable() meets the i_mmap_writable the
- * seal holds negative and the mmap is EPERM: before 6.7, and in 6.12.
- */
-static inline bool write_sealed_maps_ro_shared(void)
-{
-	return kernel_has(KSW_SEALED_MEMFD_MAPS_RO) &&
-	       (!kernel_has(KSW_MMAP_WRITABLE_CHECK_FIRST) ||
-		kernel_has(KSW_SEALED_MEMFD_MAPS_RO_AGAIN));
-}
 
 struct file {
 	struct address_space *f_mapping;

@@ -7,6 +7,7 @@
 #ifndef PINMM_VM_MM_H
 #define PINMM_VM_MM_H
 
+#include <fcntl.h>		/* F_SEAL_*: the kernel's values */
 #include <sys/mman.h>		/* PROT_*, MAP_*, MADV_*: the kernel's values */
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE	25	/* the kernel's value (6.1); older C libraries lack it */
@@ -18,6 +19,41 @@
 #include <pinmm/vm/uaccess.h>
 #include <pinmm/vm/process.h>
 #include <pinmm/vm/hugetlb.h>
+#include <pinmm/mem/kernel.h>
+
+/*
+ * Does a read-only MAP_SHARED mmap of a write-sealed memfd (F_SEAL_WRITE)
+ * succeed, its VM_MAYWRITE cleared so mprotect() cannot undo the seal? Where
+ * not, mmap_region()'s mapping_map_writable() meets the i_mmap_writable the
+ * seal holds negative and the mmap is EPERM: before 6.7, and in 6.12.
+ */
+static inline bool write_sealed_maps_ro_shared(void)
+{
+	return kernel_has(KSW_SEALED_MEMFD_MAPS_RO) &&
+	       (!kernel_has(KSW_MMAP_WRITABLE_CHECK_FIRST) ||
+		kernel_has(KSW_SEALED_MEMFD_MAPS_RO_AGAIN));
+}
+
+/*
+ * What a memfd's @seals do to a new mapping's *@vm_flags, for the shmem and
+ * the hugetlbfs check alike (seal_check_write() with is_readonly_sealed()):
+ * -EPERM for a writable shared one; a read-only shared one loses VM_MAYWRITE
+ * so mprotect() cannot undo the seal. Under F_SEAL_WRITE, where the release
+ * takes i_mmap_writable first, it keeps VM_MAYWRITE and mmap_region()
+ * refuses it (EPERM). F_SEAL_FUTURE_WRITE leaves i_mmap_writable alone. A
+ * private mapping's writes are COWed away from the file.
+ */
+static inline int seal_check_mmap_flags(unsigned int seals, unsigned long *vm_flags)
+{
+	if (!(seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) || !(*vm_flags & VM_SHARED))
+		return 0;
+	if (*vm_flags & VM_WRITE)
+		return -EPERM;
+	if ((seals & F_SEAL_WRITE) && !write_sealed_maps_ro_shared())
+		return 0;
+	*vm_flags &= ~VM_MAYWRITE;
+	return 0;
+}
 
 /* ---- mmap_lock ---- */
 static inline void mmap_read_lock(struct mm_struct *mm)
